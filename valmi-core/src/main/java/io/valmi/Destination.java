@@ -1,0 +1,66 @@
+package io.valmi;
+
+import java.util.List;
+
+/**
+ * Where a sync sends its changes. Implement {@link #write(List)}; the library does the rest.
+ *
+ * <p>What the library guarantees to a destination:
+ * <ul>
+ *   <li>{@link #open(SyncContext)} once at the start of every run, {@link #close()} once at its end (also
+ *       when the run fails); {@code write} is called from one thread at a time.</li>
+ *   <li>Batches arrive in key order, each at most {@code min(job batch size,
+ *       capabilities().maxBatchSize())} changes, and never two changes of the same key in one batch.</li>
+ *   <li>Only kinds of change that the {@link DestinationMode} sends.</li>
+ *   <li>At-least-once: a change may arrive again (after a crash, or when {@code write} threw). Write by key,
+ *       so that a repeat is harmless.</li>
+ * </ul>
+ *
+ * <p>What the destination answers:
+ * <ul>
+ *   <li>{@link WriteResult#ok()}: every change of the batch is applied. The library records them as delivered
+ *       and will not send them again until the row changes.</li>
+ *   <li>{@link WriteResult#rejected(List)}: the listed changes were not applied (bad data, a record that does
+ *       not exist in {@code UPDATE} mode, …). They are reported with their reason and offered again on the
+ *       next run; the rest of the batch counts as delivered.</li>
+ *   <li>Throwing: the whole batch failed. It is retried with backoff; when retries run out the run fails. The
+ *       batch's keys are treated as <em>in doubt</em> (the destination may have applied part of it) and are
+ *       sent again on the next run.</li>
+ * </ul>
+ */
+public interface Destination extends AutoCloseable {
+
+    /**
+     * What this destination can do. The runner checks the job's destination mode against it before any row
+     * moves. The default supports {@code UPSERT}, {@code UPDATE} and {@code INSERT} but not {@code MIRROR}:
+     * a destination that handles {@link ChangeKind#REMOVED} declares it.
+     *
+     * @return the capabilities
+     */
+    default DestinationCapabilities capabilities() {
+        return DestinationCapabilities.DEFAULT;
+    }
+
+    /**
+     * Called once at the start of each run, before the first batch.
+     *
+     * @param context the job, the run and the mapping
+     * @throws Exception when the destination cannot be reached; the run fails before any row moves
+     */
+    default void open(SyncContext context) throws Exception {
+    }
+
+    /**
+     * Applies one batch of changes.
+     *
+     * @param batch the changes, in key order, one per key; never empty
+     * @return {@link WriteResult#ok()} or the changes rejected with their reasons
+     * @throws Exception when the whole batch failed; see the class documentation
+     */
+    WriteResult write(List<Change> batch) throws Exception;
+
+    /** Called once at the end of each run that called {@link #open(SyncContext)}. */
+    @Override
+    default void close() throws Exception {
+    }
+}

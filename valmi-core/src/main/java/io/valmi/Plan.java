@@ -1,0 +1,58 @@
+package io.valmi;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run found when it compared the source with the job's state.
+ *
+ * @param counts planned changes by kind (all kinds, also those the destination mode does not send)
+ * @param invalid invalid rows by reason
+ * @param invalidSamples up to the requested number of invalid rows
+ */
+public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples) {
+
+    /** Copies the maps and fills in zeros for missing kinds and reasons. */
+    public Plan {
+        EnumMap<ChangeKind, Long> c = new EnumMap<>(ChangeKind.class);
+        for (ChangeKind kind : ChangeKind.values()) {
+            c.put(kind, counts.getOrDefault(kind, 0L));
+        }
+        EnumMap<InvalidReason, Long> i = new EnumMap<>(InvalidReason.class);
+        for (InvalidReason reason : InvalidReason.values()) {
+            i.put(reason, invalid.getOrDefault(reason, 0L));
+        }
+        counts = java.util.Collections.unmodifiableMap(c);
+        invalid = java.util.Collections.unmodifiableMap(i);
+        invalidSamples = List.copyOf(invalidSamples);
+    }
+
+    /**
+     * The number of planned changes of a kind.
+     *
+     * @param kind the kind
+     * @return the count
+     */
+    public long count(ChangeKind kind) {
+        return counts.get(kind);
+    }
+
+    /**
+     * The number of planned changes of all kinds.
+     *
+     * @return the sum of {@link #counts()}
+     */
+    public long total() {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The number of invalid rows of all reasons.
+     *
+     * @return the sum of {@link #invalid()}
+     */
+    public long invalidTotal() {
+        return invalid.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

@@ -1,0 +1,17 @@
+package io.valmi;
+
+import java.util.Objects;
+
+/**
+ * A change the destination did not apply, and why.
+ *
+ * @param key the key of the rejected change
+ * @param reason why it was rejected, in words a person can act on
+ */
+public record Rejection(Object key, String reason) {
+    /** Validates the fields. */
+    public Rejection {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(reason, "reason");
+    }
+}

@@ -1,0 +1,69 @@
+package io.valmi;
+
+import java.util.List;
+
+/**
+ * One planned run of a {@link Source}: hands out changes batch by batch and records what the destination
+ * acknowledged. Calls come from one thread, in this order:
+ *
+ * <pre>
+ * plan()  (nextBatch(n)  [acknowledge(ack) | markInDoubt(batch)])*  finish(result)  close()
+ * </pre>
+ *
+ * <p>The rule under it all: <b>the source's state records what the destination holds.</b> To keep it when
+ * the process dies at any point, implementations must:
+ * <ul>
+ *   <li>in {@link #nextBatch(int)}, durably mark every key of the batch as <em>in doubt</em> before returning
+ *       it (the destination may apply the batch and the process die before the acknowledgement): the next run
+ *       offers an in-doubt key again if its row exists and as {@link ChangeKind#REMOVED} if it is gone;</li>
+ *   <li>in {@link #acknowledge(Acknowledgement)}, advance the state by exactly the delivered changes, and
+ *       put rejected keys back to their state before the batch, so the next run offers them again;</li>
+ *   <li>in {@link #markInDoubt(List)}, keep the batch's keys in doubt (its write threw);</li>
+ *   <li>hand out changes in key order, with bounded memory, and only of the kinds the request delivers.</li>
+ * </ul>
+ */
+public interface SourceRun extends AutoCloseable {
+
+    /**
+     * The plan made when the run started: counts by kind and the invalid rows.
+     *
+     * @return the plan
+     */
+    Plan plan();
+
+    /**
+     * The next batch of planned changes, in key order, marked in doubt.
+     *
+     * @param maxSize the largest batch to return, at least 1
+     * @return up to {@code maxSize} changes; an empty list when every change was handed out
+     * @throws SourceException when the changes cannot be read
+     */
+    List<Change> nextBatch(int maxSize);
+
+    /**
+     * Records the outcome of a batch the destination answered: delivered changes advance the state, rejected
+     * changes are recorded with their reason and left to be offered again.
+     *
+     * @param acknowledgement the batch as handed out and the rejections of the destination
+     * @throws SourceException when the state cannot be recorded
+     */
+    void acknowledge(Acknowledgement acknowledgement);
+
+    /**
+     * Records that writing a batch failed: the destination may have applied all, some or none of it.
+     *
+     * @param batch the batch as handed out
+     */
+    void markInDoubt(List<Change> batch);
+
+    /**
+     * Records the end of the run (its result) in the source's run history.
+     *
+     * @param result the result of the run, succeeded or failed
+     */
+    void finish(SyncResult result);
+
+    /** Releases what the run holds (locks, connections, scratch tables). Called once, also after failures. */
+    @Override
+    void close();
+}

@@ -1,0 +1,47 @@
+package io.valmi;
+
+import java.util.Map;
+
+/**
+ * The numbers of a run.
+ *
+ * @param planned planned changes of all kinds (also those the destination mode does not send)
+ * @param added planned {@link ChangeKind#ADDED} changes
+ * @param changed planned {@link ChangeKind#CHANGED} changes
+ * @param unchanged planned {@link ChangeKind#UNCHANGED} changes (full-table mode only)
+ * @param removed planned {@link ChangeKind#REMOVED} changes
+ * @param invalid invalid rows by reason (never sent)
+ * @param delivered changes the destination applied (acknowledged)
+ * @param rejected changes the destination rejected
+ * @param skipped planned changes the destination mode does not send (not acknowledged)
+ * @param inDoubt changes of batches whose write failed for good (sent again next run)
+ * @param batches batches the destination answered
+ */
+public record SyncCounts(long planned, long added, long changed, long unchanged, long removed,
+                         Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
+                         long batches) {
+
+    /** Copies the map. */
+    public SyncCounts {
+        invalid = Map.copyOf(invalid);
+    }
+
+    /**
+     * Invalid rows of all reasons.
+     *
+     * @return the sum of {@link #invalid()}
+     */
+    public long invalidTotal() {
+        return invalid.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * Invalid rows of one reason.
+     *
+     * @param reason the reason
+     * @return the count
+     */
+    public long invalid(InvalidReason reason) {
+        return invalid.getOrDefault(reason, 0L);
+    }
+}

@@ -1,0 +1,65 @@
+package io.valmi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outcome of one run. A failed run returns a result too (with the counts of what happened before the
+ * failure); call {@link #orThrow()} to turn it into an exception.
+ *
+ * @param jobId the job's id
+ * @param runId the run's id
+ * @param status how the run ended
+ * @param startedAt when it started
+ * @param finishedAt when it ended
+ * @param counts the numbers
+ * @param invalidSamples some of the invalid rows
+ * @param rejectionSamples some of the rejected changes
+ * @param error why the run failed; {@code null} when it succeeded
+ */
+public record SyncResult(String jobId, String runId, RunStatus status, Instant startedAt, Instant finishedAt,
+                         SyncCounts counts, List<InvalidRow> invalidSamples, List<Rejection> rejectionSamples,
+                         @Nullable Throwable error) {
+
+    /** Copies the lists. */
+    public SyncResult {
+        invalidSamples = List.copyOf(invalidSamples);
+        rejectionSamples = List.copyOf(rejectionSamples);
+    }
+
+    /**
+     * Whether the run succeeded.
+     *
+     * @return {@code true} when {@link #status()} is {@link RunStatus#SUCCEEDED}
+     */
+    public boolean succeeded() {
+        return status == RunStatus.SUCCEEDED;
+    }
+
+    /**
+     * How long the run took.
+     *
+     * @return the time from start to end
+     */
+    public Duration duration() {
+        return Duration.between(startedAt, finishedAt);
+    }
+
+    /**
+     * This result when the run succeeded.
+     *
+     * @return this result
+     * @throws ValmiException the run's error (wrapped when it is not a {@link ValmiException})
+     */
+    public SyncResult orThrow() {
+        if (error == null) {
+            return this;
+        }
+        if (error instanceof ValmiException) {
+            throw (ValmiException) error;
+        }
+        throw new ValmiException("Sync job '" + jobId + "' run " + runId + " failed: " + error, error, false);
+    }
+}

@@ -1,0 +1,109 @@
+package io.valmi;
+
+import io.valmi.internal.RunExecution;
+import io.valmi.internal.Sleeper;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Runs sync jobs. A run is one call: {@link #run(SyncJob)} plans the run in the source, sends the planned
+ * changes to the destination batch by batch, records what the destination acknowledged, and returns a
+ * {@link SyncResult}; it never throws for a failed run (see {@link SyncResult#orThrow()}).
+ *
+ * <pre>{@code
+ * SyncRunner runner = SyncRunner.builder().listener(myProgressListener).build();
+ * SyncResult result = runner.run(job);
+ * }</pre>
+ *
+ * <p>Thread-safe: one runner can run many jobs, from many threads; one job runs at most once at a time in a
+ * JVM (sources such as PostgreSQL also lock the job across processes). While a run is on, the SLF4J MDC of
+ * the running thread holds the job id ({@code valmi.job}) and the run id ({@code valmi.run}).
+ */
+public final class SyncRunner {
+    private final List<SyncListener> listeners;
+    private final Sleeper sleeper;
+    private final Clock clock;
+
+    private SyncRunner(Builder builder) {
+        this.listeners = List.copyOf(builder.listeners);
+        this.sleeper = builder.sleeper;
+        this.clock = builder.clock;
+    }
+
+    /**
+     * A runner without listeners.
+     *
+     * @return the runner
+     */
+    public static SyncRunner create() {
+        return builder().build();
+    }
+
+    /**
+     * Starts a runner with listeners.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs the job once.
+     *
+     * @param job the job
+     * @return the result, also when the run failed
+     */
+    public SyncResult run(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        return new RunExecution(job, listeners, sleeper, clock).execute();
+    }
+
+    /** Builds a {@link SyncRunner}. */
+    public static final class Builder {
+        private final List<SyncListener> listeners = new ArrayList<>();
+        private Sleeper sleeper = Sleeper.SYSTEM;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a listener; listeners are called in the order added.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(SyncListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Sets the clock used for start and end times (default UTC system clock).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        Builder sleeper(Sleeper sleeper) {
+            this.sleeper = sleeper;
+            return this;
+        }
+
+        /**
+         * Builds the runner.
+         *
+         * @return the runner
+         */
+        public SyncRunner build() {
+            return new SyncRunner(this);
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package io.valmi.internal;
+
+import io.valmi.Acknowledgement;
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.ConfigurationException;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.DestinationException;
+import io.valmi.InvalidRow;
+import io.valmi.Mapping;
+import io.valmi.Plan;
+import io.valmi.Rejection;
+import io.valmi.RunRequest;
+import io.valmi.RunStatus;
+import io.valmi.SourceRun;
+import io.valmi.SyncContext;
+import io.valmi.SyncCounts;
+import io.valmi.SyncJob;
+import io.valmi.SyncListener;
+import io.valmi.SyncResult;
+import io.valmi.ValmiException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** One run of one job: plan, deliver batch by batch, acknowledge, finish. */
+public final class RunExecution {
+    /** MDC key holding the job id during a run. */
+    public static final String MDC_JOB = "valmi.job";
+    /** MDC key holding the run id during a run. */
+    public static final String MDC_RUN = "valmi.run";
+
+    private static final Logger log = LoggerFactory.getLogger("io.valmi.SyncRunner");
+    private static final Set<String> RUNNING = ConcurrentHashMap.newKeySet();
+
+    private final SyncJob job;
+    private final List<SyncListener> listeners;
+    private final Sleeper sleeper;
+    private final Clock clock;
+    private final String runId = UUID.randomUUID().toString();
+
+    private @Nullable Plan plan;
+    private long delivered;
+    private long rejected;
+    private long inDoubt;
+    private long batches;
+    private long skipped;
+    private long toSend;
+    private final List<Rejection> rejectionSamples = new ArrayList<>();
+
+    public RunExecution(SyncJob job, List<SyncListener> listeners, Sleeper sleeper, Clock clock) {
+        this.job = job;
+        this.listeners = listeners;
+        this.sleeper = sleeper;
+        this.clock = clock;
+    }
+
+    public SyncResult execute() {
+        Instant startedAt = clock.instant();
+        String previousJob = MDC.get(MDC_JOB);
+        String previousRun = MDC.get(MDC_RUN);
+        MDC.put(MDC_JOB, job.id());
+        MDC.put(MDC_RUN, runId);
+        SyncResult result;
+        try {
+            result = runGuarded(startedAt);
+        } finally {
+            restore(MDC_JOB, previousJob);
+            restore(MDC_RUN, previousRun);
+        }
+        return result;
+    }
+
+    private SyncResult runGuarded(Instant startedAt) {
+        Mapping mapping = job.mapping();
+        DestinationCapabilities caps;
+        int batchSize = job.options().batchSize();
+        SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+        if (!RUNNING.add(job.id())) {
+            return finished(context, startedAt, new ConfigurationException("Sync job '" + job.id()
+                + "' is already running in this process: wait for that run to end (one run per job at a time)"));
+        }
+        try {
+            caps = job.destination().capabilities();
+            batchSize = Math.min(batchSize, caps.maxBatchSize());
+            context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+            log.info("Sync job '{}' run {} started: {} -> {} ({} / {})", job.id(), runId, context.source(),
+                job.destination().getClass().getSimpleName(), mapping.sourceMode(), mapping.destinationMode());
+            notify(l -> l.runStarted(contextFinal(job, runId, mapping)));
+            if (!caps.supports(mapping.destinationMode())) {
+                throw new ConfigurationException("Destination " + job.destination().getClass().getName()
+                    + " of sync job '" + job.id() + "' does not support destination mode "
+                    + mapping.destinationMode() + "; it supports " + caps.modes()
+                    + ": choose one of those in the Mapping, or declare the mode in Destination.capabilities()");
+            }
+            return deliver(context, startedAt);
+        } catch (RuntimeException e) {
+            return finished(context, startedAt, e);
+        } finally {
+            RUNNING.remove(job.id());
+        }
+    }
+
+    private static SyncContext contextFinal(SyncJob job, String runId, Mapping mapping) {
+        return new SyncContext(job.id(), runId, job.source().description(), mapping, job.options().batchSize());
+    }
+
+    private SyncResult deliver(SyncContext context, Instant startedAt) {
+        Mapping mapping = context.mapping();
+        Set<ChangeKind> deliver = mapping.destinationMode().kinds();
+        RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples());
+        try (SourceRun run = job.source().startRun(request)) {
+            Plan p = run.plan();
+            this.plan = p;
+            for (ChangeKind kind : ChangeKind.values()) {
+                if (deliver.contains(kind)) {
+                    toSend += p.count(kind);
+                } else {
+                    skipped += p.count(kind);
+                }
+            }
+            log.info("Sync job '{}' planned: {} added, {} changed, {} unchanged, {} removed, {} invalid; {} to send,"
+                    + " {} skipped by mode {}", job.id(), p.count(ChangeKind.ADDED), p.count(ChangeKind.CHANGED),
+                p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED), p.invalidTotal(), toSend, skipped,
+                mapping.destinationMode());
+            notify(l -> l.planned(context, p));
+            @Nullable Throwable failure = null;
+            boolean opened = false;
+            try {
+                job.destination().open(context);
+                opened = true;
+                sendAll(run, context);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                failure = e;
+            } finally {
+                if (opened) {
+                    try {
+                        job.destination().close();
+                    } catch (Exception e) {
+                        log.warn("Destination {} of sync job '{}' failed to close: {}",
+                            job.destination().getClass().getName(), job.id(), e.toString(), e);
+                        if (failure == null) {
+                            failure = e;
+                        }
+                    }
+                }
+            }
+            SyncResult result = result(startedAt, failure);
+            try {
+                run.finish(result);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    return finished(context, startedAt, e);
+                }
+                failure.addSuppressed(e);
+            }
+            return announce(result);
+        }
+    }
+
+    private void sendAll(SourceRun run, SyncContext context) throws Exception {
+        int batchSize = context.batchSize();
+        while (true) {
+            List<Change> batch = run.nextBatch(batchSize);
+            if (batch.isEmpty()) {
+                return;
+            }
+            if (batch.size() > batchSize) {
+                throw new IllegalStateException("Source " + job.source().description() + " returned " + batch.size()
+                    + " changes for a batch of at most " + batchSize);
+            }
+            List<Rejection> rejections = checkedRejections(writeWithRetries(run, batch), batch);
+            run.acknowledge(new Acknowledgement(batch, rejections));
+            batches++;
+            rejected += rejections.size();
+            delivered += batch.size() - rejections.size();
+            for (Rejection r : rejections) {
+                if (rejectionSamples.size() >= job.options().maxSamples()) {
+                    break;
+                }
+                rejectionSamples.add(r);
+            }
+            if (!rejections.isEmpty()) {
+                log.warn("Destination rejected {} of {} changes in batch {}; first: key {}: {}", rejections.size(),
+                    batch.size(), batches, rejections.get(0).key(), rejections.get(0).reason());
+            }
+            SyncListener.Progress progress = new SyncListener.Progress(batches, delivered, rejected, toSend);
+            log.debug("Batch {} answered: {} changes, {} rejected; {} of {} done", batches, batch.size(),
+                rejections.size(), delivered + rejected, toSend);
+            notify(l -> l.batchDelivered(context, progress));
+        }
+    }
+
+    private io.valmi.WriteResult writeWithRetries(SourceRun run, List<Change> batch) throws Exception {
+        Destination destination = job.destination();
+        int maxAttempts = job.options().retryPolicy().maxAttempts();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                io.valmi.WriteResult result = destination.write(batch);
+                if (result == null) {
+                    throw new DestinationException("Destination " + destination.getClass().getName()
+                        + " returned null from write(): return WriteResult.ok() or WriteResult.rejected(...)", null,
+                        false);
+                }
+                return result;
+            } catch (Exception e) {
+                boolean interrupted = e instanceof InterruptedException;
+                boolean retriable = !interrupted && !(e instanceof ValmiException && !((ValmiException) e).isRetriable());
+                if (!retriable || attempt >= maxAttempts) {
+                    run.markInDoubt(batch);
+                    inDoubt += batch.size();
+                    if (interrupted) {
+                        throw e;
+                    }
+                    throw new DestinationException("Destination " + destination.getClass().getName()
+                        + " failed to write batch " + (batches + 1) + " (" + batch.size() + " changes, keys "
+                        + batch.get(0).key() + " to " + batch.get(batch.size() - 1).key() + ") after " + attempt
+                        + (attempt == 1 ? " attempt" : " attempts") + ": " + e
+                        + ". Its keys are kept in doubt and sent again on the next run.", e, retriable);
+                }
+                java.time.Duration backoff = job.options().retryPolicy().backoffAfter(attempt);
+                log.warn("Destination {} failed to write batch {} (attempt {} of {}), retrying in {} ms: {}",
+                    destination.getClass().getSimpleName(), batches + 1, attempt, maxAttempts, backoff.toMillis(),
+                    e.toString());
+                sleeper.sleep(backoff);
+            }
+        }
+    }
+
+    private List<Rejection> checkedRejections(io.valmi.WriteResult result, List<Change> batch) {
+        if (result.allApplied()) {
+            return List.of();
+        }
+        Set<Object> keys = new HashSet<>(batch.size() * 2);
+        for (Change c : batch) {
+            keys.add(c.key());
+        }
+        Set<Object> seen = new HashSet<>();
+        List<Rejection> valid = new ArrayList<>(result.rejections().size());
+        for (Rejection r : result.rejections()) {
+            if (!keys.contains(r.key())) {
+                log.warn("Destination {} rejected key {} which is not in the batch; ignored",
+                    job.destination().getClass().getSimpleName(), r.key());
+            } else if (seen.add(r.key())) {
+                valid.add(r);
+            }
+        }
+        return valid;
+    }
+
+    private SyncResult finished(SyncContext context, Instant startedAt, Throwable failure) {
+        return announce(result(startedAt, failure));
+    }
+
+    private SyncResult announce(SyncResult result) {
+        if (result.succeeded()) {
+            log.info("Sync job '{}' run {} succeeded in {} ms: {} delivered, {} rejected, {} skipped, {} invalid",
+                job.id(), runId, result.duration().toMillis(), result.counts().delivered(), result.counts().rejected(),
+                result.counts().skipped(), result.counts().invalidTotal());
+        } else {
+            Throwable error = result.error();
+            log.error("Sync job '{}' run {} failed after {} ms ({} delivered, {} in doubt): {}", job.id(), runId,
+                result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
+                String.valueOf(error), error);
+        }
+        notify(l -> l.runFinished(result));
+        return result;
+    }
+
+    private SyncResult result(Instant startedAt, @Nullable Throwable failure) {
+        Plan p = plan;
+        Map<io.valmi.InvalidReason, Long> invalid = p == null ? Map.of() : p.invalid();
+        EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
+        for (ChangeKind kind : ChangeKind.values()) {
+            counts.put(kind, p == null ? 0L : p.count(kind));
+        }
+        SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), counts.get(ChangeKind.ADDED),
+            counts.get(ChangeKind.CHANGED), counts.get(ChangeKind.UNCHANGED), counts.get(ChangeKind.REMOVED), invalid,
+            delivered, rejected, skipped, inDoubt, batches);
+        List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
+        return new SyncResult(job.id(), runId, failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, startedAt,
+            clock.instant(), syncCounts, invalidSamples, rejectionSamples, failure);
+    }
+
+    private void notify(java.util.function.Consumer<SyncListener> event) {
+        for (SyncListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                log.warn("SyncListener {} threw; ignored: {}", listener.getClass().getName(), e.toString(), e);
+            }
+        }
+    }
+
+    private static void restore(String key, @Nullable String previous) {
+        if (previous == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, previous);
+        }
+    }
+}

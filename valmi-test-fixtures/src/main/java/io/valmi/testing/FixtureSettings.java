@@ -1,0 +1,101 @@
+package io.valmi.testing;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The settings of the PostgreSQL test fixture, read from system properties first and environment variables
+ * second:
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>system property</th><th>environment variable</th><th>meaning</th></tr>
+ *   <tr><td>{@code valmi.test.jdbc-url}</td><td>{@code VALMI_TEST_JDBC_URL}</td>
+ *       <td>use this server (its user needs CREATEDB and CREATEROLE)</td></tr>
+ *   <tr><td>{@code valmi.test.jdbc-user}</td><td>{@code VALMI_TEST_JDBC_USER}</td><td>its user</td></tr>
+ *   <tr><td>{@code valmi.test.jdbc-password}</td><td>{@code VALMI_TEST_JDBC_PASSWORD}</td><td>its password</td></tr>
+ *   <tr><td>{@code valmi.test.postgres.version}</td><td>{@code VALMI_TEST_POSTGRES_VERSION}</td>
+ *       <td>major version (12 to 18, default 17) of a Docker or embedded server; an exact embedded binaries
+ *       version such as {@code 15.14.0} also works</td></tr>
+ *   <tr><td>{@code valmi.test.postgres.provider}</td><td>{@code VALMI_TEST_POSTGRES_PROVIDER}</td>
+ *       <td>{@code auto} (default), {@code external}, {@code docker} or {@code embedded}</td></tr>
+ * </table>
+ *
+ * @param jdbcUrl the external server's JDBC URL, or {@code null}
+ * @param user the external server's user, or {@code null}
+ * @param password the external server's password, or {@code null}
+ * @param version the requested major version, or an exact binaries version
+ * @param provider the forced provider, or {@code null} for automatic choice
+ */
+public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @Nullable String password,
+                              String version, @Nullable ServerKind provider) {
+
+    /** The default PostgreSQL major version. */
+    public static final int DEFAULT_MAJOR_VERSION = 17;
+
+    /**
+     * Reads the settings of this JVM.
+     *
+     * @return the settings
+     */
+    public static FixtureSettings fromEnvironment() {
+        return from(System.getProperties(), System.getenv());
+    }
+
+    /**
+     * Reads the settings from the given properties and environment (for tests of the fixture).
+     *
+     * @param properties system properties
+     * @param env environment variables
+     * @return the settings
+     */
+    public static FixtureSettings from(Properties properties, Map<String, String> env) {
+        String provider = read(properties, env, "valmi.test.postgres.provider").orElse("auto");
+        ServerKind kind = provider.equalsIgnoreCase("auto") ? null : ServerKind.valueOf(provider.toUpperCase(Locale.ROOT));
+        return new FixtureSettings(
+            read(properties, env, "valmi.test.jdbc-url").orElse(null),
+            read(properties, env, "valmi.test.jdbc-user").orElse(null),
+            read(properties, env, "valmi.test.jdbc-password").orElse(null),
+            read(properties, env, "valmi.test.postgres.version").orElse(String.valueOf(DEFAULT_MAJOR_VERSION)),
+            kind);
+    }
+
+    /**
+     * The requested major version.
+     *
+     * @return for example 17
+     * @throws IllegalArgumentException when the version is not a number from 12 to 18 (or such a number
+     *     followed by minor parts)
+     */
+    public int majorVersion() {
+        String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
+        int m;
+        try {
+            m = Integer.parseInt(major.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("valmi.test.postgres.version must be a PostgreSQL major version "
+                + "such as 17 (or an exact version such as 17.6.0), got '" + version + "'", e);
+        }
+        if (m < 12 || m > 18) {
+            throw new IllegalArgumentException("valmi.test.postgres.version must be 12 to 18, got " + version);
+        }
+        return m;
+    }
+
+    private static Optional<String> read(Properties properties, Map<String, String> env, String property) {
+        String value = properties.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = env.get(property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+        }
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    @Override
+    public String toString() {
+        return "FixtureSettings[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? null : "***")
+            + ", version=" + version + ", provider=" + provider + "]";
+    }
+}

@@ -1,0 +1,345 @@
+package io.valmi.testing;
+
+import io.valmi.testing.internal.DockerProbe;
+import io.valmi.testing.internal.EmbeddedBinaries;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server for tests: an external one, a Testcontainers container or embedded binaries (see
+ * {@link ServerChoice#choose}). {@link #shared()} starts one per JVM, lazily, and stops it at exit; each test
+ * class gets its own database from {@link #createDatabase(String)}.
+ *
+ * <p>Embedded servers trust the superuser {@code postgres} and ask every other user for a password (md5 or
+ * SCRAM), so that tests of logins and grants behave as on a real server.
+ */
+public final class PostgresServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static @Nullable PostgresServer shared;
+
+    private final ServerChoice choice;
+    private final String host;
+    private final int port;
+    private final String adminUser;
+    private final @Nullable String adminPassword;
+    private final String adminDatabase;
+    private final String version;
+    private final AutoCloseable resource;
+
+    private PostgresServer(ServerChoice choice, String host, int port, String adminUser, @Nullable String adminPassword,
+                           String adminDatabase, AutoCloseable resource) {
+        this.choice = choice;
+        this.host = host;
+        this.port = port;
+        this.adminUser = adminUser;
+        this.adminPassword = adminPassword;
+        this.adminDatabase = adminDatabase;
+        this.resource = resource;
+        this.version = queryVersion();
+    }
+
+    /**
+     * The server shared by all tests of this JVM, started on first use from {@link FixtureSettings#fromEnvironment()}.
+     *
+     * @return the running server
+     */
+    public static synchronized PostgresServer shared() {
+        if (shared == null) {
+            PostgresServer server = start(FixtureSettings.fromEnvironment());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "valmi-postgres-shutdown"));
+            shared = server;
+        }
+        return shared;
+    }
+
+    /**
+     * Starts (or connects to) a server as the settings say. The caller closes it.
+     *
+     * @param settings where the server comes from, which version
+     * @return the running server
+     */
+    public static PostgresServer start(FixtureSettings settings) {
+        ServerChoice choice = ServerChoice.choose(settings, DockerProbe::dockerAvailable);
+        log.info("PostgreSQL for tests: {} server, because {}", choice.kind().name().toLowerCase(Locale.ROOT),
+            choice.reason());
+        PostgresServer server;
+        switch (choice.kind()) {
+            case EXTERNAL:
+                server = external(choice, settings);
+                break;
+            case DOCKER:
+                server = docker(choice, settings);
+                break;
+            default:
+                server = embedded(choice, settings);
+                break;
+        }
+        log.info("PostgreSQL for tests is up at {}:{}: {}", server.host, server.port, server.version);
+        return server;
+    }
+
+    private static PostgresServer external(ServerChoice choice, FixtureSettings settings) {
+        String url = java.util.Objects.requireNonNull(settings.jdbcUrl());
+        Properties parsed = org.postgresql.Driver.parseURL(url, new Properties());
+        if (parsed == null) {
+            throw new IllegalArgumentException("valmi.test.jdbc-url is not a PostgreSQL JDBC URL: " + url);
+        }
+        String host = parsed.getProperty("PGHOST", "localhost").split(",")[0];
+        int port = Integer.parseInt(parsed.getProperty("PGPORT", "5432").split(",")[0]);
+        String user = settings.user() != null ? settings.user() : parsed.getProperty("user", "postgres");
+        String password = settings.password() != null ? settings.password() : parsed.getProperty("password");
+        String db = parsed.getProperty("PGDBNAME", "postgres");
+        return new PostgresServer(choice, host, port, user, password, db, () -> { });
+    }
+
+    private static PostgresServer docker(ServerChoice choice, FixtureSettings settings) {
+        String image = "postgres:" + (settings.version().contains(".")
+            ? settings.version().replaceAll("\\.0$", "") : settings.version());
+        org.testcontainers.postgresql.PostgreSQLContainer container =
+            new org.testcontainers.postgresql.PostgreSQLContainer(image);
+        container.start();
+        return new PostgresServer(choice, container.getHost(), container.getMappedPort(5432), container.getUsername(),
+            container.getPassword(), container.getDatabaseName(), container::stop);
+    }
+
+    private static PostgresServer embedded(ServerChoice choice, FixtureSettings settings) {
+        settings.majorVersion();
+        String exact = EmbeddedBinaries.exactVersion(settings.version());
+        try {
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setPgBinaryResolver((system, hardware) -> EmbeddedBinaries.open(exact))
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .setServerConfig("max_connections", "200")
+                .setDataDirectoryCustomizer(PostgresServer::requirePasswords)
+                .setRegisterShutdownHook(true)
+                .start();
+            return new PostgresServer(new ServerChoice(choice.kind(), choice.reason() + "; binaries " + exact),
+                "localhost", pg.getPort(), "postgres", null, "postgres", pg);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start embedded PostgreSQL " + exact + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requirePasswords(File dataDirectory) {
+        String hba = String.join("\n",
+            "# written by valmi-test-fixtures: the superuser is trusted, every other user needs its password",
+            "local all postgres trust",
+            "host  all postgres 127.0.0.1/32 trust",
+            "host  all postgres ::1/128 trust",
+            "local all all md5",
+            "host  all all 127.0.0.1/32 md5",
+            "host  all all ::1/128 md5",
+            "");
+        try {
+            Files.writeString(dataDirectory.toPath().resolve("pg_hba.conf"), hba, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Where this server comes from and why.
+     *
+     * @return the choice
+     */
+    public ServerChoice choice() {
+        return choice;
+    }
+
+    /**
+     * The host name.
+     *
+     * @return the host
+     */
+    public String host() {
+        return host;
+    }
+
+    /**
+     * The port.
+     *
+     * @return the port
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * The superuser (or the configured user of an external server).
+     *
+     * @return the user name
+     */
+    public String adminUser() {
+        return adminUser;
+    }
+
+    /**
+     * The password of {@link #adminUser()}.
+     *
+     * @return the password, {@code null} when none is needed
+     */
+    public @Nullable String adminPassword() {
+        return adminPassword;
+    }
+
+    /**
+     * The result of {@code select version()}.
+     *
+     * @return for example {@code PostgreSQL 17.6 on x86_64-pc-linux-gnu, ...}
+     */
+    public String version() {
+        return version;
+    }
+
+    /**
+     * The major version of the server.
+     *
+     * @return for example 17
+     */
+    public int majorVersion() {
+        String v = version.substring("PostgreSQL ".length());
+        return Integer.parseInt(v.substring(0, v.indexOf('.')));
+    }
+
+    /**
+     * The JDBC URL of a database of this server.
+     *
+     * @param database the database name
+     * @return the URL, without credentials
+     */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + java.net.URLEncoder.encode(database,
+            StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A data source for a database of this server, as {@link #adminUser()}.
+     *
+     * @param database the database name
+     * @return an unpooled data source
+     */
+    public DataSource adminDataSource(String database) {
+        return dataSource(database, adminUser, adminPassword);
+    }
+
+    /**
+     * An unpooled data source for a database of this server.
+     *
+     * @param database the database name
+     * @param user the user
+     * @param password the password, or {@code null}
+     * @return the data source
+     */
+    public DataSource dataSource(String database, String user, @Nullable String password) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setServerNames(new String[] {host});
+        ds.setPortNumbers(new int[] {port});
+        ds.setDatabaseName(database);
+        ds.setUser(user);
+        if (password != null) {
+            ds.setPassword(password);
+        }
+        ds.setApplicationName("valmi-tests");
+        return ds;
+    }
+
+    /**
+     * Creates a fresh, empty database.
+     *
+     * @param prefix a readable prefix, for example the test class name
+     * @return the database; {@link TestDatabase#close()} drops it
+     */
+    public TestDatabase createDatabase(String prefix) {
+        String clean = prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+        if (clean.length() > 40) {
+            clean = clean.substring(clean.length() - 40);
+        }
+        String name = "t_" + clean + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+        executeAdmin("CREATE DATABASE " + quote(name));
+        return new TestDatabase(this, name);
+    }
+
+    /**
+     * Drops a database, closing its remaining connections first.
+     *
+     * @param name the database
+     */
+    public void dropDatabase(String name) {
+        executeAdmin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+            + name.replace("'", "''") + "' AND pid <> pg_backend_pid()");
+        executeAdmin("DROP DATABASE IF EXISTS " + quote(name));
+    }
+
+    /**
+     * Runs a statement as {@link #adminUser()} in the server's maintenance database.
+     *
+     * @param sql the statement
+     */
+    public void executeAdmin(String sql) {
+        try (Connection c = adminDataSource(adminDatabase).getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Admin statement failed on the test server: " + sql + ": " + e.getMessage(),
+                e);
+        }
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    private String queryVersion() {
+        try (Connection c = adminDataSource(adminDatabase).getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select version()")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot connect to the test PostgreSQL at " + host + ":" + port + " as "
+                + adminUser + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the server (external servers are left running). */
+    @Override
+    public void close() {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            log.warn("Stopping the test PostgreSQL failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresServer[" + choice.kind() + " " + host + ":" + port + ", " + version + "]";
+    }
+
+    static Connection connect(String url, String user, @Nullable String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        return DriverManager.getConnection(url, p);
+    }
+}

@@ -1,0 +1,132 @@
+package io.valmi.postgres;
+
+import io.valmi.ConfigurationException;
+import io.valmi.postgres.internal.CatalogQueries;
+import io.valmi.postgres.internal.Session;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Discovery: the schemas a user can see, the tables and views in one, and for one relation its columns and
+ * candidate keys. Every query reads {@code pg_catalog}; nothing is written.
+ *
+ * <pre>{@code
+ * PostgresCatalog catalog = PostgresCatalog.of(connection.dataSource());
+ * for (String schema : catalog.namespaces()) {
+ *     for (Relation r : catalog.relations(schema)) {
+ *         RelationDetails details = catalog.describe(r.schema(), r.name());
+ *     }
+ * }
+ * }</pre>
+ */
+public final class PostgresCatalog {
+    private final DataSource dataSource;
+    private final String bookkeepingSchema;
+
+    private PostgresCatalog(DataSource dataSource, String bookkeepingSchema) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.bookkeepingSchema = Objects.requireNonNull(bookkeepingSchema, "bookkeepingSchema");
+    }
+
+    /**
+     * A catalog that hides the default bookkeeping schema.
+     *
+     * @param dataSource where connections come from
+     * @return the catalog
+     */
+    public static PostgresCatalog of(DataSource dataSource) {
+        return new PostgresCatalog(dataSource, PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA);
+    }
+
+    /**
+     * A catalog that hides the given bookkeeping schema.
+     *
+     * @param dataSource where connections come from
+     * @param bookkeepingSchema the bookkeeping schema to leave out of {@link #namespaces()}
+     * @return the catalog
+     */
+    public static PostgresCatalog of(DataSource dataSource, String bookkeepingSchema) {
+        return new PostgresCatalog(dataSource, bookkeepingSchema);
+    }
+
+    /**
+     * The schemas the user may use, without {@code pg_catalog}, {@code information_schema}, TOAST and temporary
+     * schemas and the bookkeeping schema.
+     *
+     * @return schema names, sorted
+     */
+    public List<String> namespaces() {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            return s.transaction("list schemas", c -> CatalogQueries.namespaces(c, bookkeepingSchema));
+        }
+    }
+
+    /**
+     * The tables, views, materialized views, partitioned tables (the parent only) and foreign tables of a schema.
+     *
+     * @param schema the schema
+     * @return relations, sorted by name
+     */
+    public List<Relation> relations(String schema) {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            List<CatalogQueries.RelationRow> rows = s.transaction("list relations of schema " + schema,
+                c -> CatalogQueries.relations(c, schema));
+            List<Relation> out = new ArrayList<>(rows.size());
+            for (CatalogQueries.RelationRow r : rows) {
+                out.add(new Relation(schema, r.name(), RelationKind.fromRelkind(r.relkind())));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * One relation with its columns and candidate keys.
+     *
+     * @param schema the schema
+     * @param name the relation's exact name
+     * @return the details
+     * @throws ConfigurationException when there is no such readable relation
+     */
+    public RelationDetails describe(String schema, String name) {
+        return find(schema, name).orElseThrow(() -> new ConfigurationException("No table or view \"" + schema
+            + "\".\"" + name + "\" that the user can see: check the schema and name (they are case-sensitive), "
+            + "and that the user has USAGE on the schema"));
+    }
+
+    /**
+     * One relation with its columns and candidate keys, if it exists.
+     *
+     * @param schema the schema
+     * @param name the relation's exact name
+     * @return the details, or empty
+     */
+    public Optional<RelationDetails> find(String schema, String name) {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            return s.transaction("describe " + schema + "." + name, c -> {
+                Optional<Object[]> rel = CatalogQueries.relation(c, schema, name);
+                if (rel.isEmpty()) {
+                    return Optional.empty();
+                }
+                long oid = (Long) rel.get()[0];
+                RelationKind kind = RelationKind.fromRelkind((String) rel.get()[1]);
+                boolean view = kind == RelationKind.VIEW;
+                List<Column> columns = new ArrayList<>();
+                for (CatalogQueries.ColumnRow col : CatalogQueries.columns(c, oid)) {
+                    columns.add(new Column(col.name(), col.position(), col.type(), view || !col.notNull()));
+                }
+                List<CandidateKey> keys = new ArrayList<>();
+                for (CatalogQueries.KeyRow k : CatalogQueries.uniqueColumns(c, oid)) {
+                    CandidateKey.Origin origin = k.primary() ? CandidateKey.Origin.PRIMARY_KEY
+                        : k.constraint() ? CandidateKey.Origin.UNIQUE_CONSTRAINT : CandidateKey.Origin.UNIQUE_INDEX;
+                    if (keys.stream().noneMatch(x -> x.column().equals(k.column()))) {
+                        keys.add(new CandidateKey(k.column(), origin, k.notNull()));
+                    }
+                }
+                return Optional.of(new RelationDetails(new Relation(schema, name, kind), columns, keys));
+            });
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.valmi.postgres;
+
+import io.valmi.postgres.internal.Grants;
+import io.valmi.postgres.internal.Session;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * What valmi's database user needs, as a script for an administrator and as a check.
+ *
+ * <p>The user needs full access to its private bookkeeping schema (default {@code valmi_scratch_computed_}),
+ * where valmi keeps per job a snapshot of what the destination holds, a scratch plan table and a table of
+ * invalid and rejected rows, plus the job and run history; and read-only access (USAGE on the schema, SELECT on
+ * the relations) to the tables and views it syncs. It never writes to those schemas.
+ */
+public final class PostgresPermissions {
+    private PostgresPermissions() {
+    }
+
+    /**
+     * The setup script: CREATE USER (with a password placeholder to replace), the bookkeeping schema and its
+     * grants, and per schema USAGE, SELECT on all tables, EXECUTE on all functions, and default privileges for
+     * tables and functions created later.
+     *
+     * @param user the user to create
+     * @param schemas the schemas it may read
+     * @param bookkeepingSchema its bookkeeping schema
+     * @return the script, one statement per line
+     */
+    public static String setupScript(String user, List<String> schemas, String bookkeepingSchema) {
+        return String.join("\n", Grants.setupScript(user, schemas, bookkeepingSchema)) + "\n";
+    }
+
+    /**
+     * The setup script for the default bookkeeping schema.
+     *
+     * @param user the user to create
+     * @param schemas the schemas it may read
+     * @return the script
+     */
+    public static String setupScript(String user, List<String> schemas) {
+        return setupScript(user, schemas, PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA);
+    }
+
+    /**
+     * Checks whether the connected user can sync a relation.
+     *
+     * @param dataSource connects as the user to check
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param schema the relation's schema
+     * @param relation the relation
+     * @param columns the columns the sync reads (key and mapped columns)
+     * @return the missing privileges with their fixes; empty when all is well
+     */
+    public static List<MissingGrant> check(DataSource dataSource, String bookkeepingSchema, String schema,
+                                           String relation, List<String> columns) {
+        try (Session s = Session.open(dataSource, schema + "." + relation)) {
+            return s.transaction("check privileges", c -> Grants.check(c, bookkeepingSchema, schema, relation, columns));
+        }
+    }
+}

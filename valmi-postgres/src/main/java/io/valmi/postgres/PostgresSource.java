@@ -1,0 +1,263 @@
+package io.valmi.postgres;
+
+import io.valmi.ConfigurationException;
+import io.valmi.Mapping;
+import io.valmi.RunRequest;
+import io.valmi.Source;
+import io.valmi.SourceColumn;
+import io.valmi.SourceRun;
+import io.valmi.postgres.internal.Bookkeeping;
+import io.valmi.postgres.internal.JobLock;
+import io.valmi.postgres.internal.JobTables;
+import io.valmi.postgres.internal.RunStarter;
+import io.valmi.postgres.internal.Session;
+import io.valmi.postgres.internal.Sql;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A PostgreSQL table, view, materialized view, partitioned table or foreign table as a valmi {@link Source}.
+ *
+ * <pre>{@code
+ * PostgresSource source = PostgresSource.builder()
+ *     .connection(connection)            // or .dataSource(myPool, "warehouse")
+ *     .table("public", "customers")
+ *     .build();
+ * }</pre>
+ *
+ * <p>Each run plans in one SQL statement over the relation (one consistent read): it hashes the mapped columns of
+ * every row, sets aside rows with a NULL or duplicated key as invalid, and compares the rest with the job's
+ * snapshot in the bookkeeping schema (default {@value #DEFAULT_BOOKKEEPING_SCHEMA}). The plan is materialized
+ * there, so no transaction stays open on the source while the destination works; the snapshot advances only by
+ * what the destination acknowledged.
+ *
+ * <p>What counts as a change: the text form of the mapped columns, printed under pinned settings (UTC, ISO
+ * dates, ISO 8601 intervals, shortest exact floats, hex bytea): a row changes when what would be sent changes,
+ * e.g. {@code 1.5} to {@code 1.50} in a numeric column. A change to an unmapped column sends nothing.
+ *
+ * <p>The library never writes to the source's schema and takes no lock that blocks its writers.
+ */
+public final class PostgresSource implements Source {
+    /** The default bookkeeping schema. */
+    public static final String DEFAULT_BOOKKEEPING_SCHEMA = "valmi_scratch_computed_";
+
+    private final DataSource dataSource;
+    private final String name;
+    private final String schema;
+    private final String relation;
+    private final String bookkeepingSchema;
+
+    private PostgresSource(Builder b) {
+        this.dataSource = Objects.requireNonNull(b.dataSource);
+        this.name = Objects.requireNonNull(b.name);
+        this.schema = Objects.requireNonNull(b.schema);
+        this.relation = Objects.requireNonNull(b.relation);
+        this.bookkeepingSchema = b.bookkeepingSchema;
+    }
+
+    /**
+     * Starts a source.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String description() {
+        return "postgres:" + name + ":" + schema + "." + relation;
+    }
+
+    /**
+     * The bookkeeping schema of this source's jobs.
+     *
+     * @return the schema name
+     */
+    public String bookkeepingSchema() {
+        return bookkeepingSchema;
+    }
+
+    /**
+     * The relation with its columns and candidate keys.
+     *
+     * @return the details
+     * @throws ConfigurationException when the relation does not exist or is not visible
+     */
+    public RelationDetails details() {
+        return PostgresCatalog.of(dataSource, bookkeepingSchema).describe(schema, relation);
+    }
+
+    @Override
+    public List<SourceColumn> columns() {
+        List<SourceColumn> out = new ArrayList<>();
+        for (Column c : details().columns()) {
+            out.add(new SourceColumn(c.name(), c.typeName(), c.nullable()));
+        }
+        return out;
+    }
+
+    /**
+     * What the connected user lacks to run a sync with this mapping.
+     *
+     * @param mapping the mapping
+     * @return the missing privileges with the GRANTs that fix them; empty when all is well
+     */
+    public List<MissingGrant> checkPermissions(Mapping mapping) {
+        List<String> cols = new ArrayList<>();
+        cols.add(mapping.keyColumn());
+        cols.addAll(mapping.sourceColumns());
+        return PostgresPermissions.check(dataSource, bookkeepingSchema, schema, relation, cols);
+    }
+
+    @Override
+    public SourceRun startRun(RunRequest request) {
+        PostgresCatalog catalog = PostgresCatalog.of(dataSource, bookkeepingSchema);
+        return RunStarter.start(dataSource, description(), bookkeepingSchema, session -> catalog.describe(schema,
+            relation), request);
+    }
+
+    /**
+     * Forgets what the destination of a job holds: the next run sends every row as ADDED. Rows deleted from the
+     * source before that run are not sent as REMOVED (the snapshot no longer knows them).
+     *
+     * @param jobId the job
+     */
+    public void resetJob(String jobId) {
+        JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        try (Session session = Session.open(dataSource, description())) {
+            JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
+            try {
+                session.transaction("reset sync job '" + jobId + "'", c -> {
+                    if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.snapshotName().last())) {
+                        Sql.execute(c, DSL.truncate(DSL.table(tables.snapshotName())));
+                    }
+                    return null;
+                });
+            } finally {
+                lock.release(session);
+            }
+        }
+    }
+
+    /**
+     * Drops a job's bookkeeping tables and its job record (the run history stays).
+     *
+     * @param jobId the job
+     */
+    public void dropJob(String jobId) {
+        JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        try (Session session = Session.open(dataSource, description())) {
+            JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
+            try {
+                session.transaction("drop sync job '" + jobId + "'", c -> {
+                    Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
+                    Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
+                    Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
+                    if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.jobsName().last())) {
+                        Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
+                            .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
+                    }
+                    return null;
+                });
+            } finally {
+                lock.release(session);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresSource[" + description() + ", bookkeeping=" + bookkeepingSchema + "]";
+    }
+
+    /** Builds a {@link PostgresSource}. */
+    public static final class Builder {
+        private @Nullable DataSource dataSource;
+        private @Nullable String name;
+        private @Nullable String schema;
+        private @Nullable String relation;
+        private String bookkeepingSchema = DEFAULT_BOOKKEEPING_SCHEMA;
+
+        private Builder() {
+        }
+
+        /**
+         * Connects with a connection description (unpooled connections; a run uses one).
+         *
+         * @param connection the connection
+         * @return this builder
+         */
+        public Builder connection(PostgresConnection connection) {
+            this.dataSource = connection.dataSource();
+            this.name = connection.name();
+            return this;
+        }
+
+        /**
+         * Connects through the application's own data source (e.g. a HikariCP pool). Session settings that valmi
+         * needs are set per transaction and do not leak into the pool.
+         *
+         * @param dataSource the data source
+         * @param name a name for logs and results
+         * @return this builder
+         */
+        public Builder dataSource(DataSource dataSource, String name) {
+            this.dataSource = dataSource;
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * The relation to read.
+         *
+         * @param schema its schema
+         * @param relation its exact name
+         * @return this builder
+         */
+        public Builder table(String schema, String relation) {
+            this.schema = schema;
+            this.relation = relation;
+            return this;
+        }
+
+        /**
+         * The bookkeeping schema (default {@value PostgresSource#DEFAULT_BOOKKEEPING_SCHEMA}).
+         *
+         * @param schema the schema
+         * @return this builder
+         */
+        public Builder bookkeepingSchema(String schema) {
+            this.bookkeepingSchema = schema;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the source
+         * @throws ConfigurationException when the connection or the relation is missing
+         */
+        public PostgresSource build() {
+            if (dataSource == null || name == null) {
+                throw new ConfigurationException("PostgresSource needs a connection: call connection(...) or "
+                    + "dataSource(...)");
+            }
+            if (schema == null || relation == null || schema.isBlank() || relation.isBlank()) {
+                throw new ConfigurationException("PostgresSource needs the relation to read: call table(schema, name)");
+            }
+            if (bookkeepingSchema.isBlank()) {
+                throw new ConfigurationException("The bookkeeping schema name must not be blank");
+            }
+            if (bookkeepingSchema.equals(schema)) {
+                throw new ConfigurationException("The bookkeeping schema must not be the source's schema \"" + schema
+                    + "\": valmi never writes to the schemas it reads");
+            }
+            return new PostgresSource(this);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.valmi.postgres.internal;
+
+import static org.jooq.impl.DSL.constraint;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+import static org.jooq.impl.DSL.val;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/** DDL and job records in the bookkeeping schema (the only schema the library ever changes). */
+public final class Bookkeeping {
+    /** The hash over the mapped columns: recorded with the snapshot, so that a change of it is noticed. */
+    public static final String HASH_ALGORITHM = "hashtextextended(row-text,0)/v1";
+
+    private Bookkeeping() {
+    }
+
+    /**
+     * Serializes DDL in the bookkeeping schema among concurrent runs (transaction-scoped advisory lock).
+     *
+     * @param c the connection, in a transaction
+     * @param schema the bookkeeping schema
+     * @throws SQLException on failure
+     */
+    public static void lockDdl(Connection c, String schema) throws SQLException {
+        Sql.fetch(c, DSL.select(DSL.function(name("pg_catalog", "pg_advisory_xact_lock"), SQLDataType.OTHER,
+            DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT, val("valmi bookkeeping " + schema),
+                inline(0)))), rs -> null);
+    }
+
+    /**
+     * Creates the bookkeeping schema (if missing) and the job and run tables.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @throws SQLException on failure
+     */
+    public static void ensureSchema(Connection c, JobTables t) throws SQLException {
+        lockDdl(c, t.schema());
+        if (!Grants.schemaExists(c, t.schema())) {
+            Sql.execute(c, DSL.createSchemaIfNotExists(name(t.schema())));
+        }
+        Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())
+            .column("job_id", SQLDataType.CLOB.nullable(false))
+            .column("source_relation", SQLDataType.CLOB.nullable(false))
+            .column("key_column", SQLDataType.CLOB.nullable(false))
+            .column("key_type", SQLDataType.CLOB.nullable(false))
+            .column("hash_algorithm", SQLDataType.CLOB.nullable(false))
+            .column("server_major", SQLDataType.INTEGER.nullable(false))
+            .column("snapshot_table", SQLDataType.CLOB.nullable(false))
+            .column("created_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime()))
+            .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
+            .column("last_status", SQLDataType.CLOB)
+            .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
+        Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
+            .column("run_id", SQLDataType.CLOB.nullable(false))
+            .column("job_id", SQLDataType.CLOB.nullable(false))
+            .column("started_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column("finished_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column("status", SQLDataType.CLOB.nullable(false))
+            .column("planned", SQLDataType.BIGINT.nullable(false))
+            .column("delivered", SQLDataType.BIGINT.nullable(false))
+            .column("rejected", SQLDataType.BIGINT.nullable(false))
+            .column("skipped", SQLDataType.BIGINT.nullable(false))
+            .column("in_doubt", SQLDataType.BIGINT.nullable(false))
+            .column("invalid", SQLDataType.BIGINT.nullable(false))
+            .column("error", SQLDataType.CLOB)
+            .constraints(constraint("valmi_runs_pk").primaryKey("run_id")));
+        Sql.execute(c, DSL.createIndexIfNotExists("valmi_runs_job_idx").on(table(t.runsName()), field("job_id"),
+            field("started_at")));
+    }
+
+    /**
+     * Creates the job's snapshot (LOGGED, keyed) and issues tables if missing.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param keySource a select of one column named {@code k} with the source key's type (no rows are read)
+     * @return whether the snapshot was created now
+     * @throws SQLException on failure
+     */
+    public static boolean ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource) throws SQLException {
+        boolean created = false;
+        if (!tableExists(c, t.schema(), t.snapshotName().last())) {
+            Sql.execute(c, DSL.createTable(t.snapshotName()).as(DSL.select(
+                    field(name("x", JobTables.K)).as(JobTables.K),
+                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
+                    inline(false).as(JobTables.D))
+                .from(keySource.asTable("x"))).withNoData());
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
+                constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
+            created = true;
+        }
+        Sql.execute(c, DSL.createTableIfNotExists(t.issuesName())
+            .column("run_id", SQLDataType.CLOB.nullable(false))
+            .column("reason", SQLDataType.CLOB.nullable(false))
+            .column("key_text", SQLDataType.CLOB)
+            .column("detail", SQLDataType.CLOB)
+            .column("recorded_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime())));
+        return created;
+    }
+
+    /**
+     * Whether a table exists.
+     *
+     * @param c the connection
+     * @param schema the schema
+     * @param table the table
+     * @return true when it exists
+     * @throws SQLException on failure
+     */
+    public static boolean tableExists(Connection c, String schema, String table) throws SQLException {
+        return CatalogQueries.relation(c, schema, table).isPresent();
+    }
+
+    /** A job's record. */
+    public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
+                            int serverMajor) {
+    }
+
+    /**
+     * Reads a job's record.
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job id
+     * @return the record, or {@code null}
+     * @throws SQLException on failure
+     */
+    public static JobRecord job(Connection c, JobTables t, String jobId) throws SQLException {
+        List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
+                field("hash_algorithm"), field("server_major")).from(table(t.jobsName()))
+            .where(field("job_id").eq(val(jobId))),
+            rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /**
+     * Inserts or replaces a job's record.
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job id
+     * @param r the record
+     * @throws SQLException on failure
+     */
+    public static void saveJob(Connection c, JobTables t, String jobId, JobRecord r) throws SQLException {
+        Field<Object> id = field("job_id");
+        Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, field("source_relation"), field("key_column"),
+                field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"))
+            .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
+                val(r.serverMajor()), val(t.snapshotName().last()))
+            .onConflict(id).doUpdate()
+            .set(field("source_relation"), (Object) r.sourceRelation())
+            .set(field("key_column"), (Object) r.keyColumn())
+            .set(field("key_type"), (Object) r.keyType())
+            .set(field("hash_algorithm"), (Object) r.hashAlgorithm())
+            .set(field("server_major"), (Object) r.serverMajor()));
+    }
+
+    /**
+     * The server's major version.
+     *
+     * @param c the connection
+     * @return e.g. 17
+     * @throws SQLException on failure
+     */
+    public static int serverMajor(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseMajorVersion();
+    }
+}

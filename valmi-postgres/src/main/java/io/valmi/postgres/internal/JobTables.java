@@ -1,0 +1,191 @@
+package io.valmi.postgres.internal;
+
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Table;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The bookkeeping tables of one job, named from a sanitized job id plus a hash of the exact id (so that two ids
+ * that sanitize alike still get different tables), and the schema-wide job and run tables.
+ *
+ * <ul>
+ *   <li>{@code snap_<id>}: the snapshot, LOGGED (survives a crash): key, hash of the acknowledged mapped values
+ *       ({@code NULL} while the destination may or may not hold the key), in-doubt flag;</li>
+ *   <li>{@code plan_<id>}: the plan of the current run, UNLOGGED scratch, dropped when the run ends;</li>
+ *   <li>{@code issues_<id>}: invalid rows and rejected changes of the last run;</li>
+ *   <li>{@code valmi_jobs}, {@code valmi_runs}: jobs and run history of the whole schema.</li>
+ * </ul>
+ */
+public final class JobTables {
+    /** Plan kinds as stored in the plan table. */
+    public static final String ADDED = "A";
+    /** Changed. */
+    public static final String CHANGED = "C";
+    /** Unchanged (full-table mode only). */
+    public static final String UNCHANGED = "U";
+    /** Removed. */
+    public static final String REMOVED = "R";
+    /** Invalid: NULL key. */
+    public static final String NULL_KEY = "N";
+    /** Invalid: duplicated key. */
+    public static final String DUPLICATE_KEY = "D";
+
+    /** Key column of snapshot and plan. */
+    public static final String K = "k";
+    /** Hash column. */
+    public static final String H = "h";
+    /** In-doubt column of the snapshot. */
+    public static final String D = "d";
+    /** Kind column of the plan. */
+    public static final String KIND = "kind";
+    /** Key text column of the plan. */
+    public static final String KT = "kt";
+    /** Plan: whether the key had a snapshot row when the run was planned. */
+    public static final String PS = "ps";
+    /** Plan: the snapshot row's in-doubt flag when the run was planned. */
+    public static final String PD = "pd";
+
+    private final String schema;
+    private final String suffix;
+
+    /**
+     * The tables of a job.
+     *
+     * @param schema the bookkeeping schema
+     * @param jobId the exact job id
+     */
+    public JobTables(String schema, String jobId) {
+        this.schema = schema;
+        this.suffix = suffix(jobId);
+    }
+
+    static String suffix(String jobId) {
+        String slug = jobId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
+        if (slug.length() > 30) {
+            slug = slug.substring(0, 30);
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(jobId.getBytes(StandardCharsets.UTF_8));
+            String hash = HexFormat.of().formatHex(digest, 0, 4);
+            return (slug.isEmpty() ? "job" : slug) + "_" + hash;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The bookkeeping schema.
+     *
+     * @return its name
+     */
+    public String schema() {
+        return schema;
+    }
+
+    /**
+     * The snapshot table's name.
+     *
+     * @return the qualified name
+     */
+    public Name snapshotName() {
+        return name(schema, "snap_" + suffix);
+    }
+
+    /**
+     * The plan table's name.
+     *
+     * @return the qualified name
+     */
+    public Name planName() {
+        return name(schema, "plan_" + suffix);
+    }
+
+    /**
+     * The issues table's name.
+     *
+     * @return the qualified name
+     */
+    public Name issuesName() {
+        return name(schema, "issues_" + suffix);
+    }
+
+    /**
+     * The jobs table's name.
+     *
+     * @return the qualified name
+     */
+    public Name jobsName() {
+        return name(schema, "valmi_jobs");
+    }
+
+    /**
+     * The runs table's name.
+     *
+     * @return the qualified name
+     */
+    public Name runsName() {
+        return name(schema, "valmi_runs");
+    }
+
+    /**
+     * The snapshot table, aliased.
+     *
+     * @param alias the alias
+     * @return the table
+     */
+    public Table<?> snapshot(String alias) {
+        return table(snapshotName()).as(alias);
+    }
+
+    /**
+     * The plan table, aliased.
+     *
+     * @param alias the alias
+     * @return the table
+     */
+    public Table<?> plan(String alias) {
+        return table(planName()).as(alias);
+    }
+
+    /**
+     * A column of an aliased table.
+     *
+     * @param alias the table alias
+     * @param column the column
+     * @return the field
+     */
+    public static Field<Object> col(String alias, String column) {
+        return field(name(alias, column));
+    }
+
+    /**
+     * The plan column of the i-th mapped value.
+     *
+     * @param i from 1
+     * @return the column name
+     */
+    public static String valueColumn(int i) {
+        return "v" + i;
+    }
+
+    /**
+     * A string column of an aliased table.
+     *
+     * @param alias the alias, or {@code null} for an unqualified column
+     * @param column the column
+     * @return the field
+     */
+    public static Field<String> text(@org.jspecify.annotations.Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column), SQLDataType.CLOB);
+    }
+}

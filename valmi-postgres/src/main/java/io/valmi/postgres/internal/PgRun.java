@@ -1,0 +1,289 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.Acknowledgement;
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.InvalidReason;
+import io.valmi.InvalidRow;
+import io.valmi.Plan;
+import io.valmi.Rejection;
+import io.valmi.RowLayout;
+import io.valmi.RunRequest;
+import io.valmi.SourceRun;
+import io.valmi.SyncResult;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jooq.Query;
+import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of a PostgreSQL source: the plan table is made when the run starts; batches are read from it in key
+ * order (keyset paging, one short transaction per batch, no transaction held while the destination works), marked
+ * in doubt before they are handed out, and applied to the snapshot when acknowledged.
+ */
+public final class PgRun implements SourceRun {
+    private static final Logger log = LoggerFactory.getLogger(PgRun.class);
+
+    private final Session session;
+    private final JobLock lock;
+    private final PlanSql sql;
+    private final JobTables tables;
+    private final RunRequest request;
+    private final Plan plan;
+    private final RowLayout layout;
+    private final List<String> deliverKinds;
+    private final List<String> markKinds;
+    private final List<String> applyKinds;
+    private final boolean deliverRemoved;
+
+    private @Nullable String lastKeyText;
+    private @Nullable String batchFrom;
+    private @Nullable String batchTo;
+    private Map<Object, String> batchKeyTexts = Map.of();
+    private boolean exhausted;
+
+    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
+        this.session = session;
+        this.lock = lock;
+        this.sql = sql;
+        this.tables = tables;
+        this.request = request;
+        this.plan = plan;
+        this.layout = new RowLayout(request.mapping().destinationFields());
+        this.deliverKinds = new ArrayList<>();
+        this.markKinds = new ArrayList<>();
+        this.applyKinds = new ArrayList<>();
+        for (ChangeKind kind : request.deliver()) {
+            deliverKinds.add(letter(kind));
+            if (kind != ChangeKind.UNCHANGED) {
+                markKinds.add(letter(kind));
+            }
+            if (kind == ChangeKind.ADDED || kind == ChangeKind.CHANGED) {
+                applyKinds.add(letter(kind));
+            }
+        }
+        java.util.Collections.sort(deliverKinds);
+        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED);
+    }
+
+    static String letter(ChangeKind kind) {
+        switch (kind) {
+            case ADDED:
+                return JobTables.ADDED;
+            case CHANGED:
+                return JobTables.CHANGED;
+            case UNCHANGED:
+                return JobTables.UNCHANGED;
+            default:
+                return JobTables.REMOVED;
+        }
+    }
+
+    static ChangeKind kind(String letter) {
+        switch (letter) {
+            case JobTables.ADDED:
+                return ChangeKind.ADDED;
+            case JobTables.CHANGED:
+                return ChangeKind.CHANGED;
+            case JobTables.UNCHANGED:
+                return ChangeKind.UNCHANGED;
+            case JobTables.REMOVED:
+                return ChangeKind.REMOVED;
+            default:
+                throw new IllegalStateException("Not a deliverable plan kind: " + letter);
+        }
+    }
+
+    /**
+     * Plans a run: creates the plan table, records invalid rows, counts.
+     *
+     * @param session the run's session
+     * @param lock the job's lock
+     * @param sql the job's statements
+     * @param tables the job's tables
+     * @param request the request
+     * @param checkDuplicates whether the key may hold duplicates
+     * @return the planned run
+     */
+    static PgRun plan(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
+                      boolean checkDuplicates) {
+        boolean incremental = request.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL;
+        long started = System.nanoTime();
+        Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
+            Sql.execute(c, sql.dropPlan());
+            Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
+            Sql.execute(c, sql.indexPlan());
+            for (Query q : sql.recordInvalid(request.runId())) {
+                Sql.execute(c, q);
+            }
+            EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
+            EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+            for (Object[] row : Sql.fetch(c, sql.countPlan(), rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
+                String k = (String) row[0];
+                long n = (Long) row[1];
+                if (k.equals(JobTables.NULL_KEY)) {
+                    invalid.put(InvalidReason.NULL_KEY, n);
+                } else if (k.equals(JobTables.DUPLICATE_KEY)) {
+                    invalid.put(InvalidReason.DUPLICATE_KEY, n);
+                } else {
+                    counts.put(kind(k), n);
+                }
+            }
+            List<InvalidRow> samples = request.maxSamples() == 0 ? List.of()
+                : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
+                    rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
+                        rs.getString(3) == null ? "" : rs.getString(3)));
+            return new Plan(counts, invalid, samples);
+        });
+        log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
+            plan.counts());
+        return new PgRun(session, lock, sql, tables, request, plan);
+    }
+
+    @Override
+    public Plan plan() {
+        return plan;
+    }
+
+    @Override
+    public List<Change> nextBatch(int maxSize) {
+        if (exhausted || deliverKinds.isEmpty()) {
+            return List.of();
+        }
+        String from = lastKeyText;
+        return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
+            List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
+            Map<Object, String> keyTexts = new HashMap<>();
+            String last = null;
+            try (PreparedStatement ps = Sql.prepare(c, sql.nextBatch(deliverKinds, from, maxSize))) {
+                ps.setFetchSize(Math.min(maxSize, 10_000));
+                try (ResultSet rs = ps.executeQuery()) {
+                    Values.Reader keyReader = null;
+                    Values.Reader[] readers = null;
+                    int n = layout.size();
+                    while (rs.next()) {
+                        if (keyReader == null) {
+                            keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
+                            readers = Values.readers(rs.getMetaData(), 4, 3 + n);
+                        }
+                        ChangeKind kind = kind(rs.getString(1));
+                        Object key = keyReader.read(rs, 2);
+                        last = rs.getString(3);
+                        keyTexts.put(key, last);
+                        if (kind == ChangeKind.REMOVED) {
+                            batch.add(Change.removed(key));
+                        } else {
+                            Object[] values = new Object[n];
+                            for (int i = 0; i < n; i++) {
+                                values[i] = readers[i].read(rs, 4 + i);
+                            }
+                            batch.add(new Change(kind, key, layout.row(values)));
+                        }
+                    }
+                }
+            }
+            if (batch.isEmpty()) {
+                exhausted = true;
+                return List.<Change>of();
+            }
+            if (!markKinds.isEmpty()) {
+                Sql.execute(c, sql.markInDoubt(markKinds, from, last));
+            }
+            batchFrom = from;
+            batchTo = last;
+            batchKeyTexts = keyTexts;
+            lastKeyText = last;
+            if (batch.size() < maxSize) {
+                exhausted = true;
+            }
+            return java.util.Collections.unmodifiableList(batch);
+        });
+    }
+
+    @Override
+    public void acknowledge(Acknowledgement ack) {
+        if (ack.batch().isEmpty()) {
+            return;
+        }
+        String to = java.util.Objects.requireNonNull(batchTo, "acknowledge() before nextBatch()");
+        String from = batchFrom;
+        List<String> rejectedTexts = new ArrayList<>(ack.rejections().size());
+        List<String> reasons = new ArrayList<>(ack.rejections().size());
+        for (Rejection r : ack.rejections()) {
+            String text = batchKeyTexts.get(r.key());
+            if (text == null) {
+                log.warn("Rejected key {} is not in the current batch of sync job '{}'; ignored", r.key(),
+                    request.jobId());
+                continue;
+            }
+            rejectedTexts.add(text);
+            reasons.add(r.reason());
+        }
+        session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
+            if (!applyKinds.isEmpty()) {
+                Sql.execute(c, sql.applyDelivered(applyKinds, from, to, rejectedTexts));
+            }
+            if (deliverRemoved) {
+                Sql.execute(c, sql.applyRemoved(from, to, rejectedTexts));
+            }
+            if (!rejectedTexts.isEmpty()) {
+                for (Query q : sql.restoreRejected(deliverKinds, from, to, rejectedTexts)) {
+                    Sql.execute(c, q);
+                }
+                Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void markInDoubt(List<Change> batch) {
+        // The keys were marked in doubt in nextBatch(), before the batch was handed out: nothing to undo.
+        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
+            request.jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    }
+
+    @Override
+    public void finish(SyncResult result) {
+        session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {
+            var counts = result.counts();
+            Sql.execute(c, DSL.insertInto(DSL.table(tables.runsName()),
+                    DSL.field(DSL.name("run_id")), DSL.field(DSL.name("job_id")), DSL.field(DSL.name("started_at")),
+                    DSL.field(DSL.name("finished_at")), DSL.field(DSL.name("status")), DSL.field(DSL.name("planned")),
+                    DSL.field(DSL.name("delivered")), DSL.field(DSL.name("rejected")), DSL.field(DSL.name("skipped")),
+                    DSL.field(DSL.name("in_doubt")), DSL.field(DSL.name("invalid")), DSL.field(DSL.name("error")))
+                .values(DSL.val((Object) result.runId()), DSL.val((Object) result.jobId()),
+                    DSL.val((Object) result.startedAt().atOffset(java.time.ZoneOffset.UTC)),
+                    DSL.val((Object) result.finishedAt().atOffset(java.time.ZoneOffset.UTC)),
+                    DSL.val((Object) result.status().name()), DSL.val((Object) counts.planned()),
+                    DSL.val((Object) counts.delivered()), DSL.val((Object) counts.rejected()),
+                    DSL.val((Object) counts.skipped()), DSL.val((Object) counts.inDoubt()),
+                    DSL.val((Object) counts.invalidTotal()),
+                    DSL.val((Object) (result.error() == null ? null : String.valueOf(result.error().getMessage())))));
+            Sql.execute(c, DSL.update(DSL.table(tables.jobsName()))
+                .set(DSL.field(DSL.name("last_run_at")), (Object) result.finishedAt().atOffset(java.time.ZoneOffset.UTC))
+                .set(DSL.field(DSL.name("last_status")), (Object) result.status().name())
+                .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) result.jobId()))));
+            Sql.execute(c, sql.dropPlan());
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release(session);
+        } finally {
+            session.close();
+        }
+    }
+}

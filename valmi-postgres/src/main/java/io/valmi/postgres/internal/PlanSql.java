@@ -1,0 +1,365 @@
+package io.valmi.postgres.internal;
+
+import static io.valmi.postgres.internal.JobTables.D;
+import static io.valmi.postgres.internal.JobTables.H;
+import static io.valmi.postgres.internal.JobTables.K;
+import static io.valmi.postgres.internal.JobTables.KIND;
+import static io.valmi.postgres.internal.JobTables.KT;
+import static io.valmi.postgres.internal.JobTables.PD;
+import static io.valmi.postgres.internal.JobTables.PS;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.Query;
+import org.jooq.Select;
+import org.jooq.SelectField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The statements of a run over one relation, all rendered by jOOQ. The heart is {@link #createPlan}: one
+ * statement, so one consistent read of the source, that hashes the mapped columns of every row, classifies
+ * invalid rows and compares valid ones with the snapshot in one FULL JOIN on the key.
+ */
+public final class PlanSql {
+    private final JobTables tables;
+    private final String schema;
+    private final String relation;
+    private final String keyColumn;
+    private final List<String> columns;
+
+    /**
+     * The statements of one job.
+     *
+     * @param tables the job's tables
+     * @param schema the source schema
+     * @param relation the source relation
+     * @param keyColumn the key column
+     * @param columns the mapped columns, in mapping order
+     */
+    public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns) {
+        this.tables = tables;
+        this.schema = schema;
+        this.relation = relation;
+        this.keyColumn = keyColumn;
+        this.columns = List.copyOf(columns);
+    }
+
+    private static Field<Object> f(String alias, String column) {
+        return field(name(alias, column));
+    }
+
+    /**
+     * A select of the key column, for creating the snapshot with the key's type.
+     *
+     * @return the select
+     */
+    public Select<?> keyOnly() {
+        return DSL.select(f("t", keyColumn).as(K)).from(table(name(schema, relation)).as("t"));
+    }
+
+    /**
+     * The text that is hashed: the row constructor of the mapped columns, as text. Distinguishes NULL from an
+     * empty string, works for every type with a text output (json too), and changes when what would be sent
+     * changes ({@code 1.5} to {@code 1.50}).
+     *
+     * @param alias the source alias
+     * @return the field
+     */
+    Field<String> rowText(String alias) {
+        List<Field<?>> mapped = new ArrayList<>();
+        for (String c : columns) {
+            mapped.add(f(alias, c));
+        }
+        return DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(mapped));
+    }
+
+    /**
+     * Creates the plan table in one statement over the source.
+     *
+     * @param incremental leave out unchanged rows
+     * @param checkDuplicates whether the key may hold duplicates (not declared unique)
+     * @return the statement
+     */
+    public Query createPlan(boolean incremental, boolean checkDuplicates) {
+        Table<?> src = table(name(schema, relation)).as("t");
+        List<SelectField<?>> sFields = new ArrayList<>();
+        sFields.add(f("t", keyColumn).as(K));
+        sFields.add(DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT, rowText("t"), inline(0))
+            .as(H));
+        for (int i = 0; i < columns.size(); i++) {
+            sFields.add(f("t", columns.get(i)).as(JobTables.valueColumn(i + 1)));
+        }
+        Table<?> s = DSL.select(sFields).from(src).asTable("s");
+        Table<?> p = tables.snapshot("p");
+
+        Field<Object> sk = f("s", K);
+        Field<Long> sh = field(name("s", H), SQLDataType.BIGINT);
+        Field<Object> pk = f("p", K);
+        Field<Long> ph = field(name("p", H), SQLDataType.BIGINT);
+        Field<Boolean> pd = field(name("p", D), SQLDataType.BOOLEAN);
+
+        var kindCase = DSL.when(sh.isNull(), inline(JobTables.REMOVED))
+            .when(sk.isNull(), inline(JobTables.NULL_KEY));
+        if (checkDuplicates) {
+            kindCase = kindCase.when(f("dup", K).isNotNull(), inline(JobTables.DUPLICATE_KEY));
+        }
+        Field<String> kind = kindCase
+            .when(pk.isNull().or(ph.isNull()), inline(JobTables.ADDED))
+            .when(pd.isTrue().or(ph.ne(sh)), inline(JobTables.CHANGED))
+            .otherwise(inline(JobTables.UNCHANGED));
+
+        Field<Object> key = DSL.coalesce(sk, pk);
+        List<SelectField<?>> out = new ArrayList<>();
+        out.add(kind.as(KIND));
+        out.add(key.as(K));
+        out.add(key.cast(SQLDataType.CLOB).as(KT));
+        out.add(sh.as(H));
+        out.add(DSL.field(pk.isNotNull()).as(PS));
+        out.add(DSL.coalesce(pd, inline(false)).as(PD));
+        for (int i = 1; i <= columns.size(); i++) {
+            out.add(f("s", JobTables.valueColumn(i)));
+        }
+        var from = DSL.select(out).from(s).fullJoin(p).on(sk.eq(pk));
+        Select<?> plan;
+        if (checkDuplicates) {
+            Table<?> dup = DSL.select(f("t2", keyColumn).as(K)).from(table(name(schema, relation)).as("t2"))
+                .where(f("t2", keyColumn).isNotNull())
+                .groupBy(f("t2", keyColumn))
+                .having(DSL.count().gt(inline(1)))
+                .asTable("dup");
+            plan = from.leftJoin(dup).on(f("dup", K).eq(sk));
+        } else {
+            plan = from;
+        }
+        if (incremental) {
+            plan = DSL.select(DSL.asterisk()).from(plan.asTable("x"))
+                .where(field(name("x", KIND), SQLDataType.CLOB).ne(inline(JobTables.UNCHANGED)));
+        }
+        return DSL.query("CREATE UNLOGGED TABLE {0} AS {1}", tables.planName(), plan);
+    }
+
+    /**
+     * Indexes the plan on the key, for reading it in key order batch by batch.
+     *
+     * @return the statement
+     */
+    public Query indexPlan() {
+        return DSL.createIndex(name(tables.planName().last() + "_k")).on(table(tables.planName()), field(name(K)));
+    }
+
+    /**
+     * Drops the plan table.
+     *
+     * @return the statement
+     */
+    public Query dropPlan() {
+        return DSL.dropTableIfExists(tables.planName());
+    }
+
+    /**
+     * Counts the plan by kind.
+     *
+     * @return the query of (kind, count)
+     */
+    public Select<?> countPlan() {
+        Table<?> pl = tables.plan("pl");
+        return DSL.select(f("pl", KIND), DSL.count()).from(pl).groupBy(f("pl", KIND));
+    }
+
+    /**
+     * Replaces the issues table's content by the invalid rows of this plan.
+     *
+     * @param runId the run
+     * @return the statements
+     */
+    public List<Query> recordInvalid(String runId) {
+        Table<?> pl = tables.plan("pl");
+        Field<String> kind = field(name("pl", KIND), SQLDataType.CLOB);
+        Field<String> reason = DSL.when(kind.eq(inline(JobTables.NULL_KEY)), inline("NULL_KEY"))
+            .otherwise(inline("DUPLICATE_KEY"));
+        List<Field<?>> values = new ArrayList<>();
+        for (int i = 1; i <= columns.size(); i++) {
+            values.add(f("pl", JobTables.valueColumn(i)));
+        }
+        Field<String> detail = DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
+        return List.of(
+            DSL.deleteFrom(table(tables.issuesName())),
+            DSL.insertInto(table(tables.issuesName()), JobTables.text(null, "run_id"), JobTables.text(null, "reason"),
+                    JobTables.text(null, "key_text"), JobTables.text(null, "detail"))
+                .select(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), detail).from(pl)
+                    .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY)))));
+    }
+
+    /**
+     * Samples of this run's invalid rows.
+     *
+     * @param runId the run
+     * @param limit how many
+     * @return the query of (reason, key_text, detail)
+     */
+    public Select<?> invalidSamples(String runId, int limit) {
+        return DSL.select(field(name("reason")), field(name("key_text")), field(name("detail")))
+            .from(table(tables.issuesName()))
+            .where(field(name("run_id")).eq(DSL.val((Object) runId)))
+            .and(field(name("reason")).in(inline("NULL_KEY"), inline("DUPLICATE_KEY")))
+            .orderBy(field(name("reason")), field(name("key_text")))
+            .limit(inline(limit));
+    }
+
+    /**
+     * The next batch: kind, key, key text and mapped values of up to {@code limit} deliverable rows after a key.
+     *
+     * @param kinds the plan kinds to deliver
+     * @param afterKeyText the last key of the previous batch, as text; {@code null} for the first batch
+     * @param limit the batch size
+     * @return the query
+     */
+    public Select<?> nextBatch(List<String> kinds, String afterKeyText, int limit) {
+        Table<?> pl = tables.plan("pl");
+        List<SelectField<?>> out = new ArrayList<>();
+        out.add(f("pl", KIND));
+        out.add(f("pl", K));
+        out.add(f("pl", KT));
+        for (int i = 1; i <= columns.size(); i++) {
+            out.add(f("pl", JobTables.valueColumn(i)));
+        }
+        return DSL.select(out).from(pl)
+            .where(kindIn(kinds))
+            .and(afterKeyText == null ? DSL.noCondition() : f("pl", K).gt(Sql.untyped(afterKeyText)))
+            .orderBy(f("pl", K))
+            .limit(inline(limit));
+    }
+
+    private static Condition kindIn(List<String> kinds) {
+        List<Field<String>> inlined = new ArrayList<>();
+        for (String k : kinds) {
+            inlined.add(inline(k));
+        }
+        return field(name("pl", KIND), SQLDataType.CLOB).in(inlined);
+    }
+
+    private static Condition range(String fromExclusive, String toInclusive) {
+        return (fromExclusive == null ? DSL.noCondition() : f("pl", K).gt(Sql.untyped(fromExclusive)))
+            .and(f("pl", K).le(Sql.untyped(toInclusive)));
+    }
+
+    /**
+     * Marks the keys of a batch in doubt before it is handed to the destination: new keys get a snapshot row
+     * with a NULL hash ("the destination may or may not hold it"), known keys keep their hash and get the flag.
+     *
+     * @param kinds plan kinds of the batch that change the destination (ADDED, CHANGED, REMOVED)
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @return the statement
+     */
+    public Query markInDoubt(List<String> kinds, String from, String to) {
+        Table<?> pl = tables.plan("pl");
+        Field<Object> k = field(name(K));
+        Field<Long> h = field(name(H), SQLDataType.BIGINT);
+        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
+        return DSL.insertInto(table(tables.snapshotName()), k, h, d)
+            .select(DSL.select(f("pl", K), DSL.castNull(SQLDataType.BIGINT), inline(true)).from(pl)
+                .where(kindIn(kinds)).and(range(from, to)))
+            .onConflict(k).doUpdate().set(d, inline(true));
+    }
+
+    /**
+     * Applies the delivered ADDED and CHANGED keys of a batch: their new hash, not in doubt.
+     *
+     * @param kinds ADDED and/or CHANGED
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @param rejected key texts of rejected changes, left out
+     * @return the statement
+     */
+    public Query applyDelivered(List<String> kinds, String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        Field<Object> k = field(name(K));
+        Field<Long> h = field(name(H), SQLDataType.BIGINT);
+        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
+        return DSL.insertInto(table(tables.snapshotName()), k, h, d)
+            .select(DSL.select(f("pl", K), field(name("pl", H), SQLDataType.BIGINT), inline(false)).from(pl)
+                .where(kindIn(kinds)).and(range(from, to)).and(notRejected(rejected)))
+            .onConflict(k).doUpdate().set(h, DSL.excluded(h)).set(d, inline(false));
+    }
+
+    private static Condition notRejected(List<String> rejected) {
+        return rejected.isEmpty() ? DSL.noCondition() : Sql.inTexts(f("pl", KT), rejected).not();
+    }
+
+    /**
+     * Deletes the delivered REMOVED keys of a batch from the snapshot.
+     *
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @param rejected key texts of rejected changes, left out
+     * @return the statement
+     */
+    public Query applyRemoved(String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        return DSL.deleteFrom(tables.snapshot("sn"))
+            .where(f("sn", K).in(DSL.select(f("pl", K)).from(pl)
+                .where(kindIn(List.of(JobTables.REMOVED))).and(range(from, to)).and(notRejected(rejected))));
+    }
+
+    /**
+     * Puts rejected keys back to their state before the batch: a key that had no snapshot row loses it again, a
+     * known key gets back its earlier in-doubt flag (its hash was never changed).
+     *
+     * @param kinds the kinds the batch was read with
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @param rejected key texts of rejected changes
+     * @return the statements
+     */
+    public List<Query> restoreRejected(List<String> kinds, String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        Condition batchRejected = kindIn(kinds).and(range(from, to)).and(Sql.inTexts(f("pl", KT), rejected));
+        Field<Boolean> ps = field(name("pl", PS), SQLDataType.BOOLEAN);
+        return List.of(
+            DSL.deleteFrom(tables.snapshot("sn"))
+                .where(f("sn", K).in(DSL.select(f("pl", K)).from(pl).where(batchRejected).and(ps.isFalse()))),
+            DSL.update(tables.snapshot("sn"))
+                .set(field(name(D), SQLDataType.BOOLEAN), field(name("pl", PD), SQLDataType.BOOLEAN))
+                .from(pl)
+                .where(f("sn", K).eq(f("pl", K))).and(batchRejected).and(ps.isTrue()));
+    }
+
+    /**
+     * Records rejected changes in the issues table.
+     *
+     * @param runId the run
+     * @param keyTexts key texts
+     * @param reasons reasons, same order
+     * @return the statement
+     */
+    public Query recordRejections(String runId, List<String> keyTexts, List<String> reasons) {
+        var insert = DSL.insertInto(table(tables.issuesName()), field(name("run_id")), field(name("reason")),
+            field(name("key_text")), field(name("detail")));
+        var step = insert.values(DSL.val((Object) runId), inline((Object) "REJECTED"), DSL.val((Object) keyTexts.get(0)),
+            DSL.val((Object) reasons.get(0)));
+        for (int i = 1; i < keyTexts.size(); i++) {
+            step = step.values(DSL.val((Object) runId), inline((Object) "REJECTED"), DSL.val((Object) keyTexts.get(i)),
+                DSL.val((Object) reasons.get(i)));
+        }
+        return step;
+    }
+
+    /**
+     * Marks every snapshot key in doubt (after a change of hash algorithm or server version: everything is sent
+     * again, and removals are still found).
+     *
+     * @return the statement
+     */
+    public Query markAllInDoubt() {
+        return DSL.update(table(tables.snapshotName())).set(field(name(D), SQLDataType.BOOLEAN), inline(true));
+    }
+}

@@ -1,0 +1,140 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.SourceException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection the library works on, with short transactions whose session settings are pinned, so that
+ * values print (and hash) the same whatever settings the application's connections carry.
+ */
+public final class Session implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    /** Settings that change the text form of values, pinned in every transaction. */
+    static final String[][] PINNED = {
+        {"TimeZone", "UTC"},
+        {"DateStyle", "ISO, MDY"},
+        {"IntervalStyle", "iso_8601"},
+        {"extra_float_digits", "1"},
+        {"bytea_output", "hex"},
+        {"search_path", "pg_catalog"},
+        {"application_name", "valmi"},
+        {"lock_timeout", "30s"},
+    };
+
+    private final Connection connection;
+    private final String description;
+
+    private Session(Connection connection, String description) {
+        this.connection = connection;
+        this.description = description;
+    }
+
+    /**
+     * Opens a session.
+     *
+     * @param dataSource where connections come from
+     * @param description the source's description, for messages (no secrets)
+     * @return the session
+     */
+    public static Session open(DataSource dataSource, String description) {
+        try {
+            Connection c = dataSource.getConnection();
+            c.setAutoCommit(false);
+            return new Session(c, description);
+        } catch (SQLException e) {
+            throw Errors.wrap("connect to " + description, e);
+        }
+    }
+
+    /**
+     * The JDBC connection.
+     *
+     * @return the connection, autocommit off
+     */
+    public Connection connection() {
+        return connection;
+    }
+
+    /** Work in a transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        /**
+         * Does the work.
+         *
+         * @param c the connection, inside a transaction with pinned settings
+         * @return a result
+         * @throws SQLException when a statement fails
+         */
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs work in one short transaction with pinned settings; commits, or rolls back on failure.
+     *
+     * @param what what the work does, for the error message
+     * @param work the work
+     * @param <T> the result type
+     * @return the work's result
+     * @throws SourceException when it fails
+     */
+    public <T> T transaction(String what, Work<T> work) {
+        try {
+            pin(connection);
+            T result = work.run(connection);
+            connection.commit();
+            return result;
+        } catch (SQLException e) {
+            rollback();
+            throw Errors.wrap(what + " (" + description + ")", e);
+        } catch (RuntimeException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    static void pin(Connection c) throws SQLException {
+        Field<?>[] calls = new Field<?>[PINNED.length];
+        for (int i = 0; i < PINNED.length; i++) {
+            calls[i] = DSL.function("set_config", SQLDataType.CLOB, DSL.val(PINNED[i][0]), DSL.val(PINNED[i][1]),
+                DSL.inline(true));
+        }
+        Sql.fetch(c, DSL.select(calls), rs -> null);
+    }
+
+    private void rollback() {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            log.debug("Rollback failed on {}: {}", description, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!connection.isClosed() && !connection.getAutoCommit()) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            log.debug("Rollback before close failed on {}: {}", description, e.toString());
+        }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            log.debug("Resetting autocommit failed on {}: {}", description, e.toString());
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.warn("Closing a connection to {} failed: {}", description, e.toString());
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.valmi.postgres.internal;
+
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.util.PGobject;
+
+/**
+ * Reads column values as the documented Java types. One {@link Reader} per column is chosen once per result
+ * (from the column's PostgreSQL type name), so that no decision is made per row.
+ *
+ * <table>
+ *   <caption>PostgreSQL type to Java type</caption>
+ *   <tr><td>smallint, integer</td><td>Integer</td></tr>
+ *   <tr><td>bigint</td><td>Long</td></tr>
+ *   <tr><td>numeric</td><td>BigDecimal (scale kept)</td></tr>
+ *   <tr><td>real, double precision</td><td>Float, Double</td></tr>
+ *   <tr><td>boolean</td><td>Boolean</td></tr>
+ *   <tr><td>date, time, timetz</td><td>LocalDate, LocalTime, OffsetTime</td></tr>
+ *   <tr><td>timestamp, timestamptz</td><td>LocalDateTime, OffsetDateTime (UTC); microseconds kept</td></tr>
+ *   <tr><td>uuid</td><td>UUID</td></tr>
+ *   <tr><td>bytea</td><td>byte[]</td></tr>
+ *   <tr><td>arrays</td><td>List (unmodifiable, elements converted likewise, NULL elements kept)</td></tr>
+ *   <tr><td>everything else (text, varchar, char, json, jsonb, enums, inet, interval, ...)</td>
+ *       <td>String, as PostgreSQL prints it (interval in ISO 8601)</td></tr>
+ * </table>
+ */
+public final class Values {
+    private Values() {
+    }
+
+    /** Reads one column of the current row. */
+    @FunctionalInterface
+    public interface Reader {
+        /**
+         * Reads.
+         *
+         * @param rs the result, on a row
+         * @param column the column, from 1
+         * @return the value, {@code null} for NULL
+         * @throws SQLException on failure
+         */
+        @Nullable Object read(ResultSet rs, int column) throws SQLException;
+    }
+
+    /**
+     * The readers of columns {@code from} to {@code to} of a result.
+     *
+     * @param meta the result's metadata
+     * @param from first column, from 1
+     * @param to last column, inclusive
+     * @return one reader per column
+     * @throws SQLException on failure
+     */
+    public static Reader[] readers(ResultSetMetaData meta, int from, int to) throws SQLException {
+        Reader[] readers = new Reader[to - from + 1];
+        for (int i = from; i <= to; i++) {
+            readers[i - from] = reader(meta.getColumnTypeName(i));
+        }
+        return readers;
+    }
+
+    /**
+     * The reader for a PostgreSQL type name as pgjdbc reports it ({@code int4}, {@code _text}, ...).
+     *
+     * @param type the type name
+     * @return the reader
+     */
+    public static Reader reader(String type) {
+        switch (type) {
+            case "int2":
+            case "int4":
+                return (rs, i) -> {
+                    int v = rs.getInt(i);
+                    return rs.wasNull() ? null : v;
+                };
+            case "int8":
+                return (rs, i) -> {
+                    long v = rs.getLong(i);
+                    return rs.wasNull() ? null : v;
+                };
+            case "numeric":
+                return ResultSet::getBigDecimal;
+            case "float4":
+                return (rs, i) -> {
+                    float v = rs.getFloat(i);
+                    return rs.wasNull() ? null : v;
+                };
+            case "float8":
+                return (rs, i) -> {
+                    double v = rs.getDouble(i);
+                    return rs.wasNull() ? null : v;
+                };
+            case "bool":
+                return (rs, i) -> {
+                    boolean v = rs.getBoolean(i);
+                    return rs.wasNull() ? null : v;
+                };
+            case "date":
+                return (rs, i) -> rs.getObject(i, LocalDate.class);
+            case "time":
+                return (rs, i) -> rs.getObject(i, LocalTime.class);
+            case "timetz":
+                return (rs, i) -> rs.getObject(i, OffsetTime.class);
+            case "timestamp":
+                return (rs, i) -> rs.getObject(i, LocalDateTime.class);
+            case "timestamptz":
+                return (rs, i) -> {
+                    OffsetDateTime v = rs.getObject(i, OffsetDateTime.class);
+                    return v == null ? null : v.withOffsetSameInstant(ZoneOffset.UTC);
+                };
+            case "uuid":
+                return (rs, i) -> rs.getObject(i, UUID.class);
+            case "bytea":
+                return ResultSet::getBytes;
+            default:
+                if (type.startsWith("_")) {
+                    String element = type.substring(1);
+                    return (rs, i) -> {
+                        Array array = rs.getArray(i);
+                        if (array == null) {
+                            return null;
+                        }
+                        try {
+                            return toList(array.getArray(), element);
+                        } finally {
+                            array.free();
+                        }
+                    };
+                }
+                return ResultSet::getString;
+        }
+    }
+
+    private static List<@Nullable Object> toList(Object array, String element) {
+        Object[] items = (Object[]) array;
+        List<@Nullable Object> list = new ArrayList<>(items.length);
+        for (Object item : items) {
+            list.add(element(item, element));
+        }
+        return Collections.unmodifiableList(list);
+    }
+
+    private static @Nullable Object element(@Nullable Object item, String element) {
+        if (item == null) {
+            return null;
+        }
+        if (item instanceof Object[]) {
+            return toList(item, element);
+        }
+        if (item instanceof java.sql.Timestamp) {
+            java.sql.Timestamp ts = (java.sql.Timestamp) item;
+            return element.equals("timestamptz") ? ts.toInstant().atOffset(ZoneOffset.UTC) : ts.toLocalDateTime();
+        }
+        if (item instanceof java.sql.Date) {
+            return ((java.sql.Date) item).toLocalDate();
+        }
+        if (item instanceof java.sql.Time) {
+            return ((java.sql.Time) item).toLocalTime();
+        }
+        if (item instanceof PGobject) {
+            return ((PGobject) item).getValue();
+        }
+        if (item instanceof Short) {
+            return ((Short) item).intValue();
+        }
+        if (element.equals("numeric") && !(item instanceof BigDecimal)) {
+            return new BigDecimal(item.toString());
+        }
+        return item;
+    }
+}

@@ -1,0 +1,57 @@
+package io.valmi.postgres;
+
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.Row;
+import io.valmi.WriteResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Keeps what it was sent and the state a keyed destination would hold; can reject keys or fail after applying. */
+final class CollectingDestination implements Destination {
+    final List<Change> received = new ArrayList<>();
+    final Map<Object, Row> state = new LinkedHashMap<>();
+    Function<Change, String> rejector = c -> null;
+    /** Batches (from 1) that are applied and then throw, as a timeout after a remote commit would. */
+    final java.util.Set<Integer> applyThenThrow = new java.util.HashSet<>();
+    private int batches;
+
+    @Override
+    public DestinationCapabilities capabilities() {
+        return DestinationCapabilities.all();
+    }
+
+    @Override
+    public WriteResult write(List<Change> batch) throws Exception {
+        batches++;
+        WriteResult.Builder result = WriteResult.builder();
+        for (Change c : batch) {
+            received.add(c);
+            String reason = rejector.apply(c);
+            if (reason != null) {
+                result.reject(c, reason);
+                continue;
+            }
+            if (c.kind() == ChangeKind.REMOVED) {
+                state.remove(c.key());
+            } else {
+                state.put(c.key(), c.row());
+            }
+        }
+        if (applyThenThrow.contains(batches)) {
+            throw new java.net.SocketTimeoutException("read timed out after the remote commit");
+        }
+        return result.build();
+    }
+
+    List<Change> takeReceived() {
+        List<Change> copy = new ArrayList<>(received);
+        received.clear();
+        return copy;
+    }
+}

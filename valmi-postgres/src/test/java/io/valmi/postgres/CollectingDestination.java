@@ -27,6 +27,11 @@ final class CollectingDestination implements Destination {
     }
 
     @Override
+    public void open(io.valmi.SyncContext context) {
+        batches = 0;
+    }
+
+    @Override
     public WriteResult write(List<Change> batch) throws Exception {
         batches++;
         WriteResult.Builder result = WriteResult.builder();

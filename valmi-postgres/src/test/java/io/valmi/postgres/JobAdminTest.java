@@ -1,0 +1,76 @@
+package io.valmi.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.DestinationMode;
+import io.valmi.Mapping;
+import io.valmi.RunRequest;
+import io.valmi.RunStatus;
+import io.valmi.SourceMode;
+import io.valmi.SourceRun;
+import io.valmi.SyncResult;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+@WithPostgres
+class JobAdminTest {
+    private static final Mapping MAPPING = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
+        .destinationMode(DestinationMode.MIRROR).build();
+
+    @Test
+    void resetSendsEverythingAgainAndDropRemovesTheTables(TestDatabase db) {
+        db.execute("create table adm (id int primary key, v text)", "insert into adm values (1, 'a'), (2, 'b')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "adm");
+        CollectingDestination dest = new CollectingDestination();
+        Syncs.runOk("adm", source, dest, MAPPING);
+        dest.takeReceived();
+        assertThat(Syncs.runOk("adm", source, dest, MAPPING).counts().planned()).isZero();
+
+        source.resetJob("adm");
+        Syncs.runOk("adm", source, dest, MAPPING);
+        assertThat(dest.takeReceived()).extracting(Change::kind).containsExactly(ChangeKind.ADDED, ChangeKind.ADDED);
+
+        long before = db.queryLong("select count(*) from pg_tables where schemaname = 'valmi_scratch_computed_'");
+        source.dropJob("adm");
+        assertThat(db.queryLong("select count(*) from pg_tables where schemaname = 'valmi_scratch_computed_'"))
+            .isEqualTo(before - 2);
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_jobs where job_id = 'adm'")).isZero();
+    }
+
+    @Test
+    void oneRunPerJobAcrossProcesses(TestDatabase db) {
+        db.execute("create table locked (id int primary key, v text)", "insert into locked values (1, 'a')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "locked");
+        try (SourceRun held = source.startRun(new RunRequest("locked", "other-process", MAPPING,
+            Set.of(ChangeKind.ADDED), 5))) {
+            assertThat(held.plan().count(ChangeKind.ADDED)).isEqualTo(1);
+            SyncResult second = Syncs.run("locked", source, new CollectingDestination(), MAPPING, 10);
+            assertThat(second.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(second.error()).hasMessageContaining("already running");
+        }
+        assertThat(Syncs.runOk("locked", source, new CollectingDestination(), MAPPING).counts().added()).isEqualTo(1);
+    }
+
+    @Test
+    void changingTheKeyColumnNeedsAReset(TestDatabase db) {
+        db.execute("create table rekey (id int primary key, code text unique, v text)", "insert into rekey values (1, 'a', 'x')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "rekey");
+        Syncs.runOk("rekey", source, new CollectingDestination(), MAPPING);
+        Mapping byCode = Mapping.builder().key("code").map("v").sourceMode(SourceMode.INCREMENTAL).build();
+        SyncResult r = Syncs.run("rekey", source, new CollectingDestination(), byCode, 10);
+        assertThat(r.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(r.error()).hasMessageContaining("was keyed by column \"id\"").hasMessageContaining("resetJob");
+    }
+
+    @Test
+    void unknownColumnsAreNamed(TestDatabase db) {
+        db.execute("create table cols (id int primary key, v text)");
+        SyncResult r = Syncs.run("cols", Syncs.source(db.dataSource(), "public", "cols"), new CollectingDestination(),
+            Mapping.builder().key("id").map("V").build(), 10);
+        assertThat(r.error()).hasMessageContaining("has no column [V]").hasMessageContaining("[id, v]");
+    }
+}

@@ -1,0 +1,83 @@
+package io.valmi.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.DestinationMode;
+import io.valmi.Mapping;
+import io.valmi.RunStatus;
+import io.valmi.SourceMode;
+import io.valmi.SyncResult;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@WithPostgres
+class PermissionsTest {
+    private static final Mapping MAPPING = Mapping.builder().key("id").map("name").sourceMode(SourceMode.INCREMENTAL)
+        .destinationMode(DestinationMode.UPSERT).build();
+
+    @Test
+    void setupScriptQuotesIdentifiersAndCoversTheGuide() {
+        String script = PostgresPermissions.setupScript("valmi \"user\"", List.of("public", "Sales EU"));
+        assertThat(script).contains("CREATE USER \"valmi \"\"user\"\"\" WITH PASSWORD '<choose a strong password>';")
+            .contains("create schema if not exists \"valmi_scratch_computed_\";")
+            .contains("GRANT ALL ON SCHEMA \"valmi_scratch_computed_\" TO \"valmi \"\"user\"\"\";")
+            .contains("GRANT ALL ON ALL TABLES IN SCHEMA \"valmi_scratch_computed_\" TO \"valmi \"\"user\"\"\";")
+            .contains("GRANT USAGE ON SCHEMA \"Sales EU\" TO \"valmi \"\"user\"\"\";")
+            .contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"Sales EU\" TO \"valmi \"\"user\"\"\";")
+            .contains("ALTER DEFAULT PRIVILEGES IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO \"valmi \"\"user\"\"\";")
+            .contains("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA \"public\" TO \"valmi \"\"user\"\"\";")
+            .contains("ALTER DEFAULT PRIVILEGES IN SCHEMA \"public\" GRANT EXECUTE ON FUNCTIONS TO \"valmi \"\"user\"\"\";");
+    }
+
+    @Test
+    void setupScriptLetsAFreshUserSyncAndAMissingGrantIsNamed(TestDatabase db) {
+        String user = "valmi_" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        db.execute("create schema sales", "create table sales.orders (id int primary key, name text)",
+            "insert into sales.orders values (1, 'one'), (2, 'two')");
+        String script = PostgresPermissions.setupScript(user, List.of("sales"))
+            .replace("'<choose a strong password>'", "'" + password + "'");
+        for (String statement : script.split("\n")) {
+            db.execute(statement);
+        }
+        db.execute("create table sales.secret (id int primary key, name text)",
+            "revoke select on sales.secret from " + user);
+        DataSource asUser = db.dataSource(user, password);
+
+        CollectingDestination dest = new CollectingDestination();
+        SyncResult ok = Syncs.runOk("orders", Syncs.source(asUser, "sales", "orders"), dest, MAPPING);
+        assertThat(ok.counts().delivered()).isEqualTo(2);
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_runs where job_id = 'orders'"))
+            .isEqualTo(1);
+
+        assertThat(Syncs.source(asUser, "sales", "secret").checkPermissions(MAPPING))
+            .extracting(MissingGrant::fix).containsExactly("GRANT SELECT ON \"sales\".\"secret\" TO \"" + user + "\";");
+        SyncResult denied = Syncs.run("secret", Syncs.source(asUser, "sales", "secret"), dest, MAPPING, 10);
+        assertThat(denied.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(denied.error()).isInstanceOf(MissingGrantException.class)
+            .hasMessageContaining("GRANT SELECT ON \"sales\".\"secret\" TO \"" + user + "\";")
+            .hasMessageContaining("cannot SELECT");
+        // Failed before touching anything: no job was recorded.
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_jobs where job_id = 'secret'"))
+            .isZero();
+    }
+
+    @Test
+    void missingSchemaUsageAndBookkeepingSchemaAreNamed(TestDatabase db) {
+        String user = "nobody_" + UUID.randomUUID().toString().substring(0, 8);
+        db.execute("create schema hidden", "create table hidden.t (id int primary key, name text)",
+            "create role " + user + " login password 'pw'",
+            "revoke create on database \"" + db.name() + "\" from public");
+        List<MissingGrant> missing = PostgresPermissions.check(db.dataSource(user, "pw"), "fresh_bookkeeping", "hidden",
+            "t", List.of("id", "name"));
+        assertThat(missing).extracting(MissingGrant::fix).containsExactly(
+            "create schema if not exists \"fresh_bookkeeping\"; GRANT ALL ON SCHEMA \"fresh_bookkeeping\" TO \"" + user
+                + "\";",
+            "GRANT USAGE ON SCHEMA \"hidden\" TO \"" + user + "\";",
+            "GRANT SELECT ON \"hidden\".\"t\" TO \"" + user + "\";");
+    }
+}

@@ -1,0 +1,57 @@
+package io.valmi.examples;
+
+import io.valmi.Change;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.SyncContext;
+import io.valmi.WriteResult;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/** A custom destination in a few lines: appends each change as a CSV line (kind, key, fields). */
+public final class CsvDestination implements Destination {
+    private final Path file;
+
+    /** @param file the CSV file to append to */
+    public CsvDestination(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public DestinationCapabilities capabilities() { // REMOVED changes are written as lines too
+        return DestinationCapabilities.all();
+    }
+
+    @Override
+    public void open(SyncContext context) throws IOException {
+        if (!Files.exists(file)) {
+            Files.writeString(file, "kind,key," + String.join(",", context.fields()) + "\n", StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public WriteResult write(List<Change> batch) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+            for (Change change : batch) {
+                StringBuilder line = new StringBuilder(change.kind() + "," + csv(change.key()));
+                if (change.row() != null) {
+                    for (int i = 0; i < change.row().size(); i++) {
+                        line.append(',').append(csv(change.row().get(i)));
+                    }
+                }
+                w.write(line.append('\n').toString());
+            }
+        }
+        return WriteResult.ok();
+    }
+
+    private static String csv(Object value) {
+        String s = value == null ? "" : value.toString();
+        return s.matches(".*[,\"\n].*") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+}

@@ -14,17 +14,17 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /** A custom destination in a few lines: appends each change as a CSV line (kind, key, fields). */
+// tag::destination[]
 public final class CsvDestination implements Destination {
     private final Path file;
 
-    /** @param file the CSV file to append to */
     public CsvDestination(Path file) {
         this.file = file;
     }
 
     @Override
-    public DestinationCapabilities capabilities() { // REMOVED changes are written as lines too
-        return DestinationCapabilities.all();
+    public DestinationCapabilities capabilities() {
+        return DestinationCapabilities.all(); // MIRROR too: REMOVED changes become lines as well
     }
 
     @Override
@@ -39,10 +39,8 @@ public final class CsvDestination implements Destination {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             for (Change change : batch) {
                 StringBuilder line = new StringBuilder(change.kind() + "," + csv(change.key()));
-                if (change.row() != null) {
-                    for (int i = 0; i < change.row().size(); i++) {
-                        line.append(',').append(csv(change.row().get(i)));
-                    }
+                for (int i = 0; change.row() != null && i < change.row().size(); i++) {
+                    line.append(',').append(csv(change.row().get(i)));
                 }
                 w.write(line.append('\n').toString());
             }
@@ -55,3 +53,4 @@ public final class CsvDestination implements Destination {
         return s.matches(".*[,\"\n].*") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 }
+// end::destination[]

@@ -31,4 +31,14 @@ class QuickStartTest {
         assertThat(lines).hasSize(299 + 76);
         assertThat(lines.get(lines.size() - 1)).startsWith("{").contains("\"ADDED\"").contains("\"id\":1000025");
     }
+
+    @Test
+    void customDestinationExampleWritesACsvFile(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        var result = CustomDestinationExample.run(dir, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(result.counts().delivered()).isEqualTo(499);
+        List<String> lines = Files.readAllLines(dir.resolve("customers.csv"));
+        assertThat(lines.get(0)).isEqualTo("kind,key,email,country");
+        assertThat(lines).hasSize(500).contains("ADDED,1,customer1@example.com,FR");
+    }
 }

@@ -1,0 +1,60 @@
+package io.valmi.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.Change;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.DestinationMode;
+import io.valmi.Mapping;
+import io.valmi.SourceMode;
+import io.valmi.SyncResult;
+import io.valmi.WriteResult;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** While the destination works, valmi holds no transaction and no lock on the source. */
+@WithPostgres
+class LightTouchTest {
+
+    @Test
+    void writersOfTheSourceAreNeverBlockedWhileTheDestinationWorks(TestDatabase db) {
+        db.execute("create table busy (id int primary key, v text)",
+            "insert into busy select g, 'v' || g from generate_series(1, 30) g");
+        List<Long> openTransactions = new ArrayList<>();
+        List<Integer> batchSizes = new ArrayList<>();
+        Destination destination = new Destination() {
+            @Override
+            public DestinationCapabilities capabilities() {
+                return DestinationCapabilities.all();
+            }
+
+            @Override
+            public WriteResult write(List<Change> batch) {
+                batchSizes.add(batch.size());
+                openTransactions.add(db.queryLong("select count(*) from pg_stat_activity where datname = current_database()"
+                    + " and pid <> pg_backend_pid() and state like 'idle in transaction%'"));
+                // Writers of the source go through at once (they would time out if valmi held a conflicting lock).
+                db.execute("set lock_timeout = '1s'; update busy set v = v || '!' where id = " + (batchSizes.size() * 3),
+                    "set lock_timeout = '1s'; insert into busy values (" + (1000 + batchSizes.size()) + ", 'new')",
+                    "set lock_timeout = '1s'; delete from busy where id = " + (batchSizes.size() * 3 + 1),
+                    "set lock_timeout = '1s'; alter table busy add column if not exists extra int");
+                return WriteResult.ok();
+            }
+        };
+        Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
+            .destinationMode(DestinationMode.MIRROR).build();
+
+        SyncResult result = Syncs.run("busy", Syncs.source(db.dataSource(), "public", "busy"), destination, mapping, 10)
+            .orThrow();
+
+        assertThat(batchSizes).containsExactly(10, 10, 10);
+        assertThat(openTransactions).containsOnly(0L);
+        // What was planned is what was sent: the concurrent changes wait for the next run.
+        assertThat(result.counts().delivered()).isEqualTo(30);
+        assertThat(db.queryLong("select count(*) from busy")).isEqualTo(30);
+    }
+}

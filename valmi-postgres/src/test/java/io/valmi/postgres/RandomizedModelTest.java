@@ -1,0 +1,182 @@
+package io.valmi.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.DestinationMode;
+import io.valmi.Mapping;
+import io.valmi.RetryPolicy;
+import io.valmi.Row;
+import io.valmi.SourceMode;
+import io.valmi.SyncJob;
+import io.valmi.SyncResult;
+import io.valmi.SyncRunner;
+import io.valmi.WriteResult;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Random source changes and random destination faults (rejections, failures before and after applying a batch,
+ * a process dying inside write, the source connection killed), then one clean run: the destination must hold
+ * exactly the valid source rows, and the run after that must find nothing to send.
+ */
+@WithPostgres
+class RandomizedModelTest {
+
+    /** A process dying inside {@code write}: no code of the run runs afterwards except finally blocks. */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash() {
+            super("simulated crash inside write");
+        }
+    }
+
+    /** A destination with random faults that applies changes to an in-memory keyed store. */
+    static final class FaultyDestination implements Destination {
+        final Map<Object, Row> state = new HashMap<>();
+        Random random;
+        boolean faults = true;
+        Runnable killSourceConnection;
+
+        @Override
+        public DestinationCapabilities capabilities() {
+            return DestinationCapabilities.all();
+        }
+
+        @Override
+        public WriteResult write(List<Change> batch) {
+            int fault = faults ? random.nextInt(10) : 9;
+            if (fault == 0) {
+                throw new IllegalStateException("failed before applying");
+            }
+            WriteResult.Builder result = WriteResult.builder();
+            for (Change c : batch) {
+                if (fault == 1 && random.nextBoolean()) {
+                    result.reject(c, "random rejection");
+                    continue;
+                }
+                if (c.kind() == ChangeKind.REMOVED) {
+                    state.remove(c.key());
+                } else {
+                    state.put(c.key(), c.row());
+                }
+            }
+            if (fault == 2) {
+                throw new IllegalStateException("timed out after applying");
+            }
+            if (fault == 3) {
+                throw new SimulatedCrash();
+            }
+            if (fault == 4) {
+                killSourceConnection.run();
+            }
+            return result.build();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1L, 2L, 3L, 4L})
+    void destinationConvergesToTheValidSourceRows(long seed, TestDatabase db) {
+        String table = "model_" + seed;
+        db.execute("create table " + table + " (k int, v text, w int)",
+            "insert into " + table + " select g, 'v' || g, 0 from generate_series(1, 20) g");
+        PGSimpleDataSource ds = (PGSimpleDataSource) db.dataSource();
+        PGSimpleDataSource sourceDs = new PGSimpleDataSource();
+        sourceDs.setURL(ds.getURL());
+        sourceDs.setUser(ds.getUser());
+        sourceDs.setApplicationName("valmi-model-" + seed);
+        PostgresSource source = Syncs.source(sourceDs, "public", table);
+        Random random = new Random(seed);
+        FaultyDestination dest = new FaultyDestination();
+        dest.random = random;
+        dest.killSourceConnection = () -> db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
+            + " where application_name = 'valmi-model-" + seed + "'");
+        SyncRunner runner = SyncRunner.create();
+
+        int failed = 0;
+        for (int round = 0; round < 25; round++) {
+            mutate(db, table, random);
+            SourceMode mode = random.nextBoolean() ? SourceMode.INCREMENTAL : SourceMode.FULL_TABLE;
+            try {
+                if (!runner.run(job(source, dest, mode, 1 + random.nextInt(6))).succeeded()) {
+                    failed++;
+                }
+            } catch (SimulatedCrash crash) {
+                // The process "died": the next round starts as a new process would.
+                failed++;
+            }
+        }
+
+        assertThat(failed).as("faults were injected").isPositive();
+        dest.faults = false;
+        SyncResult clean = runner.run(job(source, dest, SourceMode.INCREMENTAL, 5)).orThrow();
+        Map<Integer, Long> keyCounts = new HashMap<>();
+        Map<Integer, String> values = new HashMap<>();
+        for (List<Object> row : db.query("select k, v from " + table + " where k is not null")) {
+            keyCounts.merge((Integer) row.get(0), 1L, Long::sum);
+            values.put((Integer) row.get(0), (String) row.get(1));
+        }
+        String context = "seed " + seed + ", last run " + clean.counts();
+        for (Map.Entry<Integer, Long> e : keyCounts.entrySet()) {
+            if (e.getValue() == 1) {
+                assertThat(dest.state).as(context + ": key %s", e.getKey()).containsKey(e.getKey());
+                assertThat(dest.state.get(e.getKey()).get("v")).as(context + ": value of key %s", e.getKey())
+                    .isEqualTo(values.get(e.getKey()));
+            }
+        }
+        for (Object key : dest.state.keySet()) {
+            assertThat(keyCounts).as(context + ": destination holds key %s that the source lacks", key)
+                .containsKey((Integer) key);
+        }
+        SyncResult after = runner.run(job(source, dest, SourceMode.INCREMENTAL, 5)).orThrow();
+        assertThat(after.counts().planned()).as(context).isZero();
+    }
+
+    private static SyncJob job(PostgresSource source, Destination dest, SourceMode mode, int batchSize) {
+        return SyncJob.builder("model").source(source).destination(dest)
+            .mapping(Mapping.builder().key("k").map("v").sourceMode(mode).destinationMode(DestinationMode.MIRROR).build())
+            .batchSize(batchSize).retryPolicy(RetryPolicy.none()).build();
+    }
+
+    private static void mutate(TestDatabase db, String table, Random random) {
+        int ops = 1 + random.nextInt(5);
+        for (int i = 0; i < ops; i++) {
+            int k = 1 + random.nextInt(30);
+            switch (random.nextInt(7)) {
+                case 0:
+                    db.execute("insert into " + table + " values (" + k + ", 'new" + random.nextInt(1000) + "', 0)");
+                    break;
+                case 1:
+                    db.execute("update " + table + " set v = 'u" + random.nextInt(1000) + "' where k = " + k);
+                    break;
+                case 2:
+                    db.execute("update " + table + " set w = w + 1 where k = " + k);
+                    break;
+                case 3:
+                    db.execute("delete from " + table + " where ctid = (select ctid from " + table + " where k = " + k
+                        + " limit 1)");
+                    break;
+                case 4:
+                    db.execute("update " + table + " set k = null where k = " + k);
+                    break;
+                case 5:
+                    db.execute("update " + table + " set k = " + (1 + random.nextInt(30)) + " where k is null");
+                    break;
+                default:
+                    db.execute("update " + table + " set v = v where k = " + k);
+                    break;
+            }
+        }
+    }
+}

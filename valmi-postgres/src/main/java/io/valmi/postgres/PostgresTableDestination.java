@@ -1,0 +1,207 @@
+package io.valmi.postgres;
+
+import io.valmi.Change;
+import io.valmi.ConfigurationException;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.SyncContext;
+import io.valmi.WriteResult;
+import io.valmi.postgres.internal.destination.TableWriter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jooq.DataType;
+import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes the changes of a sync into a table of any PostgreSQL database, often another one than the source's.
+ *
+ * <pre>{@code
+ * Destination target = PostgresTableDestination.builder(warehouseDataSource)
+ *     .schema("crm")
+ *     .table("customers")
+ *     .keyColumn("customer_id")
+ *     .createTable(true)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Each mapped field goes to the column of the same name; the key ({@link Change#key()}) goes to the key column
+ * (by default the mapping's key column name). What each mode does, one transaction per batch:
+ * <ul>
+ *   <li>{@code UPSERT}, {@code MIRROR}: {@code INSERT ... ON CONFLICT (key) DO UPDATE} sets every mapped column, so
+ *       a repeated delivery is harmless; {@code MIRROR} also deletes removed keys.</li>
+ *   <li>{@code INSERT}: {@code INSERT ... ON CONFLICT (key) DO NOTHING}: rows already there are left as they are.</li>
+ *   <li>{@code UPDATE}: {@code UPDATE ... WHERE key = ?}, one statement per change in the batch's transaction; a key
+ *       with no row is rejected, so it is reported and offered again next run.</li>
+ * </ul>
+ * {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on exactly the key column;
+ * {@link #open(SyncContext)} checks that and that every mapped field has a column, and says what is missing.
+ *
+ * <p>Text values (also JSON, enum labels, {@code inet}, intervals) and arrays are sent untyped, so PostgreSQL parses
+ * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. When PostgreSQL refuses the data
+ * of a row (a value too long, a violated check constraint), that row is rejected with PostgreSQL's message and the
+ * rest of the batch is applied. Connection failures, deadlocks and shutdowns throw a retriable
+ * {@link io.valmi.DestinationException}; missing privileges and unknown objects a fatal one.
+ *
+ * <p>With {@link Builder#createTable(boolean)}, a missing table (and schema) is created before the first batch is
+ * written, with the key column as primary key and column types taken from the first batch's values ({@code Long}
+ * becomes {@code bigint}, {@code BigDecimal} {@code numeric}, {@code OffsetDateTime} {@code timestamptz}, ...). A
+ * column that is NULL in every row of the first batch becomes {@code text}: declare its type with
+ * {@link Builder#columnType(String, DataType)}, or create the table yourself when types matter.
+ *
+ * <p>All SQL is rendered by jOOQ with quoted names and bind values. valmi logs no row value; jOOQ itself logs every
+ * statement with its bind values at DEBUG level (logger {@code org.jooq.tools.LoggerListener}): keep that logger at
+ * INFO or above wherever row data is confidential.
+ */
+@NullMarked
+public final class PostgresTableDestination implements Destination {
+    private final TableWriter writer;
+    private final String description;
+
+    private PostgresTableDestination(Builder b, String schema, String table) {
+        this.writer = new TableWriter(b.dataSource, schema, table, b.keyColumn, b.createTable, b.columnTypes);
+        this.description = "PostgresTableDestination[" + writer.qualified()
+            + (b.keyColumn == null ? "" : ", key " + b.keyColumn) + (b.createTable ? ", createTable" : "") + "]";
+    }
+
+    /**
+     * Starts a destination.
+     *
+     * @param dataSource connections to the target database; each batch borrows one for its transaction
+     * @return a builder
+     */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /**
+     * Every mode, batches of any size (large batches are split into several statements in one transaction).
+     *
+     * @return {@link DestinationCapabilities#all()}
+     */
+    @Override
+    public DestinationCapabilities capabilities() {
+        return DestinationCapabilities.all();
+    }
+
+    /**
+     * Checks the target table against the mapping.
+     *
+     * @param context the run
+     * @throws ConfigurationException when the table, a column or the unique key is missing
+     */
+    @Override
+    public void open(SyncContext context) {
+        writer.open(context);
+    }
+
+    /**
+     * Writes one batch in one transaction.
+     *
+     * @param batch the changes
+     * @return ok, or rejections of rows PostgreSQL refused and keys UPDATE mode did not find
+     */
+    @Override
+    public WriteResult write(List<Change> batch) {
+        return writer.write(batch);
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    /** Configures a {@link PostgresTableDestination}; validated by {@link #build()}. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private String schema = "public";
+        private @Nullable String table;
+        private @Nullable String keyColumn;
+        private boolean createTable;
+        private final Map<String, DataType<?>> columnTypes = new HashMap<>();
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /**
+         * The target schema (default {@code public}), exactly as PostgreSQL spells it (no folding to lower case).
+         *
+         * @param schema the schema name
+         * @return this builder
+         */
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        /**
+         * The target table, exactly as PostgreSQL spells it.
+         *
+         * @param table the table name
+         * @return this builder
+         */
+        public Builder table(String table) {
+            this.table = table;
+            return this;
+        }
+
+        /**
+         * The column of the target table that holds the key (default: the mapping's key column name).
+         *
+         * @param column the column name
+         * @return this builder
+         */
+        public Builder keyColumn(String column) {
+            this.keyColumn = column;
+            return this;
+        }
+
+        /**
+         * Whether a missing table (and schema) is created from the first batch (default {@code false}).
+         *
+         * @param create {@code true} to create it
+         * @return this builder
+         */
+        public Builder createTable(boolean create) {
+            this.createTable = create;
+            return this;
+        }
+
+        /**
+         * The type of a column of a created table, instead of the type guessed from the first batch.
+         *
+         * @param column the field or key column name
+         * @param type the jOOQ type, for example {@code SQLDataType.NUMERIC(12, 2)}
+         * @return this builder
+         */
+        public Builder columnType(String column, DataType<?> type) {
+            columnTypes.put(Objects.requireNonNull(column, "column"), Objects.requireNonNull(type, "type"));
+            return this;
+        }
+
+        /**
+         * Validates and builds the destination.
+         *
+         * @return the destination
+         * @throws ConfigurationException when the table is missing or a name is blank
+         */
+        public PostgresTableDestination build() {
+            if (table == null || table.isBlank()) {
+                throw new ConfigurationException("PostgresTableDestination needs a table: call Builder.table(name)");
+            }
+            if (schema == null || schema.isBlank()) {
+                throw new ConfigurationException("PostgresTableDestination schema is blank: give the schema name, "
+                    + "or leave the default 'public'");
+            }
+            if (keyColumn != null && keyColumn.isBlank()) {
+                throw new ConfigurationException("PostgresTableDestination key column is blank: give the column name, "
+                    + "or leave it unset to use the mapping's key column name");
+            }
+            return new PostgresTableDestination(this, schema, table);
+        }
+    }
+}

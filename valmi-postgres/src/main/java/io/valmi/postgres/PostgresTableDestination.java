@@ -52,9 +52,8 @@ import org.jspecify.annotations.Nullable;
  * column that is NULL in every row of the first batch becomes {@code text}: declare its type with
  * {@link Builder#columnType(String, DataType)}, or create the table yourself when types matter.
  *
- * <p>All SQL is rendered by jOOQ with quoted names and bind values. valmi logs no row value; jOOQ itself logs every
- * statement with its bind values at DEBUG level (logger {@code org.jooq.tools.LoggerListener}): keep that logger at
- * INFO or above wherever row data is confidential.
+ * <p>All SQL is rendered by jOOQ with quoted names and bind values, with jOOQ's execute logging off: no row value
+ * reaches a log line.
  */
 @NullMarked
 public final class PostgresTableDestination implements Destination {

@@ -38,14 +38,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of changes into one PostgreSQL table, one transaction per batch. All SQL is rendered by jOOQ with
- * quoted names and bind values (catalog queries are constant templates with bind values). jOOQ's execute logging
- * stays at its default: switching it off needs {@code org.jooq.conf.Settings}, whose JAXB annotations make javac
- * warn (and the build fail) unless {@code jakarta.xml.bind-api} is on the compile class path.
+ * quoted names and bind values (catalog queries are constant templates with bind values). jOOQ's execute logging is
+ * off, so that no row value reaches a log line.
  */
 public final class TableWriter {
     private static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresTableDestination");
     /** PostgreSQL accepts at most 65535 bind values per statement; stay well below. */
     private static final int MAX_BINDS = 30_000;
+    /** Quoted names always; no execute logging (it would log bind values, i.e. row data, at DEBUG). */
+    private static final org.jooq.conf.Settings SETTINGS = new org.jooq.conf.Settings()
+        .withRenderQuotedNames(org.jooq.conf.RenderQuotedNames.ALWAYS)
+        .withExecuteLogging(false);
 
     private final DataSource dataSource;
     private final String schema;
@@ -311,7 +314,7 @@ public final class TableWriter {
 
     /** A jOOQ context on a connection; the dialect is fixed, never detected. */
     private static DSLContext dsl(Connection c) {
-        return DSL.using(new DefaultConnectionProvider(c), SQLDialect.POSTGRES);
+        return DSL.using(new DefaultConnectionProvider(c), SQLDialect.POSTGRES, SETTINGS);
     }
 
     private Table<Record> target() {

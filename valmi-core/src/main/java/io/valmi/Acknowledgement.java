@@ -15,7 +15,12 @@ import java.util.Set;
  */
 public record Acknowledgement(List<Change> batch, List<Rejection> rejections) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param batch the batch as handed out by {@link SourceRun#nextBatch(int)}
+     * @param rejections the rejected changes with reasons (keys of the batch only)
+     */
     public Acknowledgement {
         Objects.requireNonNull(batch, "batch");
         batch = List.copyOf(batch);

@@ -13,7 +13,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record Change(ChangeKind kind, Object key, @Nullable Row row) {
 
-    /** Validates that a removal carries no row and every other change does. */
+    /**
+     * Validates that a removal carries no row and every other change does.
+     *
+     * @param kind what happened to the row
+     * @param key the value of the key column (never {@code null}: rows with a NULL key are never sent)
+     * @param row the mapped field values, in mapping order; {@code null} exactly when {@code kind} is {@link ChangeKind#REMOVED}
+     */
     public Change {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(key, "key");

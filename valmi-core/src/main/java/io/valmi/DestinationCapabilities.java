@@ -16,7 +16,12 @@ public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSi
     public static final DestinationCapabilities DEFAULT = new DestinationCapabilities(
         EnumSet.of(DestinationMode.UPSERT, DestinationMode.UPDATE, DestinationMode.INSERT), Integer.MAX_VALUE);
 
-    /** Validates: at least one mode, a positive batch size. */
+    /**
+     * Validates: at least one mode, a positive batch size.
+     *
+     * @param modes the destination modes it implements
+     * @param maxBatchSize the largest batch it accepts; the runner never sends more
+     */
     public DestinationCapabilities {
         Objects.requireNonNull(modes, "modes");
         if (modes.isEmpty()) {

@@ -7,7 +7,12 @@ package io.valmi;
  * @param destinationField the field's name at the destination
  */
 public record FieldMapping(String sourceColumn, String destinationField) {
-    /** Validates both names. */
+    /**
+     * Validates both names.
+     *
+     * @param sourceColumn the column's name in the source, exactly as the source spells it
+     * @param destinationField the field's name at the destination
+     */
     public FieldMapping {
         Mapping.requireName(sourceColumn, "source column");
         Mapping.requireName(destinationField, "destination field for column '" + sourceColumn + "'");

@@ -35,7 +35,14 @@ import org.jspecify.annotations.Nullable;
 public record Mapping(String keyColumn, List<FieldMapping> fields, SourceMode sourceMode,
                       DestinationMode destinationMode) {
 
-    /** Validates the mapping: see {@link Builder#build()}. */
+    /**
+     * Validates the mapping: see {@link Builder#build()}.
+     *
+     * @param keyColumn the source column that identifies a row
+     * @param fields the mapped fields in the order they are delivered; never empty
+     * @param sourceMode which rows each run delivers
+     * @param destinationMode what the destination is asked to do
+     */
     public Mapping {
         requireName(keyColumn, "key column");
         Objects.requireNonNull(fields, "fields");

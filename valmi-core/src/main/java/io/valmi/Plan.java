@@ -13,7 +13,13 @@ import java.util.Map;
  */
 public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples) {
 
-    /** Copies the maps and fills in zeros for missing kinds and reasons. */
+    /**
+     * Copies the maps and fills in zeros for missing kinds and reasons.
+     *
+     * @param counts planned changes by kind (all kinds, also those the destination mode does not send)
+     * @param invalid invalid rows by reason
+     * @param invalidSamples up to the requested number of invalid rows
+     */
     public Plan {
         EnumMap<ChangeKind, Long> c = new EnumMap<>(ChangeKind.class);
         for (ChangeKind kind : ChangeKind.values()) {

@@ -9,7 +9,12 @@ import java.util.Objects;
  * @param reason why it was rejected, in words a person can act on
  */
 public record Rejection(Object key, String reason) {
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param key the key of the rejected change
+     * @param reason why it was rejected, in words a person can act on
+     */
     public Rejection {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reason, "reason");

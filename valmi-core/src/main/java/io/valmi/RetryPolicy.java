@@ -14,7 +14,14 @@ import java.util.Objects;
  */
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier) {
 
-    /** Validates the settings. */
+    /**
+     * Validates the settings.
+     *
+     * @param maxAttempts attempts per batch in total, at least 1 (1 = no retry)
+     * @param initialBackoff the wait before the second attempt
+     * @param maxBackoff the longest wait between two attempts
+     * @param multiplier the factor by which the wait grows after each attempt, at least 1
+     */
     public RetryPolicy {
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");

@@ -12,7 +12,12 @@ import java.util.Objects;
  */
 public record Schedule(Duration initialDelay, Duration interval) {
 
-    /** Validates the durations. */
+    /**
+     * Validates the durations.
+     *
+     * @param initialDelay the wait before the first run
+     * @param interval the wait between the end of a run and the start of the next
+     */
     public Schedule {
         Objects.requireNonNull(initialDelay, "initialDelay");
         Objects.requireNonNull(interval, "interval");

@@ -21,7 +21,21 @@ public record SyncCounts(long planned, long added, long changed, long unchanged,
                          Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
                          long batches) {
 
-    /** Copies the map. */
+    /**
+     * Copies the map.
+     *
+     * @param planned planned changes of all kinds (also those the destination mode does not send)
+     * @param added planned {@link ChangeKind#ADDED} changes
+     * @param changed planned {@link ChangeKind#CHANGED} changes
+     * @param unchanged planned {@link ChangeKind#UNCHANGED} changes (full-table mode only)
+     * @param removed planned {@link ChangeKind#REMOVED} changes
+     * @param invalid invalid rows by reason (never sent)
+     * @param delivered changes the destination applied (acknowledged)
+     * @param rejected changes the destination rejected
+     * @param skipped planned changes the destination mode does not send (not acknowledged)
+     * @param inDoubt changes of batches whose write failed for good (sent again next run)
+     * @param batches batches the destination answered
+     */
     public SyncCounts {
         invalid = Map.copyOf(invalid);
     }

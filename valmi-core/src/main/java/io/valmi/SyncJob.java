@@ -16,7 +16,15 @@ import org.jspecify.annotations.Nullable;
  */
 public record SyncJob(String id, Source source, Destination destination, Mapping mapping, SyncOptions options) {
 
-    /** Validates the job. */
+    /**
+     * Validates the job.
+     *
+     * @param id the stable job id; 1 to 200 characters
+     * @param source where rows come from
+     * @param destination where changes go
+     * @param mapping the key, the mapped fields and the modes
+     * @param options batch size, retries, samples
+     */
     public SyncJob {
         if (id == null || id.isBlank() || id.length() > 200) {
             throw new ConfigurationException("A SyncJob id must be 1 to 200 characters and not blank, got "

@@ -15,7 +15,13 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
 
-    /** Validates the settings. */
+    /**
+     * Validates the settings.
+     *
+     * @param batchSize the most changes per {@link Destination#write(java.util.List)} (also limited by the destination's {@link DestinationCapabilities#maxBatchSize()})
+     * @param retryPolicy how failed writes are retried
+     * @param maxSamples how many invalid rows and rejections a {@link SyncResult} keeps as samples
+     */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
         if (batchSize < 1) {

@@ -23,7 +23,19 @@ public record SyncResult(String jobId, String runId, RunStatus status, Instant s
                          SyncCounts counts, List<InvalidRow> invalidSamples, List<Rejection> rejectionSamples,
                          @Nullable Throwable error) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param jobId the job's id
+     * @param runId the run's id
+     * @param status how the run ended
+     * @param startedAt when it started
+     * @param finishedAt when it ended
+     * @param counts the numbers
+     * @param invalidSamples some of the invalid rows
+     * @param rejectionSamples some of the rejected changes
+     * @param error why the run failed; {@code null} when it succeeded
+     */
     public SyncResult {
         invalidSamples = List.copyOf(invalidSamples);
         rejectionSamples = List.copyOf(rejectionSamples);

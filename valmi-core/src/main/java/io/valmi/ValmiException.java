@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 public class ValmiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Whether the same operation may succeed when tried again. */
     private final boolean retriable;
 
     /**

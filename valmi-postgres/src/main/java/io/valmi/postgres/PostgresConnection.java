@@ -36,7 +36,18 @@ public record PostgresConnection(String name, String host, int port, String data
     /** The default PostgreSQL port. */
     public static final int DEFAULT_PORT = 5432;
 
-    /** Validates the settings. */
+    /**
+     * Validates the settings.
+     *
+     * @param name a name for logs and results
+     * @param host the server's host name
+     * @param port the server's port (default 5432)
+     * @param database the database
+     * @param username the user
+     * @param password the password ({@code null} when the server does not ask for one)
+     * @param sslMode pgjdbc's {@code sslmode}: {@code disable}, {@code allow}, {@code prefer} (default), {@code require}, {@code verify-ca} or {@code verify-full}
+     * @param connectTimeout how long to wait for a connection
+     */
     public PostgresConnection {
         require(name, "name");
         require(host, "host");

@@ -12,7 +12,13 @@ import java.util.Optional;
  */
 public record RelationDetails(Relation relation, List<Column> columns, List<CandidateKey> candidateKeys) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param relation the relation
+     * @param columns the columns in order
+     * @param candidateKeys the primary key first, then unique columns
+     */
     public RelationDetails {
         columns = List.copyOf(columns);
         candidateKeys = List.copyOf(candidateKeys);

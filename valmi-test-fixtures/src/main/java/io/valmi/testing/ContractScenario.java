@@ -36,7 +36,14 @@ public record ContractScenario(String id, String title, DestinationMode mode, Ma
      */
     public static final Map<String, Class<?>> FIELD_TYPES = fieldTypes();
 
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param id a unique name of the scenario, for example {@code mirror_removes}
+     * @param title what is checked, for example {@code removes}
+     * @param mode the destination mode the scenario checks
+     * @param mapping the mapping of every run of the scenario (its destination mode is {@code mode})
+     */
     public ContractScenario {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(title, "title");

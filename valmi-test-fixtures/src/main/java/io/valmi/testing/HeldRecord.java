@@ -20,7 +20,12 @@ import org.jspecify.annotations.Nullable;
  */
 public record HeldRecord(Object key, Map<String, @Nullable Object> fields) {
 
-    /** Copies the fields (keeping {@code null} values). */
+    /**
+     * Copies the fields (keeping {@code null} values).
+     *
+     * @param key the key, as the destination holds it (a number or its text)
+     * @param fields field name to value; values may be {@code null}
+     */
     public HeldRecord {
         Objects.requireNonNull(key, "key");
         fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));

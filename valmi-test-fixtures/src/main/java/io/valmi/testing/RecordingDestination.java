@@ -67,7 +67,15 @@ public final class RecordingDestination implements Destination {
      * @param rejections the changes it rejected (empty when it threw)
      */
     public record Batch(int number, int attempt, List<Change> changes, boolean threw, List<Rejection> rejections) {
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param number the batch number from 1
+         * @param attempt the attempt at this batch, from 1
+         * @param changes the changes as received
+         * @param threw whether this call threw
+         * @param rejections the changes it rejected
+         */
         public Batch {
             changes = List.copyOf(changes);
             rejections = List.copyOf(rejections);

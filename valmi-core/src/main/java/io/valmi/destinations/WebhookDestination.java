@@ -1,0 +1,408 @@
+package io.valmi.destinations;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.valmi.Change;
+import io.valmi.ConfigurationException;
+import io.valmi.Destination;
+import io.valmi.DestinationCapabilities;
+import io.valmi.DestinationException;
+import io.valmi.SyncContext;
+import io.valmi.WriteResult;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * POSTs each batch as one JSON document to an HTTP endpoint, with the JDK's {@link HttpClient}.
+ *
+ * <pre>{@code
+ * Destination hook = WebhookDestination.builder(URI.create("https://api.example.com/valmi"))
+ *     .bearerToken(System.getenv("API_TOKEN"))
+ *     .header("X-Tenant", "acme")
+ *     .build();
+ * }</pre>
+ *
+ * <p>The request body ({@code Content-Type: application/json}); values are rendered as {@link JsonLinesDestination}
+ * documents:
+ * <pre>
+ * {"job":"crm-sync","run":"6f1c…","mode":"UPSERT","changes":[
+ *   {"kind":"ADDED","key":1,"fields":{"email":"ada@example.com","balance":12.50}},
+ *   {"kind":"REMOVED","key":2}]}
+ * </pre>
+ *
+ * <p>The response:
+ * <ul>
+ *   <li>2xx with an empty body, or a body that is not a JSON object: every change applied.</li>
+ *   <li>2xx with {@code {"rejected":[{"key":1,"reason":"email is invalid"}]}}: the listed keys were not applied and
+ *       are reported with their reasons (and offered again next run); every other change counts as applied. Keys are
+ *       matched by their JSON value ({@code 1} and {@code 1.0} are the same key). A JSON object without
+ *       {@code rejected} means all applied; one whose {@code rejected} is not a list of such objects fails the
+ *       batch (not retried), because silently taking it as success could lose rejections.</li>
+ *   <li>408, 429 and 5xx, and network failures: retried with exponential backoff ({@link Builder#retries}),
+ *       waiting as long as a {@code Retry-After} header says (seconds or an HTTP date, at most
+ *       {@link Builder#maxRetryAfter(Duration)}); when retries run out, a retriable {@link DestinationException},
+ *       so the run's own retry policy applies next.</li>
+ *   <li>Any other status (400, 401, 403, 404, …): a non-retriable {@link DestinationException} naming the status.</li>
+ * </ul>
+ * The server should apply changes by key, since a batch may arrive more than once.
+ *
+ * <p>Header values (tokens) never appear in {@link #toString()} or in log lines; nor do the URL's query string and
+ * user info, which sometimes carry secrets too.
+ */
+public final class WebhookDestination implements Destination {
+    private static final Logger log = LoggerFactory.getLogger(WebhookDestination.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private final URI url;
+    private final Map<String, String> headers;
+    private final Duration timeout;
+    private final int retries;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Duration maxRetryAfter;
+    private final HttpClient client;
+    private final Clock clock;
+    private @Nullable SyncContext context;
+
+    private WebhookDestination(Builder b) {
+        this.url = b.url;
+        this.headers = Map.copyOf(b.headers);
+        this.timeout = b.timeout;
+        this.retries = b.retries;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.maxRetryAfter = b.maxRetryAfter;
+        this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.timeout).build();
+        this.clock = Clock.systemUTC();
+    }
+
+    /**
+     * Starts a webhook destination.
+     *
+     * @param url the endpoint; {@code http} or {@code https}
+     * @return a builder
+     */
+    public static Builder builder(URI url) {
+        return new Builder(url);
+    }
+
+    /**
+     * Every mode: the mode is sent with each batch, and the server decides what it means for its records.
+     *
+     * @return {@link DestinationCapabilities#all()}
+     */
+    @Override
+    public DestinationCapabilities capabilities() {
+        return DestinationCapabilities.all();
+    }
+
+    @Override
+    public void open(SyncContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public WriteResult write(List<Change> batch) throws InterruptedException {
+        SyncContext ctx = context;
+        if (ctx == null) {
+            throw new IllegalStateException("WebhookDestination.write was called before open(SyncContext)");
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body(ctx, batch)));
+        headers.forEach(request::header);
+        HttpRequest built = request.build();
+        for (int attempt = 1; ; attempt++) {
+            Duration wait;
+            String problem;
+            try {
+                HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                if (status >= 200 && status < 300) {
+                    return result(batch, response.body());
+                }
+                if (status != 408 && status != 429 && status < 500) {
+                    throw new DestinationException("Webhook " + safeUrl() + " answered HTTP " + status + " to a batch of "
+                        + batch.size() + " changes" + hint(status) + "; body: " + abbreviate(response.body()), null, false);
+                }
+                problem = "HTTP " + status;
+                wait = retryAfter(response).orElse(backoff(attempt));
+            } catch (IOException e) {
+                problem = e.toString();
+                wait = backoff(attempt);
+            }
+            if (attempt > retries) {
+                throw new DestinationException("Webhook " + safeUrl() + " failed a batch of " + batch.size()
+                    + " changes after " + attempt + " attempts; last: " + problem, null, true);
+            }
+            log.warn("Webhook {} attempt {} of {} failed ({}); retrying in {} ms", safeUrl(), attempt, retries + 1,
+                problem, wait.toMillis());
+            Thread.sleep(wait.toMillis());
+        }
+    }
+
+    private byte[] body(SyncContext ctx, List<Change> batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + batch.size() * 128);
+        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("job", ctx.jobId());
+            g.writeStringField("run", ctx.runId());
+            g.writeStringField("mode", ctx.destinationMode().name());
+            g.writeArrayFieldStart("changes");
+            for (Change change : batch) {
+                ChangeJson.writeChange(g, change);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("Rendering JSON into memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    private WriteResult result(List<Change> batch, String body) {
+        String trimmed = body.strip();
+        if (!trimmed.startsWith("{")) {
+            return WriteResult.ok();
+        }
+        JsonNode rejected;
+        try {
+            rejected = JSON.readTree(trimmed).get("rejected");
+        } catch (IOException e) {
+            throw shapeError(body, e);
+        }
+        if (rejected == null || rejected.isNull()) {
+            return WriteResult.ok();
+        }
+        if (!rejected.isArray()) {
+            throw shapeError(body, null);
+        }
+        Map<String, Change> byKey = new HashMap<>();
+        for (Change change : batch) {
+            byKey.put(canonical(JSON.valueToTree(jsonValue(change.key()))), change);
+        }
+        WriteResult.Builder result = WriteResult.builder();
+        for (JsonNode item : rejected) {
+            JsonNode key = item.get("key");
+            JsonNode reason = item.get("reason");
+            if (key == null || reason == null || !reason.isTextual()) {
+                throw shapeError(body, null);
+            }
+            Change change = byKey.get(canonical(key));
+            if (change == null) {
+                log.warn("Webhook {} rejected key {}, which is not in the batch; ignored", safeUrl(), key);
+            } else {
+                result.reject(change, reason.asText());
+            }
+        }
+        return result.build();
+    }
+
+    /** The key as the body renders it, parsed back, so that both sides of the comparison are JSON values. */
+    private static JsonNode jsonValue(Object key) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+            ChangeJson.writeValue(g, key);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            return JSON.readTree(out.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String canonical(JsonNode key) {
+        return key.isNumber() ? "n:" + key.decimalValue().stripTrailingZeros().toPlainString() : "s:" + key.asText();
+    }
+
+    private DestinationException shapeError(String body, @Nullable Exception cause) {
+        return new DestinationException("Webhook " + safeUrl() + " answered with a body that is not the documented "
+            + "shape {\"rejected\":[{\"key\":...,\"reason\":\"...\"}]}: " + abbreviate(body), cause, false);
+    }
+
+    private Optional<Duration> retryAfter(HttpResponse<?> response) {
+        Optional<String> header = response.headers().firstValue("Retry-After");
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = header.get().strip();
+        Duration wait;
+        try {
+            wait = Duration.ofSeconds(Long.parseLong(value));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                wait = Duration.between(clock.instant(),
+                    ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            } catch (DateTimeParseException notADate) {
+                return Optional.empty();
+            }
+        }
+        if (wait.isNegative()) {
+            wait = Duration.ZERO;
+        }
+        return Optional.of(wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait);
+    }
+
+    private Duration backoff(int failedAttempt) {
+        long millis = initialBackoff.toMillis() << Math.min(20, failedAttempt - 1);
+        return millis >= maxBackoff.toMillis() || millis < 0 ? maxBackoff : Duration.ofMillis(millis);
+    }
+
+    private static String hint(int status) {
+        switch (status) {
+            case 401:
+            case 403:
+                return " (check the token or credentials in the headers)";
+            case 404:
+                return " (check the URL)";
+            default:
+                return "";
+        }
+    }
+
+    private static String abbreviate(String body) {
+        String oneLine = body.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    }
+
+    /** The URL without user info and query string, which may carry secrets. */
+    private String safeUrl() {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "")
+            + (url.getRawPath() == null ? "" : url.getRawPath());
+    }
+
+    @Override
+    public String toString() {
+        return "WebhookDestination[" + safeUrl() + ", headers " + headers.keySet().stream().sorted().toList() + "]";
+    }
+
+    /** Configures a {@link WebhookDestination}; validated by {@link #build()}. */
+    public static final class Builder {
+        private final URI url;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private Duration timeout = Duration.ofSeconds(30);
+        private int retries = 3;
+        private Duration initialBackoff = Duration.ofMillis(500);
+        private Duration maxBackoff = Duration.ofSeconds(30);
+        private Duration maxRetryAfter = Duration.ofSeconds(60);
+        private @Nullable HttpClient client;
+
+        private Builder(URI url) {
+            this.url = Objects.requireNonNull(url, "url");
+        }
+
+        /**
+         * Adds a header to every request. Its value never appears in logs or {@link #toString()}.
+         *
+         * @param name the header name
+         * @param value the value
+         * @return this builder
+         */
+        public Builder header(String name, String value) {
+            headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Sends {@code Authorization: Bearer <token>}.
+         *
+         * @param token the token
+         * @return this builder
+         */
+        public Builder bearerToken(String token) {
+            return header("Authorization", "Bearer " + Objects.requireNonNull(token, "token"));
+        }
+
+        /**
+         * The time limit of one request, and of connecting (default 30 s).
+         *
+         * @param timeout the limit
+         * @return this builder
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * How often a batch is retried after 408, 429, 5xx or a network failure (default 3), and the backoff:
+         * {@code initial}, doubling up to {@code max}, unless {@code Retry-After} says otherwise.
+         *
+         * @param retries retries after the first attempt, 0 or more
+         * @param initial the first wait
+         * @param max the longest wait
+         * @return this builder
+         */
+        public Builder retries(int retries, Duration initial, Duration max) {
+            this.retries = retries;
+            this.initialBackoff = Objects.requireNonNull(initial, "initial");
+            this.maxBackoff = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /**
+         * The longest wait a {@code Retry-After} header may impose (default 60 s).
+         *
+         * @param max the cap
+         * @return this builder
+         */
+        public Builder maxRetryAfter(Duration max) {
+            this.maxRetryAfter = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /**
+         * Uses a given client (proxies, TLS settings, an executor) instead of a new default one.
+         *
+         * @param client the client
+         * @return this builder
+         */
+        public Builder httpClient(HttpClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * Validates and builds the destination.
+         *
+         * @return the destination
+         * @throws ConfigurationException when the URL is not absolute http(s) or a setting is out of range
+         */
+        public WebhookDestination build() {
+            String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
+                throw new ConfigurationException("Webhook URL must be an absolute http or https URL, got scheme '"
+                    + scheme + "'");
+            }
+            if (retries < 0 || initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0
+                || timeout.isZero() || timeout.isNegative() || maxRetryAfter.isNegative()) {
+                throw new ConfigurationException("Webhook settings out of range: retries >= 0, 0 <= initial backoff <= "
+                    + "max backoff, timeout > 0, maxRetryAfter >= 0");
+            }
+            return new WebhookDestination(this);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.valmi.destinations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.sun.net.httpserver.HttpServer;
+import io.valmi.Change;
+import io.valmi.ConfigurationException;
+import io.valmi.DestinationException;
+import io.valmi.DestinationMode;
+import io.valmi.Mapping;
+import io.valmi.Rejection;
+import io.valmi.Row;
+import io.valmi.SyncContext;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class WebhookDestinationTest {
+    private static final String TOKEN = "s3cr3t-t0ken";
+    private static final SyncContext CONTEXT = new SyncContext("crm-sync", "run-1", "test",
+        Mapping.builder().key("id").map("email").map("balance").destinationMode(DestinationMode.UPSERT).build(), 100);
+
+    /** One scripted answer: status, headers, body. */
+    private record Answer(int status, Map<String, String> headers, String body) {
+    }
+
+    private HttpServer server;
+    private final Deque<Answer> answers = new ArrayDeque<>();
+    private final List<String> bodies = new ArrayList<>();
+    private final List<String> authorizations = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hook", exchange -> {
+            bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+            Answer answer = answers.isEmpty() ? new Answer(200, Map.of(), "") : answers.poll();
+            answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private WebhookDestination.Builder builder() {
+        return WebhookDestination.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+            + "/hook?api_key=in-the-query")).bearerToken(TOKEN).retries(3, Duration.ofMillis(5), Duration.ofMillis(20));
+    }
+
+    private static List<Change> batch() {
+        List<String> fields = List.of("email", "balance");
+        return List.of(Change.added(1L, Row.of(fields, "ada@example.com", new BigDecimal("12.50"))),
+            Change.changed(2L, Row.of(fields, "bob@example.com", null)), Change.removed(3L));
+    }
+
+    private WebhookDestination opened(WebhookDestination d) {
+        d.open(CONTEXT);
+        return d;
+    }
+
+    @Test
+    void postsTheBatchAsTheDocumentedJsonWithTheHeaders() throws Exception {
+        assertThat(opened(builder().header("X-Tenant", "acme").build()).write(batch()).allApplied()).isTrue();
+
+        assertThat(bodies).containsExactly("{\"job\":\"crm-sync\",\"run\":\"run-1\",\"mode\":\"UPSERT\",\"changes\":["
+            + "{\"kind\":\"ADDED\",\"key\":1,\"fields\":{\"email\":\"ada@example.com\",\"balance\":12.50}},"
+            + "{\"kind\":\"CHANGED\",\"key\":2,\"fields\":{\"email\":\"bob@example.com\",\"balance\":null}},"
+            + "{\"kind\":\"REMOVED\",\"key\":3}]}");
+        assertThat(authorizations).containsExactly("Bearer " + TOKEN);
+    }
+
+    @Test
+    void turnsRejectedRowsOfTheResponseIntoRejections() throws Exception {
+        answers.add(new Answer(200, Map.of("Content-Type", "application/json"),
+            "{\"rejected\":[{\"key\":2.0,\"reason\":\"email bounced\"},{\"key\":99,\"reason\":\"not ours\"}]}"));
+        assertThat(opened(builder().build()).write(batch()).rejections())
+            .containsExactly(new Rejection(2L, "email bounced"));
+
+        answers.add(new Answer(200, Map.of(), "{\"rejected\":\"everything\"}"));
+        assertThatThrownBy(() -> opened(builder().build()).write(batch())).isInstanceOf(DestinationException.class)
+            .hasMessageContaining("not the documented shape")
+            .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isFalse());
+    }
+
+    @Test
+    void retries429And5xxHonouringRetryAfter() throws Exception {
+        answers.add(new Answer(503, Map.of(), "busy"));
+        answers.add(new Answer(429, Map.of("Retry-After", "1"), ""));
+        answers.add(new Answer(200, Map.of(), ""));
+        long start = System.nanoTime();
+
+        assertThat(opened(builder().build()).write(batch()).allApplied()).isTrue();
+
+        assertThat(bodies).hasSize(3).containsOnly(bodies.get(0));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void givesUpWithARetriableFailureWhenRetriesRunOut() {
+        for (int i = 0; i < 4; i++) {
+            answers.add(new Answer(500, Map.of(), "boom"));
+        }
+        assertThatThrownBy(() -> opened(builder().build()).write(batch())).isInstanceOf(DestinationException.class)
+            .hasMessageContaining("after 4 attempts; last: HTTP 500")
+            .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isTrue());
+        assertThat(bodies).hasSize(4);
+    }
+
+    @Test
+    void failsAtOnceOnOtherClientErrors() {
+        answers.add(new Answer(401, Map.of(), "{\"error\":\"bad token\"}"));
+        assertThatThrownBy(() -> opened(builder().build()).write(batch())).isInstanceOf(DestinationException.class)
+            .hasMessageContaining("answered HTTP 401").hasMessageContaining("check the token")
+            .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isFalse());
+        assertThat(bodies).hasSize(1);
+    }
+
+    @Test
+    void neverShowsTheTokenOrTheQueryStringInToStringOrLogs() throws Exception {
+        ch.qos.logback.classic.Logger logger =
+            (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(WebhookDestination.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        logger.addAppender(appender);
+        try {
+            answers.add(new Answer(502, Map.of(), ""));
+            WebhookDestination d = builder().header("X-Api-Key", "another-secret").build();
+            opened(d).write(batch());
+
+            assertThat(appender.list).isNotEmpty();
+            assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage).allSatisfy(m -> assertThat(m)
+                .doesNotContain(TOKEN).doesNotContain("another-secret").doesNotContain("in-the-query"));
+            assertThat(d.toString()).isEqualTo("WebhookDestination[http://127.0.0.1:" + server.getAddress().getPort()
+                + "/hook, headers [Authorization, X-Api-Key]]");
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+    }
+
+    @Test
+    void validatesTheUrl() {
+        assertThatThrownBy(() -> WebhookDestination.builder(URI.create("file:///etc/passwd")).build())
+            .isInstanceOf(ConfigurationException.class).hasMessageContaining("http or https");
+    }
+}

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The README's Java blocks are the compiled code of the examples, line for line. */
 class ReadmeTest {
     private static final Path ROOT = Path.of("..");
+    private static final Path FIXTURE_EXAMPLE =
+        ROOT.resolve("valmi-test-fixtures/src/test/java/io/valmi/testing/WritingADestinationExampleTest.java");
 
     static String region(Path file, String tag) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -69,7 +71,9 @@ class ReadmeTest {
         List<String> compiled = List.of(
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/ReadmeQuickStart.java"), "quickstart"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/CsvDestination.java"), "destination"),
-            region(ROOT.resolve("valmi-examples/src/test/java/io/valmi/examples/MyRepositoryTest.java"), "fixture"));
+            region(ROOT.resolve("valmi-examples/src/test/java/io/valmi/examples/MyRepositoryTest.java"), "fixture"),
+            region(FIXTURE_EXAMPLE, "map-destination"),
+            region(FIXTURE_EXAMPLE, "contract"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));
     }
 }

@@ -13,10 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
 
-/** The example of docs/writing-a-destination.md, kept compiling and passing the contract kit. */
+/** The destination example of README.md, kept compiling and passing the contract kit. */
 class WritingADestinationExampleTest extends DestinationContract {
 
     /** Keeps records in a map, by key. */
+    // tag::map-destination[]
     static final class MapDestination implements Destination {
         private final ConcurrentMap<Object, Map<String, Object>> records;
 
@@ -44,7 +45,9 @@ class WritingADestinationExampleTest extends DestinationContract {
             return result.build();
         }
     }
+    // end::map-destination[]
 
+    // tag::contract[]
     private final Map<String, ConcurrentMap<Object, Map<String, Object>>> stores = new HashMap<>();
 
     @Override
@@ -58,4 +61,5 @@ class WritingADestinationExampleTest extends DestinationContract {
             .map(e -> new HeldRecord(e.getKey(), e.getValue()))
             .collect(Collectors.toList());
     }
+    // end::contract[]
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * <ul>
  *   <li>{@link #open(SyncContext)} once at the start of every run, {@link #close()} once at its end (also
  *       when the run fails); {@code write} is called from one thread at a time.</li>
- *   <li>Batches arrive in key order, each at most {@code min(job batch size,
+ *   <li>Batches arrive in the source's key order (for PostgreSQL: the key type's default ordering and
+ *       collation, not necessarily Java's {@code compareTo}), each at most {@code min(job batch size,
  *       capabilities().maxBatchSize())} changes, and never two changes of the same key in one batch.</li>
  *   <li>Only kinds of change that the {@link DestinationMode} sends.</li>
  *   <li>At-least-once: a change may arrive again (after a crash, or when {@code write} threw). Write by key,

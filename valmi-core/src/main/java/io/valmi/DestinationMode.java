@@ -17,7 +17,10 @@ public enum DestinationMode {
      * it cannot match.
      */
     UPDATE(EnumSet.of(ChangeKind.ADDED, ChangeKind.CHANGED, ChangeKind.UNCHANGED)),
-    /** Create records only: sends {@code ADDED}. */
+    /**
+     * Create records only: sends {@code ADDED}. A key the destination already holds (a repeat after a crash, or a
+     * record created elsewhere) is left as it is: built-in destinations ignore it rather than fail.
+     */
     INSERT(EnumSet.of(ChangeKind.ADDED)),
     /** Make the destination a mirror of the source: sends every kind, including {@code REMOVED}. */
     MIRROR(EnumSet.allOf(ChangeKind.class));

@@ -10,8 +10,11 @@ import java.util.Map;
  * @param counts planned changes by kind (all kinds, also those the destination mode does not send)
  * @param invalid invalid rows by reason
  * @param invalidSamples up to the requested number of invalid rows
+ * @param knownKeys how many keys the job's state holds: keys the destination acknowledged (or may hold, when in
+ *     doubt) before this run; the base of the removal guard ({@link SyncOptions#maxRemovedFraction()})
  */
-public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples) {
+public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples,
+                   long knownKeys) {
 
     /**
      * Copies the maps and fills in zeros for missing kinds and reasons.
@@ -19,6 +22,7 @@ public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invali
      * @param counts planned changes by kind (all kinds, also those the destination mode does not send)
      * @param invalid invalid rows by reason
      * @param invalidSamples up to the requested number of invalid rows
+     * @param knownKeys how many keys the job's state holds before this run
      */
     public Plan {
         EnumMap<ChangeKind, Long> c = new EnumMap<>(ChangeKind.class);
@@ -32,6 +36,19 @@ public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invali
         counts = java.util.Collections.unmodifiableMap(c);
         invalid = java.util.Collections.unmodifiableMap(i);
         invalidSamples = List.copyOf(invalidSamples);
+        if (knownKeys < 0) {
+            throw new IllegalArgumentException("knownKeys must not be negative, got " + knownKeys);
+        }
+    }
+
+    /**
+     * The number of valid rows the source holds, when the plan knows it ({@code ADDED + CHANGED + UNCHANGED};
+     * in incremental mode unchanged rows are not counted, so this is a lower bound there).
+     *
+     * @return valid rows seen by the plan
+     */
+    public long validRows() {
+        return count(ChangeKind.ADDED) + count(ChangeKind.CHANGED) + count(ChangeKind.UNCHANGED);
     }
 
     /**

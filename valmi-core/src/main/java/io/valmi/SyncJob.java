@@ -131,6 +131,17 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets the removal guard: the largest share of the destination's keys one run may remove.
+         *
+         * @param fraction 0.0 to 1.0 (1.0 turns the guard off)
+         * @return this builder
+         */
+        public Builder maxRemovedFraction(double fraction) {
+            this.options = options.withMaxRemovedFraction(fraction);
+            return this;
+        }
+
+        /**
          * Validates and builds the job.
          *
          * @return the job

@@ -3,14 +3,21 @@ package io.valmi;
 import java.util.Objects;
 
 /**
- * Settings of a run that are not part of the mapping.
+ * Settings of a run that are not part of the mapping: batching, retries, samples, and the guards that stop a
+ * run before it removes what it should not.
  *
  * @param batchSize the most changes per {@link Destination#write(java.util.List)} (also limited by the
  *     destination's {@link DestinationCapabilities#maxBatchSize()})
  * @param retryPolicy how failed writes are retried
  * @param maxSamples how many invalid rows and rejections a {@link SyncResult} keeps as samples
+ * @param maxRemovedFraction guard: when the destination mode sends removals, a run that would remove more than
+ *     this share of the keys the destination holds fails before any row moves (1.0, the default, turns it off)
+ * @param allowEmptySource guard: when {@code false} (the default) and the mode sends removals, a run whose source
+ *     has no valid row at all while the destination holds keys fails before any row moves (a broken view or a
+ *     truncated table would otherwise empty the destination)
  */
-public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples) {
+public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
+                          boolean allowEmptySource) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -18,9 +25,11 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     /**
      * Validates the settings.
      *
-     * @param batchSize the most changes per {@link Destination#write(java.util.List)} (also limited by the destination's {@link DestinationCapabilities#maxBatchSize()})
+     * @param batchSize the most changes per write
      * @param retryPolicy how failed writes are retried
-     * @param maxSamples how many invalid rows and rejections a {@link SyncResult} keeps as samples
+     * @param maxSamples how many samples a result keeps
+     * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
+     * @param allowEmptySource whether a source without valid rows may empty the destination
      */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -30,15 +39,18 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
         if (maxSamples < 0) {
             throw new ConfigurationException("maxSamples must not be negative, got " + maxSamples);
         }
+        if (!(maxRemovedFraction >= 0.0 && maxRemovedFraction <= 1.0)) {
+            throw new ConfigurationException("maxRemovedFraction must be from 0.0 to 1.0, got " + maxRemovedFraction);
+        }
     }
 
     /**
-     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples.
+     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused.
      *
      * @return the defaults
      */
     public static SyncOptions defaults() {
-        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10);
+        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false);
     }
 
     /**
@@ -48,7 +60,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withBatchSize(int size) {
-        return new SyncOptions(size, retryPolicy, maxSamples);
+        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource);
     }
 
     /**
@@ -58,7 +70,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
-        return new SyncOptions(batchSize, policy, maxSamples);
+        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource);
     }
 
     /**
@@ -68,6 +80,26 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxSamples(int samples) {
-        return new SyncOptions(batchSize, retryPolicy, samples);
+        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource);
+    }
+
+    /**
+     * A copy with a removal guard.
+     *
+     * @param fraction the largest share of the destination's keys one run may remove, e.g. 0.1 for 10 %
+     * @return new options
+     */
+    public SyncOptions withMaxRemovedFraction(double fraction) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource);
+    }
+
+    /**
+     * A copy that allows (or refuses) a source without valid rows to empty the destination.
+     *
+     * @param allow {@code true} to allow it
+     * @return new options
+     */
+    public SyncOptions withAllowEmptySource(boolean allow) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow);
     }
 }

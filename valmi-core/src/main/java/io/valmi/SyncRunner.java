@@ -61,6 +61,23 @@ public final class SyncRunner {
         return new RunExecution(job, listeners, sleeper, clock).execute();
     }
 
+    /**
+     * A dry run: plans the job in its source and returns the plan (counts by kind, invalid rows, known keys)
+     * without sending anything or changing the job's state.
+     *
+     * @param job the job
+     * @return the plan
+     * @throws ValmiException when planning fails
+     */
+    public Plan plan(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        RunRequest request = new RunRequest(job.id(), "dry-run-" + java.util.UUID.randomUUID(), job.mapping(),
+            java.util.Set.of(), job.options().maxSamples());
+        try (SourceRun run = job.source().startRun(request)) {
+            return run.plan();
+        }
+    }
+
     /** Builds a {@link SyncRunner}. */
     public static final class Builder {
         private final List<SyncListener> listeners = new ArrayList<>();

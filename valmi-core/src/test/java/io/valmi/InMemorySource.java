@@ -88,7 +88,7 @@ class InMemorySource implements Source {
                 planned.add(c);
             }
         }
-        Plan plan = new Plan(counts, Map.of(), List.of());
+        Plan plan = new Plan(counts, Map.of(), List.of(), snapshot.size());
         Iterator<Change> it = planned.iterator();
         return new SourceRun() {
             @Override

@@ -25,7 +25,7 @@ class SyncRunnerTest {
     private static SyncJob job(Source source, Destination destination, Mapping mapping, int batchSize) {
         return SyncJob.builder("job-1").source(source).destination(destination).mapping(mapping)
             .options(new SyncOptions(batchSize, new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), 2.0),
-                10))
+                10, 1.0, false))
             .build();
     }
 

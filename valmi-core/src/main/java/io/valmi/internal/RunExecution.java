@@ -136,6 +136,7 @@ public final class RunExecution {
                 p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED), p.invalidTotal(), toSend, skipped,
                 mapping.destinationMode());
             notify(l -> l.planned(context, p));
+            checkGuards(p, deliver);
             @Nullable Throwable failure = null;
             boolean opened = false;
             try {
@@ -170,6 +171,27 @@ public final class RunExecution {
                 failure.addSuppressed(e);
             }
             return announce(result);
+        }
+    }
+
+    private void checkGuards(Plan p, Set<ChangeKind> deliver) {
+        if (!deliver.contains(ChangeKind.REMOVED)) {
+            return;
+        }
+        long removed = p.count(ChangeKind.REMOVED);
+        long known = p.knownKeys();
+        if (!job.options().allowEmptySource() && known > 0 && p.validRows() == 0 && removed >= known) {
+            throw new io.valmi.GuardException("Sync job '" + job.id() + "' stopped before sending anything: the source "
+                + job.source().description() + " has no valid row (" + p.invalidTotal() + " invalid), so this run would"
+                + " remove all " + known + " keys from the destination. If that is intended, set"
+                + " SyncOptions.withAllowEmptySource(true) for one run");
+        }
+        double limit = job.options().maxRemovedFraction();
+        if (limit < 1.0 && known > 0 && removed > limit * known) {
+            throw new io.valmi.GuardException("Sync job '" + job.id() + "' stopped before sending anything: it would remove "
+                + removed + " of " + known + " keys (" + Math.round(100.0 * removed / known) + " %), more than the "
+                + Math.round(100 * limit) + " % that SyncOptions.maxRemovedFraction allows. If that is intended, raise"
+                + " the limit for one run");
         }
     }
 

@@ -73,4 +73,33 @@ class JobAdminTest {
             Mapping.builder().key("id").map("V").build(), 10);
         assertThat(r.error()).hasMessageContaining("has no column [V]").hasMessageContaining("[id, v]");
     }
+
+    @Test
+    void emptiedSourceIsStoppedByTheGuardAndDryRunChangesNothing(TestDatabase db) {
+        db.execute("create table guarded (id int primary key, v text)",
+            "insert into guarded select g, 'v' from generate_series(1, 50) g");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "guarded");
+        CollectingDestination dest = new CollectingDestination();
+        Syncs.runOk("guarded", source, dest, MAPPING);
+        dest.takeReceived();
+
+        db.execute("delete from guarded where id > 10");
+        io.valmi.Plan plan = io.valmi.SyncRunner.create().plan(io.valmi.SyncJob.builder("guarded").source(source)
+            .destination(dest).mapping(MAPPING).build());
+        assertThat(plan.count(ChangeKind.REMOVED)).isEqualTo(40);
+        assertThat(plan.knownKeys()).isEqualTo(50);
+        assertThat(db.queryLong("select count(*) from pg_tables where schemaname = 'valmi_scratch_computed_'"
+            + " and tablename like 'plan\\_%'")).isZero();
+
+        SyncResult limited = io.valmi.SyncRunner.create().run(io.valmi.SyncJob.builder("guarded").source(source)
+            .destination(dest).mapping(MAPPING).maxRemovedFraction(0.5).build());
+        assertThat(limited.error()).isInstanceOf(io.valmi.GuardException.class).hasMessageContaining("40 of 50 keys");
+        assertThat(dest.takeReceived()).isEmpty();
+
+        db.execute("truncate guarded");
+        SyncResult empty = Syncs.run("guarded", source, dest, MAPPING, 10);
+        assertThat(empty.error()).isInstanceOf(io.valmi.GuardException.class).hasMessageContaining("has no valid row");
+        assertThat(dest.takeReceived()).isEmpty();
+        assertThat(dest.state).hasSize(50);
+    }
 }

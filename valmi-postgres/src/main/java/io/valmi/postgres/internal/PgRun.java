@@ -50,6 +50,7 @@ public final class PgRun implements SourceRun {
     private @Nullable String batchTo;
     private Map<Object, String> batchKeyTexts = Map.of();
     private boolean exhausted;
+    private boolean finished;
 
     PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
         this.session = session;
@@ -142,7 +143,8 @@ public final class PgRun implements SourceRun {
                 : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
                     rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                         rs.getString(3) == null ? "" : rs.getString(3)));
-            return new Plan(counts, invalid, samples);
+            long known = Sql.fetch(c, sql.countSnapshot(), rs -> rs.getLong(1)).get(0);
+            return new Plan(counts, invalid, samples, known);
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
             plan.counts());
@@ -245,6 +247,15 @@ public final class PgRun implements SourceRun {
         });
     }
 
+    private void dropPlanQuietly() {
+        try {
+            session.transaction("drop the plan of sync job '" + request.jobId() + "'", c -> Sql.execute(c, sql.dropPlan()));
+        } catch (RuntimeException e) {
+            log.debug("Could not drop the plan of sync job '{}' (the next run replaces it): {}", request.jobId(),
+                e.toString());
+        }
+    }
+
     @Override
     public void markInDoubt(List<Change> batch) {
         // The keys were marked in doubt in nextBatch(), before the batch was handed out: nothing to undo.
@@ -276,11 +287,15 @@ public final class PgRun implements SourceRun {
             Sql.execute(c, sql.dropPlan());
             return null;
         });
+        finished = true;
     }
 
     @Override
     public void close() {
         try {
+            if (!finished) {
+                dropPlanQuietly();
+            }
             lock.release(session);
         } finally {
             session.close();

@@ -175,6 +175,15 @@ public final class PlanSql {
     }
 
     /**
+     * Counts the snapshot's keys (what the destination holds or may hold).
+     *
+     * @return the query
+     */
+    public Select<?> countSnapshot() {
+        return DSL.selectCount().from(table(tables.snapshotName()));
+    }
+
+    /**
      * Replaces the issues table's content by the invalid rows of this plan.
      *
      * @param runId the run

@@ -1,0 +1,19 @@
+package io.valmi;
+
+/**
+ * A run was stopped by a guard of {@link SyncOptions} before any row moved, because it would have removed more
+ * than it is allowed to. Nothing was sent and the job's state is unchanged; the message says what to change if the
+ * removals are intended.
+ */
+public class GuardException extends ValmiException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what the run would have done and how to allow it
+     */
+    public GuardException(String message) {
+        super(message);
+    }
+}

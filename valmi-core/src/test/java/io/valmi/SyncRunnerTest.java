@@ -258,4 +258,59 @@ class SyncRunnerTest {
         assertThat(result.error()).hasMessageContaining("unreachable");
         org.assertj.core.api.Assertions.assertThatThrownBy(result::orThrow).isInstanceOf(SourceException.class);
     }
+
+    @Test
+    void batchWhoseAcknowledgementFailsIsCountedInDoubt() {
+        InMemorySource source = new InMemorySource("id", "name") {
+            @Override
+            public SourceRun startRun(RunRequest request) {
+                SourceRun run = super.startRun(request);
+                return new SourceRun() {
+                    private int acks;
+
+                    @Override
+                    public Plan plan() {
+                        return run.plan();
+                    }
+
+                    @Override
+                    public java.util.List<Change> nextBatch(int maxSize) {
+                        return run.nextBatch(maxSize);
+                    }
+
+                    @Override
+                    public void acknowledge(Acknowledgement acknowledgement) {
+                        if (++acks == 2) {
+                            throw new SourceException("memory:test lost its connection", null, true);
+                        }
+                        run.acknowledge(acknowledgement);
+                    }
+
+                    @Override
+                    public void markInDoubt(java.util.List<Change> batch) {
+                        run.markInDoubt(batch);
+                    }
+
+                    @Override
+                    public void finish(SyncResult result) {
+                        run.finish(result);
+                    }
+
+                    @Override
+                    public void close() {
+                        run.close();
+                    }
+                };
+            }
+        }.rows(9);
+        ScriptedDestination destination = new ScriptedDestination();
+
+        SyncResult result = runner.run(job(source, destination, mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 3));
+
+        assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(result.error()).hasMessageContaining("lost its connection");
+        assertThat(destination.applied).hasSize(2);
+        assertThat(result.counts().delivered()).isEqualTo(3);
+        assertThat(result.counts().inDoubt()).isEqualTo(3);
+    }
 }

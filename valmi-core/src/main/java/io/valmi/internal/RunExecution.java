@@ -207,7 +207,14 @@ public final class RunExecution {
                     + " changes for a batch of at most " + batchSize);
             }
             List<Rejection> rejections = checkedRejections(writeWithRetries(run, batch), batch);
-            run.acknowledge(new Acknowledgement(batch, rejections));
+            try {
+                run.acknowledge(new Acknowledgement(batch, rejections));
+            } catch (RuntimeException e) {
+                // The destination answered, but its answer could not be recorded: the keys stay in doubt (they were
+                // marked before the batch was handed out) and are offered again next run.
+                inDoubt += batch.size();
+                throw e;
+            }
             batches++;
             rejected += rejections.size();
             delivered += batch.size() - rejections.size();

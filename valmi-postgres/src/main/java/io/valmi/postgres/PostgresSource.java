@@ -129,19 +129,12 @@ public final class PostgresSource implements Source {
      */
     public void resetJob(String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
-        try (Session session = Session.open(dataSource, description())) {
-            JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
-            try {
-                session.transaction("reset sync job '" + jobId + "'", c -> {
-                    if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.snapshotName().last())) {
-                        Sql.execute(c, DSL.truncate(DSL.table(tables.snapshotName())));
-                    }
-                    return null;
-                });
-            } finally {
-                lock.release(session);
+        underJobLock(jobId, "reset sync job '" + jobId + "'", c -> {
+            if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.snapshotName().last())) {
+                Sql.execute(c, DSL.truncate(DSL.table(tables.snapshotName())));
             }
-        }
+            return null;
+        });
     }
 
     /**
@@ -151,19 +144,24 @@ public final class PostgresSource implements Source {
      */
     public void dropJob(String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        underJobLock(jobId, "drop sync job '" + jobId + "'", c -> {
+            Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
+            Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
+            Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
+            if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.jobsName().last())) {
+                Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
+                    .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
+            }
+            return null;
+        });
+    }
+
+    /** Runs administrative work on a job in one transaction, holding the job's lock (fails if a run holds it). */
+    private void underJobLock(String jobId, String what, Session.Work<Void> work) {
         try (Session session = Session.open(dataSource, description())) {
             JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
             try {
-                session.transaction("drop sync job '" + jobId + "'", c -> {
-                    Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
-                    Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
-                    Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
-                    if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.jobsName().last())) {
-                        Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
-                            .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
-                    }
-                    return null;
-                });
+                session.transaction(what, work);
             } finally {
                 lock.release(session);
             }

@@ -50,6 +50,7 @@ public final class PgRun implements SourceRun {
     private @Nullable String batchTo;
     private Map<Object, String> batchKeyTexts = Map.of();
     private boolean exhausted;
+    private boolean doubtLeft;
 
     PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
         this.session = session;
@@ -122,6 +123,8 @@ public final class PgRun implements SourceRun {
             Sql.execute(c, sql.dropPlan());
             Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
             Sql.execute(c, sql.indexPlan());
+            Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
+            Sql.execute(c, sql.analyzePlan());
             for (Query q : sql.recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
@@ -196,7 +199,12 @@ public final class PgRun implements SourceRun {
                 return List.<Change>of();
             }
             if (!markKinds.isEmpty()) {
-                Sql.execute(c, sql.markInDoubt(markKinds, from, last));
+                if (doubtLeft) {
+                    // An earlier batch of this run failed and its keys could not be put in doubt then.
+                    Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                    doubtLeft = false;
+                }
+                Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, last));
             }
             batchFrom = from;
             batchTo = last;
@@ -228,17 +236,19 @@ public final class PgRun implements SourceRun {
             rejectedTexts.add(text);
             reasons.add(r.reason());
         }
+        // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
             if (!applyKinds.isEmpty()) {
-                Sql.execute(c, sql.applyDelivered(applyKinds, from, to, rejectedTexts));
+                Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
+                Sql.execute(c, sql.applyDelivered(applyKinds, true, from, to, rejectedTexts));
             }
             if (deliverRemoved) {
                 Sql.execute(c, sql.applyRemoved(from, to, rejectedTexts));
             }
+            if (!markKinds.isEmpty()) {
+                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+            }
             if (!rejectedTexts.isEmpty()) {
-                for (Query q : sql.restoreRejected(deliverKinds, from, to, rejectedTexts)) {
-                    Sql.execute(c, q);
-                }
                 Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
             }
             return null;
@@ -247,7 +257,20 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void markInDoubt(List<Change> batch) {
-        // The keys were marked in doubt in nextBatch(), before the batch was handed out: nothing to undo.
+        // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
+        // snapshot now; if that fails too (e.g. the connection is gone), the next run does it when it starts.
+        try {
+            session.transaction("put the keys of a failed batch of sync job '" + request.jobId() + "' in doubt", c -> {
+                Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            doubtLeft = true;
+            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); they stay"
+                + " marked in the job record and are put in doubt when the next run starts", request.jobId(),
+                e.toString());
+        }
         log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
             request.jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
     }

@@ -119,6 +119,12 @@ public final class RunStarter {
                 }
             }
             Bookkeeping.saveJob(c, tables, jobId, current);
+            // Keys of a batch that a failed or killed run handed out without an acknowledgement.
+            if (Sql.execute(c, sql.foldInDoubt(jobId)) > 0) {
+                log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"
+                    + " are offered again", jobId);
+            }
+            Sql.execute(c, sql.clearInDoubt(jobId));
             return null;
         });
     }

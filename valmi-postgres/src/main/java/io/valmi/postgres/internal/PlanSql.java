@@ -35,6 +35,7 @@ public final class PlanSql {
     private final String relation;
     private final String keyColumn;
     private final List<String> columns;
+    private final List<String> types;
 
     /**
      * The statements of one job.
@@ -44,13 +45,19 @@ public final class PlanSql {
      * @param relation the source relation
      * @param keyColumn the key column
      * @param columns the mapped columns, in mapping order
+     * @param types the mapped columns' types as {@code format_type} prints them, same order
      */
-    public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns) {
+    public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns,
+                   List<String> types) {
+        if (types.size() != columns.size()) {
+            throw new IllegalArgumentException("one type per mapped column");
+        }
         this.tables = tables;
         this.schema = schema;
         this.relation = relation;
         this.keyColumn = keyColumn;
         this.columns = List.copyOf(columns);
+        this.types = List.copyOf(types);
     }
 
     private static Field<Object> f(String alias, String column) {
@@ -67,19 +74,58 @@ public final class PlanSql {
     }
 
     /**
-     * The text that is hashed: the row constructor of the mapped columns, as text. Distinguishes NULL from an
-     * empty string, works for every type with a text output (json too), and changes when what would be sent
-     * changes ({@code 1.5} to {@code 1.50}).
+     * The hash of a row's mapped columns ({@link Bookkeeping#HASH_ALGORITHM}): {@code hash_array_extended} over
+     * one 64-bit hash per column, so NULL-safe and order-sensitive. Each column is hashed as what would be sent
+     * ("a change is a change of the text form": {@code 1.5} to {@code 1.50} is one): the hash of its text form
+     * (output function, byte-wise, collation "C"), except for types whose value determines their text form,
+     * which are hashed by value without printing them: integers, text and varchar (already text), uuid and
+     * boolean.
+     *
+     * <p>What it buys: the earlier hash printed the whole row as a record ({@code ROW(...)::text}), whose quoting
+     * pass costs more than the output functions themselves; hashing by column took the hash of the benchmark's
+     * 8-column table from ~3.2 s to ~1.2 s per million rows on one core.
      *
      * @param alias the source alias
      * @return the field
      */
-    Field<String> rowText(String alias) {
-        List<Field<?>> mapped = new ArrayList<>();
-        for (String c : columns) {
-            mapped.add(f(alias, c));
+    Field<Long> rowHash(String alias) {
+        if (columns.isEmpty()) {
+            return inline(0L);
         }
-        return DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(mapped));
+        List<Field<Long>> parts = new ArrayList<>(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+            parts.add(columnHash(f(alias, columns.get(i)), types.get(i)));
+        }
+        return DSL.function(name("pg_catalog", "hash_array_extended"), SQLDataType.BIGINT, DSL.array(parts), inline(0L));
+    }
+
+    private static Field<Long> columnHash(Field<Object> column, String type) {
+        Field<?> zero = inline(0L);
+        switch (type) {
+            case "smallint":
+            case "integer":
+            case "bigint":
+                return DSL.function(name("pg_catalog", "hashint8extended"), SQLDataType.BIGINT,
+                    column.cast(SQLDataType.BIGINT), zero);
+            case "boolean":
+                return DSL.function(name("pg_catalog", "hashint8extended"), SQLDataType.BIGINT,
+                    column.cast(SQLDataType.INTEGER).cast(SQLDataType.BIGINT), zero);
+            case "uuid":
+                return DSL.function(name("pg_catalog", "uuid_hash_extended"), SQLDataType.BIGINT, column, zero);
+            case "text":
+                return textHash(column);
+            default:
+                if (type.startsWith("character varying")) {
+                    return textHash(column);
+                }
+                return textHash(column.cast(SQLDataType.CLOB));
+        }
+    }
+
+    /** A text's bytes hashed, whatever the column's collation (a case-insensitive one would hide changes). */
+    private static Field<Long> textHash(Field<?> text) {
+        return DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT,
+            DSL.field("{0} COLLATE {1}", SQLDataType.CLOB, text, name("C")), inline(0L));
     }
 
     /**
@@ -93,8 +139,7 @@ public final class PlanSql {
         Table<?> src = table(name(schema, relation)).as("t");
         List<SelectField<?>> sFields = new ArrayList<>();
         sFields.add(f("t", keyColumn).as(K));
-        sFields.add(DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT, rowText("t"), inline(0))
-            .as(H));
+        sFields.add(rowHash("t").as(H));
         for (int i = 0; i < columns.size(); i++) {
             sFields.add(f("t", columns.get(i)).as(JobTables.valueColumn(i + 1)));
         }

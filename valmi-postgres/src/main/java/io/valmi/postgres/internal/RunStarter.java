@@ -79,7 +79,11 @@ public final class RunStarter {
             }
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
-            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns());
+            List<String> types = new ArrayList<>();
+            for (String c : mapping.sourceColumns()) {
+                types.add(details.column(c).orElseThrow().typeName());
+            }
+            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             prepareJob(session, tables, sql, request.jobId(), description, keyColumn);
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)

@@ -51,6 +51,11 @@ public final class PgRun implements SourceRun {
     private Map<Object, String> batchKeyTexts = Map.of();
     private boolean exhausted;
     private boolean doubtLeft;
+    /** Where a run's time goes, logged at debug level when it finishes (for the benchmark and for tuning). */
+    private long readNanos;
+    private long markNanos;
+    private long ackNanos;
+    private final long plannedAt = System.nanoTime();
 
     PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
         this.session = session;
@@ -121,6 +126,7 @@ public final class PgRun implements SourceRun {
         long started = System.nanoTime();
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
             Sql.execute(c, sql.dropPlan());
+            Sql.fetch(c, sql.planSettings(), rs -> null);
             Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
             Sql.execute(c, sql.indexPlan());
             Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
@@ -163,6 +169,7 @@ public final class PgRun implements SourceRun {
             return List.of();
         }
         String from = lastKeyText;
+        long started = System.nanoTime();
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
             List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
             Map<Object, String> keyTexts = new HashMap<>();
@@ -198,6 +205,8 @@ public final class PgRun implements SourceRun {
                 exhausted = true;
                 return List.<Change>of();
             }
+            long read = System.nanoTime();
+            readNanos += read - started;
             if (!markKinds.isEmpty()) {
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
@@ -206,6 +215,7 @@ public final class PgRun implements SourceRun {
                 }
                 Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, last));
             }
+            markNanos += System.nanoTime() - read;
             batchFrom = from;
             batchTo = last;
             batchKeyTexts = keyTexts;
@@ -237,6 +247,7 @@ public final class PgRun implements SourceRun {
             reasons.add(r.reason());
         }
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
+        long started = System.nanoTime();
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
             if (!applyKinds.isEmpty()) {
                 Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
@@ -253,6 +264,7 @@ public final class PgRun implements SourceRun {
             }
             return null;
         });
+        ackNanos += System.nanoTime() - started;
     }
 
     @Override
@@ -277,6 +289,12 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void finish(SyncResult result) {
+        if (log.isDebugEnabled()) {
+            log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms, in-doubt marks {} ms, acknowledgements"
+                    + " {} ms, destination and the rest {} ms", request.jobId(), (System.nanoTime() - plannedAt) / 1_000_000,
+                readNanos / 1_000_000, markNanos / 1_000_000, ackNanos / 1_000_000,
+                (System.nanoTime() - plannedAt - readNanos - markNanos - ackNanos) / 1_000_000);
+        }
         session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {
             var counts = result.counts();
             Sql.execute(c, DSL.insertInto(DSL.table(tables.runsName()),

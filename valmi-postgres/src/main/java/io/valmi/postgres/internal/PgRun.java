@@ -48,7 +48,9 @@ public final class PgRun implements SourceRun {
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
     private @Nullable String batchTo;
-    private Map<Object, String> batchKeyTexts = Map.of();
+    /** The current batch and its keys' text forms, same order; a key-to-text map is built only for rejections. */
+    private List<Change> batchChanges = List.of();
+    private List<String> batchKeyTexts = List.of();
     private boolean exhausted;
     private boolean doubtLeft;
     /** Where a run's time goes, logged at debug level when it finishes (for the benchmark and for tuning). */
@@ -172,7 +174,7 @@ public final class PgRun implements SourceRun {
         long started = System.nanoTime();
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
             List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
-            Map<Object, String> keyTexts = new HashMap<>();
+            List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
             String last = null;
             try (PreparedStatement ps = Sql.prepare(c, sql.nextBatch(deliverKinds, from, maxSize))) {
                 ps.setFetchSize(Math.min(maxSize, 10_000));
@@ -188,7 +190,7 @@ public final class PgRun implements SourceRun {
                         ChangeKind kind = kind(rs.getString(1));
                         Object key = keyReader.read(rs, 2);
                         last = rs.getString(3);
-                        keyTexts.put(key, last);
+                        keyTexts.add(last);
                         if (kind == ChangeKind.REMOVED) {
                             batch.add(Change.removed(key));
                         } else {
@@ -218,6 +220,7 @@ public final class PgRun implements SourceRun {
             markNanos += System.nanoTime() - read;
             batchFrom = from;
             batchTo = last;
+            batchChanges = batch;
             batchKeyTexts = keyTexts;
             lastKeyText = last;
             if (batch.size() < maxSize) {
@@ -236,8 +239,14 @@ public final class PgRun implements SourceRun {
         String from = batchFrom;
         List<String> rejectedTexts = new ArrayList<>(ack.rejections().size());
         List<String> reasons = new ArrayList<>(ack.rejections().size());
+        Map<Object, String> keyTexts = new HashMap<>();
+        if (!ack.rejections().isEmpty()) {
+            for (int i = 0; i < batchChanges.size(); i++) {
+                keyTexts.put(batchChanges.get(i).key(), batchKeyTexts.get(i));
+            }
+        }
         for (Rejection r : ack.rejections()) {
-            String text = batchKeyTexts.get(r.key());
+            String text = keyTexts.get(r.key());
             if (text == null) {
                 log.warn("Rejected key {} is not in the current batch of sync job '{}'; ignored", r.key(),
                     request.jobId());

@@ -44,6 +44,10 @@ public final class PgRun implements SourceRun {
     private final List<String> markKinds;
     private final List<String> applyKinds;
     private final boolean deliverRemoved;
+    private final boolean applyNew;
+    private final boolean applyKnown;
+    private final boolean markAny;
+    private static final String NEW = "+new";
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -59,7 +63,8 @@ public final class PgRun implements SourceRun {
     private long ackNanos;
     private final long plannedAt = System.nanoTime();
 
-    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
+    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan,
+          java.util.Set<String> present) {
         this.session = session;
         this.lock = lock;
         this.sql = sql;
@@ -80,7 +85,10 @@ public final class PgRun implements SourceRun {
             }
         }
         java.util.Collections.sort(deliverKinds);
-        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED);
+        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED) && present.contains(JobTables.REMOVED);
+        this.applyNew = applyKinds.stream().anyMatch(k -> present.contains(k + NEW));
+        this.applyKnown = applyKinds.stream().anyMatch(present::contains);
+        this.markAny = markKinds.stream().anyMatch(k -> present.contains(k) || present.contains(k + NEW));
     }
 
     static String letter(ChangeKind kind) {
@@ -126,6 +134,9 @@ public final class PgRun implements SourceRun {
                       boolean checkDuplicates) {
         boolean incremental = request.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL;
         long started = System.nanoTime();
+        // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
+        // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
+        java.util.Set<String> present = new java.util.HashSet<>();
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
             Sql.execute(c, sql.dropPlan());
             Sql.fetch(c, sql.planSettings(), rs -> null);
@@ -136,11 +147,20 @@ public final class PgRun implements SourceRun {
             for (Query q : sql.recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
+            present.clear();
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-            for (Object[] row : Sql.fetch(c, sql.countPlan(), rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
+            for (Object[] row : Sql.fetch(c, sql.countPlan(),
+                rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)})) {
                 String k = (String) row[0];
                 long n = (Long) row[1];
+                long known = (Long) row[2];
+                if (known > 0) {
+                    present.add(k);
+                }
+                if (n > known) {
+                    present.add(k + NEW);
+                }
                 if (k.equals(JobTables.NULL_KEY)) {
                     invalid.put(InvalidReason.NULL_KEY, n);
                 } else if (k.equals(JobTables.DUPLICATE_KEY)) {
@@ -157,7 +177,7 @@ public final class PgRun implements SourceRun {
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
             plan.counts());
-        return new PgRun(session, lock, sql, tables, request, plan);
+        return new PgRun(session, lock, sql, tables, request, plan, present);
     }
 
     @Override
@@ -209,7 +229,7 @@ public final class PgRun implements SourceRun {
             }
             long read = System.nanoTime();
             readNanos += read - started;
-            if (!markKinds.isEmpty()) {
+            if (markAny) {
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
                     Sql.execute(c, sql.foldInDoubt(request.jobId()));
@@ -258,14 +278,16 @@ public final class PgRun implements SourceRun {
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         long started = System.nanoTime();
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
-            if (!applyKinds.isEmpty()) {
+            if (applyNew) {
                 Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
+            }
+            if (applyKnown) {
                 Sql.execute(c, sql.applyDelivered(applyKinds, true, from, to, rejectedTexts));
             }
             if (deliverRemoved) {
                 Sql.execute(c, sql.applyRemoved(from, to, rejectedTexts));
             }
-            if (!markKinds.isEmpty()) {
+            if (markAny) {
                 Sql.execute(c, sql.clearInDoubt(request.jobId()));
             }
             if (!rejectedTexts.isEmpty()) {

@@ -253,11 +253,12 @@ public final class PlanSql {
     /**
      * Counts the plan by kind.
      *
-     * @return the query of (kind, count)
+     * @return the query of (kind, count, how many of them had a snapshot row)
      */
     public Select<?> countPlan() {
         Table<?> pl = tables.plan("pl");
-        return DSL.select(f("pl", KIND), DSL.count()).from(pl).groupBy(f("pl", KIND));
+        return DSL.select(f("pl", KIND), DSL.count(), DSL.count().filterWhere(field(name("pl", PS), SQLDataType.BOOLEAN)))
+            .from(pl).groupBy(f("pl", KIND));
     }
 
     /**

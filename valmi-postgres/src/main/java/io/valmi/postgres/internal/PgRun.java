@@ -348,6 +348,19 @@ public final class PgRun implements SourceRun {
             Sql.execute(c, sql.dropPlan());
             return null;
         });
+        long changes = plan.count(ChangeKind.ADDED) + plan.count(ChangeKind.CHANGED) + plan.count(ChangeKind.REMOVED);
+        if (result.counts().delivered() > 0 && changes >= 1000 && changes * 10 >= plan.total()) {
+            try {
+                session.transaction("analyze the snapshot of sync job '" + request.jobId() + "'", c -> {
+                    Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
+                    Sql.execute(c, sql.analyzeSnapshot());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // Only the next plan's speed depends on it; autovacuum analyzes the snapshot later anyway.
+                log.info("Sync job '{}': statistics of the snapshot not gathered now: {}", request.jobId(), e.toString());
+            }
+        }
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param invalid invalid rows by reason
  * @param invalidSamples up to the requested number of invalid rows
  * @param knownKeys how many keys the job's state holds: keys the destination acknowledged (or may hold, when in
- *     doubt) before this run; the base of the removal guard ({@link SyncOptions#maxRemovedFraction()})
+ *     doubt) before this run; the base of the removal guards ({@link SyncOptions#maxRemovedFraction()}). Sources may
+ *     leave it 0 when the destination mode sends no removals
  */
 public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples,
                    long knownKeys) {

@@ -17,9 +17,20 @@ import org.jooq.impl.SQLDataType;
 /** DDL and job records in the bookkeeping schema (the only schema the library ever changes). */
 public final class Bookkeeping {
     /** The hash over the mapped columns: recorded with the snapshot, so that a change of it is noticed. */
-    public static final String HASH_ALGORITHM = "hashtextextended(row-text,0)/v1";
+    public static final String HASH_ALGORITHM = "hash_array_extended(column-hashes,0)/v2";
+
+    /**
+     * Column of {@code valmi_jobs}: the keys of the batch in flight (an array of the keys' text forms), written before
+     * the batch is handed to the destination and cleared in the transaction that records its acknowledgement. Keys
+     * left there by a failed or killed run are put in doubt in the snapshot when the next run starts.
+     */
+    public static final String IN_DOUBT = "in_doubt";
 
     private Bookkeeping() {
+    }
+
+    private static boolean hasColumn(Connection c, long oid, String column) throws SQLException {
+        return CatalogQueries.columns(c, oid).stream().anyMatch(col -> col.name().equals(column));
     }
 
     /**
@@ -59,7 +70,13 @@ public final class Bookkeeping {
                 .defaultValue(DSL.currentOffsetDateTime()))
             .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
             .column("last_status", SQLDataType.CLOB)
+            .column(IN_DOUBT, SQLDataType.CLOB.array())
             .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
+        java.util.Optional<Object[]> jobs = CatalogQueries.relation(c, t.schema(), t.jobsName().last());
+        if (jobs.isPresent() && !hasColumn(c, (Long) jobs.get()[0], IN_DOUBT)) {
+            // A jobs table made by an earlier version.
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(IN_DOUBT, SQLDataType.CLOB.array()));
+        }
         Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
             .column("run_id", SQLDataType.CLOB.nullable(false))
             .column("job_id", SQLDataType.CLOB.nullable(false))

@@ -44,15 +44,28 @@ public final class PgRun implements SourceRun {
     private final List<String> markKinds;
     private final List<String> applyKinds;
     private final boolean deliverRemoved;
+    private final boolean applyNew;
+    private final boolean applyKnown;
+    private final boolean markAny;
+    private static final String NEW = "+new";
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
     private @Nullable String batchTo;
-    private Map<Object, String> batchKeyTexts = Map.of();
+    /** The current batch and its keys' text forms, same order; a key-to-text map is built only for rejections. */
+    private List<Change> batchChanges = List.of();
+    private List<String> batchKeyTexts = List.of();
     private boolean exhausted;
     private boolean finished;
+    private boolean doubtLeft;
+    /** Where a run's time goes, logged at debug level when it finishes (for the benchmark and for tuning). */
+    private long readNanos;
+    private long markNanos;
+    private long ackNanos;
+    private final long plannedAt = System.nanoTime();
 
-    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan) {
+    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan,
+          java.util.Set<String> present) {
         this.session = session;
         this.lock = lock;
         this.sql = sql;
@@ -73,7 +86,10 @@ public final class PgRun implements SourceRun {
             }
         }
         java.util.Collections.sort(deliverKinds);
-        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED);
+        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED) && present.contains(JobTables.REMOVED);
+        this.applyNew = applyKinds.stream().anyMatch(k -> present.contains(k + NEW));
+        this.applyKnown = applyKinds.stream().anyMatch(present::contains);
+        this.markAny = markKinds.stream().anyMatch(k -> present.contains(k) || present.contains(k + NEW));
     }
 
     static String letter(ChangeKind kind) {
@@ -119,18 +135,33 @@ public final class PgRun implements SourceRun {
                       boolean checkDuplicates) {
         boolean incremental = request.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL;
         long started = System.nanoTime();
+        // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
+        // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
+        java.util.Set<String> present = new java.util.HashSet<>();
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
             Sql.execute(c, sql.dropPlan());
+            Sql.fetch(c, sql.planSettings(), rs -> null);
             Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
             Sql.execute(c, sql.indexPlan());
+            Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
+            Sql.execute(c, sql.analyzePlan());
             for (Query q : sql.recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
+            present.clear();
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-            for (Object[] row : Sql.fetch(c, sql.countPlan(), rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
+            for (Object[] row : Sql.fetch(c, sql.countPlan(),
+                rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)})) {
                 String k = (String) row[0];
                 long n = (Long) row[1];
+                long known = (Long) row[2];
+                if (known > 0) {
+                    present.add(k);
+                }
+                if (n > known) {
+                    present.add(k + NEW);
+                }
                 if (k.equals(JobTables.NULL_KEY)) {
                     invalid.put(InvalidReason.NULL_KEY, n);
                 } else if (k.equals(JobTables.DUPLICATE_KEY)) {
@@ -143,12 +174,14 @@ public final class PgRun implements SourceRun {
                 : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
                     rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                         rs.getString(3) == null ? "" : rs.getString(3)));
-            long known = Sql.fetch(c, sql.countSnapshot(), rs -> rs.getLong(1)).get(0);
+            // The base of the removal guards; counted only when removals can be sent (or for a dry run).
+            boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED);
+            long known = removalsMatter ? Sql.fetch(c, sql.countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
             return new Plan(counts, invalid, samples, known);
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
             plan.counts());
-        return new PgRun(session, lock, sql, tables, request, plan);
+        return new PgRun(session, lock, sql, tables, request, plan, present);
     }
 
     @Override
@@ -162,9 +195,10 @@ public final class PgRun implements SourceRun {
             return List.of();
         }
         String from = lastKeyText;
+        long started = System.nanoTime();
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
             List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
-            Map<Object, String> keyTexts = new HashMap<>();
+            List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
             String last = null;
             try (PreparedStatement ps = Sql.prepare(c, sql.nextBatch(deliverKinds, from, maxSize))) {
                 ps.setFetchSize(Math.min(maxSize, 10_000));
@@ -180,7 +214,7 @@ public final class PgRun implements SourceRun {
                         ChangeKind kind = kind(rs.getString(1));
                         Object key = keyReader.read(rs, 2);
                         last = rs.getString(3);
-                        keyTexts.put(key, last);
+                        keyTexts.add(last);
                         if (kind == ChangeKind.REMOVED) {
                             batch.add(Change.removed(key));
                         } else {
@@ -197,11 +231,20 @@ public final class PgRun implements SourceRun {
                 exhausted = true;
                 return List.<Change>of();
             }
-            if (!markKinds.isEmpty()) {
-                Sql.execute(c, sql.markInDoubt(markKinds, from, last));
+            long read = System.nanoTime();
+            readNanos += read - started;
+            if (markAny) {
+                if (doubtLeft) {
+                    // An earlier batch of this run failed and its keys could not be put in doubt then.
+                    Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                    doubtLeft = false;
+                }
+                Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, last));
             }
+            markNanos += System.nanoTime() - read;
             batchFrom = from;
             batchTo = last;
+            batchChanges = batch;
             batchKeyTexts = keyTexts;
             lastKeyText = last;
             if (batch.size() < maxSize) {
@@ -220,8 +263,14 @@ public final class PgRun implements SourceRun {
         String from = batchFrom;
         List<String> rejectedTexts = new ArrayList<>(ack.rejections().size());
         List<String> reasons = new ArrayList<>(ack.rejections().size());
+        Map<Object, String> keyTexts = new HashMap<>();
+        if (!ack.rejections().isEmpty()) {
+            for (int i = 0; i < batchChanges.size(); i++) {
+                keyTexts.put(batchChanges.get(i).key(), batchKeyTexts.get(i));
+            }
+        }
         for (Rejection r : ack.rejections()) {
-            String text = batchKeyTexts.get(r.key());
+            String text = keyTexts.get(r.key());
             if (text == null) {
                 log.warn("Rejected key {} is not in the current batch of sync job '{}'; ignored", r.key(),
                     request.jobId());
@@ -230,21 +279,27 @@ public final class PgRun implements SourceRun {
             rejectedTexts.add(text);
             reasons.add(r.reason());
         }
+        // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
+        long started = System.nanoTime();
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
-            if (!applyKinds.isEmpty()) {
-                Sql.execute(c, sql.applyDelivered(applyKinds, from, to, rejectedTexts));
+            if (applyNew) {
+                Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
+            }
+            if (applyKnown) {
+                Sql.execute(c, sql.applyDelivered(applyKinds, true, from, to, rejectedTexts));
             }
             if (deliverRemoved) {
                 Sql.execute(c, sql.applyRemoved(from, to, rejectedTexts));
             }
+            if (markAny) {
+                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+            }
             if (!rejectedTexts.isEmpty()) {
-                for (Query q : sql.restoreRejected(deliverKinds, from, to, rejectedTexts)) {
-                    Sql.execute(c, q);
-                }
                 Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
             }
             return null;
         });
+        ackNanos += System.nanoTime() - started;
     }
 
     private void dropPlanQuietly() {
@@ -258,13 +313,32 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void markInDoubt(List<Change> batch) {
-        // The keys were marked in doubt in nextBatch(), before the batch was handed out: nothing to undo.
+        // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
+        // snapshot now; if that fails too (e.g. the connection is gone), the next run does it when it starts.
+        try {
+            session.transaction("put the keys of a failed batch of sync job '" + request.jobId() + "' in doubt", c -> {
+                Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            doubtLeft = true;
+            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); they stay"
+                + " marked in the job record and are put in doubt when the next run starts", request.jobId(),
+                e.toString());
+        }
         log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
             request.jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
     }
 
     @Override
     public void finish(SyncResult result) {
+        if (log.isDebugEnabled()) {
+            log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms, in-doubt marks {} ms, acknowledgements"
+                    + " {} ms, destination and the rest {} ms", request.jobId(), (System.nanoTime() - plannedAt) / 1_000_000,
+                readNanos / 1_000_000, markNanos / 1_000_000, ackNanos / 1_000_000,
+                (System.nanoTime() - plannedAt - readNanos - markNanos - ackNanos) / 1_000_000);
+        }
         session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {
             var counts = result.counts();
             Sql.execute(c, DSL.insertInto(DSL.table(tables.runsName()),
@@ -288,6 +362,19 @@ public final class PgRun implements SourceRun {
             return null;
         });
         finished = true;
+        long changes = plan.count(ChangeKind.ADDED) + plan.count(ChangeKind.CHANGED) + plan.count(ChangeKind.REMOVED);
+        if (result.counts().delivered() > 0 && changes >= 1000 && changes * 10 >= plan.total()) {
+            try {
+                session.transaction("analyze the snapshot of sync job '" + request.jobId() + "'", c -> {
+                    Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
+                    Sql.execute(c, sql.analyzeSnapshot());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // Only the next plan's speed depends on it; autovacuum analyzes the snapshot later anyway.
+                log.info("Sync job '{}': statistics of the snapshot not gathered now: {}", request.jobId(), e.toString());
+            }
+        }
     }
 
     @Override

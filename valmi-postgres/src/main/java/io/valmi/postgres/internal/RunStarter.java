@@ -79,7 +79,11 @@ public final class RunStarter {
             }
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
-            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns());
+            List<String> types = new ArrayList<>();
+            for (String c : mapping.sourceColumns()) {
+                types.add(details.column(c).orElseThrow().typeName());
+            }
+            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             prepareJob(session, tables, sql, request.jobId(), description, keyColumn);
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
@@ -119,6 +123,12 @@ public final class RunStarter {
                 }
             }
             Bookkeeping.saveJob(c, tables, jobId, current);
+            // Keys of a batch that a failed or killed run handed out without an acknowledgement.
+            if (Sql.execute(c, sql.foldInDoubt(jobId)) > 0) {
+                log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"
+                    + " are offered again", jobId);
+            }
+            Sql.execute(c, sql.clearInDoubt(jobId));
             return null;
         });
     }

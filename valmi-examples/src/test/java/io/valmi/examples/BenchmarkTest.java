@@ -1,0 +1,40 @@
+package io.valmi.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The benchmark at a tiny size: every phase runs, its checks pass, and the JSON file is written. */
+@WithPostgres
+class BenchmarkTest {
+
+    @Test
+    void writesTheJsonFile(TestDatabase db, @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("benchmark.json");
+        Benchmark.Options options = Benchmark.Options.parse("--rows", "2000", "--reps", "1", "--batch-size", "300",
+            "--out", out.toString(), "--jdbc-url", db.jdbcUrl(), "--user", db.user());
+        if (db.password() != null) {
+            options.password = db.password();
+        }
+
+        assertThat(Benchmark.run(options)).isEqualTo(out);
+
+        String json = Files.readString(out, StandardCharsets.UTF_8);
+        assertThat(json).startsWith("{\"rows\":2000,").contains("\"batch_size\":300")
+            .containsPattern("\"floor_ms\":\\d+").containsPattern("\"full_ms\":\\d+").containsPattern("\"incr0_ms\":\\d+")
+            .containsPattern("\"incr2_ms\":\\d+").containsPattern("\"naive_ms\":\\d+")
+            .containsPattern("\"peak_heap_mb\":\\d+").contains("\"postgres\":\"PostgreSQL ");
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertThat(Benchmark.median(java.util.List.of(5L, 1L, 3L))).isEqualTo(3);
+        assertThat(Benchmark.median(java.util.List.of(4L, 1L, 3L, 10L))).isEqualTo(3);
+    }
+}

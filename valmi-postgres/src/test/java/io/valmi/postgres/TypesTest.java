@@ -135,4 +135,39 @@ class TypesTest {
             .isZero();
         assertThat(dest.takeReceived()).isEmpty();
     }
+
+    @Test
+    void changesOfTemporalAndNumericValuesAreSeenDownToTheLastDigit(TestDatabase db) {
+        db.execute("create table fine (id int primary key, ts timestamptz, t timestamp, d date, n numeric, f float8)",
+            "insert into fine values (1, '2024-01-01 00:00:00.000001+00', '2024-01-01 00:00', '2024-01-01', 1.5, 0),"
+                + " (2, 'infinity', '-infinity', 'infinity', 'NaN', null), (3, null, null, null, null, 'NaN')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fine");
+        Mapping m = Mapping.builder().key("id").map("ts").map("t").map("d").map("n").map("f")
+            .sourceMode(SourceMode.INCREMENTAL).build();
+        CollectingDestination dest = new CollectingDestination();
+        Syncs.runOk("fine", source, dest, m);
+        assertThat(dest.takeReceived()).hasSize(3);
+
+        String[] updates = {
+            "update fine set ts = ts + interval '1 microsecond' where id = 1",
+            "update fine set t = t + interval '1 microsecond' where id = 1",
+            "update fine set d = d + 1 where id = 1",
+            "update fine set n = 1.50 where id = 1",
+            "update fine set n = null where id = 2",
+            "update fine set n = 'NaN' where id = 3",
+            "update fine set ts = '-infinity' where id = 2",
+            "update fine set d = null where id = 2",
+            "update fine set f = 'Infinity' where id = 3",
+        };
+        for (String update : updates) {
+            db.execute(update);
+            Syncs.runOk("fine", source, dest, m);
+            assertThat(dest.takeReceived()).as(update).hasSize(1).allSatisfy(c ->
+                assertThat(c.kind()).isEqualTo(ChangeKind.CHANGED));
+        }
+        // Same value, same text: nothing to send.
+        db.execute("update fine set n = 1.50, ts = ts where id = 1");
+        Syncs.runOk("fine", source, dest, m);
+        assertThat(dest.takeReceived()).isEmpty();
+    }
 }

@@ -26,11 +26,12 @@ import org.postgresql.util.PGobject;
  *   <caption>PostgreSQL type to Java type</caption>
  *   <tr><td>smallint, integer</td><td>Integer</td></tr>
  *   <tr><td>bigint</td><td>Long</td></tr>
- *   <tr><td>numeric</td><td>BigDecimal (scale kept)</td></tr>
+ *   <tr><td>numeric</td><td>BigDecimal (scale kept); {@code NaN} and the infinities as the Double ones</td></tr>
  *   <tr><td>real, double precision</td><td>Float, Double</td></tr>
  *   <tr><td>boolean</td><td>Boolean</td></tr>
  *   <tr><td>date, time, timetz</td><td>LocalDate, LocalTime, OffsetTime</td></tr>
- *   <tr><td>timestamp, timestamptz</td><td>LocalDateTime, OffsetDateTime (UTC); microseconds kept</td></tr>
+ *   <tr><td>timestamp, timestamptz</td><td>LocalDateTime, OffsetDateTime (UTC); microseconds kept; {@code infinity}
+ *       and {@code -infinity} as the types' {@code MAX} and {@code MIN}</td></tr>
  *   <tr><td>uuid</td><td>UUID</td></tr>
  *   <tr><td>bytea</td><td>byte[]</td></tr>
  *   <tr><td>arrays</td><td>List (unmodifiable, elements converted likewise, NULL elements kept)</td></tr>
@@ -93,7 +94,7 @@ public final class Values {
                     return rs.wasNull() ? null : v;
                 };
             case "numeric":
-                return ResultSet::getBigDecimal;
+                return Values::numeric;
             case "float4":
                 return (rs, i) -> {
                     float v = rs.getFloat(i);
@@ -120,7 +121,10 @@ public final class Values {
             case "timestamptz":
                 return (rs, i) -> {
                     OffsetDateTime v = rs.getObject(i, OffsetDateTime.class);
-                    return v == null ? null : v.withOffsetSameInstant(ZoneOffset.UTC);
+                    if (v == null || v.equals(OffsetDateTime.MAX) || v.equals(OffsetDateTime.MIN)) {
+                        return v; // 'infinity' and '-infinity' (pgjdbc's MAX and MIN; no UTC equivalent exists)
+                    }
+                    return v.withOffsetSameInstant(ZoneOffset.UTC);
                 };
             case "uuid":
                 return (rs, i) -> rs.getObject(i, UUID.class);
@@ -142,6 +146,25 @@ public final class Values {
                     };
                 }
                 return ResultSet::getString;
+        }
+    }
+
+    /** A numeric as BigDecimal; NaN and the infinities (no BigDecimal can hold them) as the Double ones. */
+    private static @Nullable Object numeric(ResultSet rs, int i) throws SQLException {
+        try {
+            return rs.getBigDecimal(i);
+        } catch (SQLException e) {
+            String text = rs.getString(i);
+            switch (text == null ? "" : text) {
+                case "NaN":
+                    return Double.NaN;
+                case "Infinity":
+                    return Double.POSITIVE_INFINITY;
+                case "-Infinity":
+                    return Double.NEGATIVE_INFINITY;
+                default:
+                    throw e;
+            }
         }
     }
 

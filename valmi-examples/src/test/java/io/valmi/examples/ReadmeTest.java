@@ -76,4 +76,13 @@ class ReadmeTest {
             region(FIXTURE_EXAMPLE, "contract"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));
     }
+
+    @Test
+    void setupScriptBlockIsWhatTheLibraryPrints() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("```sql\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertThat(m.find()).isTrue();
+        assertThat(m.group(1)).isEqualTo(
+            io.valmi.postgres.PostgresPermissions.setupScript("valmi", java.util.List.of("public")));
+    }
 }

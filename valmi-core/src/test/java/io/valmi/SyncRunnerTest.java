@@ -135,9 +135,18 @@ class SyncRunnerTest {
         ScriptedDestination destination = new ScriptedDestination();
         destination.capabilities = DestinationCapabilities.all().withMaxBatchSize(3);
 
-        runner.run(job(source, destination, mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 100)).orThrow();
+        List<Integer> announced = new ArrayList<>();
+        SyncListener listener = new SyncListener() {
+            @Override
+            public void runStarted(SyncContext context) {
+                announced.add(context.batchSize());
+            }
+        };
+        SyncRunner.builder().listener(listener).build()
+            .run(job(source, destination, mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 100)).orThrow();
 
         assertThat(destination.applied).extracting(List::size).containsExactly(3, 3, 3, 1);
+        assertThat(announced).containsExactly(3);
     }
 
     @Test

@@ -85,20 +85,17 @@ public final class RunExecution {
 
     private SyncResult runGuarded(Instant startedAt) {
         Mapping mapping = job.mapping();
-        DestinationCapabilities caps;
-        int batchSize = job.options().batchSize();
-        SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
         if (!RUNNING.add(job.id())) {
-            return finished(context, startedAt, new ConfigurationException("Sync job '" + job.id()
+            return finished(startedAt, new ConfigurationException("Sync job '" + job.id()
                 + "' is already running in this process: wait for that run to end (one run per job at a time)"));
         }
         try {
-            caps = job.destination().capabilities();
-            batchSize = Math.min(batchSize, caps.maxBatchSize());
-            context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+            DestinationCapabilities caps = job.destination().capabilities();
+            int batchSize = Math.min(job.options().batchSize(), caps.maxBatchSize());
+            SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
             log.info("Sync job '{}' run {} started: {} -> {} ({} / {})", job.id(), runId, context.source(),
                 job.destination().getClass().getSimpleName(), mapping.sourceMode(), mapping.destinationMode());
-            notify(l -> l.runStarted(contextFinal(job, runId, mapping)));
+            notify(l -> l.runStarted(context));
             if (!caps.supports(mapping.destinationMode())) {
                 throw new ConfigurationException("Destination " + job.destination().getClass().getName()
                     + " of sync job '" + job.id() + "' does not support destination mode "
@@ -107,14 +104,10 @@ public final class RunExecution {
             }
             return deliver(context, startedAt);
         } catch (RuntimeException e) {
-            return finished(context, startedAt, e);
+            return finished(startedAt, e);
         } finally {
             RUNNING.remove(job.id());
         }
-    }
-
-    private static SyncContext contextFinal(SyncJob job, String runId, Mapping mapping) {
-        return new SyncContext(job.id(), runId, job.source().description(), mapping, job.options().batchSize());
     }
 
     private SyncResult deliver(SyncContext context, Instant startedAt) {
@@ -166,7 +159,7 @@ public final class RunExecution {
                 run.finish(result);
             } catch (RuntimeException e) {
                 if (failure == null) {
-                    return finished(context, startedAt, e);
+                    return finished(startedAt, e);
                 }
                 failure.addSuppressed(e);
             }
@@ -292,7 +285,7 @@ public final class RunExecution {
         return valid;
     }
 
-    private SyncResult finished(SyncContext context, Instant startedAt, Throwable failure) {
+    private SyncResult finished(Instant startedAt, Throwable failure) {
         return announce(result(startedAt, failure));
     }
 

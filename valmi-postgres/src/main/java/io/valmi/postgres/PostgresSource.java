@@ -116,9 +116,10 @@ public final class PostgresSource implements Source {
 
     @Override
     public SourceRun startRun(RunRequest request) {
-        PostgresCatalog catalog = PostgresCatalog.of(dataSource, bookkeepingSchema);
-        return RunStarter.start(dataSource, description(), bookkeepingSchema, session -> catalog.describe(schema,
-            relation), request);
+        return RunStarter.start(dataSource, description(), bookkeepingSchema,
+            session -> session.transaction("describe " + schema + "." + relation,
+                c -> PostgresCatalog.find(c, schema, relation)).orElseThrow(() -> PostgresCatalog.notFound(schema,
+                relation)), request);
     }
 
     /**

@@ -52,8 +52,6 @@ public final class JobTables {
     public static final String KT = "kt";
     /** Plan: whether the key had a snapshot row when the run was planned. */
     public static final String PS = "ps";
-    /** Plan: the snapshot row's in-doubt flag when the run was planned. */
-    public static final String PD = "pd";
 
     private final String schema;
     private final String suffix;
@@ -155,17 +153,6 @@ public final class JobTables {
      */
     public Table<?> plan(String alias) {
         return table(planName()).as(alias);
-    }
-
-    /**
-     * A column of an aliased table.
-     *
-     * @param alias the table alias
-     * @param column the column
-     * @return the field
-     */
-    public static Field<Object> col(String alias, String column) {
-        return field(name(alias, column));
     }
 
     /**

@@ -5,7 +5,6 @@ import static io.valmi.postgres.internal.JobTables.H;
 import static io.valmi.postgres.internal.JobTables.K;
 import static io.valmi.postgres.internal.JobTables.KIND;
 import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PD;
 import static io.valmi.postgres.internal.JobTables.PS;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
@@ -185,7 +184,6 @@ public final class PlanSql {
         out.add(key.cast(SQLDataType.CLOB).as(KT));
         out.add(sh.as(H));
         out.add(DSL.field(pk.isNotNull()).as(PS));
-        out.add(DSL.coalesce(pd, inline(false)).as(PD));
         for (int i = 1; i <= columns.size(); i++) {
             out.add(f("s", JobTables.valueColumn(i)));
         }
@@ -244,9 +242,12 @@ public final class PlanSql {
      * @return the statement
      */
     public Query planSettings() {
-        return DSL.query("SELECT pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes("
-            + "pg_catalog.current_setting('work_mem')) < 67108864 THEN '64MB' ELSE pg_catalog.current_setting("
-            + "'work_mem') END, true), pg_catalog.set_config('parallel_tuple_cost', '0.001', true)");
+        Field<String> workMem = DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+            inline("work_mem"));
+        Field<String> atLeast64 = DSL.when(DSL.function(name("pg_catalog", "pg_size_bytes"), SQLDataType.BIGINT, workMem)
+            .lt(inline(64L * 1024 * 1024)), inline("64MB")).otherwise(workMem);
+        return DSL.select(Session.setLocal("work_mem", atLeast64), Session.setLocal("parallel_tuple_cost",
+            inline("0.001")));
     }
 
     /**
@@ -267,7 +268,7 @@ public final class PlanSql {
      * @return the statement
      */
     public Query smallStatisticsTarget() {
-        return DSL.query("SELECT pg_catalog.set_config('default_statistics_target', '10', true)");
+        return DSL.select(Session.setLocal("default_statistics_target", inline("10")));
     }
 
     /**

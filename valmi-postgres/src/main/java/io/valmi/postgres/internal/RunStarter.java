@@ -71,12 +71,14 @@ public final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
-            String user = session.transaction("check privileges", Grants::currentUser);
-            List<MissingGrant> missing = session.transaction("check privileges",
-                c -> Grants.check(c, bookkeepingSchema, schema, relation, readColumns));
-            if (!missing.isEmpty()) {
-                throw new MissingGrantException(user, "sync job '" + request.jobId() + "' on " + description, missing);
-            }
+            session.transaction("check privileges", c -> {
+                List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
+                if (!missing.isEmpty()) {
+                    throw new MissingGrantException(Grants.currentUser(c), "sync job '" + request.jobId() + "' on "
+                        + description, missing);
+                }
+                return null;
+            });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
             List<String> types = new ArrayList<>();

@@ -103,10 +103,22 @@ public final class Session implements AutoCloseable {
     static void pin(Connection c) throws SQLException {
         Field<?>[] calls = new Field<?>[PINNED.length];
         for (int i = 0; i < PINNED.length; i++) {
-            calls[i] = DSL.function("set_config", SQLDataType.CLOB, DSL.val(PINNED[i][0]), DSL.val(PINNED[i][1]),
-                DSL.inline(true));
+            calls[i] = setLocal(PINNED[i][0], DSL.val(PINNED[i][1]));
         }
         Sql.fetch(c, DSL.select(calls), rs -> null);
+    }
+
+    /**
+     * {@code set_config(name, value, true)}: a setting for the rest of the current transaction only, so that nothing
+     * leaks into a pooled connection.
+     *
+     * @param name the setting
+     * @param value its value
+     * @return the call, to select
+     */
+    static Field<String> setLocal(String name, Field<String> value) {
+        return DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB, DSL.val(name), value,
+            DSL.inline(true));
     }
 
     private void rollback() {

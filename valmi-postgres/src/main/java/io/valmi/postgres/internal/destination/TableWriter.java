@@ -33,6 +33,9 @@ import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConnectionProvider;
 import org.jspecify.annotations.Nullable;
+import io.valmi.postgres.internal.Errors;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,7 +142,7 @@ public final class TableWriter {
             + " join pg_catalog.pg_class c on c.oid = i.indrelid"
             + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
             + " join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]"
-            + " where n.nspname = ? and c.relname = ? and a.attname = ? and i.indisunique and i.indnatts = 1"
+            + " where n.nspname = ? and c.relname = ? and a.attname = ? and i.indisunique and i.indnkeyatts = 1"
             + " and i.indpred is null and i.indexprs is null", schema, table, key).get(0, Long.class) > 0;
     }
 
@@ -157,7 +160,12 @@ public final class TableWriter {
             throw new IllegalStateException("PostgresTableDestination.write was called before open(SyncContext)");
         }
         try {
-            return inTransaction((ctx, c) -> apply(ctx, key, batch));
+            WriteResult result = inTransaction((ctx, c) -> {
+                createIfMissing(ctx, key, batch);
+                return apply(ctx, key, batch);
+            });
+            tableMissing = false; // committed: the table (created now or before) exists
+            return result;
         } catch (DataAccessException e) {
             if (!isDataError(e)) {
                 throw failure("write a batch of " + batch.size() + " changes", e);
@@ -165,7 +173,12 @@ public final class TableWriter {
             log.debug("Batch of {} changes refused by PostgreSQL ({}), writing it row by row", batch.size(),
                 e.sqlState());
             try {
-                return inTransaction((ctx, c) -> rowByRow(ctx, c, key, batch));
+                WriteResult result = inTransaction((ctx, c) -> {
+                    createIfMissing(ctx, key, batch);
+                    return rowByRow(ctx, c, key, batch);
+                });
+                tableMissing = false;
+                return result;
             } catch (SQLException | DataAccessException again) {
                 throw failure("write a batch of " + batch.size() + " changes row by row", again);
             }
@@ -200,10 +213,18 @@ public final class TableWriter {
         }
     }
 
-    private WriteResult apply(DSLContext ctx, String key, List<Change> batch) {
+    /**
+     * Creates the missing table in the batch's transaction, with column types from the whole batch. The flag
+     * {@code tableMissing} is cleared only after that transaction commits: a batch that rolls back also rolls back
+     * the CREATE TABLE, and the next attempt creates it again.
+     */
+    private void createIfMissing(DSLContext ctx, String key, List<Change> batch) {
         if (tableMissing) {
             create(ctx, key, batch);
         }
+    }
+
+    private WriteResult apply(DSLContext ctx, String key, List<Change> batch) {
         WriteResult.Builder result = WriteResult.builder();
         List<Change> writes = new ArrayList<>(batch.size());
         List<Object> removals = new ArrayList<>();
@@ -272,7 +293,7 @@ public final class TableWriter {
                 }
                 c.rollback(savepoint);
                 rejections.add(new Rejection(change.key(), "PostgreSQL refused the row for " + qualified()
-                    + " (SQLSTATE " + e.sqlState() + "): " + rootMessage(e)));
+                    + " (SQLSTATE " + e.sqlState() + "): " + serverMessage(e)));
             }
         }
         return WriteResult.rejected(rejections);
@@ -309,7 +330,6 @@ public final class TableWriter {
         }
         create.primaryKey(DSL.quotedName(key)).execute();
         log.info("Created target table {} with key column \"{}\"", qualified(), key);
-        tableMissing = false;
     }
 
     /** A jOOQ context on a connection; the dialect is fixed, never detected. */
@@ -377,22 +397,33 @@ public final class TableWriter {
     }
 
     /**
-     * Classifies a failure: connection trouble, conflicts, shutdowns and lock timeouts are retriable; missing
-     * privileges, unknown objects and configuration errors are not.
+     * Classifies a failure with the same allow-list as the source ({@link Errors#isRetriable(String)}): connection
+     * trouble, serialization failures, deadlocks, lock timeouts and shutdowns are retriable; everything else
+     * (missing privileges, unknown objects, a trigger's exception, ...) is not, so the same batch is not retried in
+     * vain.
      */
     private DestinationException failure(String what, Exception e) {
         String state = e instanceof DataAccessException ? ((DataAccessException) e).sqlState()
             : e instanceof SQLException && ((SQLException) e).getSQLState() != null ? ((SQLException) e).getSQLState()
             : "";
-        boolean fatal = state.startsWith("42") || state.startsWith("28") || state.startsWith("3D")
-            || state.startsWith("3F") || state.startsWith("0A") || state.startsWith("22") || state.startsWith("23");
         return new DestinationException("PostgresTableDestination could not " + what + " in " + qualified()
-            + " (SQLSTATE " + (state.isEmpty() ? "unknown" : state) + "): " + rootMessage(e)
+            + " (SQLSTATE " + (state.isEmpty() ? "unknown" : state) + "): " + serverMessage(e)
             + (state.equals("42501") ? ". Grant the user of the DataSource the privileges it needs on the table" : ""),
-            e, !fatal);
+            e, Errors.isRetriable(state));
     }
 
-    private static String rootMessage(Throwable e) {
+    /**
+     * PostgreSQL's primary message, with the column and constraint it names, but never its DETAIL, which quotes row
+     * values ("Failing row contains (...)"): rejection reasons and exception messages reach log lines.
+     */
+    private static String serverMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof PSQLException && ((PSQLException) t).getServerErrorMessage() != null) {
+                ServerErrorMessage m = ((PSQLException) t).getServerErrorMessage();
+                return m.getMessage() + (m.getColumn() == null ? "" : " (column " + m.getColumn() + ")")
+                    + (m.getConstraint() == null ? "" : " (constraint " + m.getConstraint() + ")");
+            }
+        }
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

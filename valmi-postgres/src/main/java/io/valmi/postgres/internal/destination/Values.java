@@ -71,6 +71,12 @@ public final class Values {
      * Julian calendar), no {@code +} before years past 9999.
      */
     private static String isoText(Object value) {
+        if (value.equals(OffsetDateTime.MAX) || value.equals(LocalDateTime.MAX) || value.equals(LocalDate.MAX)) {
+            return "infinity"; // how the PostgreSQL source delivers 'infinity'
+        }
+        if (value.equals(OffsetDateTime.MIN) || value.equals(LocalDateTime.MIN) || value.equals(LocalDate.MIN)) {
+            return "-infinity";
+        }
         String text = value.toString();
         return text.startsWith("+") ? text.substring(1) : text;
     }

@@ -42,8 +42,8 @@ class WebhookDestinationTest {
 
     private HttpServer server;
     private final Deque<Answer> answers = new ArrayDeque<>();
-    private final List<String> bodies = new ArrayList<>();
-    private final List<String> authorizations = new ArrayList<>();
+    private final List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> authorizations = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @BeforeEach
     void start() throws IOException {

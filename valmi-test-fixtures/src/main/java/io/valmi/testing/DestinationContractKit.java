@@ -156,6 +156,7 @@ public final class DestinationContractKit {
             } catch (Exception e) {
                 throw new AssertionError(where + ": open failed: " + e, e);
             }
+            AssertionError failure = null;
             try {
                 int batchNumber = 0;
                 for (List<Change> planned : run.batches()) {
@@ -165,12 +166,21 @@ public final class DestinationContractKit {
                         writeAndCompare(destination, scenario, run.mode(), batch, expected, at);
                     }
                 }
-            } finally {
-                try {
-                    destination.close();
-                } catch (Exception e) {
-                    throw new AssertionError(where + ": close failed: " + e, e);
+            } catch (AssertionError e) {
+                failure = e;
+            }
+            try {
+                destination.close();
+            } catch (Exception e) {
+                // The scenario's own failure, if any, is the one to report; a failing close() comes along with it.
+                AssertionError closeFailure = new AssertionError(where + ": close failed: " + e, e);
+                if (failure == null) {
+                    throw closeFailure;
                 }
+                failure.addSuppressed(closeFailure);
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
         return true;

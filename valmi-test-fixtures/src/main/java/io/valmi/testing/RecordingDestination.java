@@ -231,6 +231,7 @@ public final class RecordingDestination implements Destination {
         synchronized (lock) {
             contexts.add(context);
             mode = fixedMode != null ? fixedMode : context.destinationMode();
+            attemptsOfCurrent = 0; // a batch that failed for good in the last run does not count into this one
         }
     }
 

@@ -19,6 +19,8 @@ final class CollectingDestination implements Destination {
     Function<Change, String> rejector = c -> null;
     /** Batches (from 1) that are applied and then throw, as a timeout after a remote commit would. */
     final java.util.Set<Integer> applyThenThrow = new java.util.HashSet<>();
+    /** Batches (from 1) that are applied and then "kill the process": an Error no code of the run handles. */
+    final java.util.Set<Integer> applyThenDie = new java.util.HashSet<>();
     private int batches;
 
     @Override
@@ -48,10 +50,22 @@ final class CollectingDestination implements Destination {
                 state.put(c.key(), c.row());
             }
         }
+        if (applyThenDie.contains(batches)) {
+            throw new ProcessDied();
+        }
         if (applyThenThrow.contains(batches)) {
             throw new java.net.SocketTimeoutException("read timed out after the remote commit");
         }
         return result.build();
+    }
+
+    /** A process dying inside {@code write}: only finally blocks run afterwards. */
+    static final class ProcessDied extends Error {
+        private static final long serialVersionUID = 1L;
+
+        ProcessDied() {
+            super("simulated process death inside write");
+        }
     }
 
     List<Change> takeReceived() {

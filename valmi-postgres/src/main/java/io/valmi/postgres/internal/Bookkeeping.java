@@ -26,6 +26,32 @@ public final class Bookkeeping {
      */
     public static final String IN_DOUBT = "in_doubt";
 
+    /**
+     * Column of {@code valmi_jobs}: what the row versions in the snapshot were taken over (the relation, its kind and
+     * the mapped columns with their types, see {@link PlanSql#versionScope()}). When it changes, every stored row
+     * version is forgotten, so that each row is hashed and compared again.
+     */
+    public static final String VERSION_SCOPE = "version_scope";
+
+    /**
+     * Column of {@code valmi_jobs}: the mapped columns and their types at the last run. When they change, what is sent
+     * for every row changes (a new column, a value of another type), so every key is put in doubt (sent again).
+     */
+    public static final String MAPPED_COLUMNS = "mapped_columns";
+
+    /**
+     * Column of {@code valmi_jobs}: the run id of a first sync in progress ({@link PgRun}'s first-sync mode), whose
+     * batches write their snapshot rows before they are handed out; {@code NULL} otherwise.
+     */
+    public static final String FIRST_SYNC_RUN = "first_sync_run";
+
+    /**
+     * Column of {@code valmi_jobs}: the text form of the last key of the first sync's last acknowledged batch
+     * ({@code NULL} before the first acknowledgement): snapshot rows above it may or may not be held by the
+     * destination until the run records more.
+     */
+    public static final String FIRST_SYNC_ACKED = "first_sync_acked";
+
     private Bookkeeping() {
     }
 
@@ -71,11 +97,19 @@ public final class Bookkeeping {
             .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
             .column("last_status", SQLDataType.CLOB)
             .column(IN_DOUBT, SQLDataType.CLOB.array())
+            .column(VERSION_SCOPE, SQLDataType.CLOB)
+            .column(MAPPED_COLUMNS, SQLDataType.CLOB)
+            .column(FIRST_SYNC_RUN, SQLDataType.CLOB)
+            .column(FIRST_SYNC_ACKED, SQLDataType.CLOB)
             .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
         java.util.Optional<Object[]> jobs = CatalogQueries.relation(c, t.schema(), t.jobsName().last());
-        if (jobs.isPresent() && !hasColumn(c, (Long) jobs.get()[0], IN_DOUBT)) {
-            // A jobs table made by an earlier version.
+        if (jobs.isPresent() && !hasColumn(c, (Long) jobs.get()[0], FIRST_SYNC_ACKED)) {
+            // A jobs table made by an earlier version (each column added by some version; the newest is checked).
             Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(IN_DOUBT, SQLDataType.CLOB.array()));
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(VERSION_SCOPE, SQLDataType.CLOB));
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(MAPPED_COLUMNS, SQLDataType.CLOB));
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(FIRST_SYNC_RUN, SQLDataType.CLOB));
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(FIRST_SYNC_ACKED, SQLDataType.CLOB));
         }
         Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
             .column("run_id", SQLDataType.CLOB.nullable(false))
@@ -110,12 +144,21 @@ public final class Bookkeeping {
             Sql.execute(c, DSL.createTable(t.snapshotName()).as(DSL.select(
                     field(name("x", JobTables.K)).as(JobTables.K),
                     DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
-                    inline(false).as(JobTables.D))
+                    inline(false).as(JobTables.D),
+                    DSL.field("CAST(NULL AS {0})", Object.class, name("pg_catalog", "xid")).as(JobTables.XR),
+                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE))
                 .from(keySource.asTable("x"))).withNoData());
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
                 constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
             created = true;
+        } else {
+            Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
+            if (!hasColumn(c, oid, JobTables.XR)) {
+                // A snapshot made by an earlier version: no row versions yet (every row is hashed on the next run).
+                Sql.execute(c, DSL.query("ALTER TABLE {0} ADD COLUMN {1} {2}, ADD COLUMN {3} bigint", t.snapshotName(),
+                    name(JobTables.XR), name("pg_catalog", "xid"), name(JobTables.XE)));
+            }
         }
         Sql.execute(c, DSL.createTableIfNotExists(t.issuesName())
             .column("run_id", SQLDataType.CLOB.nullable(false))
@@ -142,7 +185,8 @@ public final class Bookkeeping {
 
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
-                            int serverMajor) {
+                            int serverMajor, @org.jspecify.annotations.Nullable String versionScope,
+                            @org.jspecify.annotations.Nullable String mappedColumns) {
     }
 
     /**
@@ -156,9 +200,11 @@ public final class Bookkeeping {
      */
     public static JobRecord job(Connection c, JobTables t, String jobId) throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
-                field("hash_algorithm"), field("server_major")).from(table(t.jobsName()))
+                field("hash_algorithm"), field("server_major"), field(name(VERSION_SCOPE)),
+                field(name(MAPPED_COLUMNS))).from(table(t.jobsName()))
             .where(field("job_id").eq(val(jobId))),
-            rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+            rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                rs.getString(6), rs.getString(7)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 
@@ -174,15 +220,36 @@ public final class Bookkeeping {
     public static void saveJob(Connection c, JobTables t, String jobId, JobRecord r) throws SQLException {
         Field<Object> id = field("job_id");
         Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, field("source_relation"), field("key_column"),
-                field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"))
+                field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"),
+                field(name(VERSION_SCOPE)), field(name(MAPPED_COLUMNS)))
             .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
-                val(r.serverMajor()), val(t.snapshotName().last()))
+                val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
+                val(r.mappedColumns()))
             .onConflict(id).doUpdate()
             .set(field("source_relation"), (Object) r.sourceRelation())
             .set(field("key_column"), (Object) r.keyColumn())
             .set(field("key_type"), (Object) r.keyType())
             .set(field("hash_algorithm"), (Object) r.hashAlgorithm())
-            .set(field("server_major"), (Object) r.serverMajor()));
+            .set(field("server_major"), (Object) r.serverMajor())
+            .set(field(name(VERSION_SCOPE)), (Object) r.versionScope())
+            .set(field(name(MAPPED_COLUMNS)), (Object) r.mappedColumns()));
+    }
+
+    /**
+     * A first sync left in progress: its run id and the last acknowledged key text (or {@code null}).
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job
+     * @return {run id, acknowledged key text}, or {@code null} when none is in progress
+     * @throws SQLException on failure
+     */
+    public static String @org.jspecify.annotations.Nullable [] firstSync(Connection c, JobTables t, String jobId)
+        throws SQLException {
+        List<String[]> rows = Sql.fetch(c, DSL.select(field(name(FIRST_SYNC_RUN)), field(name(FIRST_SYNC_ACKED)))
+                .from(table(t.jobsName())).where(field("job_id").eq(val(jobId))).and(field(name(FIRST_SYNC_RUN)).isNotNull()),
+            rs -> new String[] {rs.getString(1), rs.getString(2)});
+        return rows.isEmpty() ? null : rows.get(0);
     }
 
     /**

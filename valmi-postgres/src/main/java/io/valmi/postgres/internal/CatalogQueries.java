@@ -126,6 +126,8 @@ public final class CatalogQueries {
                 .and(PgCatalog.K_TYPE.in(inline("p"), inline("u"))))
             .where(PgCatalog.I_REL.eq(relOid))
             .and(PgCatalog.I_UNIQUE.isTrue())
+            // An index left invalid by a failed CREATE UNIQUE INDEX CONCURRENTLY promises nothing.
+            .and(DSL.field(DSL.name("i", "indisvalid"), SQLDataType.BOOLEAN).isTrue())
             .and(PgCatalog.I_KEY_COLUMNS.eq(inline(1)))
             .and(PgCatalog.I_PREDICATE.isNull())
             .and(PgCatalog.I_EXPRESSIONS.isNull())

@@ -20,7 +20,8 @@ import org.jooq.impl.SQLDataType;
  *
  * <ul>
  *   <li>{@code snap_<id>}: the snapshot, LOGGED (survives a crash): key, hash of the acknowledged mapped values
- *       ({@code NULL} while the destination may or may not hold the key), in-doubt flag;</li>
+ *       ({@code NULL} while the destination may or may not hold the key), in-doubt flag, and the version of the
+ *       source row that hash was taken from ({@link #XR}, {@link #XE});</li>
  *   <li>{@code plan_<id>}: the plan of the current run, UNLOGGED scratch, dropped when the run ends;</li>
  *   <li>{@code issues_<id>}: invalid rows and rejected changes of the last run;</li>
  *   <li>{@code valmi_jobs}, {@code valmi_runs}: jobs and run history of the whole schema.</li>
@@ -52,6 +53,15 @@ public final class JobTables {
     public static final String KT = "kt";
     /** Plan: whether the key had a snapshot row when the run was planned. */
     public static final String PS = "ps";
+    /**
+     * Row version of snapshot and plan: the source row's {@code xmin} (type {@code xid}) when its hash was taken, for
+     * tables; {@code NULL} for views and when the version cannot be trusted (see {@link PlanSql#rowVersion}).
+     */
+    public static final String XR = "xr";
+    /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
+    public static final String XE = "xe";
+    /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
+    public static final String TOUCHED = "T";
 
     private final String schema;
     private final String suffix;

@@ -48,6 +48,16 @@ public final class PgRun implements SourceRun {
     private final boolean applyKnown;
     private final boolean markAny;
     private static final String NEW = "+new";
+    /**
+     * First-sync mode: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there
+     * is nothing to compare. Instead of a plan table, each batch is read straight from the source by key and writes
+     * its own snapshot rows before it is handed out; the job record keeps the last acknowledged key, and snapshot
+     * rows above it count as in doubt if the run ends early ({@link #completeFirstSync}).
+     */
+    private final boolean first;
+    private boolean firstStarted;
+    /** First-sync mode: the highest key when the run was planned ({@code null}: the source had no key). */
+    private @Nullable String firstUpTo;
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -65,7 +75,8 @@ public final class PgRun implements SourceRun {
     private final long plannedAt = System.nanoTime();
 
     PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan,
-          java.util.Set<String> present) {
+          java.util.Set<String> present, boolean first) {
+        this.first = first;
         this.session = session;
         this.lock = lock;
         this.sql = sql;
@@ -78,6 +89,9 @@ public final class PgRun implements SourceRun {
         this.applyKinds = new ArrayList<>();
         for (ChangeKind kind : request.deliver()) {
             deliverKinds.add(letter(kind));
+            if (kind == ChangeKind.UNCHANGED && request.mapping().sourceMode() != io.valmi.SourceMode.INCREMENTAL) {
+                deliverKinds.add(JobTables.TOUCHED);
+            }
             if (kind != ChangeKind.UNCHANGED) {
                 markKinds.add(letter(kind));
             }
@@ -112,6 +126,7 @@ public final class PgRun implements SourceRun {
             case JobTables.CHANGED:
                 return ChangeKind.CHANGED;
             case JobTables.UNCHANGED:
+            case JobTables.TOUCHED:
                 return ChangeKind.UNCHANGED;
             case JobTables.REMOVED:
                 return ChangeKind.REMOVED;
@@ -166,9 +181,14 @@ public final class PgRun implements SourceRun {
                     invalid.put(InvalidReason.NULL_KEY, n);
                 } else if (k.equals(JobTables.DUPLICATE_KEY)) {
                     invalid.put(InvalidReason.DUPLICATE_KEY, n);
-                } else {
-                    counts.put(kind(k), n);
+                } else if (!(incremental && k.equals(JobTables.TOUCHED))) {
+                    // (An incremental plan keeps touched rows only to record their version: they are not planned.)
+                    counts.merge(kind(k), n, Long::sum);
                 }
+            }
+            if (present.contains(JobTables.TOUCHED)) {
+                // Unchanged rows with a new version: the snapshot learns it now, so they are not hashed next time.
+                Sql.execute(c, sql.recordTouched());
             }
             List<InvalidRow> samples = request.maxSamples() == 0 ? List.of()
                 : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
@@ -181,7 +201,75 @@ public final class PgRun implements SourceRun {
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
             plan.counts());
-        return new PgRun(session, lock, sql, tables, request, plan, present);
+        return new PgRun(session, lock, sql, tables, request, plan, present, false);
+    }
+
+    /**
+     * Plans a first sync (empty snapshot, key declared unique): counts the source's rows and records its rows with a
+     * NULL key; no plan table.
+     *
+     * @param session the run's session
+     * @param lock the job's lock
+     * @param sql the job's statements
+     * @param tables the job's tables
+     * @param request the request
+     * @return the planned run
+     */
+    static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request) {
+        long started = System.nanoTime();
+        String[] upTo = new String[1];
+        Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
+            Object[] row = Sql.fetch(c, sql.countSource(), rs -> new Object[] {rs.getLong(1), rs.getLong(2),
+                rs.getString(3)}).get(0);
+            long[] counts = {(Long) row[0], (Long) row[1]};
+            upTo[0] = (String) row[2];
+            for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
+                Sql.execute(c, q);
+            }
+            EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
+            byKind.put(ChangeKind.ADDED, counts[0] - counts[1]);
+            EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+            if (counts[1] > 0) {
+                invalid.put(InvalidReason.NULL_KEY, counts[1]);
+            }
+            List<InvalidRow> samples = request.maxSamples() == 0 || counts[1] == 0 ? List.of()
+                : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
+                    rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
+                        rs.getString(3) == null ? "" : rs.getString(3)));
+            return new Plan(byKind, invalid, samples, 0L);
+        });
+        log.debug("Planned the first sync of job '{}' in {} ms: {}", request.jobId(),
+            (System.nanoTime() - started) / 1_000_000, plan.counts());
+        PgRun run = new PgRun(session, lock, sql, tables, request, plan, java.util.Set.of(JobTables.ADDED + NEW), true);
+        run.firstUpTo = upTo[0];
+        return run;
+    }
+
+    /**
+     * Ends a first sync, in the caller's transaction: snapshot rows above the last acknowledged key are put in doubt
+     * (their batch was handed out but never acknowledged, or failed), rows of rejected keys are deleted, the
+     * snapshot's primary key is built again and the job record forgets the first sync. Run by the first sync's
+     * {@code finish}, or by the next run when the process died before that.
+     *
+     * @param c the connection, in a transaction
+     * @param sql the job's statements
+     * @param jobId the job
+     * @param runId the first sync's run
+     * @param ackedKeyText the last acknowledged key, or {@code null}
+     * @param interrupted whether the first sync ended without its {@code finish}
+     * @throws java.sql.SQLException on failure
+     */
+    static void completeFirstSync(java.sql.Connection c, PlanSql sql, String jobId, String runId,
+                                  @Nullable String ackedKeyText, boolean interrupted) throws java.sql.SQLException {
+        Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
+        Sql.execute(c, sql.firstSyncForgetRejected(runId));
+        if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+            if (interrupted) {
+                Sql.execute(c, sql.dropDuplicateSnapshotKeys());
+            }
+            Sql.execute(c, sql.addSnapshotKey());
+        }
+        Sql.execute(c, sql.firstSyncEnded(jobId));
     }
 
     @Override
@@ -191,16 +279,32 @@ public final class PgRun implements SourceRun {
 
     @Override
     public List<Change> nextBatch(int maxSize) {
-        if (exhausted || deliverKinds.isEmpty()) {
+        if (exhausted || deliverKinds.isEmpty() || (first && firstUpTo == null)) {
             return List.of();
         }
         String from = lastKeyText;
+        if (first && !firstStarted) {
+            session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
+                Sql.execute(c, sql.dropSnapshotKey());
+                Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId()));
+                return null;
+            });
+            firstStarted = true;
+        }
         long started = System.nanoTime();
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
             List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
             List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
             String last = null;
-            try (PreparedStatement ps = Sql.prepare(c, sql.nextBatch(deliverKinds, from, maxSize))) {
+            org.jooq.Query query;
+            if (first) {
+                long xid = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "txid_current"),
+                    org.jooq.impl.SQLDataType.BIGINT)), rs -> rs.getLong(1)).get(0);
+                query = sql.firstBatch(from, java.util.Objects.requireNonNull(firstUpTo), maxSize, xid);
+            } else {
+                query = sql.nextBatch(deliverKinds, from, maxSize);
+            }
+            try (PreparedStatement ps = Sql.prepare(c, query)) {
                 ps.setFetchSize(Math.min(maxSize, 10_000));
                 try (ResultSet rs = ps.executeQuery()) {
                     Values.Reader keyReader = null;
@@ -233,7 +337,7 @@ public final class PgRun implements SourceRun {
             }
             long read = System.nanoTime();
             readNanos += read - started;
-            if (markAny) {
+            if (markAny && !first) {
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
                     Sql.execute(c, sql.foldInDoubt(request.jobId()));
@@ -282,6 +386,14 @@ public final class PgRun implements SourceRun {
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         long started = System.nanoTime();
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
+            if (first) {
+                // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
+                Sql.execute(c, sql.firstSyncAcked(request.jobId(), to));
+                if (!rejectedTexts.isEmpty()) {
+                    Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
+                }
+                return null;
+            }
             if (applyNew) {
                 Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
             }
@@ -317,6 +429,11 @@ public final class PgRun implements SourceRun {
         // snapshot now; if that fails too (e.g. the connection is gone), the next run does it when it starts.
         try {
             session.transaction("put the keys of a failed batch of sync job '" + request.jobId() + "' in doubt", c -> {
+                if (first) {
+                    Sql.execute(c, sql.firstSyncInDoubt(batchFrom, batchTo));
+                    Sql.execute(c, sql.firstSyncAcked(request.jobId(), java.util.Objects.requireNonNull(batchTo)));
+                    return null;
+                }
                 Sql.execute(c, sql.foldInDoubt(request.jobId()));
                 Sql.execute(c, sql.clearInDoubt(request.jobId()));
                 return null;
@@ -340,6 +457,12 @@ public final class PgRun implements SourceRun {
                 (System.nanoTime() - plannedAt - readNanos - markNanos - ackNanos) / 1_000_000);
         }
         session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {
+            if (first && firstStarted) {
+                String[] state = Bookkeeping.firstSync(c, tables, request.jobId());
+                if (state != null) {
+                    completeFirstSync(c, sql, request.jobId(), state[0], state[1], false);
+                }
+            }
             var counts = result.counts();
             Sql.execute(c, DSL.insertInto(DSL.table(tables.runsName()),
                     DSL.field(DSL.name("run_id")), DSL.field(DSL.name("job_id")), DSL.field(DSL.name("started_at")),

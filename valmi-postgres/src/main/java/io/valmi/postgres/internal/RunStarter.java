@@ -1,5 +1,6 @@
 package io.valmi.postgres.internal;
 
+import io.valmi.ChangeKind;
 import io.valmi.ConfigurationException;
 import io.valmi.Mapping;
 import io.valmi.RunRequest;
@@ -85,12 +86,23 @@ public final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 types.add(details.column(c).orElseThrow().typeName());
             }
-            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types);
+            String scope = versionScope(details, mapping, types);
+            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
+                scope);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
-            prepareJob(session, tables, sql, request.jobId(), description, keyColumn);
+            StringBuilder mapped = new StringBuilder();
+            for (int i = 0; i < types.size(); i++) {
+                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=').append(types.get(i));
+            }
+            prepareJob(session, tables, sql, request.jobId(), description, keyColumn, mapped.toString());
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
                 .anyMatch(mapping.keyColumn()::equals);
-            return PgRun.plan(session, lock, sql, tables, request, !unique);
+            // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
+            boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
+                && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
+                    c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
+            return firstSync ? PgRun.planFirst(session, lock, sql, tables, request)
+                : PgRun.plan(session, lock, sql, tables, request, !unique);
         } catch (RuntimeException e) {
             if (lock != null) {
                 lock.release(session);
@@ -100,14 +112,55 @@ public final class RunStarter {
         }
     }
 
+    /**
+     * Built-in types whose text form is fixed by the stored value and the session settings a run pins (so that an
+     * unchanged row version means an unchanged text form). Types not listed (enums, whose labels can be renamed;
+     * domains, user-defined and composite types; money, which follows lc_monetary) are hashed on every run.
+     */
+    private static final java.util.Set<String> VERSION_SAFE_TYPES = java.util.Set.of("smallint", "integer", "bigint",
+        "numeric", "real", "double precision", "boolean", "text", "character varying", "character", "\"char\"", "name",
+        "uuid", "date", "time without time zone", "time with time zone", "timestamp without time zone",
+        "timestamp with time zone", "interval", "json", "jsonb", "bytea", "inet", "cidr", "macaddr", "macaddr8",
+        "bit", "bit varying", "oid", "xml", "tsvector", "point", "box", "line", "lseg", "path", "polygon", "circle");
+
+    /**
+     * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust.
+     *
+     * @param details the relation
+     * @param mapping the mapping
+     * @param types the mapped columns' types, mapping order
+     * @return the scope or {@code null}
+     */
+    static String versionScope(RelationDetails details, Mapping mapping, List<String> types) {
+        io.valmi.postgres.RelationKind kind = details.relation().kind();
+        if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE
+            && kind != io.valmi.postgres.RelationKind.MATERIALIZED_VIEW) {
+            return null;
+        }
+        StringBuilder scope = new StringBuilder(kind.name()).append(':').append(details.relation().schema()).append('.')
+            .append(details.relation().name());
+        for (int i = 0; i < types.size(); i++) {
+            String type = types.get(i);
+            String base = type.replaceAll("\\(.*\\)", "").replace("[]", "").trim();
+            if (!VERSION_SAFE_TYPES.contains(base)) {
+                return null;
+            }
+            scope.append(';').append(mapping.sourceColumns().get(i)).append('=').append(type);
+        }
+        return scope.toString();
+    }
+
     private static void prepareJob(Session session, JobTables tables, PlanSql sql, String jobId, String description,
-                                   Column keyColumn) {
+                                   Column keyColumn, String mappedColumns) {
         session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             Bookkeeping.ensureSchema(c, tables);
             Bookkeeping.ensureJobTables(c, tables, sql.keyOnly());
             int major = Bookkeeping.serverMajor(c);
+            String scope = sql.versionScope() == null ? null
+                : sql.versionScope() + ";oid=" + CatalogQueries.relation(c, sql.schema(), sql.relation())
+                    .map(r -> String.valueOf(r[0])).orElse("?");
             Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
-                keyColumn.typeName(), Bookkeeping.HASH_ALGORITHM, major);
+                keyColumn.typeName(), Bookkeeping.HASH_ALGORITHM, major, scope, mappedColumns);
             Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
             if (saved != null) {
                 if (!saved.keyColumn().equals(current.keyColumn()) || !saved.keyType().equals(current.keyType())) {
@@ -124,7 +177,32 @@ public final class RunStarter {
                     Sql.execute(c, sql.markAllInDoubt());
                 }
             }
+            if (saved != null && saved.mappedColumns() != null && !saved.mappedColumns().equals(mappedColumns)) {
+                // Hashes by value do not see every such change (a timestamp column that became timestamptz keeps its
+                // values but is sent as an instant), and a hash over other columns means nothing anyway.
+                log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); every row is sent again",
+                    jobId, saved.mappedColumns(), mappedColumns);
+                Sql.execute(c, sql.markAllInDoubt());
+            } else if (saved != null && !java.util.Objects.equals(saved.versionScope(), scope)) {
+                // The recorded row versions vouch for hashes over other columns, types or another relation.
+                if (Sql.execute(c, sql.forgetVersions()) > 0) {
+                    log.info("Sync job '{}': its source or mapping changed since the last run; every row is hashed and"
+                        + " compared again", jobId);
+                }
+            }
             Bookkeeping.saveJob(c, tables, jobId, current);
+            String[] firstSync = Bookkeeping.firstSync(c, tables, jobId);
+            if (firstSync != null) {
+                // A first sync that ended without finishing (the process died): what it handed out without an
+                // acknowledgement is put in doubt, and the snapshot gets its key back.
+                log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
+                    + " acknowledgement are offered again", jobId, firstSync[0]);
+                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true);
+            } else if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+                // (A job reset while a first sync was interrupted.)
+                Sql.execute(c, sql.dropDuplicateSnapshotKeys());
+                Sql.execute(c, sql.addSnapshotKey());
+            }
             // Keys of a batch that a failed or killed run handed out without an acknowledgement.
             if (Sql.execute(c, sql.foldInDoubt(jobId)) > 0) {
                 log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"

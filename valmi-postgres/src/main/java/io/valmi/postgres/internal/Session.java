@@ -27,6 +27,10 @@ public final class Session implements AutoCloseable {
         {"search_path", "pg_catalog"},
         {"application_name", "valmi"},
         {"lock_timeout", "30s"},
+        // pgjdbc prepares a statement on the server after five executions, and the server may then plan it once for
+        // any key range: measured 270 ms instead of 45 ms for the acknowledgement of 10,000 changes (a scan of the
+        // whole snapshot instead of its key index). Every statement of a run is planned for its own values.
+        {"plan_cache_mode", "force_custom_plan"},
     };
 
     private final Connection connection;

@@ -1,0 +1,157 @@
+package io.valmi.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.DestinationMode;
+import io.valmi.InvalidReason;
+import io.valmi.Mapping;
+import io.valmi.Plan;
+import io.valmi.RetryPolicy;
+import io.valmi.SourceMode;
+import io.valmi.SyncJob;
+import io.valmi.SyncResult;
+import io.valmi.SyncRunner;
+import io.valmi.postgres.internal.JobTables;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A first sync of a key declared unique reads its batches straight from the source and writes each batch's snapshot
+ * rows before handing it out. Whatever way it ends, the next run must send exactly what the destination may lack,
+ * and remove what it may hold.
+ */
+@WithPostgres
+class FirstSyncTest {
+
+    private static final Mapping MIRROR = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
+        .destinationMode(DestinationMode.MIRROR).build();
+
+    private static SyncJob job(String id, PostgresSource source, CollectingDestination dest, Mapping mapping) {
+        return SyncJob.builder(id).source(source).destination(dest).mapping(mapping).batchSize(2)
+            .retryPolicy(RetryPolicy.none()).build();
+    }
+
+    private static String snapshot(String jobId) {
+        return new JobTables(PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA, jobId).snapshotName().toString();
+    }
+
+    private static long snapshotKeys(TestDatabase db, String jobId) {
+        return db.queryLong("select count(*) from pg_catalog.pg_constraint where contype = 'p' and conrelid = "
+            + "to_regclass('" + snapshot(jobId).replace("'", "''") + "')");
+    }
+
+    private static void create(TestDatabase db, String table) {
+        db.execute("create table " + table + " (id int unique, v text)",
+            "insert into " + table + " select g, 'v' || g from generate_series(1, 6) g",
+            "insert into " + table + " values (null, 'no key'), (null, 'no key either')");
+    }
+
+    @Test
+    void sendsEveryValidRowInKeyOrderReportsNullKeysAndLeavesAKeyedSnapshot(TestDatabase db) {
+        create(db, "fs_ok");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_ok");
+        CollectingDestination dest = new CollectingDestination();
+
+        SyncResult first = SyncRunner.create().run(job("fs-ok", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key).containsExactly(
+            tuple(ChangeKind.ADDED, 1), tuple(ChangeKind.ADDED, 2), tuple(ChangeKind.ADDED, 3),
+            tuple(ChangeKind.ADDED, 4), tuple(ChangeKind.ADDED, 5), tuple(ChangeKind.ADDED, 6));
+        assertThat(first.counts().invalid()).containsEntry(InvalidReason.NULL_KEY, 2L);
+        assertThat(first.invalidSamples()).extracting(r -> r.detail()).containsExactlyInAnyOrder("(\"no key\")",
+            "(\"no key either\")");
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-ok") + " where h is not null and not d"))
+            .isEqualTo(6);
+        assertThat(snapshotKeys(db, "fs-ok")).isEqualTo(1);
+
+        db.execute("update fs_ok set v = 'changed' where id = 4");
+        SyncResult second = SyncRunner.create().run(job("fs-ok", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key)
+            .containsExactly(tuple(ChangeKind.CHANGED, 4));
+        assertThat(second.counts().invalid()).containsEntry(InvalidReason.NULL_KEY, 2L);
+    }
+
+    @Test
+    void aFailedBatchIsOfferedAgainAndItsRemovedRowsAreRemoved(TestDatabase db) {
+        create(db, "fs_fail");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_fail");
+        CollectingDestination dest = new CollectingDestination();
+        dest.applyThenThrow.add(2);
+
+        SyncResult failed = SyncRunner.create().run(job("fs-fail", source, dest, MIRROR));
+        assertThat(failed.succeeded()).isFalse();
+        assertThat(dest.state).containsOnlyKeys(1, 2, 3, 4);
+        assertThat(snapshotKeys(db, "fs-fail")).isEqualTo(1);
+
+        // Key 3 was in the failed batch (held by the destination, not acknowledged), key 5 was never handed out.
+        db.execute("delete from fs_fail where id in (3, 5)");
+        dest.applyThenThrow.clear();
+        dest.takeReceived();
+        SyncRunner.create().run(job("fs-fail", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key).containsExactly(
+            tuple(ChangeKind.REMOVED, 3), tuple(ChangeKind.ADDED, 4), tuple(ChangeKind.ADDED, 6));
+        assertThat(dest.state).containsOnlyKeys(1, 2, 4, 6);
+        assertThat(SyncRunner.create().run(job("fs-fail", source, dest, MIRROR)).orThrow().counts().planned())
+            .isZero();
+    }
+
+    @Test
+    void aProcessDyingInTheMiddleLosesNothing(TestDatabase db) {
+        create(db, "fs_die");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_die");
+        CollectingDestination dest = new CollectingDestination();
+        dest.applyThenDie.add(2);
+
+        assertThatThrownBy(() -> SyncRunner.create().run(job("fs-die", source, dest, MIRROR)))
+            .isInstanceOf(CollectingDestination.ProcessDied.class);
+        // The run never finished: batch 2's snapshot rows are there, the key is not rebuilt yet.
+        assertThat(snapshotKeys(db, "fs-die")).isZero();
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-die"))).isEqualTo(4);
+
+        db.execute("delete from fs_die where id in (1, 3)", "update fs_die set v = 'new' where id = 4");
+        dest.applyThenDie.clear();
+        dest.takeReceived();
+        SyncRunner.create().run(job("fs-die", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key).containsExactly(
+            tuple(ChangeKind.REMOVED, 1), tuple(ChangeKind.REMOVED, 3), tuple(ChangeKind.ADDED, 4),
+            tuple(ChangeKind.ADDED, 5), tuple(ChangeKind.ADDED, 6));
+        assertThat(dest.state).containsOnlyKeys(2, 4, 5, 6);
+        assertThat(dest.state.get(4).get("v")).isEqualTo("new");
+        assertThat(snapshotKeys(db, "fs-die")).isEqualTo(1);
+    }
+
+    @Test
+    void rejectedRowsAreSentAgainNextRun(TestDatabase db) {
+        create(db, "fs_rej");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_rej");
+        CollectingDestination dest = new CollectingDestination();
+        dest.rejector = c -> c.key().equals(2) || c.key().equals(5) ? "not now" : null;
+
+        SyncResult first = SyncRunner.create().run(job("fs-rej", source, dest, MIRROR)).orThrow();
+        assertThat(first.counts().rejected()).isEqualTo(2);
+        dest.rejector = c -> null;
+        dest.takeReceived();
+        SyncRunner.create().run(job("fs-rej", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key)
+            .containsExactly(tuple(ChangeKind.ADDED, 2), tuple(ChangeKind.ADDED, 5));
+        assertThat(dest.state).containsOnlyKeys(1, 2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void aDryRunOfAFirstSyncChangesNothing(TestDatabase db) {
+        create(db, "fs_dry");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_dry");
+        CollectingDestination dest = new CollectingDestination();
+
+        Plan plan = SyncRunner.create().plan(job("fs-dry", source, dest, MIRROR));
+        assertThat(plan.count(ChangeKind.ADDED)).isEqualTo(6);
+        assertThat(plan.invalid()).containsEntry(InvalidReason.NULL_KEY, 2L);
+        assertThat(snapshotKeys(db, "fs-dry")).isEqualTo(1);
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-dry"))).isZero();
+        assertThat(dest.received).isEmpty();
+    }
+}

@@ -261,14 +261,15 @@ public final class PgRun implements SourceRun {
      */
     static void completeFirstSync(java.sql.Connection c, PlanSql sql, String jobId, String runId,
                                   @Nullable String ackedKeyText, boolean interrupted) throws java.sql.SQLException {
-        Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
-        Sql.execute(c, sql.firstSyncForgetRejected(runId));
         if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
             if (interrupted) {
                 Sql.execute(c, sql.dropDuplicateSnapshotKeys());
             }
             Sql.execute(c, sql.addSnapshotKey());
         }
+        // (With the key built, the range is found by it rather than by reading the whole snapshot.)
+        Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
+        Sql.execute(c, sql.firstSyncForgetRejected(runId));
         Sql.execute(c, sql.firstSyncEnded(jobId));
     }
 
@@ -394,6 +395,7 @@ public final class PgRun implements SourceRun {
                 }
                 return null;
             }
+            Sql.fetch(c, sql.ackSettings(), rs -> null);
             if (applyNew) {
                 Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
             }

@@ -479,6 +479,19 @@ public final class PlanSql {
     }
 
     /**
+     * Settings for the rest of an acknowledgement's transaction: its statements join at most a batch of plan rows
+     * with the snapshot, which its key index does best. Without them the planner, counting each index probe as a
+     * random read, may scan and hash the whole snapshot instead: measured 235 ms instead of ~15 ms to record 3,333
+     * changes of a 1M-row snapshot.
+     *
+     * @return the statement
+     */
+    public Query ackSettings() {
+        return DSL.select(Session.setLocal("enable_hashjoin", inline("off")),
+            Session.setLocal("enable_mergejoin", inline("off")));
+    }
+
+    /**
      * Gathers statistics of the snapshot's key from a small sample (statistics target 10, ~15 ms per 1M keys), after
      * a run that changed much of it. Without them (a new snapshot is not analyzed until autovacuum gets to it) the
      * next plan builds its hash table on the wide source side instead of the narrow snapshot: measured 1.48 s

@@ -70,6 +70,8 @@ public final class PgRun implements SourceRun {
     private boolean doubtLeft;
     /** Where a run's time goes, logged at debug level when it finishes (for the benchmark and for tuning). */
     private long readNanos;
+    /** Of {@link #readNanos}: until the batch's statement returned its first rows (the server's part, mostly). */
+    private long queryNanos;
     private long markNanos;
     private long ackNanos;
     private final long plannedAt = System.nanoTime();
@@ -307,7 +309,9 @@ public final class PgRun implements SourceRun {
             }
             try (PreparedStatement ps = Sql.prepare(c, query)) {
                 ps.setFetchSize(Math.min(maxSize, 10_000));
+                long queried = System.nanoTime();
                 try (ResultSet rs = ps.executeQuery()) {
+                    queryNanos += System.nanoTime() - queried;
                     Values.Reader keyReader = null;
                     Values.Reader[] readers = null;
                     int n = layout.size();
@@ -453,9 +457,10 @@ public final class PgRun implements SourceRun {
     @Override
     public void finish(SyncResult result) {
         if (log.isDebugEnabled()) {
-            log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms, in-doubt marks {} ms, acknowledgements"
-                    + " {} ms, destination and the rest {} ms", request.jobId(), (System.nanoTime() - plannedAt) / 1_000_000,
-                readNanos / 1_000_000, markNanos / 1_000_000, ackNanos / 1_000_000,
+            log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms (statements {} ms), in-doubt marks {} ms,"
+                    + " acknowledgements {} ms, destination and the rest {} ms", request.jobId(),
+                (System.nanoTime() - plannedAt) / 1_000_000, readNanos / 1_000_000, queryNanos / 1_000_000,
+                markNanos / 1_000_000, ackNanos / 1_000_000,
                 (System.nanoTime() - plannedAt - readNanos - markNanos - ackNanos) / 1_000_000);
         }
         session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {

@@ -30,10 +30,13 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Each run plans in one SQL statement over the relation (one consistent read): it hashes the mapped columns of
- * every row, sets aside rows with a NULL or duplicated key as invalid, and compares the rest with the job's
- * snapshot in the bookkeeping schema (default {@value #DEFAULT_BOOKKEEPING_SCHEMA}). The plan is materialized
- * there, so no transaction stays open on the source while the destination works; the snapshot advances only by
- * what the destination acknowledged.
+ * every row (for a table, only rows whose version is not the one the snapshot recorded), sets aside rows with a
+ * NULL or duplicated key as invalid, and compares the rest with the job's snapshot in the bookkeeping schema
+ * (default {@value #DEFAULT_BOOKKEEPING_SCHEMA}). The plan is materialized there, so no transaction stays open on
+ * the source while the destination works; the snapshot advances only by what the destination acknowledged. A first
+ * sync of a key declared unique needs no comparison: it reads its batches straight from the relation by the key's
+ * index, each batch recording its snapshot rows before it is handed out, and reads the next batch on a second
+ * connection while the destination writes one ({@link Builder#readAhead(boolean)}).
  *
  * <p>What counts as a change: the text form of the mapped columns, printed under pinned settings (UTC, ISO
  * dates, ISO 8601 intervals, shortest exact floats, hex bytea): a row changes when what would be sent changes,
@@ -50,6 +53,7 @@ public final class PostgresSource implements Source {
     private final String schema;
     private final String relation;
     private final String bookkeepingSchema;
+    private final boolean readAhead;
 
     private PostgresSource(Builder b) {
         this.dataSource = Objects.requireNonNull(b.dataSource);
@@ -57,6 +61,7 @@ public final class PostgresSource implements Source {
         this.schema = Objects.requireNonNull(b.schema);
         this.relation = Objects.requireNonNull(b.relation);
         this.bookkeepingSchema = b.bookkeepingSchema;
+        this.readAhead = b.readAhead;
     }
 
     /**
@@ -119,7 +124,7 @@ public final class PostgresSource implements Source {
         return RunStarter.start(dataSource, description(), bookkeepingSchema,
             session -> session.transaction("describe " + schema + "." + relation,
                 c -> PostgresCatalog.find(c, schema, relation)).orElseThrow(() -> PostgresCatalog.notFound(schema,
-                relation)), request);
+                relation)), request, readAhead);
     }
 
     /**
@@ -181,6 +186,7 @@ public final class PostgresSource implements Source {
         private @Nullable String schema;
         private @Nullable String relation;
         private String bookkeepingSchema = DEFAULT_BOOKKEEPING_SCHEMA;
+        private boolean readAhead = true;
 
         private Builder() {
         }
@@ -232,6 +238,20 @@ public final class PostgresSource implements Source {
          */
         public Builder bookkeepingSchema(String schema) {
             this.bookkeepingSchema = schema;
+            return this;
+        }
+
+        /**
+         * Whether a first sync (empty snapshot, key declared unique) reads the next batch on a second connection
+         * while the destination writes the current one (default {@code true}). A first sync then holds two
+         * connections of the data source; turn it off for a pool that cannot spare the second. If the second
+         * connection cannot be had, the run reads one batch after the other.
+         *
+         * @param readAhead whether to read ahead
+         * @return this builder
+         */
+        public Builder readAhead(boolean readAhead) {
+            this.readAhead = readAhead;
             return this;
         }
 

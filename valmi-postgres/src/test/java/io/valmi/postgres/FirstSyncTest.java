@@ -19,6 +19,8 @@ import io.valmi.postgres.internal.JobTables;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A first sync of a key declared unique reads its batches straight from the source and writes each batch's snapshot
@@ -99,29 +101,34 @@ class FirstSyncTest {
             .isZero();
     }
 
-    @Test
-    void aProcessDyingInTheMiddleLosesNothing(TestDatabase db) {
-        create(db, "fs_die");
-        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_die");
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aProcessDyingInTheMiddleLosesNothing(boolean readAhead, TestDatabase db) {
+        String table = "fs_die_" + readAhead;
+        String job = "fs-die-" + readAhead;
+        create(db, table);
+        PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test").table("public", table)
+            .readAhead(readAhead).build();
         CollectingDestination dest = new CollectingDestination();
         dest.applyThenDie.add(2);
 
-        assertThatThrownBy(() -> SyncRunner.create().run(job("fs-die", source, dest, MIRROR)))
+        assertThatThrownBy(() -> SyncRunner.create().run(job(job, source, dest, MIRROR)))
             .isInstanceOf(CollectingDestination.ProcessDied.class);
-        // The run never finished: batch 2's snapshot rows are there, the key is not rebuilt yet.
-        assertThat(snapshotKeys(db, "fs-die")).isZero();
-        assertThat(db.queryLong("select count(*) from " + snapshot("fs-die"))).isEqualTo(4);
+        // The run never finished: batch 2's snapshot rows are there (and batch 3's, read ahead while batch 2 was
+        // written), the key is not rebuilt yet.
+        assertThat(snapshotKeys(db, job)).isZero();
+        assertThat(db.queryLong("select count(*) from " + snapshot(job))).isEqualTo(readAhead ? 6 : 4);
 
-        db.execute("delete from fs_die where id in (1, 3)", "update fs_die set v = 'new' where id = 4");
+        db.execute("delete from " + table + " where id in (1, 3)", "update " + table + " set v = 'new' where id = 4");
         dest.applyThenDie.clear();
         dest.takeReceived();
-        SyncRunner.create().run(job("fs-die", source, dest, MIRROR)).orThrow();
+        SyncRunner.create().run(job(job, source, dest, MIRROR)).orThrow();
         assertThat(dest.takeReceived()).extracting(Change::kind, Change::key).containsExactly(
             tuple(ChangeKind.REMOVED, 1), tuple(ChangeKind.REMOVED, 3), tuple(ChangeKind.ADDED, 4),
             tuple(ChangeKind.ADDED, 5), tuple(ChangeKind.ADDED, 6));
         assertThat(dest.state).containsOnlyKeys(2, 4, 5, 6);
         assertThat(dest.state.get(4).get("v")).isEqualTo("new");
-        assertThat(snapshotKeys(db, "fs-die")).isEqualTo(1);
+        assertThat(snapshotKeys(db, job)).isEqualTo(1);
     }
 
     @Test

@@ -58,6 +58,12 @@ public final class PgRun implements SourceRun {
     private boolean firstStarted;
     /** First-sync mode: the highest key when the run was planned ({@code null}: the source had no key). */
     private @Nullable String firstUpTo;
+    /** First-sync mode: opens the read-ahead connection ({@code null}: no reading ahead). */
+    private java.util.function.@Nullable Supplier<Session> readAheadOpener;
+    private @Nullable Session readAheadSession;
+    private java.util.concurrent.@Nullable ExecutorService readAheadThread;
+    /** The next batch, being read ahead. */
+    private java.util.concurrent.@Nullable Future<Fetched> pending;
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -215,9 +221,12 @@ public final class PgRun implements SourceRun {
      * @param sql the job's statements
      * @param tables the job's tables
      * @param request the request
+     * @param readAhead opens a second connection for reading the next batch while the destination writes one, or
+     *     {@code null} for no reading ahead
      * @return the planned run
      */
-    static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request) {
+    static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
+                           java.util.function.@Nullable Supplier<Session> readAhead) {
         long started = System.nanoTime();
         String[] upTo = new String[1];
         Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
@@ -244,6 +253,7 @@ public final class PgRun implements SourceRun {
             (System.nanoTime() - started) / 1_000_000, plan.counts());
         PgRun run = new PgRun(session, lock, sql, tables, request, plan, java.util.Set.of(JobTables.ADDED + NEW), true);
         run.firstUpTo = upTo[0];
+        run.readAheadOpener = readAhead;
         return run;
     }
 
@@ -259,10 +269,14 @@ public final class PgRun implements SourceRun {
      * @param runId the first sync's run
      * @param ackedKeyText the last acknowledged key, or {@code null}
      * @param interrupted whether the first sync ended without its {@code finish}
+     * @param handedOutKnown whether the caller knows the last batch handed out (the first sync's own
+     *     {@code finish}); otherwise every row above the acknowledged key is put in doubt
+     * @param handedOutTo the last key handed out, or {@code null} when no batch was
      * @throws java.sql.SQLException on failure
      */
     static void completeFirstSync(java.sql.Connection c, PlanSql sql, String jobId, String runId,
-                                  @Nullable String ackedKeyText, boolean interrupted) throws java.sql.SQLException {
+                                  @Nullable String ackedKeyText, boolean interrupted, boolean handedOutKnown,
+                                  @Nullable String handedOutTo) throws java.sql.SQLException {
         if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
             if (interrupted) {
                 Sql.execute(c, sql.dropDuplicateSnapshotKeys());
@@ -270,7 +284,17 @@ public final class PgRun implements SourceRun {
             Sql.execute(c, sql.addSnapshotKey());
         }
         // (With the key built, the range is found by it rather than by reading the whole snapshot.)
-        Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
+        if (handedOutKnown) {
+            // Rows of a batch read ahead but never handed out: the destination never saw them.
+            if (handedOutTo == null) {
+                Sql.execute(c, sql.firstSyncForgetAbove(null));
+            } else {
+                Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, handedOutTo));
+                Sql.execute(c, sql.firstSyncForgetAbove(handedOutTo));
+            }
+        } else {
+            Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
+        }
         Sql.execute(c, sql.firstSyncForgetRejected(runId));
         Sql.execute(c, sql.firstSyncEnded(jobId));
     }
@@ -278,6 +302,58 @@ public final class PgRun implements SourceRun {
     @Override
     public Plan plan() {
         return plan;
+    }
+
+    /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
+    private record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
+        @Nullable String last() {
+            return keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1);
+        }
+    }
+
+    /** Reads the batch after {@code from} in the caller's transaction (for a first sync: also writes its snapshot rows). */
+    private Fetched fetch(java.sql.Connection c, @Nullable String from, int maxSize) throws java.sql.SQLException {
+        long started = System.nanoTime();
+        List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
+        List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
+        org.jooq.Query query;
+        if (first) {
+            long xid = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "txid_current"),
+                org.jooq.impl.SQLDataType.BIGINT)), rs -> rs.getLong(1)).get(0);
+            query = sql.firstBatch(from, java.util.Objects.requireNonNull(firstUpTo), maxSize, xid);
+        } else {
+            query = sql.nextBatch(deliverKinds, from, maxSize);
+        }
+        long queryTime;
+        try (PreparedStatement ps = Sql.prepare(c, query)) {
+            ps.setFetchSize(Math.min(maxSize, 10_000));
+            long queried = System.nanoTime();
+            try (ResultSet rs = ps.executeQuery()) {
+                queryTime = System.nanoTime() - queried;
+                Values.Reader keyReader = null;
+                Values.Reader[] readers = null;
+                int n = layout.size();
+                while (rs.next()) {
+                    if (keyReader == null) {
+                        keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
+                        readers = Values.readers(rs.getMetaData(), 4, 3 + n);
+                    }
+                    ChangeKind kind = kind(rs.getString(1));
+                    Object key = keyReader.read(rs, 2);
+                    keyTexts.add(rs.getString(3));
+                    if (kind == ChangeKind.REMOVED) {
+                        batch.add(Change.removed(key));
+                    } else {
+                        Object[] values = new Object[n];
+                        for (int i = 0; i < n; i++) {
+                            values[i] = readers[i].read(rs, 4 + i);
+                        }
+                        batch.add(new Change(kind, key, layout.row(values)));
+                    }
+                }
+            }
+        }
+        return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }
 
     @Override
@@ -294,73 +370,143 @@ public final class PgRun implements SourceRun {
             });
             firstStarted = true;
         }
-        long started = System.nanoTime();
+        if (first) {
+            // The batch's statement wrote its snapshot rows; its transaction is committed before it is handed out.
+            Fetched f = pending != null ? awaitReadAhead()
+                : session.transaction("read the next batch of sync job '" + request.jobId() + "'",
+                    c -> fetch(c, from, maxSize));
+            return accept(f, from, maxSize);
+        }
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
-            List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
-            List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
-            String last = null;
-            org.jooq.Query query;
-            if (first) {
-                long xid = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "txid_current"),
-                    org.jooq.impl.SQLDataType.BIGINT)), rs -> rs.getLong(1)).get(0);
-                query = sql.firstBatch(from, java.util.Objects.requireNonNull(firstUpTo), maxSize, xid);
-            } else {
-                query = sql.nextBatch(deliverKinds, from, maxSize);
-            }
-            try (PreparedStatement ps = Sql.prepare(c, query)) {
-                ps.setFetchSize(Math.min(maxSize, 10_000));
-                long queried = System.nanoTime();
-                try (ResultSet rs = ps.executeQuery()) {
-                    queryNanos += System.nanoTime() - queried;
-                    Values.Reader keyReader = null;
-                    Values.Reader[] readers = null;
-                    int n = layout.size();
-                    while (rs.next()) {
-                        if (keyReader == null) {
-                            keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
-                            readers = Values.readers(rs.getMetaData(), 4, 3 + n);
-                        }
-                        ChangeKind kind = kind(rs.getString(1));
-                        Object key = keyReader.read(rs, 2);
-                        last = rs.getString(3);
-                        keyTexts.add(last);
-                        if (kind == ChangeKind.REMOVED) {
-                            batch.add(Change.removed(key));
-                        } else {
-                            Object[] values = new Object[n];
-                            for (int i = 0; i < n; i++) {
-                                values[i] = readers[i].read(rs, 4 + i);
-                            }
-                            batch.add(new Change(kind, key, layout.row(values)));
-                        }
-                    }
-                }
-            }
-            if (batch.isEmpty()) {
-                exhausted = true;
-                return List.<Change>of();
-            }
-            long read = System.nanoTime();
-            readNanos += read - started;
-            if (markAny && !first) {
+            Fetched f = fetch(c, from, maxSize);
+            if (!f.changes().isEmpty() && markAny) {
+                long read = System.nanoTime();
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
                     Sql.execute(c, sql.foldInDoubt(request.jobId()));
                     doubtLeft = false;
                 }
-                Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, last));
+                Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, f.last()));
+                markNanos += System.nanoTime() - read;
             }
-            markNanos += System.nanoTime() - read;
-            batchFrom = from;
-            batchTo = last;
-            batchChanges = batch;
-            batchKeyTexts = keyTexts;
-            lastKeyText = last;
-            if (batch.size() < maxSize) {
-                exhausted = true;
-            }
-            return java.util.Collections.unmodifiableList(batch);
+            return accept(f, from, maxSize);
         });
+    }
+
+    /** Makes a batch read the current one (called once it may be handed out). */
+    private List<Change> accept(Fetched f, @Nullable String from, int maxSize) {
+        readNanos += f.readNanos();
+        queryNanos += f.queryNanos();
+        List<Change> batch = f.changes();
+        if (batch.isEmpty()) {
+            exhausted = true;
+            return List.of();
+        }
+        String last = f.last();
+        batchFrom = from;
+        batchTo = last;
+        batchChanges = batch;
+        batchKeyTexts = f.keyTexts();
+        lastKeyText = last;
+        if (batch.size() < maxSize) {
+            exhausted = true;
+        } else {
+            readAhead(java.util.Objects.requireNonNull(last), maxSize);
+        }
+        return java.util.Collections.unmodifiableList(batch);
+    }
+
+    /**
+     * First-sync mode: starts reading the batch after {@code from} on the read-ahead connection, so that the
+     * source's work (reading, hashing, writing the snapshot rows) overlaps with the destination's writing of the
+     * batch just handed out. The batch's snapshot rows are committed before it is handed out, like any first-sync
+     * batch; until then they lie above the last acknowledged key, so they count as in doubt if the run ends early.
+     */
+    private void readAhead(String from, int maxSize) {
+        if (!first || readAheadOpener == null) {
+            return;
+        }
+        if (readAheadSession == null) {
+            try {
+                readAheadSession = readAheadOpener.get();
+            } catch (RuntimeException e) {
+                log.info("Sync job '{}': no second connection for reading ahead ({}); batches are read one after the"
+                    + " other", request.jobId(), e.toString());
+                readAheadOpener = null;
+                return;
+            }
+            String job = request.jobId();
+            readAheadThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "valmi-read-ahead-" + job);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        Session ahead = readAheadSession;
+        Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+        pending = java.util.Objects.requireNonNull(readAheadThread).submit(() -> {
+            if (mdc != null) {
+                org.slf4j.MDC.setContextMap(mdc);
+            }
+            try {
+                return ahead.transaction("read ahead the next batch of sync job '" + request.jobId() + "'",
+                    c -> fetch(c, from, maxSize));
+            } finally {
+                org.slf4j.MDC.clear();
+            }
+        });
+    }
+
+    /** Waits for the batch being read ahead (its failure is this call's failure). */
+    private Fetched awaitReadAhead() {
+        java.util.concurrent.Future<Fetched> f = java.util.Objects.requireNonNull(pending);
+        pending = null;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    // The read must end before anything else happens to the job: wait it out, then tell the caller.
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw new io.valmi.SourceException("Could not read ahead the next batch of sync job '" + request.jobId()
+                + "': " + cause, cause, true);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Lets a batch being read ahead finish (its rows are then in the snapshot, above the acknowledged key). */
+    private void settleReadAhead() {
+        if (pending != null) {
+            try {
+                awaitReadAhead();
+            } catch (RuntimeException e) {
+                log.debug("Sync job '{}': the batch read ahead failed: {}", request.jobId(), e.toString());
+            }
+        }
+    }
+
+    private void closeReadAhead() {
+        settleReadAhead();
+        if (readAheadThread != null) {
+            readAheadThread.shutdownNow();
+        }
+        if (readAheadSession != null) {
+            readAheadSession.close();
+        }
     }
 
     @Override
@@ -431,6 +577,7 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void markInDoubt(List<Change> batch) {
+        settleReadAhead();
         // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
         // snapshot now; if that fails too (e.g. the connection is gone), the next run does it when it starts.
         try {
@@ -456,6 +603,9 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void finish(SyncResult result) {
+        // A batch read ahead but never handed out is in the snapshot above the last acknowledged key: it must be
+        // committed (or failed) before the first sync is completed, which puts it in doubt.
+        closeReadAhead();
         if (log.isDebugEnabled()) {
             log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms (statements {} ms), in-doubt marks {} ms,"
                     + " acknowledgements {} ms, destination and the rest {} ms", request.jobId(),
@@ -467,7 +617,7 @@ public final class PgRun implements SourceRun {
             if (first && firstStarted) {
                 String[] state = Bookkeeping.firstSync(c, tables, request.jobId());
                 if (state != null) {
-                    completeFirstSync(c, sql, request.jobId(), state[0], state[1], false);
+                    completeFirstSync(c, sql, request.jobId(), state[0], state[1], false, true, batchTo);
                 }
             }
             var counts = result.counts();
@@ -510,6 +660,7 @@ public final class PgRun implements SourceRun {
     @Override
     public void close() {
         try {
+            closeReadAhead();
             if (!finished) {
                 dropPlanQuietly();
             }

@@ -918,6 +918,17 @@ public final class PlanSql {
     }
 
     /**
+     * Deletes a first sync's snapshot rows above a key: rows of a batch read ahead that was never handed out.
+     *
+     * @param afterKeyText the last key handed out, or {@code null} for all rows
+     * @return the statement
+     */
+    public Query firstSyncForgetAbove(@org.jspecify.annotations.Nullable String afterKeyText) {
+        return DSL.deleteFrom(table(tables.snapshotName()))
+            .where(afterKeyText == null ? DSL.noCondition() : field(name(K)).gt(Sql.untyped(afterKeyText)));
+    }
+
+    /**
      * Deletes the snapshot rows of the keys a first sync's destination rejected (recorded in the issues table when
      * each batch was acknowledged): the destination does not hold them.
      *

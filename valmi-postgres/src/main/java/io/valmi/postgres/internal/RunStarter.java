@@ -57,10 +57,12 @@ public final class RunStarter {
      * @param bookkeepingSchema the bookkeeping schema
      * @param describe looks the relation up
      * @param request the request
+     * @param readAhead whether a first sync may read the next batch on a second connection while the destination
+     *     writes one
      * @return the planned run
      */
     public static SourceRun start(DataSource dataSource, String description, String bookkeepingSchema,
-                                  Function<Session, RelationDetails> describe, RunRequest request) {
+                                  Function<Session, RelationDetails> describe, RunRequest request, boolean readAhead) {
         Mapping mapping = request.mapping();
         Session session = Session.open(dataSource, description);
         JobLock lock = null;
@@ -101,7 +103,8 @@ public final class RunStarter {
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
-            return firstSync ? PgRun.planFirst(session, lock, sql, tables, request)
+            return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
+                    readAhead ? () -> Session.open(dataSource, description) : null)
                 : PgRun.plan(session, lock, sql, tables, request, !unique);
         } catch (RuntimeException e) {
             if (lock != null) {
@@ -197,7 +200,7 @@ public final class RunStarter {
                 // acknowledgement is put in doubt, and the snapshot gets its key back.
                 log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
                     + " acknowledgement are offered again", jobId, firstSync[0]);
-                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true);
+                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true, false, null);
             } else if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
                 // (A job reset while a first sync was interrupted.)
                 Sql.execute(c, sql.dropDuplicateSnapshotKeys());

@@ -11,6 +11,7 @@ import io.valmi.DestinationCapabilities;
 import io.valmi.DestinationException;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
+import io.valmi.internal.Sleeper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -82,6 +83,7 @@ public final class WebhookDestination implements Destination {
     private final Duration maxBackoff;
     private final Duration maxRetryAfter;
     private final HttpClient client;
+    private final Sleeper sleeper;
     private final Clock clock;
     private @Nullable SyncContext context;
 
@@ -94,7 +96,8 @@ public final class WebhookDestination implements Destination {
         this.maxBackoff = b.maxBackoff;
         this.maxRetryAfter = b.maxRetryAfter;
         this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.timeout).build();
-        this.clock = Clock.systemUTC();
+        this.sleeper = b.sleeper;
+        this.clock = b.clock;
     }
 
     /**
@@ -158,7 +161,7 @@ public final class WebhookDestination implements Destination {
             }
             log.warn("Webhook {} attempt {} of {} failed ({}); retrying in {} ms", safeUrl(), attempt, retries + 1,
                 problem, wait.toMillis());
-            Thread.sleep(wait.toMillis());
+            sleeper.sleep(wait);
         }
     }
 
@@ -309,6 +312,8 @@ public final class WebhookDestination implements Destination {
         private Duration maxBackoff = Duration.ofSeconds(30);
         private Duration maxRetryAfter = Duration.ofSeconds(60);
         private @Nullable HttpClient client;
+        private Sleeper sleeper = Sleeper.SYSTEM;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(URI url) {
             this.url = Objects.requireNonNull(url, "url");
@@ -382,6 +387,18 @@ public final class WebhookDestination implements Destination {
          */
         public Builder httpClient(HttpClient client) {
             this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** Replaces the waits between attempts; for tests, so that backoff takes no time. */
+        Builder sleeper(Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+            return this;
+        }
+
+        /** Replaces the clock that an HTTP-date {@code Retry-After} is measured against; for tests. */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -20,7 +20,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -35,6 +38,8 @@ class WebhookDestinationTest {
     private static final String TOKEN = "s3cr3t-t0ken";
     private static final SyncContext CONTEXT = new SyncContext("crm-sync", "run-1", "test",
         Mapping.builder().key("id").map("email").map("balance").destinationMode(DestinationMode.UPSERT).build(), 100);
+    /** Seven seconds before the RFC 9110 example date, {@code Wed, 21 Oct 2015 07:28:00 GMT}. */
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2015-10-21T07:27:53Z"), ZoneOffset.UTC);
 
     /** One scripted answer: status, headers, body. */
     private record Answer(int status, Map<String, String> headers, String body) {
@@ -44,6 +49,8 @@ class WebhookDestinationTest {
     private final Deque<Answer> answers = new ArrayDeque<>();
     private final List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<String> authorizations = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The waits between attempts, recorded instead of slept. */
+    private final List<Duration> sleeps = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -70,7 +77,8 @@ class WebhookDestinationTest {
 
     private WebhookDestination.Builder builder() {
         return WebhookDestination.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
-            + "/hook?api_key=in-the-query")).bearerToken(TOKEN).retries(3, Duration.ofMillis(5), Duration.ofMillis(20));
+            + "/hook?api_key=in-the-query")).bearerToken(TOKEN).retries(3, Duration.ofMillis(5), Duration.ofMillis(20))
+            .sleeper(sleeps::add).clock(CLOCK);
     }
 
     private static List<Change> batch() {
@@ -113,12 +121,48 @@ class WebhookDestinationTest {
         answers.add(new Answer(503, Map.of(), "busy"));
         answers.add(new Answer(429, Map.of("Retry-After", "1"), ""));
         answers.add(new Answer(200, Map.of(), ""));
-        long start = System.nanoTime();
 
         assertThat(opened(builder().build()).write(batch()).allApplied()).isTrue();
 
         assertThat(bodies).hasSize(3).containsOnly(bodies.get(0));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(sleeps).containsExactly(Duration.ofMillis(5), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void waitsUntilAnHttpDateInRetryAfterAtMostTheConfiguredMaximum() throws Exception {
+        answers.add(new Answer(503, Map.of("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"), ""));
+        answers.add(new Answer(429, Map.of("Retry-After", "Wed, 21 Oct 2015 09:00:00 GMT"), ""));
+        answers.add(new Answer(200, Map.of(), ""));
+
+        assertThat(opened(builder().maxRetryAfter(Duration.ofSeconds(60)).build()).write(batch()).allApplied())
+            .isTrue();
+
+        assertThat(bodies).hasSize(3);
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(60));
+    }
+
+    @Test
+    void doesNotWaitForAnHttpDateInRetryAfterThatHasPassed() throws Exception {
+        answers.add(new Answer(503, Map.of("Retry-After", "Wed, 21 Oct 2015 06:00:00 GMT"), ""));
+        answers.add(new Answer(200, Map.of(), ""));
+
+        assertThat(opened(builder().build()).write(batch()).allApplied()).isTrue();
+
+        assertThat(bodies).hasSize(2);
+        assertThat(sleeps).containsExactly(Duration.ZERO);
+    }
+
+    @Test
+    void fallsBackToTheBackoffWhenRetryAfterCannotBeParsed() throws Exception {
+        answers.add(new Answer(503, Map.of("Retry-After", "soon"), ""));
+        answers.add(new Answer(429, Map.of("Retry-After", "21 Oct 2015 07:28"), ""));
+        answers.add(new Answer(503, Map.of("Retry-After", "1.5"), ""));
+        answers.add(new Answer(200, Map.of(), ""));
+
+        assertThat(opened(builder().build()).write(batch()).allApplied()).isTrue();
+
+        assertThat(bodies).hasSize(4);
+        assertThat(sleeps).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20));
     }
 
     @Test
@@ -130,6 +174,7 @@ class WebhookDestinationTest {
             .hasMessageContaining("after 4 attempts; last: HTTP 500")
             .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isTrue());
         assertThat(bodies).hasSize(4);
+        assertThat(sleeps).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20));
     }
 
     @Test

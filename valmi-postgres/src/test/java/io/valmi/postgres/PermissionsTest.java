@@ -35,7 +35,12 @@ class PermissionsTest {
 
     @Test
     void setupScriptLetsAFreshUserSyncAndAMissingGrantIsNamed(TestDatabase db) {
-        String user = "valmi_" + UUID.randomUUID().toString().substring(0, 8);
+        try (TestRole role = TestRole.reserve(db, "valmi")) {
+            syncsAsAFreshUserOfTheSetupScript(db, role.name());
+        }
+    }
+
+    private static void syncsAsAFreshUserOfTheSetupScript(TestDatabase db, String user) {
         String password = "pw-" + UUID.randomUUID();
         db.execute("create schema sales", "create table sales.orders (id int primary key, name text)",
             "insert into sales.orders values (1, 'one'), (2, 'two')");
@@ -68,16 +73,17 @@ class PermissionsTest {
 
     @Test
     void missingSchemaUsageAndBookkeepingSchemaAreNamed(TestDatabase db) {
-        String user = "nobody_" + UUID.randomUUID().toString().substring(0, 8);
         db.execute("create schema hidden", "create table hidden.t (id int primary key, name text)",
-            "create role " + user + " login password 'pw'",
             "revoke create on database \"" + db.name() + "\" from public");
-        List<MissingGrant> missing = PostgresPermissions.check(db.dataSource(user, "pw"), "fresh_bookkeeping", "hidden",
-            "t", List.of("id", "name"));
-        assertThat(missing).extracting(MissingGrant::fix).containsExactly(
-            "create schema if not exists \"fresh_bookkeeping\"; GRANT ALL ON SCHEMA \"fresh_bookkeeping\" TO \"" + user
-                + "\";",
-            "GRANT USAGE ON SCHEMA \"hidden\" TO \"" + user + "\";",
-            "GRANT SELECT ON \"hidden\".\"t\" TO \"" + user + "\";");
+        try (TestRole role = TestRole.create(db, "nobody", "pw")) {
+            String user = role.name();
+            List<MissingGrant> missing = PostgresPermissions.check(db.dataSource(user, "pw"), "fresh_bookkeeping",
+                "hidden", "t", List.of("id", "name"));
+            assertThat(missing).extracting(MissingGrant::fix).containsExactly(
+                "create schema if not exists \"fresh_bookkeeping\"; GRANT ALL ON SCHEMA \"fresh_bookkeeping\" TO \""
+                    + user + "\";",
+                "GRANT USAGE ON SCHEMA \"hidden\" TO \"" + user + "\";",
+                "GRANT SELECT ON \"hidden\".\"t\" TO \"" + user + "\";");
+        }
     }
 }

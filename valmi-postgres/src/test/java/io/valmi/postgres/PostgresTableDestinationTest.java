@@ -133,19 +133,19 @@ class PostgresTableDestinationTest {
 
     @Test
     void failsFatallyWithoutPrivileges(TestDatabase db) throws Exception {
-        db.execute("create table private_t (id bigint primary key, name text)",
-            "do $$ begin if not exists (select from pg_roles where rolname = 'valmi_reader') then "
-                + "create role valmi_reader login password 'secret'; end if; end $$",
-            "grant select on private_t to valmi_reader");
-        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource("valmi_reader", "secret"))
-            .table("private_t").build();
-        d.open(context(DestinationMode.UPSERT, "name"));
-        assertThatThrownBy(() -> d.write(List.of(Change.added(1L, Row.of(List.of("name"), "x")))))
-            .isInstanceOf(DestinationException.class)
-            .hasMessageContaining("SQLSTATE 42501")
-            .hasMessageContaining("Grant the user of the DataSource")
-            .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isFalse());
-        assertThat(d).hasToString("PostgresTableDestination[\"public\".\"private_t\"]");
+        try (TestRole reader = TestRole.create(db, "valmi_reader", "secret")) {
+            db.execute("create table private_t (id bigint primary key, name text)",
+                "grant select on private_t to " + reader.name());
+            PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource(reader.name(), "secret"))
+                .table("private_t").build();
+            d.open(context(DestinationMode.UPSERT, "name"));
+            assertThatThrownBy(() -> d.write(List.of(Change.added(1L, Row.of(List.of("name"), "x")))))
+                .isInstanceOf(DestinationException.class)
+                .hasMessageContaining("SQLSTATE 42501")
+                .hasMessageContaining("Grant the user of the DataSource")
+                .satisfies(e -> assertThat(((DestinationException) e).isRetriable()).isFalse());
+            assertThat(d).hasToString("PostgresTableDestination[\"public\".\"private_t\"]");
+        }
     }
 
     @Test

@@ -35,14 +35,14 @@ class SecretsTest {
     void failedLoginNeverShowsThePassword(TestDatabase db) {
         Assumptions.assumeTrue(db.server().choice().kind() == ServerKind.EMBEDDED,
             "the embedded server asks non-superusers for their password");
-        db.execute("create role secret_user login password 'the-right-one'", "create table t (id int primary key)");
+        db.execute("create table t (id int primary key)");
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         root.addAppender(appender);
-        try {
+        try (TestRole user = TestRole.create(db, "secret_user", "the-right-one")) {
             PostgresConnection wrong = PostgresConnection.builder("secrets").host(db.host()).port(db.port())
-                .database(db.name()).username("secret_user").password(PASSWORD).sslMode("disable").build();
+                .database(db.name()).username(user.name()).password(PASSWORD).sslMode("disable").build();
             PostgresSource source = PostgresSource.builder().connection(wrong).table("public", "t").build();
             SyncResult result = Syncs.run("secrets", source, new CollectingDestination(),
                 Mapping.builder().key("id").map("id").build(), 10);

@@ -61,14 +61,25 @@ public abstract class DestinationContract {
 
     /**
      * The capabilities whose modes are checked. The default asks a destination created for a probe scenario
-     * (id {@code probe}), which is never opened.
+     * (id {@code probe}), which is never opened, and closes it.
      *
      * @return the capabilities
      * @throws Exception when the probe destination cannot be created
+     * @throws AssertionError when the probe's {@code close()} fails
      */
     protected DestinationCapabilities capabilities() throws Exception {
-        return newDestination(new ContractScenario("probe", "probe", DestinationMode.UPSERT,
-            ContractScenario.mapping(DestinationMode.UPSERT))).capabilities();
+        ContractScenario probe = new ContractScenario("probe", "probe", DestinationMode.UPSERT,
+            ContractScenario.mapping(DestinationMode.UPSERT));
+        Destination destination = newDestination(probe);
+        DestinationCapabilities capabilities;
+        try {
+            capabilities = destination.capabilities();
+        } catch (RuntimeException | Error e) {
+            DestinationContractKit.close(destination, e, probe.toString(), false);
+            throw e;
+        }
+        DestinationContractKit.close(destination, null, probe.toString(), false);
+        return capabilities;
     }
 
     /**

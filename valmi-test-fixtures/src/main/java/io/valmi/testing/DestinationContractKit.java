@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -45,6 +46,10 @@ import org.junit.jupiter.api.DynamicTest;
  *   <li>{@code INSERT}: sent rows are held; a row sent again must not appear twice.</li>
  * </ul>
  * A rejection of any other key fails the scenario, as does a write that throws.
+ *
+ * <p>Like the runner, the kit calls {@code close()} once after each run it opened the destination for, also when the
+ * run failed. A destination it created but never opened (its scenario is skipped, its mode is not declared, or the
+ * first {@code open} failed) it closes once before letting go of it, so {@code close()} must allow that.
  */
 public final class DestinationContractKit {
 
@@ -52,7 +57,7 @@ public final class DestinationContractKit {
     @FunctionalInterface
     public interface DestinationFactory {
         /**
-         * Creates a destination that holds nothing yet; called once per scenario.
+         * Creates a destination that holds nothing yet; called once per scenario. The kit closes it.
          *
          * @param scenario the scenario; {@link ContractScenario#id()} names its own place (a table, a file)
          * @return the destination
@@ -132,15 +137,23 @@ public final class DestinationContractKit {
         } catch (Exception e) {
             throw new AssertionError(scenario + ": the destination factory failed: " + e, e);
         }
-        DestinationCapabilities caps = destination.capabilities();
-        if (!caps.supports(scenario.mode())) {
-            throw new AssertionError(scenario + ": the destination does not declare mode " + scenario.mode()
-                + " (it declares " + caps.modes() + ")");
+        DestinationCapabilities caps;
+        Optional<List<ContractPlans.Run>> runs;
+        try {
+            caps = destination.capabilities();
+            if (!caps.supports(scenario.mode())) {
+                throw new AssertionError(scenario + ": the destination does not declare mode " + scenario.mode()
+                    + " (it declares " + caps.modes() + ")");
+            }
+            Optional<DestinationMode> seedMode = Stream.of(DestinationMode.UPSERT, DestinationMode.MIRROR,
+                DestinationMode.INSERT).filter(caps::supports).findFirst();
+            runs = ContractPlans.runs(scenario.title(), scenario.mode(), seedMode);
+        } catch (RuntimeException | Error e) {
+            close(destination, e, scenario.toString(), false);
+            throw e;
         }
-        Optional<DestinationMode> seedMode = Stream.of(DestinationMode.UPSERT, DestinationMode.MIRROR,
-            DestinationMode.INSERT).filter(caps::supports).findFirst();
-        Optional<List<ContractPlans.Run>> runs = ContractPlans.runs(scenario.title(), scenario.mode(), seedMode);
         if (runs.isEmpty()) {
+            close(destination, null, scenario.toString(), false);
             return false;
         }
         Map<Object, Row> expected = new LinkedHashMap<>();
@@ -154,7 +167,11 @@ public final class DestinationContractKit {
             try {
                 destination.open(context);
             } catch (Exception e) {
-                throw new AssertionError(where + ": open failed: " + e, e);
+                AssertionError openFailure = new AssertionError(where + ": open failed: " + e, e);
+                if (runNumber == 1) {
+                    close(destination, openFailure, where, false);
+                }
+                throw openFailure;
             }
             AssertionError failure = null;
             try {
@@ -169,21 +186,37 @@ public final class DestinationContractKit {
             } catch (AssertionError e) {
                 failure = e;
             }
-            try {
-                destination.close();
-            } catch (Exception e) {
-                // The scenario's own failure, if any, is the one to report; a failing close() comes along with it.
-                AssertionError closeFailure = new AssertionError(where + ": close failed: " + e, e);
-                if (failure == null) {
-                    throw closeFailure;
-                }
-                failure.addSuppressed(closeFailure);
-            }
+            close(destination, failure, where, true);
             if (failure != null) {
                 throw failure;
             }
         }
         return true;
+    }
+
+    /**
+     * Closes a destination the kit created: after each run it opened, or once if it never opened it. A failing
+     * {@code close()} never hides the failure that came before it: it is added to that one as suppressed, and
+     * thrown only when there is none.
+     *
+     * @param destination the destination
+     * @param failure what already failed, or {@code null}
+     * @param where the scenario and run, for the message
+     * @param opened whether the destination was opened, for the message
+     * @throws AssertionError when {@code close()} threw and nothing had failed before
+     */
+    static void close(Destination destination, @Nullable Throwable failure, String where, boolean opened) {
+        try {
+            destination.close();
+        } catch (Exception e) {
+            AssertionError closeFailure = new AssertionError(where + ": close failed: " + e + (opened ? ""
+                : " (the destination was never opened: the contract kit closes every destination it creates, so "
+                    + "close() must allow that)"), e);
+            if (failure == null) {
+                throw closeFailure;
+            }
+            failure.addSuppressed(closeFailure);
+        }
     }
 
     /**

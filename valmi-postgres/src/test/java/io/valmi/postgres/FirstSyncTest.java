@@ -161,4 +161,30 @@ class FirstSyncTest {
         assertThat(db.queryLong("select count(*) from " + snapshot("fs-dry"))).isZero();
         assertThat(dest.received).isEmpty();
     }
+
+    @Test
+    void aKeyTypeWithoutMaxWorks(TestDatabase db) {
+        // uuid has a btree order but no max(): the first sync finds its highest key by the index.
+        db.execute("create table fs_uuid (id uuid primary key, v text)",
+            "insert into fs_uuid select ('00000000-0000-0000-0000-00000000000' || g)::uuid, 'v' || g"
+                + " from generate_series(1, 5) g");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_uuid");
+        CollectingDestination dest = new CollectingDestination();
+        SyncRunner.create().run(job("fs-uuid", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).hasSize(5).allSatisfy(c -> assertThat(c.kind()).isEqualTo(ChangeKind.ADDED));
+        assertThat(SyncRunner.create().run(job("fs-uuid", source, dest, MIRROR)).orThrow().counts().planned()).isZero();
+    }
+
+    @Test
+    void aTableWithInheritanceChildrenIsCheckedForDuplicates(TestDatabase db) {
+        // The parent's primary key does not cover its children's rows.
+        db.execute("create table fs_parent (id int primary key, v text)",
+            "create table fs_child () inherits (fs_parent)",
+            "insert into fs_parent values (1, 'a'), (2, 'b')", "insert into fs_child values (2, 'b again'), (3, 'c')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_parent");
+        CollectingDestination dest = new CollectingDestination();
+        SyncResult result = SyncRunner.create().run(job("fs-parent", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::key).containsExactly(1, 3);
+        assertThat(result.counts().invalid()).containsEntry(InvalidReason.DUPLICATE_KEY, 2L);
+    }
 }

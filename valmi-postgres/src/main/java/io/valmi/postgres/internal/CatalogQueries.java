@@ -135,6 +135,83 @@ public final class CatalogQueries {
             rs -> new KeyRow(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4)));
     }
 
+    /**
+     * What decides whether a relation's row versions ({@code xmin}) can be trusted (see {@code PlanSql.rowVersion()}).
+     *
+     * @param oid the relation
+     * @param heapOnly every relation read (itself and all its partitions and inheritance children) is a heap table,
+     *     a materialized view or a partitioned parent: foreign tables show no real {@code xmin}, other table access
+     *     methods promise nothing about it
+     * @param descendants the oids of its partitions and inheritance children, sorted (a change of them changes what
+     *     is read)
+     * @param xminReadable whether the connected user may read {@code xmin} (column-level grants do not cover it)
+     * @param columns each mapped column as {@code name=attnum/attgenerated} (a dropped and re-added column, or a
+     *     generated column's new expression, changes values without new row versions)
+     * @param virtualColumn whether a mapped column is a virtual generated column (PostgreSQL 18), whose values may
+     *     change without a new row version
+     */
+    public record VersionFacts(long oid, boolean heapOnly, List<Long> descendants, boolean xminReadable,
+                               List<String> columns, boolean virtualColumn) {
+    }
+
+    /**
+     * Reads the {@link VersionFacts} of a relation.
+     *
+     * @param c the connection
+     * @param oid the relation's oid
+     * @param mappedColumns the mapped columns, in mapping order
+     * @return the facts
+     * @throws SQLException on failure
+     */
+    public static VersionFacts versionFacts(Connection c, long oid, List<String> mappedColumns) throws SQLException {
+        org.jooq.Name d = DSL.name("d");
+        Field<Long> dOid = DSL.field(DSL.name("d", "oid"), SQLDataType.BIGINT);
+        Field<Long> inhRel = DSL.field(DSL.name("h", "inhrelid"), SQLDataType.BIGINT);
+        Field<Long> inhParent = DSL.field(DSL.name("h", "inhparent"), SQLDataType.BIGINT);
+        var tree = d.fields("oid").as(DSL.select(oidParam(oid))
+            .unionAll(DSL.select(inhRel).from(DSL.table(DSL.name("pg_catalog", "pg_inherits")).as("h"))
+                .join(DSL.table(d)).on(inhParent.eq(dOid))));
+        Field<String> amName = DSL.field(DSL.name("am", "amname"), SQLDataType.VARCHAR);
+        List<Object[]> rels = Sql.fetch(c, DSL.withRecursive(tree).select(C_OID, C_KIND, amName)
+                .from(DSL.table(d)).join(C).on(C_OID.eq(dOid))
+                .leftJoin(DSL.table(DSL.name("pg_catalog", "pg_am")).as("am"))
+                .on(DSL.field(DSL.name("am", "oid"), SQLDataType.BIGINT)
+                    .eq(DSL.field(DSL.name("c", "relam"), SQLDataType.BIGINT))),
+            rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+        boolean heapOnly = true;
+        List<Long> descendants = new java.util.ArrayList<>();
+        for (Object[] r : rels) {
+            String kind = (String) r[1];
+            boolean ok = kind.equals("p") || ((kind.equals("r") || kind.equals("m")) && "heap".equals(r[2]));
+            heapOnly &= ok;
+            if ((Long) r[0] != oid) {
+                descendants.add((Long) r[0]);
+            }
+        }
+        java.util.Collections.sort(descendants);
+        // (Views and foreign tables have no xmin to ask about.)
+        boolean xminReadable = heapOnly && Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog",
+            "has_column_privilege"), SQLDataType.BOOLEAN, oidParam(oid), val("xmin"), val("SELECT"))),
+            rs -> rs.getBoolean(1)).get(0);
+        Field<String> generated = DSL.field(DSL.name("a", "attgenerated"), SQLDataType.VARCHAR);
+        java.util.Map<String, String> byName = new java.util.HashMap<>();
+        boolean virtual = false;
+        for (Object[] r : Sql.fetch(c, DSL.select(A_NAME, A_NUM, generated).from(A)
+                .where(A_REL.eq(oidParam(oid))).and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse()),
+            rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3)})) {
+            String gen = r[2] == null ? "" : ((String) r[2]).trim();
+            byName.put((String) r[0], r[1] + "/" + gen);
+            if (mappedColumns.contains((String) r[0]) && gen.equals("v")) {
+                virtual = true;
+            }
+        }
+        List<String> columns = new java.util.ArrayList<>();
+        for (String m : mappedColumns) {
+            columns.add(m + "=" + byName.get(m));
+        }
+        return new VersionFacts(oid, heapOnly, List.copyOf(descendants), xminReadable, List.copyOf(columns), virtual);
+    }
+
     private static Field<Long> oidParam(long oid) {
         return DSL.field("{0}::oid", SQLDataType.BIGINT, val(oid));
     }

@@ -776,9 +776,11 @@ public final class PlanSql {
      */
     public Select<?> countSource() {
         Field<Object> key = f("t", keyColumn);
+        // The highest key by the key's index (max() does not exist for every type with a btree order, e.g. uuid).
+        Field<Object> top = f("t2", keyColumn);
         return DSL.select(DSL.count(), DSL.count().filterWhere(key.isNull()),
-                DSL.field(DSL.select(DSL.max(f("t2", keyColumn))).from(table(name(schema, relation)).as("t2")))
-                    .cast(SQLDataType.CLOB))
+                DSL.field(DSL.select(top.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t2"))
+                    .where(top.isNotNull()).orderBy(top.desc()).limit(inline(1))))
             .from(table(name(schema, relation)).as("t"));
     }
 

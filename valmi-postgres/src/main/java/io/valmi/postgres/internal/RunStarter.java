@@ -88,17 +88,25 @@ public final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 types.add(details.column(c).orElseThrow().typeName());
             }
-            String scope = versionScope(details, mapping, types);
+            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description, c ->
+                CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
+                    () -> new ConfigurationException("Source " + description + " was dropped while the run started"))[0],
+                    mapping.sourceColumns()));
+            String scope = versionScope(details, mapping, types, facts);
             PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
                 scope);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
             for (int i = 0; i < types.size(); i++) {
-                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=').append(types.get(i));
+                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=').append(types.get(i))
+                    .append("->").append(mapping.destinationFields().get(i));
             }
             prepareJob(session, tables, sql, request.jobId(), description, keyColumn, mapped.toString());
+            // (A unique index of a table with inheritance children does not cover the children's rows; one of a
+            // partitioned table covers all partitions.)
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
-                .anyMatch(mapping.keyColumn()::equals);
+                .anyMatch(mapping.keyColumn()::equals)
+                && !(details.relation().kind() == io.valmi.postgres.RelationKind.TABLE && !facts.descendants().isEmpty());
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
@@ -132,16 +140,22 @@ public final class RunStarter {
      * @param details the relation
      * @param mapping the mapping
      * @param types the mapped columns' types, mapping order
+     * @param facts what the catalog says about the relation's row versions
      * @return the scope or {@code null}
      */
-    static String versionScope(RelationDetails details, Mapping mapping, List<String> types) {
+    static String versionScope(RelationDetails details, Mapping mapping, List<String> types,
+                               CatalogQueries.VersionFacts facts) {
         io.valmi.postgres.RelationKind kind = details.relation().kind();
         if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE
             && kind != io.valmi.postgres.RelationKind.MATERIALIZED_VIEW) {
             return null;
         }
+        if (!facts.heapOnly() || !facts.xminReadable() || facts.virtualColumn()) {
+            return null;
+        }
         StringBuilder scope = new StringBuilder(kind.name()).append(':').append(details.relation().schema()).append('.')
-            .append(details.relation().name());
+            .append(details.relation().name()).append(";oid=").append(facts.oid()).append(";children=")
+            .append(facts.descendants()).append(";columns=").append(facts.columns());
         for (int i = 0; i < types.size(); i++) {
             String type = types.get(i);
             String base = type.replaceAll("\\(.*\\)", "").replace("[]", "").trim();
@@ -159,9 +173,7 @@ public final class RunStarter {
             Bookkeeping.ensureSchema(c, tables);
             Bookkeeping.ensureJobTables(c, tables, sql.keyOnly());
             int major = Bookkeeping.serverMajor(c);
-            String scope = sql.versionScope() == null ? null
-                : sql.versionScope() + ";oid=" + CatalogQueries.relation(c, sql.schema(), sql.relation())
-                    .map(r -> String.valueOf(r[0])).orElse("?");
+            String scope = sql.versionScope();
             Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
                 keyColumn.typeName(), Bookkeeping.HASH_ALGORITHM, major, scope, mappedColumns);
             Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);

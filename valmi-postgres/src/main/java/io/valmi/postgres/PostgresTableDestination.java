@@ -32,13 +32,16 @@ import org.jspecify.annotations.Nullable;
  * (by default the mapping's key column name). What each mode does, one transaction per batch:
  * <ul>
  *   <li>{@code UPSERT}, {@code MIRROR}: {@code INSERT ... ON CONFLICT (key) DO UPDATE} sets every mapped column, so
- *       a repeated delivery is harmless; {@code MIRROR} also deletes removed keys.</li>
+ *       a repeated delivery is harmless; {@code MIRROR} also deletes removed keys ({@code DELETE ... WHERE key =
+ *       ANY(?)}, the keys bound as one array).</li>
  *   <li>{@code INSERT}: {@code INSERT ... ON CONFLICT (key) DO NOTHING}: rows already there are left as they are.</li>
- *   <li>{@code UPDATE}: {@code UPDATE ... WHERE key = ?}, one statement per change in the batch's transaction; a key
+ *   <li>{@code UPDATE}: {@code UPDATE ... FROM (VALUES ...) WHERE key = ...}, one statement for the batch; a key
  *       with no row is rejected, so it is reported and offered again next run.</li>
  * </ul>
- * {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on exactly the key column;
- * {@link #open(SyncContext)} checks that and that every mapped field has a column, and says what is missing.
+ * Very large batches are split into several statements (PostgreSQL takes at most 65535 bind values each), all in
+ * the batch's transaction. {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on
+ * exactly the key column; {@link #open(SyncContext)} checks that and that every mapped field has a column, and
+ * says what is missing.
  *
  * <p>Text values (also JSON, enum labels, {@code inet}, intervals) and arrays are sent untyped, so PostgreSQL parses
  * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. When PostgreSQL refuses the data
@@ -52,8 +55,8 @@ import org.jspecify.annotations.Nullable;
  * column that is NULL in every row of the first batch becomes {@code text}: declare its type with
  * {@link Builder#columnType(String, DataType)}, or create the table yourself when types matter.
  *
- * <p>All SQL is rendered by jOOQ with quoted names and bind values, with jOOQ's execute logging off: no row value
- * reaches a log line.
+ * <p>All SQL is rendered by jOOQ with quoted names and bind values, and run through plain JDBC without statement
+ * logging: no row value reaches a log line.
  */
 @NullMarked
 public final class PostgresTableDestination implements Destination {

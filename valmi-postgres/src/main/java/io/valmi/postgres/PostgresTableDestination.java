@@ -40,8 +40,8 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Very large batches are split into several statements (PostgreSQL takes at most 65535 bind values each), all in
  * the batch's transaction. {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on
- * exactly the key column; {@link #open(SyncContext)} checks that and that every mapped field has a column, and
- * says what is missing.
+ * exactly the key column, and none that is {@code DEFERRABLE} (PostgreSQL's {@code ON CONFLICT} refuses those);
+ * {@link #open(SyncContext)} checks that and that every mapped field has a column, and says what is missing.
  *
  * <p>Text values (also JSON, enum labels, {@code inet}, intervals) and arrays are sent untyped, so PostgreSQL parses
  * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. When PostgreSQL refuses the data
@@ -93,7 +93,8 @@ public final class PostgresTableDestination implements Destination {
      * Checks the target table against the mapping.
      *
      * @param context the run
-     * @throws ConfigurationException when the table, a column or the unique key is missing
+     * @throws ConfigurationException when the table, a column or the unique key is missing, or the key's unique
+     *     constraint is {@code DEFERRABLE}
      */
     @Override
     public void open(SyncContext context) {

@@ -244,6 +244,33 @@ class PostgresTableDestinationTest {
     }
 
     @Test
+    void refusesADeferrableKeyWhichOnConflictCannotUse(TestDatabase db) throws Exception {
+        db.execute("create table deferred (id bigint primary key deferrable, name text)",
+            "create table deferred_too (id bigint, name text, constraint \"one id\" unique (id) deferrable "
+                + "initially immediate)",
+            "create unique index also_on_id on deferred_too (id)");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("deferred").build();
+        assertThatThrownBy(() -> d.open(context(DestinationMode.UPSERT, "name")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Target table \"public\".\"deferred\" has a DEFERRABLE primary key \"deferred_pkey\" on column "
+                + "\"id\", and UPSERT mode's INSERT ... ON CONFLICT cannot use deferrable constraints: make it NOT "
+                + "DEFERRABLE, for example ALTER TABLE \"public\".\"deferred\" DROP CONSTRAINT \"deferred_pkey\", "
+                + "ADD CONSTRAINT \"deferred_pkey\" PRIMARY KEY (\"id\")");
+        PostgresTableDestination also = PostgresTableDestination.builder(db.dataSource()).table("deferred_too").build();
+        assertThatThrownBy(() -> also.open(context(DestinationMode.MIRROR, "name")))
+            .as("PostgreSQL refuses ON CONFLICT even when an immediate unique index is there too")
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessageContaining("has a DEFERRABLE unique constraint \"one id\" on column \"id\", and MIRROR mode's")
+            .hasMessageEndingWith("DROP CONSTRAINT \"one id\", ADD CONSTRAINT \"one id\" UNIQUE (\"id\")");
+        also.open(context(DestinationMode.UPDATE, "name"));
+
+        db.execute("alter table \"public\".\"deferred\" drop constraint \"deferred_pkey\", "
+            + "add constraint \"deferred_pkey\" primary key (\"id\")");
+        d.open(context(DestinationMode.UPSERT, "name"));
+        assertThat(d.write(List.of(Change.added(1L, Row.of(List.of("name"), "x")))).allApplied()).isTrue();
+    }
+
+    @Test
     void findsEachFieldByNameWhateverTheOrderOfARowsFields(TestDatabase db) throws Exception {
         db.execute("create table pairs (id bigint primary key, a text, b text)");
         PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("pairs").build();

@@ -74,7 +74,7 @@ public final class TableWriter {
 
     /**
      * Checks the target table against the mapping: it exists (or may be created), has a column for the key and
-     * every field, and a unique index on the key where the mode needs {@code ON CONFLICT}.
+     * every field, and, where the mode needs {@code ON CONFLICT}, a unique index on the key that is not deferrable.
      *
      * @param context the run
      * @throws ConfigurationException naming what is missing and how to fix it
@@ -135,6 +135,19 @@ public final class TableWriter {
             throw new ConfigurationException("Target table " + qualified + " has no primary key or unique index "
                 + "on exactly column \"" + key + "\", which " + runMode + " mode needs (INSERT ... ON CONFLICT): add "
                 + "one, for example ALTER TABLE ... ADD PRIMARY KEY (\"" + key + "\")");
+        }
+        for (CatalogQueries.KeyRow k : keys) {
+            if (!k.immediate()) {
+                // PostgreSQL refuses ON CONFLICT (key) while any unique index on the key is deferrable, even next to
+                // one that is not.
+                String constraint = Sql.JOOQ.render(Sql.name(String.valueOf(k.constraint())));
+                String column = Sql.JOOQ.render(Sql.name(key));
+                throw new ConfigurationException("Target table " + qualified + " has a DEFERRABLE "
+                    + (k.primary() ? "primary key " : "unique constraint ") + constraint + " on column " + column
+                    + ", and " + runMode + " mode's INSERT ... ON CONFLICT cannot use deferrable constraints: make it "
+                    + "NOT DEFERRABLE, for example ALTER TABLE " + qualified + " DROP CONSTRAINT " + constraint
+                    + ", ADD CONSTRAINT " + constraint + (k.primary() ? " PRIMARY KEY (" : " UNIQUE (") + column + ")");
+            }
         }
     }
 

@@ -44,7 +44,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #open(SyncContext)} checks that and that every mapped field has a column, and says what is missing.
  *
  * <p>Text values (also JSON, enum labels, {@code inet}, intervals) and arrays are sent untyped, so PostgreSQL parses
- * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. When PostgreSQL refuses the data
+ * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. {@code java.time} values are sent
+ * as ISO-8601 text in the proleptic Gregorian calendar, years before 1 as PostgreSQL's {@code BC} years (year 0 is
+ * 1 BC), and {@code MIN} and {@code MAX} as {@code -infinity} and {@code infinity}. When PostgreSQL refuses the data
  * of a row (a value too long, a violated check constraint), that row is rejected with PostgreSQL's message and the
  * rest of the batch is applied. Connection failures, deadlocks and shutdowns throw a retriable
  * {@link io.valmi.DestinationException}; missing privileges and unknown objects a fatal one.

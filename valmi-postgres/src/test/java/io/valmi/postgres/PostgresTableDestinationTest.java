@@ -15,6 +15,8 @@ import io.valmi.WriteResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
@@ -282,5 +284,23 @@ class PostgresTableDestinationTest {
 
         assertThat(db.query("select id, a, b from pairs order by id"))
             .containsExactly(List.of(1L, "A1", "B1"), List.of(2L, "a2", "b2"));
+    }
+
+    @Test
+    void datesBeforeTheYearOneArriveAsBcDates(TestDatabase db) throws Exception {
+        db.execute("create table ancient (id bigint primary key, d date, ts timestamp, tstz timestamptz, ds date[])");
+        List<String> fields = List.of("d", "ts", "tstz", "ds");
+        Row row = Row.of(fields, LocalDate.of(-44, 3, 15), LocalDateTime.of(0, 1, 1, 12, 30),
+            java.time.OffsetDateTime.of(-44, 3, 15, 10, 0, 0, 123_000, ZoneOffset.ofHours(-5)),
+            List.of(LocalDate.of(-4, 2, 29), LocalDate.of(1, 1, 1)));
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("ancient").build();
+        d.open(context(DestinationMode.UPSERT, fields.toArray(String[]::new)));
+        assertThat(d.write(List.of(Change.added(1L, row))).allApplied()).isTrue();
+        d.open(context(DestinationMode.UPDATE, fields.toArray(String[]::new)));
+        assertThat(d.write(List.of(Change.changed(1L, row))).allApplied()).isTrue();
+
+        assertThat(db.query("select d::text, ts::text, (tstz at time zone 'UTC')::text, ds::text, "
+            + "d = date '0045-03-15 BC' from ancient")).containsExactly(List.of("0045-03-15 BC",
+                "0001-01-01 12:30:00 BC", "0045-03-15 15:00:00.000123 BC", "{\"0005-02-29 BC\",0001-01-01}", true));
     }
 }

@@ -7,9 +7,11 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.time.temporal.ChronoField;
 import java.time.temporal.Temporal;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.UUID;
 import org.jooq.DataType;
 import org.jooq.Field;
@@ -92,7 +94,8 @@ final class Values {
     /**
      * ISO-8601 text of a {@code java.time} value in the form PostgreSQL reads: the proleptic Gregorian calendar of
      * both (binding through {@code java.sql.Date} or {@code Timestamp} would shift dates before 1582-10-15 by the
-     * Julian calendar), no {@code +} before years past 9999.
+     * Julian calendar), no {@code +} before years past 9999, and years before 1 as PostgreSQL's {@code BC} years
+     * (ISO year 0 is 1 BC, -44 is 45 BC), which it reads in no other form.
      */
     private static String isoText(Temporal value) {
         if (value.equals(OffsetDateTime.MAX) || value.equals(LocalDateTime.MAX) || value.equals(LocalDate.MAX)) {
@@ -102,6 +105,11 @@ final class Values {
             return "-infinity";
         }
         String text = value.toString();
+        if (value.isSupported(ChronoField.ERA) && value.get(ChronoField.ERA) == 0) {
+            // "-0044-03-15T10:00+01:00" is "0045-03-15T10:00+01:00 BC": the year of the era replaces the year.
+            return String.format(Locale.ROOT, "%04d", value.get(ChronoField.YEAR_OF_ERA))
+                + text.substring(text.indexOf('-', 1)) + " BC";
+        }
         return text.startsWith("+") ? text.substring(1) : text;
     }
 

@@ -124,7 +124,7 @@ public final class PostgresCatalog {
         List<CandidateKey> keys = new ArrayList<>();
         for (CatalogQueries.KeyRow k : CatalogQueries.uniqueColumns(c, oid)) {
             CandidateKey.Origin origin = k.primary() ? CandidateKey.Origin.PRIMARY_KEY
-                : k.constraint() ? CandidateKey.Origin.UNIQUE_CONSTRAINT : CandidateKey.Origin.UNIQUE_INDEX;
+                : k.constraint() != null ? CandidateKey.Origin.UNIQUE_CONSTRAINT : CandidateKey.Origin.UNIQUE_INDEX;
             if (keys.stream().noneMatch(x -> x.column().equals(k.column()))) {
                 keys.add(new CandidateKey(k.column(), origin, k.notNull()));
             }

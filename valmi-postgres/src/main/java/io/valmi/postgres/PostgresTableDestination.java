@@ -32,16 +32,21 @@ import org.jspecify.annotations.Nullable;
  * (by default the mapping's key column name). What each mode does, one transaction per batch:
  * <ul>
  *   <li>{@code UPSERT}, {@code MIRROR}: {@code INSERT ... ON CONFLICT (key) DO UPDATE} sets every mapped column, so
- *       a repeated delivery is harmless; {@code MIRROR} also deletes removed keys.</li>
+ *       a repeated delivery is harmless; {@code MIRROR} also deletes removed keys ({@code DELETE ... WHERE key =
+ *       ANY(?)}, the keys bound as one array).</li>
  *   <li>{@code INSERT}: {@code INSERT ... ON CONFLICT (key) DO NOTHING}: rows already there are left as they are.</li>
- *   <li>{@code UPDATE}: {@code UPDATE ... WHERE key = ?}, one statement per change in the batch's transaction; a key
+ *   <li>{@code UPDATE}: {@code UPDATE ... FROM (VALUES ...) WHERE key = ...}, one statement for the batch; a key
  *       with no row is rejected, so it is reported and offered again next run.</li>
  * </ul>
- * {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on exactly the key column;
+ * Very large batches are split into several statements (PostgreSQL takes at most 65535 bind values each), all in
+ * the batch's transaction. {@code UPSERT}, {@code INSERT} and {@code MIRROR} need a primary key or unique index on
+ * exactly the key column, and none that is {@code DEFERRABLE} (PostgreSQL's {@code ON CONFLICT} refuses those);
  * {@link #open(SyncContext)} checks that and that every mapped field has a column, and says what is missing.
  *
  * <p>Text values (also JSON, enum labels, {@code inet}, intervals) and arrays are sent untyped, so PostgreSQL parses
- * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. When PostgreSQL refuses the data
+ * them as the column's type: a {@code String} fills a {@code jsonb} or enum column. {@code java.time} values are sent
+ * as ISO-8601 text in the proleptic Gregorian calendar, years before 1 as PostgreSQL's {@code BC} years (year 0 is
+ * 1 BC), and {@code MIN} and {@code MAX} as {@code -infinity} and {@code infinity}. When PostgreSQL refuses the data
  * of a row (a value too long, a violated check constraint), that row is rejected with PostgreSQL's message and the
  * rest of the batch is applied. Connection failures, deadlocks and shutdowns throw a retriable
  * {@link io.valmi.DestinationException}; missing privileges and unknown objects a fatal one.
@@ -52,8 +57,8 @@ import org.jspecify.annotations.Nullable;
  * column that is NULL in every row of the first batch becomes {@code text}: declare its type with
  * {@link Builder#columnType(String, DataType)}, or create the table yourself when types matter.
  *
- * <p>All SQL is rendered by jOOQ with quoted names and bind values, with jOOQ's execute logging off: no row value
- * reaches a log line.
+ * <p>All SQL is rendered by jOOQ with quoted names and bind values, and run through plain JDBC without statement
+ * logging: no row value reaches a log line.
  */
 @NullMarked
 public final class PostgresTableDestination implements Destination {
@@ -90,7 +95,8 @@ public final class PostgresTableDestination implements Destination {
      * Checks the target table against the mapping.
      *
      * @param context the run
-     * @throws ConfigurationException when the table, a column or the unique key is missing
+     * @throws ConfigurationException when the table, a column or the unique key is missing, or the key's unique
+     *     constraint is {@code DEFERRABLE}
      */
     @Override
     public void open(SyncContext context) {

@@ -15,6 +15,8 @@ import io.valmi.WriteResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
@@ -80,6 +82,14 @@ class PostgresTableDestinationTest {
             .isInstanceOf(ConfigurationException.class)
             .hasMessage("Target table \"public\".\"keyed\" has no column [email, name] for the mapped fields: add the "
                 + "columns, or map to the names the table has");
+
+        db.execute("create view keyed_view as select * from keyed");
+        PostgresTableDestination view = PostgresTableDestination.builder(db.dataSource()).table("keyed_view")
+            .createTable(true).build();
+        assertThatThrownBy(() -> view.open(context(DestinationMode.UPDATE, "name")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Target table \"public\".\"keyed_view\" is a view, not a table: write into a table, or set "
+                + "another PostgresTableDestination.Builder.table(name)");
     }
 
     @Test
@@ -173,5 +183,124 @@ class PostgresTableDestinationTest {
         assertThat(result.allApplied()).isTrue();
         assertThat(db.query("select d::text, ts::text, tstz::text from forever"))
             .containsExactly(List.of("infinity", "-infinity", "infinity"));
+    }
+
+    /** Logs the text of every statement that fires the table's statement-level trigger. */
+    private static void logStatements(TestDatabase db, String table, String event) {
+        db.execute("create table if not exists statement_log (n serial, tbl text, query text)",
+            "create or replace function log_statement() returns trigger language plpgsql as $$ begin "
+                + "insert into statement_log (tbl, query) values (tg_table_name, current_query()); return null; end $$",
+            "create trigger log_" + event + " after " + event + " on " + table
+                + " for each statement execute function log_statement()");
+    }
+
+    @Test
+    void updateModeWritesABatchWithOneStatementAndKeepsEachColumnsTyping(TestDatabase db) throws Exception {
+        db.execute("create table accounts (id int primary key, name text, code text, n int, amount numeric(6,2), "
+                + "doc jsonb, seen timestamptz)",
+            "insert into accounts (id, name) values (1, 'one'), (2, 'two'), (3, 'three')");
+        logStatements(db, "accounts", "update");
+        List<String> fields = List.of("name", "code", "n", "amount", "doc", "seen");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("accounts").build();
+        d.open(context(DestinationMode.UPDATE, fields.toArray(String[]::new)));
+
+        // Per column: text and an Integer mixed (sent as text), Integers only into text (typed, cast on assignment),
+        // Longs into int, BigDecimals rounded by numeric(6,2), JSON text, and NULLs.
+        WriteResult result = d.write(List.of(
+            Change.changed(1L, Row.of(fields, "uno", 7, 10L, new BigDecimal("1.005"), "{\"a\": 1}",
+                java.time.OffsetDateTime.of(2024, 1, 1, 12, 0, 0, 0, ZoneOffset.ofHours(2)))),
+            Change.changed(3L, Row.of(fields, 33, 8, null, null, null, null)),
+            Change.changed(4L, Row.of(fields, "ghost", 9, 4L, BigDecimal.ONE, "[]", null)),
+            Change.unchanged(2L, Row.of(fields, "dos", null, 20L, new BigDecimal("2.5"), "\"s\"", null))));
+
+        assertThat(result.rejections()).containsExactly(new Rejection(4L, "no row with id = 4 in \"public\"."
+            + "\"accounts\" to update (UPDATE mode changes existing rows only)"));
+        assertThat(db.query("select id, name, code, n, amount::text, doc::text, "
+            + "to_char(seen at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from accounts order by id")).containsExactly(
+                Arrays.asList(1, "uno", "7", 10, "1.01", "{\"a\": 1}", "2024-01-01 10:00"),
+                Arrays.asList(2, "dos", null, 20, "2.50", "\"s\"", null),
+                Arrays.asList(3, "33", "8", null, null, null, null));
+        assertThat(db.queryLong("select count(*) from statement_log where tbl = 'accounts'"))
+            .as("one UPDATE for the batch").isEqualTo(1);
+    }
+
+    @Test
+    void mirrorRemovesTheKeysOfABatchWithOneStatementWhoseTextDoesNotDependOnTheirNumber(TestDatabase db)
+        throws Exception {
+        db.execute("create table removals (id bigint primary key, name text)",
+            "insert into removals select g, 'n' || g from generate_series(1, 10) g");
+        logStatements(db, "removals", "delete");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("removals").build();
+        d.open(context(DestinationMode.MIRROR, "name"));
+
+        assertThat(d.write(List.of(Change.removed(1L), Change.removed(2L))).allApplied()).isTrue();
+        assertThat(d.write(List.of(Change.removed(3L), Change.removed(4L), Change.removed(99L),
+            Change.added(11L, Row.of(List.of("name"), "new")))).allApplied()).isTrue();
+
+        assertThat(db.query("select id from removals order by id")).extracting(r -> r.get(0))
+            .containsExactly(5L, 6L, 7L, 8L, 9L, 10L, 11L);
+        List<List<Object>> statements = db.query("select query from statement_log where tbl = 'removals' order by n");
+        assertThat(statements).as("one DELETE per batch").hasSize(2);
+        assertThat(statements.get(0)).as("the same text for 2 and 3 keys").isEqualTo(statements.get(1));
+        assertThat((String) statements.get(0).get(0)).contains("= ANY($1)");
+    }
+
+    @Test
+    void refusesADeferrableKeyWhichOnConflictCannotUse(TestDatabase db) throws Exception {
+        db.execute("create table deferred (id bigint primary key deferrable, name text)",
+            "create table deferred_too (id bigint, name text, constraint \"one id\" unique (id) deferrable "
+                + "initially immediate)",
+            "create unique index also_on_id on deferred_too (id)");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("deferred").build();
+        assertThatThrownBy(() -> d.open(context(DestinationMode.UPSERT, "name")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Target table \"public\".\"deferred\" has a DEFERRABLE primary key \"deferred_pkey\" on column "
+                + "\"id\", and UPSERT mode's INSERT ... ON CONFLICT cannot use deferrable constraints: make it NOT "
+                + "DEFERRABLE, for example ALTER TABLE \"public\".\"deferred\" DROP CONSTRAINT \"deferred_pkey\", "
+                + "ADD CONSTRAINT \"deferred_pkey\" PRIMARY KEY (\"id\")");
+        PostgresTableDestination also = PostgresTableDestination.builder(db.dataSource()).table("deferred_too").build();
+        assertThatThrownBy(() -> also.open(context(DestinationMode.MIRROR, "name")))
+            .as("PostgreSQL refuses ON CONFLICT even when an immediate unique index is there too")
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessageContaining("has a DEFERRABLE unique constraint \"one id\" on column \"id\", and MIRROR mode's")
+            .hasMessageEndingWith("DROP CONSTRAINT \"one id\", ADD CONSTRAINT \"one id\" UNIQUE (\"id\")");
+        also.open(context(DestinationMode.UPDATE, "name"));
+
+        db.execute("alter table \"public\".\"deferred\" drop constraint \"deferred_pkey\", "
+            + "add constraint \"deferred_pkey\" primary key (\"id\")");
+        d.open(context(DestinationMode.UPSERT, "name"));
+        assertThat(d.write(List.of(Change.added(1L, Row.of(List.of("name"), "x")))).allApplied()).isTrue();
+    }
+
+    @Test
+    void findsEachFieldByNameWhateverTheOrderOfARowsFields(TestDatabase db) throws Exception {
+        db.execute("create table pairs (id bigint primary key, a text, b text)");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("pairs").build();
+        d.open(context(DestinationMode.UPSERT, "a", "b"));
+        assertThat(d.write(List.of(Change.added(1L, Row.of(List.of("b", "a"), "B1", "A1")),
+            Change.added(2L, Row.of(List.of("a", "b"), "A2", "B2")))).allApplied()).isTrue();
+        d.open(context(DestinationMode.UPDATE, "a", "b"));
+        assertThat(d.write(List.of(Change.changed(2L, Row.of(List.of("b", "a"), "b2", "a2")))).allApplied()).isTrue();
+
+        assertThat(db.query("select id, a, b from pairs order by id"))
+            .containsExactly(List.of(1L, "A1", "B1"), List.of(2L, "a2", "b2"));
+    }
+
+    @Test
+    void datesBeforeTheYearOneArriveAsBcDates(TestDatabase db) throws Exception {
+        db.execute("create table ancient (id bigint primary key, d date, ts timestamp, tstz timestamptz, ds date[])");
+        List<String> fields = List.of("d", "ts", "tstz", "ds");
+        Row row = Row.of(fields, LocalDate.of(-44, 3, 15), LocalDateTime.of(0, 1, 1, 12, 30),
+            java.time.OffsetDateTime.of(-44, 3, 15, 10, 0, 0, 123_000, ZoneOffset.ofHours(-5)),
+            List.of(LocalDate.of(-4, 2, 29), LocalDate.of(1, 1, 1)));
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("ancient").build();
+        d.open(context(DestinationMode.UPSERT, fields.toArray(String[]::new)));
+        assertThat(d.write(List.of(Change.added(1L, row))).allApplied()).isTrue();
+        d.open(context(DestinationMode.UPDATE, fields.toArray(String[]::new)));
+        assertThat(d.write(List.of(Change.changed(1L, row))).allApplied()).isTrue();
+
+        assertThat(db.query("select d::text, ts::text, (tstz at time zone 'UTC')::text, ds::text, "
+            + "d = date '0045-03-15 BC' from ancient")).containsExactly(List.of("0045-03-15 BC",
+                "0001-01-01 12:30:00 BC", "0045-03-15 15:00:00.000123 BC", "{\"0005-02-29 BC\",0001-01-01}", true));
     }
 }

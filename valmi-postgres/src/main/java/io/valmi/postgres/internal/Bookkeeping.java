@@ -81,7 +81,7 @@ public final class Bookkeeping {
      */
     public static void ensureSchema(Connection c, JobTables t) throws SQLException {
         lockDdl(c, t.schema());
-        if (!Grants.schemaExists(c, t.schema())) {
+        if (!CatalogQueries.schemaExists(c, t.schema())) {
             Sql.execute(c, DSL.createSchemaIfNotExists(name(t.schema())));
         }
         Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())

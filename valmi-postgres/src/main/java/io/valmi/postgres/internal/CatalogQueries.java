@@ -27,6 +27,7 @@ import java.util.Optional;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /** Catalog queries, rendered by jOOQ. Returns plain rows; the public records are built by the caller. */
 public final class CatalogQueries {
@@ -41,8 +42,18 @@ public final class CatalogQueries {
     public record ColumnRow(String name, int position, String type, boolean notNull) {
     }
 
-    /** A row of {@link #uniqueColumns}. */
-    public record KeyRow(String column, boolean primary, boolean constraint, boolean notNull) {
+    /**
+     * A row of {@link #uniqueColumns}.
+     *
+     * @param column the indexed column
+     * @param primary whether the index is the primary key's
+     * @param constraint the name of the primary key or unique constraint the index belongs to, {@code null} for a
+     *     plain unique index
+     * @param notNull whether the column is {@code NOT NULL}
+     * @param immediate whether uniqueness is checked at once ({@code false} for a {@code DEFERRABLE} constraint)
+     */
+    public record KeyRow(String column, boolean primary, @Nullable String constraint, boolean notNull,
+                         boolean immediate) {
     }
 
     /**
@@ -60,6 +71,18 @@ public final class CatalogQueries {
             .and(N_NAME.notLike(inline("pg\\_temp\\_%")))
             .and(PgCatalog.has("has_schema_privilege", N_OID, inline("USAGE")))
             .orderBy(N_NAME), rs -> rs.getString(1));
+    }
+
+    /**
+     * Whether a schema exists (whether or not the user may use it).
+     *
+     * @param c the connection
+     * @param schema the schema
+     * @return {@code true} when it exists
+     * @throws SQLException on failure
+     */
+    public static boolean schemaExists(Connection c, String schema) throws SQLException {
+        return !Sql.fetch(c, DSL.selectOne().from(N).where(N_NAME.eq(val(schema))), rs -> 1).isEmpty();
     }
 
     /**
@@ -119,7 +142,7 @@ public final class CatalogQueries {
      */
     public static List<KeyRow> uniqueColumns(Connection c, long oid) throws SQLException {
         Field<Long> relOid = oidParam(oid);
-        return Sql.fetch(c, DSL.select(A_NAME, PgCatalog.I_PRIMARY, PgCatalog.K_TYPE.isNotNull(), A_NOT_NULL)
+        return Sql.fetch(c, DSL.select(A_NAME, PgCatalog.I_PRIMARY, PgCatalog.K_NAME, A_NOT_NULL, PgCatalog.I_IMMEDIATE)
             .from(I)
             .join(A).on(A_REL.eq(PgCatalog.I_REL)).and(A_NUM.eq(PgCatalog.I_FIRST_KEY))
             .leftJoin(K).on(PgCatalog.K_INDEX.eq(PgCatalog.I_INDEX)
@@ -127,12 +150,12 @@ public final class CatalogQueries {
             .where(PgCatalog.I_REL.eq(relOid))
             .and(PgCatalog.I_UNIQUE.isTrue())
             // An index left invalid by a failed CREATE UNIQUE INDEX CONCURRENTLY promises nothing.
-            .and(DSL.field(DSL.name("i", "indisvalid"), SQLDataType.BOOLEAN).isTrue())
+            .and(PgCatalog.I_VALID.isTrue())
             .and(PgCatalog.I_KEY_COLUMNS.eq(inline(1)))
             .and(PgCatalog.I_PREDICATE.isNull())
             .and(PgCatalog.I_EXPRESSIONS.isNull())
             .orderBy(PgCatalog.I_PRIMARY.desc(), A_NAME),
-            rs -> new KeyRow(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4)));
+            rs -> new KeyRow(rs.getString(1), rs.getBoolean(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5)));
     }
 
     /**

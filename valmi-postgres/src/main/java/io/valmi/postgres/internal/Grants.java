@@ -73,7 +73,7 @@ public final class Grants {
                                            List<String> columns) throws SQLException {
         String user = currentUser(c);
         List<MissingGrant> missing = new ArrayList<>();
-        boolean bookkeepingExists = schemaExists(c, bookkeepingSchema);
+        boolean bookkeepingExists = CatalogQueries.schemaExists(c, bookkeepingSchema);
         if (bookkeepingExists) {
             if (!bool(c, PgCatalog.has("has_schema_privilege", val(bookkeepingSchema), inline("CREATE, USAGE")))) {
                 missing.add(new MissingGrant("cannot create tables in the bookkeeping schema \"" + bookkeepingSchema
@@ -87,7 +87,7 @@ public final class Grants {
                     + render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
                     DSL.quotedName(user)))));
         }
-        if (!schemaExists(c, schema)) {
+        if (!CatalogQueries.schemaExists(c, schema)) {
             return missing;
         }
         if (!bool(c, PgCatalog.has("has_schema_privilege", val(schema), inline("USAGE")))) {
@@ -127,11 +127,6 @@ public final class Grants {
     public static String currentUser(Connection c) throws SQLException {
         return Sql.fetch(c, DSL.select(DSL.field(DSL.sql("current_user"), SQLDataType.VARCHAR)), rs -> rs.getString(1))
             .get(0);
-    }
-
-    static boolean schemaExists(Connection c, String schema) throws SQLException {
-        return !Sql.fetch(c, DSL.selectOne().from(PgCatalog.N).where(PgCatalog.N_NAME.eq(val(schema))), rs -> 1)
-            .isEmpty();
     }
 
     private static boolean bool(Connection c, Field<Boolean> f) throws SQLException {

@@ -63,6 +63,10 @@ public final class PgCatalog {
     public static final Field<Boolean> I_UNIQUE = field(name("i", "indisunique"), SQLDataType.BOOLEAN);
     /** {@code i.indisprimary}. */
     public static final Field<Boolean> I_PRIMARY = field(name("i", "indisprimary"), SQLDataType.BOOLEAN);
+    /** {@code i.indimmediate}: uniqueness is checked at once, not deferred ({@code ON CONFLICT} needs that). */
+    public static final Field<Boolean> I_IMMEDIATE = field(name("i", "indimmediate"), SQLDataType.BOOLEAN);
+    /** {@code i.indisvalid}. */
+    public static final Field<Boolean> I_VALID = field(name("i", "indisvalid"), SQLDataType.BOOLEAN);
     /** {@code i.indnkeyatts}. */
     public static final Field<Integer> I_KEY_COLUMNS = field(name("i", "indnkeyatts"), SQLDataType.INTEGER);
     /** {@code i.indpred}. */
@@ -76,6 +80,8 @@ public final class PgCatalog {
     public static final Table<?> K = table(name("pg_catalog", "pg_constraint")).as("k");
     /** {@code k.conindid}. */
     public static final Field<Long> K_INDEX = field(name("k", "conindid"), SQLDataType.BIGINT);
+    /** {@code k.conname}. */
+    public static final Field<String> K_NAME = field(name("k", "conname"), SQLDataType.VARCHAR);
     /** {@code k.contype}. */
     public static final Field<String> K_TYPE = field(name("k", "contype"), SQLDataType.CHAR);
 

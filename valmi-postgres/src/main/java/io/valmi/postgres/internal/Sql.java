@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -60,31 +62,58 @@ public final class Sql {
     }
 
     /**
-     * {@code field = ANY(<array literal of the given texts>)}, the array bound untyped.
+     * {@code field = ANY(?)}: one array of the values' text forms, bound {@linkplain #untyped(String) untyped}, so
+     * that the server reads it as an array of the field's type. One bind value and the same SQL text for any number
+     * of values.
      *
      * @param field the field
      * @param texts the text forms of the values
      * @return the condition
      */
     public static Condition inTexts(Field<?> field, List<String> texts) {
-        StringBuilder literal = new StringBuilder("{");
-        for (int i = 0; i < texts.size(); i++) {
-            if (i > 0) {
+        return DSL.condition("{0} = ANY({1})", field, untyped(arrayLiteral(texts, Object::toString)));
+    }
+
+    /**
+     * The PostgreSQL array literal of some values, e.g. {@code {"1",NULL,"a \"b\""}}: every element quoted and
+     * escaped, {@code null} as {@code NULL}, nested collections as nested braces.
+     *
+     * @param elements the elements
+     * @param text the text form of an element that is neither {@code null} nor a collection
+     * @return the literal, to be bound {@linkplain #untyped(String) untyped}
+     */
+    public static String arrayLiteral(Collection<?> elements, Function<Object, String> text) {
+        StringBuilder literal = new StringBuilder(elements.size() * 8 + 2);
+        appendArray(literal, elements, text);
+        return literal.toString();
+    }
+
+    private static void appendArray(StringBuilder literal, Collection<?> elements, Function<Object, String> text) {
+        literal.append('{');
+        boolean first = true;
+        for (Object e : elements) {
+            if (!first) {
                 literal.append(',');
             }
-            literal.append('"');
-            String t = texts.get(i);
-            for (int j = 0; j < t.length(); j++) {
-                char ch = t.charAt(j);
-                if (ch == '"' || ch == '\\') {
-                    literal.append('\\');
+            first = false;
+            if (e == null) {
+                literal.append("NULL");
+            } else if (e instanceof Collection) {
+                appendArray(literal, (Collection<?>) e, text);
+            } else {
+                String t = text.apply(e);
+                literal.append('"');
+                for (int j = 0; j < t.length(); j++) {
+                    char ch = t.charAt(j);
+                    if (ch == '"' || ch == '\\') {
+                        literal.append('\\');
+                    }
+                    literal.append(ch);
                 }
-                literal.append(ch);
+                literal.append('"');
             }
-            literal.append('"');
         }
         literal.append('}');
-        return DSL.condition("{0} = ANY({1})", field, untyped(literal.toString()));
     }
 
     /**

@@ -6,34 +6,25 @@ import io.valmi.ConfigurationException;
 import io.valmi.DestinationException;
 import io.valmi.DestinationMode;
 import io.valmi.Rejection;
-import io.valmi.Row;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
+import io.valmi.postgres.internal.CatalogQueries;
+import io.valmi.postgres.internal.Errors;
+import io.valmi.postgres.internal.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.jooq.DSLContext;
 import org.jooq.DataType;
-import org.jooq.Field;
-import org.jooq.InsertValuesStepN;
-import org.jooq.Name;
-import org.jooq.Query;
-import org.jooq.Record;
-import org.jooq.SQLDialect;
-import org.jooq.Table;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.jooq.impl.DefaultConnectionProvider;
 import org.jspecify.annotations.Nullable;
-import io.valmi.postgres.internal.Errors;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -41,27 +32,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of changes into one PostgreSQL table, one transaction per batch. All SQL is rendered by jOOQ with
- * quoted names and bind values (catalog queries are constant templates with bind values). jOOQ's execute logging is
- * off, so that no row value reaches a log line.
+ * quoted names and bind values and executed through {@link Sql}, which never logs a statement's values.
  */
 public final class TableWriter {
     private static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresTableDestination");
-    /** PostgreSQL accepts at most 65535 bind values per statement; stay well below. */
+    /** PostgreSQL accepts at most 65535 bind values per statement (and jOOQ inlines past 32767); stay well below. */
     private static final int MAX_BINDS = 30_000;
-    /** Quoted names always; no execute logging (it would log bind values, i.e. row data, at DEBUG). */
-    private static final org.jooq.conf.Settings SETTINGS = new org.jooq.conf.Settings()
-        .withRenderQuotedNames(org.jooq.conf.RenderQuotedNames.ALWAYS)
-        .withExecuteLogging(false);
 
     private final DataSource dataSource;
     private final String schema;
     private final String table;
+    private final String qualified;
     private final @Nullable String configuredKey;
     private final boolean createTable;
     private final Map<String, DataType<?>> columnTypes;
 
-    private @Nullable String keyColumn;
-    private List<String> fields = List.of();
+    private @Nullable TableStatements statements;
     private DestinationMode mode = DestinationMode.UPSERT;
     private boolean tableMissing;
 
@@ -80,6 +66,7 @@ public final class TableWriter {
         this.dataSource = dataSource;
         this.schema = schema;
         this.table = table;
+        this.qualified = Sql.JOOQ.render(Sql.name(schema, table));
         this.configuredKey = keyColumn;
         this.createTable = createTable;
         this.columnTypes = Map.copyOf(columnTypes);
@@ -87,63 +74,81 @@ public final class TableWriter {
 
     /**
      * Checks the target table against the mapping: it exists (or may be created), has a column for the key and
-     * every field, and has a unique index on the key where the mode needs {@code ON CONFLICT}.
+     * every field, and, where the mode needs {@code ON CONFLICT}, a unique index on the key that is not deferrable.
      *
      * @param context the run
      * @throws ConfigurationException naming what is missing and how to fix it
      * @throws DestinationException when the database cannot be reached
      */
     public void open(SyncContext context) {
+        this.statements = null;
         String key = configuredKey != null ? configuredKey : context.mapping().keyColumn();
-        this.keyColumn = key;
-        this.mode = context.destinationMode();
-        this.fields = context.fields();
+        DestinationMode runMode = context.destinationMode();
+        List<String> fields = context.fields();
         try (Connection c = dataSource.getConnection()) {
-            DSLContext ctx = dsl(c);
-            Set<String> columns = new HashSet<>(ctx.fetch("select a.attname from pg_catalog.pg_attribute a"
-                + " join pg_catalog.pg_class c on c.oid = a.attrelid"
-                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-                + " where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')"
-                + " and a.attnum > 0 and not a.attisdropped", schema, table).getValues(0, String.class));
-            tableMissing = columns.isEmpty();
-            if (tableMissing) {
-                if (!createTable) {
-                    throw new ConfigurationException("Target table " + qualified() + " does not exist (or the user of "
-                        + "the DataSource cannot see it): create it, or set PostgresTableDestination.Builder"
-                        + ".createTable(true)");
-                }
-                return;
+            Optional<Object[]> relation = CatalogQueries.relation(c, schema, table);
+            tableMissing = relation.isEmpty();
+            if (tableMissing && !createTable) {
+                throw new ConfigurationException("Target table " + qualified + " does not exist (or the user of "
+                    + "the DataSource cannot see it): create it, or set PostgresTableDestination.Builder"
+                    + ".createTable(true)");
             }
-            Set<String> missing = new TreeSet<>();
-            if (!columns.contains(key)) {
-                missing.add(key);
+            if (!tableMissing) {
+                checkTable(c, (Long) relation.get()[0], (String) relation.get()[1], key, fields, runMode);
             }
-            for (String field : fields) {
-                if (!columns.contains(field)) {
-                    missing.add(field);
-                }
-            }
-            if (!missing.isEmpty()) {
-                throw new ConfigurationException("Target table " + qualified() + " has no column " + missing
-                    + " for the mapped fields: add the columns, or map to the names the table has");
-            }
-            if (mode != DestinationMode.UPDATE && !hasUniqueIndex(ctx, key)) {
-                throw new ConfigurationException("Target table " + qualified() + " has no primary key or unique index "
-                    + "on exactly column \"" + key + "\", which " + mode + " mode needs (INSERT ... ON CONFLICT): add "
-                    + "one, for example ALTER TABLE ... ADD PRIMARY KEY (\"" + key + "\")");
-            }
-        } catch (SQLException | DataAccessException e) {
+        } catch (SQLException e) {
             throw failure("check the target table", e);
         }
+        this.mode = runMode;
+        this.statements = new TableStatements(schema, table, key, fields);
     }
 
-    private boolean hasUniqueIndex(DSLContext ctx, String key) {
-        return ctx.fetchSingle("select count(*) from pg_catalog.pg_index i"
-            + " join pg_catalog.pg_class c on c.oid = i.indrelid"
-            + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-            + " join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]"
-            + " where n.nspname = ? and c.relname = ? and a.attname = ? and i.indisunique and i.indnkeyatts = 1"
-            + " and i.indpred is null and i.indexprs is null", schema, table, key).get(0, Long.class) > 0;
+    private void checkTable(Connection c, long oid, String relkind, String key, List<String> fields,
+                            DestinationMode runMode) throws SQLException {
+        if (!relkind.equals("r") && !relkind.equals("p")) {
+            throw new ConfigurationException("Target table " + qualified + " is " + (relkind.equals("v") ? "a view"
+                : relkind.equals("m") ? "a materialized view" : relkind.equals("f") ? "a foreign table"
+                : "a relation of kind " + relkind) + ", not a table: write into a table, or set another "
+                + "PostgresTableDestination.Builder.table(name)");
+        }
+        Set<String> columns = CatalogQueries.columns(c, oid).stream().map(CatalogQueries.ColumnRow::name)
+            .collect(Collectors.toSet());
+        Set<String> missing = new TreeSet<>();
+        if (!columns.contains(key)) {
+            missing.add(key);
+        }
+        for (String field : fields) {
+            if (!columns.contains(field)) {
+                missing.add(field);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ConfigurationException("Target table " + qualified + " has no column " + missing
+                + " for the mapped fields: add the columns, or map to the names the table has");
+        }
+        if (runMode == DestinationMode.UPDATE) {
+            return;
+        }
+        List<CatalogQueries.KeyRow> keys = CatalogQueries.uniqueColumns(c, oid).stream()
+            .filter(k -> k.column().equals(key)).toList();
+        if (keys.isEmpty()) {
+            throw new ConfigurationException("Target table " + qualified + " has no primary key or unique index "
+                + "on exactly column \"" + key + "\", which " + runMode + " mode needs (INSERT ... ON CONFLICT): add "
+                + "one, for example ALTER TABLE ... ADD PRIMARY KEY (\"" + key + "\")");
+        }
+        for (CatalogQueries.KeyRow k : keys) {
+            if (!k.immediate()) {
+                // PostgreSQL refuses ON CONFLICT (key) while any unique index on the key is deferrable, even next to
+                // one that is not.
+                String constraint = Sql.JOOQ.render(Sql.name(String.valueOf(k.constraint())));
+                String column = Sql.JOOQ.render(Sql.name(key));
+                throw new ConfigurationException("Target table " + qualified + " has a DEFERRABLE "
+                    + (k.primary() ? "primary key " : "unique constraint ") + constraint + " on column " + column
+                    + ", and " + runMode + " mode's INSERT ... ON CONFLICT cannot use deferrable constraints: make it "
+                    + "NOT DEFERRABLE, for example ALTER TABLE " + qualified + " DROP CONSTRAINT " + constraint
+                    + ", ADD CONSTRAINT " + constraint + (k.primary() ? " PRIMARY KEY (" : " UNIQUE (") + column + ")");
+            }
+        }
     }
 
     /**
@@ -155,41 +160,40 @@ public final class TableWriter {
      * @return ok, or the rejected rows
      */
     public WriteResult write(List<Change> batch) {
-        String key = keyColumn;
-        if (key == null) {
-            throw new IllegalStateException("PostgresTableDestination.write was called before open(SyncContext)");
+        TableStatements sql = statements;
+        if (sql == null) {
+            throw new IllegalStateException(
+                "PostgresTableDestination.write was called before open(SyncContext) succeeded");
         }
         try {
-            WriteResult result = inTransaction((ctx, c) -> {
-                createIfMissing(ctx, key, batch);
-                return apply(ctx, key, batch);
+            WriteResult result = inTransaction(c -> {
+                createIfMissing(c, sql, batch);
+                return apply(c, sql, batch);
             });
             tableMissing = false; // committed: the table (created now or before) exists
             return result;
-        } catch (DataAccessException e) {
+        } catch (SQLException e) {
             if (!isDataError(e)) {
                 throw failure("write a batch of " + batch.size() + " changes", e);
             }
             log.debug("Batch of {} changes refused by PostgreSQL ({}), writing it row by row", batch.size(),
-                e.sqlState());
+                e.getSQLState());
             try {
-                WriteResult result = inTransaction((ctx, c) -> {
-                    createIfMissing(ctx, key, batch);
-                    return rowByRow(ctx, c, key, batch);
+                WriteResult result = inTransaction(c -> {
+                    createIfMissing(c, sql, batch);
+                    return rowByRow(c, sql, batch);
                 });
                 tableMissing = false;
                 return result;
-            } catch (SQLException | DataAccessException again) {
+            } catch (SQLException again) {
                 throw failure("write a batch of " + batch.size() + " changes row by row", again);
             }
-        } catch (SQLException e) {
-            throw failure("write a batch of " + batch.size() + " changes", e);
         }
     }
 
     @FunctionalInterface
     private interface Work {
-        WriteResult run(DSLContext ctx, Connection c) throws SQLException;
+        WriteResult run(Connection c) throws SQLException;
     }
 
     private WriteResult inTransaction(Work work) throws SQLException {
@@ -197,7 +201,7 @@ public final class TableWriter {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                WriteResult result = work.run(dsl(c), c);
+                WriteResult result = work.run(c);
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
@@ -214,18 +218,22 @@ public final class TableWriter {
     }
 
     /**
-     * Creates the missing table in the batch's transaction, with column types from the whole batch. The flag
-     * {@code tableMissing} is cleared only after that transaction commits: a batch that rolls back also rolls back
-     * the CREATE TABLE, and the next attempt creates it again.
+     * Creates the missing table (and schema) in the batch's transaction, with column types from the whole batch. The
+     * flag {@code tableMissing} is cleared only after that transaction commits: a batch that rolls back also rolls
+     * back the CREATE TABLE, and the next attempt creates it again.
      */
-    private void createIfMissing(DSLContext ctx, String key, List<Change> batch) {
-        if (tableMissing) {
-            create(ctx, key, batch);
+    private void createIfMissing(Connection c, TableStatements sql, List<Change> batch) throws SQLException {
+        if (!tableMissing) {
+            return;
         }
+        if (!CatalogQueries.schemaExists(c, schema)) { // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database
+            Sql.execute(c, DSL.createSchemaIfNotExists(Sql.name(schema)));
+        }
+        Sql.execute(c, sql.createTable(batch, columnTypes));
+        log.info("Created target table {} with key column \"{}\"", qualified, sql.key());
     }
 
-    private WriteResult apply(DSLContext ctx, String key, List<Change> batch) {
-        WriteResult.Builder result = WriteResult.builder();
+    private WriteResult apply(Connection c, TableStatements sql, List<Change> batch) throws SQLException {
         List<Change> writes = new ArrayList<>(batch.size());
         List<Object> removals = new ArrayList<>();
         for (Change change : batch) {
@@ -237,162 +245,70 @@ public final class TableWriter {
         }
         if (!removals.isEmpty()) {
             if (mode != DestinationMode.MIRROR) {
-                throw new IllegalStateException("A REMOVED change reached PostgresTableDestination in " + mode + " mode");
+                throw new IllegalStateException("A REMOVED change reached PostgresTableDestination in " + mode
+                    + " mode");
             }
-            for (List<Object> part : parts(removals, MAX_BINDS)) {
-                ctx.deleteFrom(target()).where(keyField(key).in(part.stream().map(Values::bind).toArray(Field[]::new)))
-                    .execute();
-            }
-        }
-        if (writes.isEmpty()) {
-            return result.build();
+            Sql.execute(c, sql.delete(removals));
         }
         if (mode == DestinationMode.UPDATE) {
-            for (Change change : writes) {
-                int updated = ctx.update(target()).set(assignments(change.requireRow(), key))
-                    .where(keyField(key).eq(Values.bind(change.key()))).execute();
-                if (updated == 0) {
-                    result.reject(change, "no row with " + key + " = " + change.key() + " in " + qualified()
+            return update(c, sql, writes);
+        }
+        for (List<Change> part : parts(writes, MAX_BINDS / sql.width())) {
+            Sql.execute(c, sql.insert(part, mode != DestinationMode.INSERT));
+        }
+        return WriteResult.ok();
+    }
+
+    /** UPDATE mode: one statement per batch (or per {@link #MAX_BINDS} values); a key it does not find is rejected. */
+    private WriteResult update(Connection c, TableStatements sql, List<Change> writes) throws SQLException {
+        WriteResult.Builder result = WriteResult.builder();
+        for (List<Change> part : parts(writes, MAX_BINDS / (sql.width() + 1))) {
+            boolean[] found = new boolean[part.size()];
+            for (int i : Sql.fetch(c, sql.update(part), rs -> rs.getInt(1))) {
+                found[i] = true;
+            }
+            for (int i = 0; i < found.length; i++) {
+                if (!found[i]) {
+                    Change change = part.get(i);
+                    result.reject(change, "no row with " + sql.key() + " = " + change.key() + " in " + qualified
                         + " to update (UPDATE mode changes existing rows only)");
                 }
             }
-            return result.build();
-        }
-        List<Field<?>> columns = columns(key);
-        for (List<Change> part : parts(writes, Math.max(1, MAX_BINDS / columns.size()))) {
-            InsertValuesStepN<Record> insert = ctx.insertInto(target(), columns);
-            for (Change change : part) {
-                insert = insert.values(values(change, key));
-            }
-            Query query;
-            Map<Field<?>, Field<?>> updates = new LinkedHashMap<>();
-            for (Field<?> column : columns.subList(1, columns.size())) {
-                updates.put(column, DSL.excluded(column));
-            }
-            if (mode == DestinationMode.INSERT || updates.isEmpty()) {
-                query = insert.onConflict(keyField(key)).doNothing();
-            } else {
-                query = insert.onConflict(keyField(key)).doUpdate().set(updates);
-            }
-            query.execute();
         }
         return result.build();
     }
 
-    private WriteResult rowByRow(DSLContext ctx, Connection c, String key, List<Change> batch) throws SQLException {
+    private WriteResult rowByRow(Connection c, TableStatements sql, List<Change> batch) throws SQLException {
         List<Rejection> rejections = new ArrayList<>();
         for (Change change : batch) {
             Savepoint savepoint = c.setSavepoint();
             try {
-                WriteResult one = apply(ctx, key, List.of(change));
+                WriteResult one = apply(c, sql, List.of(change));
                 rejections.addAll(one.rejections());
                 c.releaseSavepoint(savepoint);
-            } catch (DataAccessException e) {
+            } catch (SQLException e) {
                 if (!isDataError(e)) {
                     throw e;
                 }
                 c.rollback(savepoint);
-                rejections.add(new Rejection(change.key(), "PostgreSQL refused the row for " + qualified()
-                    + " (SQLSTATE " + e.sqlState() + "): " + serverMessage(e)));
+                rejections.add(new Rejection(change.key(), "PostgreSQL refused the row for " + qualified
+                    + " (SQLSTATE " + e.getSQLState() + "): " + serverMessage(e)));
             }
         }
         return WriteResult.rejected(rejections);
     }
 
-    private void create(DSLContext ctx, String key, List<Change> batch) {
-        Object keySample = batch.get(0).key();
-        Map<String, @Nullable Object> samples = new LinkedHashMap<>();
-        for (String field : fields) {
-            samples.put(field, null);
-        }
-        for (Change change : batch) {
-            Row row = change.row();
-            if (row == null) {
-                continue;
-            }
-            for (int i = 0; i < row.size(); i++) {
-                if (samples.get(row.fieldNames().get(i)) == null && row.get(i) != null) {
-                    samples.put(row.fieldNames().get(i), row.get(i));
-                }
-            }
-        }
-        if (ctx.fetchSingle("select count(*) from pg_catalog.pg_namespace where nspname = ?", schema)
-            .get(0, Long.class) == 0) {
-            ctx.createSchemaIfNotExists(DSL.quotedName(schema)).execute();
-        }
-        var create = ctx.createTableIfNotExists(DSL.quotedName(schema, table))
-            .column(DSL.quotedName(key), columnTypes.getOrDefault(key, Values.columnType(keySample)).notNull());
-        for (Map.Entry<String, @Nullable Object> e : samples.entrySet()) {
-            if (!e.getKey().equals(key)) {
-                create = create.column(DSL.quotedName(e.getKey()),
-                    columnTypes.getOrDefault(e.getKey(), Values.columnType(e.getValue())));
-            }
-        }
-        create.primaryKey(DSL.quotedName(key)).execute();
-        log.info("Created target table {} with key column \"{}\"", qualified(), key);
-    }
-
-    /** A jOOQ context on a connection; the dialect is fixed, never detected. */
-    private static DSLContext dsl(Connection c) {
-        return DSL.using(new DefaultConnectionProvider(c), SQLDialect.POSTGRES, SETTINGS);
-    }
-
-    private Table<Record> target() {
-        return DSL.table(DSL.quotedName(schema, table));
-    }
-
-    private static Field<Object> keyField(String key) {
-        return DSL.field(DSL.quotedName(key));
-    }
-
-    /** The key column first, then every mapped field except one named like the key column. */
-    private List<Field<?>> columns(String key) {
-        List<Field<?>> columns = new ArrayList<>(fields.size() + 1);
-        columns.add(keyField(key));
-        for (String field : fields) {
-            if (!field.equals(key)) {
-                columns.add(DSL.field(DSL.quotedName(field)));
-            }
-        }
-        return columns;
-    }
-
-    private Field<?>[] values(Change change, String key) {
-        Row row = change.requireRow();
-        List<Field<?>> values = new ArrayList<>(row.size() + 1);
-        values.add(Values.bind(change.key()));
-        for (int i = 0; i < row.size(); i++) {
-            if (!row.fieldNames().get(i).equals(key)) {
-                values.add(Values.bind(row.get(i)));
-            }
-        }
-        return values.toArray(Field[]::new);
-    }
-
-    private static Map<Field<?>, Field<?>> assignments(Row row, String key) {
-        Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
-        for (int i = 0; i < row.size(); i++) {
-            String name = row.fieldNames().get(i);
-            if (!name.equals(key)) {
-                set.put(DSL.field(DSL.quotedName(name)), Values.bind(row.get(i)));
-            }
-        }
-        if (set.isEmpty()) {
-            set.put(keyField(key), keyField(key));
-        }
-        return set;
-    }
-
     private static <T> List<List<T>> parts(List<T> all, int size) {
+        int step = Math.max(1, size);
         List<List<T>> parts = new ArrayList<>();
-        for (int i = 0; i < all.size(); i += size) {
-            parts.add(all.subList(i, Math.min(all.size(), i + size)));
+        for (int i = 0; i < all.size(); i += step) {
+            parts.add(all.subList(i, Math.min(all.size(), i + step)));
         }
         return parts;
     }
 
-    private static boolean isDataError(DataAccessException e) {
-        String state = e.sqlState();
+    private static boolean isDataError(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
         return state.startsWith("22") || state.startsWith("23");
     }
 
@@ -402,11 +318,9 @@ public final class TableWriter {
      * (missing privileges, unknown objects, a trigger's exception, ...) is not, so the same batch is not retried in
      * vain.
      */
-    private DestinationException failure(String what, Exception e) {
-        String state = e instanceof DataAccessException ? ((DataAccessException) e).sqlState()
-            : e instanceof SQLException && ((SQLException) e).getSQLState() != null ? ((SQLException) e).getSQLState()
-            : "";
-        return new DestinationException("PostgresTableDestination could not " + what + " in " + qualified()
+    private DestinationException failure(String what, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return new DestinationException("PostgresTableDestination could not " + what + " in " + qualified
             + " (SQLSTATE " + (state.isEmpty() ? "unknown" : state) + "): " + serverMessage(e)
             + (state.equals("42501") ? ". Grant the user of the DataSource the privileges it needs on the table" : ""),
             e, Errors.isRetriable(state));
@@ -437,7 +351,6 @@ public final class TableWriter {
      * @return for example {@code "public"."customers"}
      */
     public String qualified() {
-        Name name = DSL.quotedName(schema, table);
-        return DSL.using(SQLDialect.POSTGRES).render(name);
+        return qualified;
     }
 }

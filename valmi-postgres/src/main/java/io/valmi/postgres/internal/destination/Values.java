@@ -1,26 +1,18 @@
 package io.valmi.postgres.internal.destination;
 
+import io.valmi.postgres.internal.Sql;
 import java.math.BigDecimal;
-import java.sql.SQLFeatureNotSupportedException;
-import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.time.temporal.ChronoField;
 import java.time.temporal.Temporal;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.UUID;
-import org.jooq.Binding;
-import org.jooq.BindingGetResultSetContext;
-import org.jooq.BindingGetSQLInputContext;
-import org.jooq.BindingGetStatementContext;
-import org.jooq.BindingRegisterContext;
-import org.jooq.BindingSQLContext;
-import org.jooq.BindingSetSQLOutputContext;
-import org.jooq.BindingSetStatementContext;
-import org.jooq.Converter;
 import org.jooq.DataType;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
@@ -31,46 +23,81 @@ import org.jspecify.annotations.Nullable;
  * Binds the values a source delivers to statements, and picks column types for a table created from them.
  *
  * <p>Text (including JSON, enum labels, inet and ISO-8601 intervals, which sources deliver as {@code String}) and
- * arrays are bound as <em>untyped</em> parameters ({@code Types.OTHER}), so that PostgreSQL reads them with the
- * input function of the target column: the same string fills a {@code text}, {@code jsonb}, enum or
- * {@code inet} column. {@code java.time} values go the same way as ISO-8601 text. Numbers, booleans, UUIDs and
- * byte arrays are bound with their own type.
+ * arrays are bound as {@linkplain Sql#untyped(String) untyped} parameters, so that PostgreSQL reads them with the
+ * input function of the target column: the same string fills a {@code text}, {@code jsonb}, enum or {@code inet}
+ * column. {@code java.time} values go the same way as ISO-8601 text. Numbers, booleans, UUIDs and byte arrays are
+ * bound with their own type ({@link #bind}), or as their text form where a statement needs every value untyped
+ * ({@link #bindText}).
  */
-public final class Values {
-    /** Text sent as an untyped parameter. */
-    static final DataType<String> UNTYPED_TEXT = SQLDataType.OTHER.asConvertedDataType(new UntypedTextBinding());
+final class Values {
+    private static final HexFormat HEX = HexFormat.of();
 
     private Values() {
     }
 
     /**
-     * A bind value for one value.
+     * A bind value for one value: typed when {@link #typedClass} says so, else untyped text.
      *
      * @param value the value, as a source delivers it
-     * @return a field that renders a bind parameter
+     * @return a field that renders a bind parameter, or {@code NULL}
      */
-    public static Field<?> bind(@Nullable Object value) {
+    static Field<?> bind(@Nullable Object value) {
         if (value == null) {
             return DSL.inline((Object) null);
         }
+        return typedClass(value) != null ? DSL.val(value) : Sql.untyped(text(value));
+    }
+
+    /**
+     * An untyped bind value of a value's text form, whatever its Java type.
+     *
+     * @param value the value, as a source delivers it
+     * @return a field that renders a bind parameter, or {@code NULL}
+     */
+    static Field<?> bindText(@Nullable Object value) {
+        return value == null ? DSL.inline((Object) null) : Sql.untyped(text(value));
+    }
+
+    /**
+     * The class of a value that {@link #bind} binds with its own type (numbers, booleans, UUIDs, byte arrays, ...).
+     *
+     * @param value a value
+     * @return its class, or {@code null} for {@code null} and for values bound untyped (text, lists, {@code java.time})
+     */
+    static @Nullable Class<?> typedClass(@Nullable Object value) {
+        return value == null || value instanceof String || value instanceof Collection || value instanceof Temporal
+            ? null : value.getClass();
+    }
+
+    /**
+     * The text form of a value, as PostgreSQL's input functions read it.
+     *
+     * @param value a value
+     * @return byte arrays in hex ({@code \x00ff}), decimals without exponent, {@code java.time} values in ISO 8601
+     *     (see {@link #isoText}), lists as array literals, everything else by {@code toString()}
+     */
+    static String text(Object value) {
         if (value instanceof String) {
-            return DSL.val((String) value, UNTYPED_TEXT);
+            return (String) value;
+        } else if (value instanceof Collection) {
+            return Sql.arrayLiteral((Collection<?>) value, Values::text);
+        } else if (value instanceof Temporal) {
+            return isoText((Temporal) value);
+        } else if (value instanceof byte[]) {
+            return "\\x" + HEX.formatHex((byte[]) value);
+        } else if (value instanceof BigDecimal) {
+            return ((BigDecimal) value).toPlainString();
         }
-        if (value instanceof Collection) {
-            return DSL.val(arrayLiteral((Collection<?>) value), UNTYPED_TEXT);
-        }
-        if (value instanceof Temporal) {
-            return DSL.val(isoText(value), UNTYPED_TEXT);
-        }
-        return DSL.val(value);
+        return value.toString();
     }
 
     /**
      * ISO-8601 text of a {@code java.time} value in the form PostgreSQL reads: the proleptic Gregorian calendar of
      * both (binding through {@code java.sql.Date} or {@code Timestamp} would shift dates before 1582-10-15 by the
-     * Julian calendar), no {@code +} before years past 9999.
+     * Julian calendar), no {@code +} before years past 9999, and years before 1 as PostgreSQL's {@code BC} years
+     * (ISO year 0 is 1 BC, -44 is 45 BC), which it reads in no other form.
      */
-    private static String isoText(Object value) {
+    private static String isoText(Temporal value) {
         if (value.equals(OffsetDateTime.MAX) || value.equals(LocalDateTime.MAX) || value.equals(LocalDate.MAX)) {
             return "infinity"; // how the PostgreSQL source delivers 'infinity'
         }
@@ -78,6 +105,11 @@ public final class Values {
             return "-infinity";
         }
         String text = value.toString();
+        if (value.isSupported(ChronoField.ERA) && value.get(ChronoField.ERA) == 0) {
+            // "-0044-03-15T10:00+01:00" is "0045-03-15T10:00+01:00 BC": the year of the era replaces the year.
+            return String.format(Locale.ROOT, "%04d", value.get(ChronoField.YEAR_OF_ERA))
+                + text.substring(text.indexOf('-', 1)) + " BC";
+        }
         return text.startsWith("+") ? text.substring(1) : text;
     }
 
@@ -87,7 +119,7 @@ public final class Values {
      * @param sample a non-null value of the column, or {@code null} when the column had none
      * @return the type; {@code text} for {@code null} and unknown types
      */
-    public static DataType<?> columnType(@Nullable Object sample) {
+    static DataType<?> columnType(@Nullable Object sample) {
         if (sample instanceof Collection) {
             Object element = null;
             for (Object e : (Collection<?>) sample) {
@@ -128,86 +160,5 @@ public final class Values {
             return SQLDataType.BLOB;
         }
         return SQLDataType.CLOB;
-    }
-
-    /**
-     * The PostgreSQL array literal of a list: {@code {1,NULL,"a \"b\""}}, nested lists as nested braces.
-     *
-     * @param list the elements
-     * @return the literal
-     */
-    static String arrayLiteral(Collection<?> list) {
-        StringBuilder sb = new StringBuilder("{");
-        boolean first = true;
-        for (Object e : list) {
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            if (e == null) {
-                sb.append("NULL");
-            } else if (e instanceof Collection) {
-                sb.append(arrayLiteral((Collection<?>) e));
-            } else {
-                String text = e instanceof byte[] ? "\\x" + HexFormat.of().formatHex((byte[]) e)
-                    : e instanceof BigDecimal ? ((BigDecimal) e).toPlainString()
-                    : e instanceof Temporal ? isoText(e) : e.toString();
-                sb.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            }
-        }
-        return sb.append('}').toString();
-    }
-
-    /** Renders a plain {@code ?} and binds the text with {@code Types.OTHER}: pgjdbc sends it untyped. */
-    private static final class UntypedTextBinding implements Binding<Object, String> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Converter<Object, String> converter() {
-            return Converter.ofNullable(Object.class, String.class, Object::toString, s -> s);
-        }
-
-        @Override
-        public void sql(BindingSQLContext<String> ctx) {
-            if (ctx.render().paramType() == org.jooq.conf.ParamType.INLINED) {
-                ctx.render().visit(DSL.inline(ctx.value(), SQLDataType.CLOB));
-            } else {
-                ctx.render().sql(ctx.variable());
-            }
-        }
-
-        @Override
-        public void register(BindingRegisterContext<String> ctx) throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("untyped text is only bound, never read");
-        }
-
-        @Override
-        public void set(BindingSetStatementContext<String> ctx) throws java.sql.SQLException {
-            if (ctx.value() == null) {
-                ctx.statement().setNull(ctx.index(), Types.OTHER);
-            } else {
-                ctx.statement().setObject(ctx.index(), ctx.value(), Types.OTHER);
-            }
-        }
-
-        @Override
-        public void set(BindingSetSQLOutputContext<String> ctx) throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("untyped text is only bound to statements");
-        }
-
-        @Override
-        public void get(BindingGetResultSetContext<String> ctx) throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("untyped text is only bound, never read");
-        }
-
-        @Override
-        public void get(BindingGetStatementContext<String> ctx) throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("untyped text is only bound, never read");
-        }
-
-        @Override
-        public void get(BindingGetSQLInputContext<String> ctx) throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("untyped text is only bound, never read");
-        }
     }
 }

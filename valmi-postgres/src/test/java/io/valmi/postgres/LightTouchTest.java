@@ -95,4 +95,37 @@ class LightTouchTest {
         assertThat(batchSizes.get(0)).isEqualTo(10);
         assertThat(result.counts().delivered()).isEqualTo(batchSizes.stream().mapToLong(Integer::longValue).sum());
     }
+
+    @Test
+    void aServerClosingIdleSessionsDoesNotEndARunWhileTheDestinationWorks(TestDatabase db) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(db.queryLong("select current_setting('server_version_num')::int")
+            >= 140000, "idle_session_timeout exists from PostgreSQL 14");
+        db.execute("create table idle (id int primary key, v text)",
+            "insert into idle select g, 'v' || g from generate_series(1, 6) g",
+            "alter database \"" + db.name() + "\" set idle_session_timeout = '300ms'");
+        try {
+            Destination slow = new Destination() {
+                @Override
+                public DestinationCapabilities capabilities() {
+                    return DestinationCapabilities.all();
+                }
+
+                @Override
+                public WriteResult write(List<Change> batch) throws InterruptedException {
+                    Thread.sleep(700);
+                    return WriteResult.ok();
+                }
+            };
+            Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
+                .destinationMode(DestinationMode.MIRROR).build();
+            // A first sync (two sessions: the locked one and the one reading ahead) and an incremental one.
+            assertThat(Syncs.run("idle", Syncs.source(db.dataSource(), "public", "idle"), slow, mapping, 3).orThrow()
+                .counts().delivered()).isEqualTo(6);
+            db.execute("update idle set v = 'new'");
+            assertThat(Syncs.run("idle", Syncs.source(db.dataSource(), "public", "idle"), slow, mapping, 3).orThrow()
+                .counts().delivered()).isEqualTo(6);
+        } finally {
+            db.execute("alter database \"" + db.name() + "\" reset idle_session_timeout");
+        }
+    }
 }

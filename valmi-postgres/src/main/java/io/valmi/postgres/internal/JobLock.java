@@ -43,6 +43,9 @@ public final class JobLock {
         boolean taken = session.transaction("lock sync job '" + jobId + "'", c -> Sql.fetch(c,
             DSL.select(DSL.function(name("pg_catalog", "pg_try_advisory_lock"), SQLDataType.BOOLEAN, lock.key())),
             rs -> rs.getBoolean(1)).get(0));
+        if (taken) {
+            session.stayWhileIdle();
+        }
         if (!taken) {
             throw new ValmiException("Sync job '" + jobId + "' is already running (another process holds its lock in "
                 + "bookkeeping schema \"" + schema + "\"): wait for that run to end; one run per job at a time", null,

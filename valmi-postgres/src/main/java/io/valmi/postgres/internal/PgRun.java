@@ -429,6 +429,7 @@ public final class PgRun implements SourceRun {
         if (readAheadSession == null) {
             try {
                 readAheadSession = readAheadOpener.get();
+                readAheadSession.stayWhileIdle();
             } catch (RuntimeException e) {
                 log.info("Sync job '{}': no second connection for reading ahead ({}); batches are read one after the"
                     + " other", request.jobId(), e.toString());

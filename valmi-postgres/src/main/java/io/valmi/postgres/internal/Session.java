@@ -35,6 +35,8 @@ public final class Session implements AutoCloseable {
 
     private final Connection connection;
     private final String description;
+    /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
+    private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
 
     private Session(Connection connection, String description) {
         this.connection = connection;
@@ -133,6 +135,30 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps the server from closing this connection while it sits idle between transactions, for a session that
+     * holds a run's job lock (a session-level advisory lock, gone with the connection) or reads ahead while a
+     * destination writes: {@code idle_session_timeout} (PostgreSQL 14+), which a role or database may set, is lifted
+     * for the session and restored by {@link #close()}.
+     */
+    public void stayWhileIdle() {
+        try {
+            if (connection.getMetaData().getDatabaseMajorVersion() < 14) {
+                return;
+            }
+            String before = transaction("keep the session of " + description + " while idle", c -> {
+                String old = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
+                    SQLDataType.CLOB, DSL.inline("idle_session_timeout"))), rs -> rs.getString(1)).get(0);
+                Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB,
+                    DSL.inline("idle_session_timeout"), DSL.inline("0"), DSL.inline(false))), rs -> null);
+                return old;
+            });
+            idleTimeoutBefore = before;
+        } catch (SQLException e) {
+            throw Errors.wrap("read the server version (" + description + ")", e);
+        }
+    }
+
     @Override
     public void close() {
         try {
@@ -141,6 +167,15 @@ public final class Session implements AutoCloseable {
             }
         } catch (SQLException e) {
             log.debug("Rollback before close failed on {}: {}", description, e.toString());
+        }
+        if (idleTimeoutBefore != null) {
+            try {
+                transaction("restore the idle timeout of " + description, c -> Sql.fetch(c, DSL.select(
+                    DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB,
+                        DSL.inline("idle_session_timeout"), DSL.val(idleTimeoutBefore), DSL.inline(false))), rs -> null));
+            } catch (RuntimeException e) {
+                log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
+            }
         }
         try {
             connection.setAutoCommit(true);

@@ -11,6 +11,7 @@ import io.valmi.RowLayout;
 import io.valmi.RunRequest;
 import io.valmi.SourceRun;
 import io.valmi.SyncResult;
+import io.valmi.postgres.internal.FirstSyncReader.Fetched;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -58,12 +59,11 @@ public final class PgRun implements SourceRun {
     private boolean firstStarted;
     /** First-sync mode: the highest key when the run was planned ({@code null}: the source had no key). */
     private @Nullable String firstUpTo;
-    /** First-sync mode: opens the read-ahead connection ({@code null}: no reading ahead). */
+    /** First-sync mode: opens the read-ahead connections ({@code null}: no reading ahead). */
     private java.util.function.@Nullable Supplier<Session> readAheadOpener;
-    private @Nullable Session readAheadSession;
-    private java.util.concurrent.@Nullable ExecutorService readAheadThread;
-    /** The next batch, being read ahead. */
-    private java.util.concurrent.@Nullable Future<Fetched> pending;
+    /** First-sync mode: the batches, read ahead. */
+    private @Nullable FirstSyncReader reader;
+    private int readerBatchSize;
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -304,15 +304,12 @@ public final class PgRun implements SourceRun {
         return plan;
     }
 
-    /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
-    private record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
-        @Nullable String last() {
-            return keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1);
-        }
-    }
-
-    /** Reads the batch after {@code from} in the caller's transaction (for a first sync: also writes its snapshot rows). */
-    private Fetched fetch(java.sql.Connection c, @Nullable String from, int maxSize) throws java.sql.SQLException {
+    /**
+     * Reads the batch after {@code from} in the caller's transaction (for a first sync: up to {@code upTo}, and also
+     * writes its snapshot rows).
+     */
+    private Fetched fetch(java.sql.Connection c, @Nullable String from, @Nullable String upTo, int maxSize)
+        throws java.sql.SQLException {
         long started = System.nanoTime();
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
@@ -320,7 +317,7 @@ public final class PgRun implements SourceRun {
         if (first) {
             long xid = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "txid_current"),
                 org.jooq.impl.SQLDataType.BIGINT)), rs -> rs.getLong(1)).get(0);
-            query = sql.firstBatch(from, java.util.Objects.requireNonNull(firstUpTo), maxSize, xid);
+            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, xid);
         } else {
             query = sql.nextBatch(deliverKinds, from, maxSize);
         }
@@ -372,13 +369,23 @@ public final class PgRun implements SourceRun {
         }
         if (first) {
             // The batch's statement wrote its snapshot rows; its transaction is committed before it is handed out.
-            Fetched f = pending != null ? awaitReadAhead()
-                : session.transaction("read the next batch of sync job '" + request.jobId() + "'",
-                    c -> fetch(c, from, maxSize));
-            return accept(f, from, maxSize);
+            if (reader == null) {
+                readerBatchSize = maxSize;
+                reader = new FirstSyncReader(session, readAheadOpener, sql, java.util.Objects.requireNonNull(firstUpTo),
+                    maxSize, (c, lo, hi) -> fetch(c, lo, hi, maxSize), request.jobId());
+            } else if (maxSize != readerBatchSize) {
+                throw new IllegalArgumentException("A first sync's batch size cannot change during the run: "
+                    + readerBatchSize + ", now " + maxSize);
+            }
+            FirstSyncReader.Batch b = reader.next();
+            if (b == null) {
+                exhausted = true;
+                return List.of();
+            }
+            return accept(b.fetched(), b.from(), maxSize);
         }
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
-            Fetched f = fetch(c, from, maxSize);
+            Fetched f = fetch(c, from, null, maxSize);
             if (!f.changes().isEmpty() && markAny) {
                 long read = System.nanoTime();
                 if (doubtLeft) {
@@ -408,107 +415,18 @@ public final class PgRun implements SourceRun {
         batchChanges = batch;
         batchKeyTexts = f.keyTexts();
         lastKeyText = last;
-        if (batch.size() < maxSize) {
+        if (!first && batch.size() < maxSize) {
             exhausted = true;
-        } else {
-            readAhead(java.util.Objects.requireNonNull(last), maxSize);
         }
         return java.util.Collections.unmodifiableList(batch);
     }
 
-    /**
-     * First-sync mode: starts reading the batch after {@code from} on the read-ahead connection, so that the
-     * source's work (reading, hashing, writing the snapshot rows) overlaps with the destination's writing of the
-     * batch just handed out. The batch's snapshot rows are committed before it is handed out, like any first-sync
-     * batch; until then they lie above the last acknowledged key, so they count as in doubt if the run ends early.
-     */
-    private void readAhead(String from, int maxSize) {
-        if (!first || readAheadOpener == null) {
-            return;
-        }
-        if (readAheadSession == null) {
-            try {
-                readAheadSession = readAheadOpener.get();
-                readAheadSession.stayWhileIdle();
-            } catch (RuntimeException e) {
-                log.info("Sync job '{}': no second connection for reading ahead ({}); batches are read one after the"
-                    + " other", request.jobId(), e.toString());
-                readAheadOpener = null;
-                return;
-            }
-            String job = request.jobId();
-            readAheadThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "valmi-read-ahead-" + job);
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        Session ahead = readAheadSession;
-        Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
-        pending = java.util.Objects.requireNonNull(readAheadThread).submit(() -> {
-            if (mdc != null) {
-                org.slf4j.MDC.setContextMap(mdc);
-            }
-            try {
-                return ahead.transaction("read ahead the next batch of sync job '" + request.jobId() + "'",
-                    c -> fetch(c, from, maxSize));
-            } finally {
-                org.slf4j.MDC.clear();
-            }
-        });
-    }
-
-    /** Waits for the batch being read ahead (its failure is this call's failure). */
-    private Fetched awaitReadAhead() {
-        java.util.concurrent.Future<Fetched> f = java.util.Objects.requireNonNull(pending);
-        pending = null;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    // The read must end before anything else happens to the job: wait it out, then tell the caller.
-                    interrupted = true;
-                }
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new io.valmi.SourceException("Could not read ahead the next batch of sync job '" + request.jobId()
-                + "': " + cause, cause, true);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    private void closeReader() {
+        if (reader != null) {
+            reader.close();
         }
     }
 
-    /** Lets a batch being read ahead finish (its rows are then in the snapshot, above the acknowledged key). */
-    private void settleReadAhead() {
-        if (pending != null) {
-            try {
-                awaitReadAhead();
-            } catch (RuntimeException e) {
-                log.debug("Sync job '{}': the batch read ahead failed: {}", request.jobId(), e.toString());
-            }
-        }
-    }
-
-    private void closeReadAhead() {
-        settleReadAhead();
-        if (readAheadThread != null) {
-            readAheadThread.shutdownNow();
-        }
-        if (readAheadSession != null) {
-            readAheadSession.close();
-        }
-    }
 
     @Override
     public void acknowledge(Acknowledgement ack) {
@@ -578,7 +496,9 @@ public final class PgRun implements SourceRun {
 
     @Override
     public void markInDoubt(List<Change> batch) {
-        settleReadAhead();
+        if (reader != null) {
+            reader.settle();
+        }
         // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
         // snapshot now; if that fails too (e.g. the connection is gone), the next run does it when it starts.
         try {
@@ -606,7 +526,7 @@ public final class PgRun implements SourceRun {
     public void finish(SyncResult result) {
         // A batch read ahead but never handed out is in the snapshot above the last acknowledged key: it must be
         // committed (or failed) before the first sync is completed, which puts it in doubt.
-        closeReadAhead();
+        closeReader();
         if (log.isDebugEnabled()) {
             log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms (statements {} ms), in-doubt marks {} ms,"
                     + " acknowledgements {} ms, destination and the rest {} ms", request.jobId(),
@@ -661,7 +581,7 @@ public final class PgRun implements SourceRun {
     @Override
     public void close() {
         try {
-            closeReadAhead();
+            closeReader();
             if (!finished) {
                 dropPlanQuietly();
             }

@@ -946,6 +946,23 @@ public final class PlanSql {
     }
 
     /**
+     * The end of a first sync's batch: the key {@code limit} places after {@code afterKeyText} (read from the key's
+     * index), or nothing when fewer keys remain up to {@code upToKeyText}.
+     *
+     * @param afterKeyText the batch's exclusive start, or {@code null} for the first key
+     * @param upToKeyText the highest key at planning
+     * @param limit the batch size
+     * @return the query of one key text, or of no row
+     */
+    public Select<?> boundAfter(@org.jspecify.annotations.Nullable String afterKeyText, String upToKeyText, int limit) {
+        Field<Object> key = f("t", keyColumn);
+        return DSL.select(key.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t"))
+            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+            .and(key.le(Sql.untyped(upToKeyText)))
+            .orderBy(key).offset(inline(limit - 1)).limit(inline(1));
+    }
+
+    /**
      * A first sync's next batch, in one statement: reads up to {@code limit} rows with a key above the previous
      * batch's straight from the source (by its unique key's index), writes their snapshot rows (hash, version,
      * not in doubt) and returns kind, key, key text and mapped values in key order, like {@link #nextBatch}.

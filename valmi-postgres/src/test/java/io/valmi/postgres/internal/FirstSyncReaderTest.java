@@ -1,0 +1,74 @@
+package io.valmi.postgres.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.Change;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Ranges read ahead are handed out in key order, and a range that gained rows after its end was found is read
+ * to its end before the next one: no row is skipped or handed out twice, and no batch exceeds its size.
+ */
+@WithPostgres
+class FirstSyncReaderTest {
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void everyKeyOnceInOrderThoughARangeGainedRows(boolean readAhead, TestDatabase db) {
+        String table = "ranges_" + readAhead;
+        db.execute("create table " + table + " (id int primary key, v text)",
+            "insert into " + table + " select g * 10, 'v' from generate_series(1, 10) g");
+        PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", table), "public", table, "id", List.of("v"),
+            List.of("text"), null);
+        AtomicBoolean inserted = new AtomicBoolean();
+        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> {
+            if ("30".equals(lo) && inserted.compareAndSet(false, true)) {
+                // Rows added to the range (30, 60] after its end was found.
+                try (Statement s = c.createStatement()) {
+                    s.execute("insert into public." + table + " values (31, 'new'), (32, 'new')");
+                }
+            }
+            List<Change> changes = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select id, id::text from public." + table
+                + " where (?::int is null or id > ?::int) and id <= ?::int order by 1 limit 3")) {
+                ps.setString(1, lo);
+                ps.setString(2, lo);
+                ps.setString(3, hi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        changes.add(Change.removed(rs.getInt(1)));
+                        keys.add(rs.getString(2));
+                    }
+                }
+            }
+            return new FirstSyncReader.Fetched(changes, keys, 0, 0);
+        };
+        Supplier<Session> opener = readAhead ? () -> Session.open(db.dataSource(), "reader") : null;
+        List<Object> handedOut = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        try (Session main = Session.open(db.dataSource(), "main");
+             FirstSyncReader reader = new FirstSyncReader(main, opener, sql, "100", 3, fetcher, "ranges")) {
+            for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
+                sizes.add(b.fetched().changes().size());
+                b.fetched().changes().forEach(c -> handedOut.add(c.key()));
+                assertThat(b.from()).as("a batch starts where the one before ended")
+                    .isEqualTo(handedOut.size() == b.fetched().changes().size() ? null
+                        : String.valueOf(handedOut.get(handedOut.size() - b.fetched().changes().size() - 1)));
+            }
+        }
+        assertThat(inserted).isTrue();
+        assertThat(handedOut).containsExactly(10, 20, 30, 31, 32, 40, 50, 60, 70, 80, 90, 100);
+        assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 3));
+    }
+}

@@ -35,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * (default {@value #DEFAULT_BOOKKEEPING_SCHEMA}). The plan is materialized there, so no transaction stays open on
  * the source while the destination works; the snapshot advances only by what the destination acknowledged. A first
  * sync of a key declared unique needs no comparison: it reads its batches straight from the relation by the key's
- * index, each batch recording its snapshot rows before it is handed out, and reads the next batch on a second
- * connection while the destination writes one ({@link Builder#readAhead(boolean)}).
+ * index, each batch recording its snapshot rows before it is handed out, and reads up to two batches ahead on
+ * connections of their own while the destination writes one ({@link Builder#readAhead(boolean)}).
  *
  * <p>What counts as a change: the text form of the mapped columns, printed under pinned settings (UTC, ISO
  * dates, ISO 8601 intervals, shortest exact floats, hex bytea): a row changes when what would be sent changes,
@@ -242,10 +242,10 @@ public final class PostgresSource implements Source {
         }
 
         /**
-         * Whether a first sync (empty snapshot, key declared unique) reads the next batch on a second connection
-         * while the destination writes the current one (default {@code true}). A first sync then holds two
-         * connections of the data source; turn it off for a pool that cannot spare the second. If the second
-         * connection cannot be had, the run reads one batch after the other.
+         * Whether a first sync (empty snapshot, key declared unique) reads up to two batches ahead, each on a
+         * connection of its own, while the destination writes the current one (default {@code true}). A first sync
+         * then holds up to three connections of the data source; turn it off for a pool that cannot spare them.
+         * Connections that cannot be had are done without (with none, the run reads one batch after the other).
          *
          * @param readAhead whether to read ahead
          * @return this builder

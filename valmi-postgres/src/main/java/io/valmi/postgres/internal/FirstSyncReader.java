@@ -9,11 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -184,31 +187,52 @@ final class FirstSyncReader implements AutoCloseable {
         }
     }
 
-    /** Opens read-ahead connections up to {@link #DEPTH}; whether there is at least one. */
+    /**
+     * Opens read-ahead connections up to {@link #DEPTH}; whether there is at least one. Each is waited for at most
+     * {@link #OPEN_TIMEOUT_MS} (a pool that has none to spare may block its callers for long, or for ever): the run
+     * then reads with what it has, and a connection that arrives later is closed at once.
+     */
     private boolean ensureReader() {
-        while (opener != null && readers.size() < DEPTH) {
+        Supplier<Session> open = opener;
+        opener = null;
+        if (open == null) {
+            return !readers.isEmpty();
+        }
+        threads = Executors.newFixedThreadPool(DEPTH, r -> {
+            Thread t = new Thread(r, "valmi-read-ahead-" + jobId);
+            t.setDaemon(true);
+            return t;
+        });
+        while (readers.size() < DEPTH) {
+            CompletableFuture<Session> opening = CompletableFuture.supplyAsync(() -> {
+                Session reader = open.get();
+                try {
+                    reader.stayWhileIdle();
+                } catch (RuntimeException e) {
+                    reader.close();
+                    throw e;
+                }
+                return reader;
+            }, Objects.requireNonNull(threads));
             try {
-                Session reader = opener.get();
-                reader.stayWhileIdle();
+                Session reader = opening.get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 readers.add(reader);
                 idle.add(reader);
-            } catch (RuntimeException e) {
+            } catch (TimeoutException | ExecutionException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                opening.thenAccept(Session::close);
                 log.info("Sync job '{}': {} connection(s) for reading ahead ({}); no more are opened", jobId,
-                    readers.size(), e.toString());
-                opener = null;
+                    readers.size(), e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+                break;
             }
-        }
-        opener = null;
-        if (threads == null && !readers.isEmpty()) {
-            int n = readers.size();
-            threads = Executors.newFixedThreadPool(n, r -> {
-                Thread t = new Thread(r, "valmi-read-ahead-" + jobId);
-                t.setDaemon(true);
-                return t;
-            });
         }
         return !readers.isEmpty();
     }
+
+    /** How long opening a read-ahead connection may take. */
+    static final long OPEN_TIMEOUT_MS = 5_000;
 
     private Fetched await(Future<Fetched> f) {
         boolean interrupted = false;
@@ -237,27 +261,42 @@ final class FirstSyncReader implements AutoCloseable {
         }
     }
 
-    /** Waits for every range being read (their rows are then in the snapshot, above what was handed out). */
+    /**
+     * Waits for every range being read (their rows are then in the snapshot, above what was handed out). Their
+     * batches stay in line: a later {@link #next()} hands them out.
+     */
     void settle() {
-        while (!inFlight.isEmpty()) {
+        Error error = null;
+        for (InFlight f : inFlight) {
             try {
-                await(inFlight.poll().future());
+                await(f.future());
             } catch (RuntimeException e) {
                 log.debug("Sync job '{}': a batch read ahead failed: {}", jobId, e.toString());
+            } catch (Error e) {
+                if (error == null) {
+                    error = e;
+                }
             }
         }
-        scheduledAll = true;
+        if (error != null) {
+            throw error;
+        }
     }
 
     @Override
     public void close() {
-        settle();
-        if (threads != null) {
-            threads.shutdownNow();
+        try {
+            settle();
+        } finally {
+            inFlight.clear();
+            scheduledAll = true;
+            if (threads != null) {
+                threads.shutdownNow();
+            }
+            for (Session reader : readers) {
+                reader.close();
+            }
+            readers.clear();
         }
-        for (Session reader : readers) {
-            reader.close();
-        }
-        readers.clear();
     }
 }

@@ -100,7 +100,8 @@ public final class Session implements AutoCloseable {
         } catch (SQLException e) {
             rollback();
             throw Errors.wrap(what + " (" + description + ")", e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // (An Error too: a connection used again must not commit this transaction's half-done work later.)
             rollback();
             throw e;
         }

@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FirstSyncReaderTest {
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void everyKeyOnceInOrderThoughARangeGainedRows(boolean readAhead, TestDatabase db) {
-        String table = "ranges_" + readAhead;
+    @ValueSource(strings = {"ahead", "one-by-one", "no-connection-to-spare"})
+    void everyKeyOnceInOrderThoughARangeGainedRows(String readAhead, TestDatabase db) {
+        String table = "ranges_" + readAhead.replace('-', '_');
         db.execute("create table " + table + " (id int primary key, v text)",
             "insert into " + table + " select g * 10, 'v' from generate_series(1, 10) g");
         PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", table), "public", table, "id", List.of("v"),
@@ -54,7 +54,16 @@ class FirstSyncReaderTest {
             }
             return new FirstSyncReader.Fetched(changes, keys, 0, 0);
         };
-        Supplier<Session> opener = readAhead ? () -> Session.open(db.dataSource(), "reader") : null;
+        Supplier<Session> opener;
+        if (readAhead.equals("ahead")) {
+            opener = () -> Session.open(db.dataSource(), "reader");
+        } else if (readAhead.equals("no-connection-to-spare")) {
+            opener = () -> {
+                throw new io.valmi.SourceException("the pool is empty", null, true);
+            };
+        } else {
+            opener = null;
+        }
         List<Object> handedOut = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");

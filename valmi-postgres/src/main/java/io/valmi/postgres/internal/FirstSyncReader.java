@@ -79,6 +79,7 @@ final class FirstSyncReader implements AutoCloseable {
     private final int maxSize;
     private final Fetcher fetcher;
     private final String jobId;
+    private final long openTimeoutMs;
     private @Nullable Supplier<Session> opener;
     private final List<Session> readers = new ArrayList<>();
     private final BlockingQueue<Session> idle = new LinkedBlockingQueue<>();
@@ -105,6 +106,13 @@ final class FirstSyncReader implements AutoCloseable {
      */
     FirstSyncReader(Session main, @Nullable Supplier<Session> opener, PlanSql sql, String upTo, int maxSize,
                     Fetcher fetcher, String jobId) {
+        this(main, opener, sql, upTo, maxSize, fetcher, jobId, OPEN_TIMEOUT_MS);
+    }
+
+    /** As above, with another limit for opening a read-ahead connection (for tests). */
+    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, PlanSql sql, String upTo, int maxSize,
+                    Fetcher fetcher, String jobId, long openTimeoutMs) {
+        this.openTimeoutMs = openTimeoutMs;
         this.main = main;
         this.opener = opener;
         this.sql = sql;
@@ -189,7 +197,7 @@ final class FirstSyncReader implements AutoCloseable {
 
     /**
      * Opens read-ahead connections up to {@link #DEPTH}; whether there is at least one. Each is waited for at most
-     * {@link #OPEN_TIMEOUT_MS} (a pool that has none to spare may block its callers for long, or for ever): the run
+     * {@link #OPEN_TIMEOUT_MS} by default (a pool that has none to spare may block its callers for long, or for ever): the run
      * then reads with what it has, and a connection that arrives later is closed at once.
      */
     private boolean ensureReader() {
@@ -215,7 +223,7 @@ final class FirstSyncReader implements AutoCloseable {
                 return reader;
             }, Objects.requireNonNull(threads));
             try {
-                Session reader = opening.get(OPEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                Session reader = opening.get(openTimeoutMs, TimeUnit.MILLISECONDS);
                 readers.add(reader);
                 idle.add(reader);
             } catch (TimeoutException | ExecutionException | InterruptedException e) {

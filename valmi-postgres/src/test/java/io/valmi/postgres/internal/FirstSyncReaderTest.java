@@ -80,4 +80,58 @@ class FirstSyncReaderTest {
         assertThat(handedOut).containsExactly(10, 20, 30, 31, 32, 40, 50, 60, 70, 80, 90, 100);
         assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 3));
     }
+
+    @org.junit.jupiter.api.Test
+    void aConnectionThatComesTooLateIsClosedAndTheRunGoesOnWithout(TestDatabase db) throws Exception {
+        db.execute("create table late (id int primary key, v text)",
+            "insert into late select g, 'v' from generate_series(1, 7) g");
+        PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", "late"), "public", "late", "id", List.of("v"),
+            List.of("text"), null);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<Session> opened = java.util.Collections.synchronizedList(new ArrayList<>());
+        Supplier<Session> slowPool = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Session s = Session.open(db.dataSource(), "late reader");
+            opened.add(s);
+            return s;
+        };
+        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> {
+            List<Change> changes = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select id, id::text from public.late"
+                + " where (?::int is null or id > ?::int) and id <= ?::int order by 1 limit 3")) {
+                ps.setString(1, lo);
+                ps.setString(2, lo);
+                ps.setString(3, hi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        changes.add(Change.removed(rs.getInt(1)));
+                        keys.add(rs.getString(2));
+                    }
+                }
+            }
+            return new FirstSyncReader.Fetched(changes, keys, 0, 0);
+        };
+        List<Object> handedOut = new ArrayList<>();
+        try (Session main = Session.open(db.dataSource(), "main");
+             FirstSyncReader reader = new FirstSyncReader(main, slowPool, sql, "7", 3, fetcher, "late", 200)) {
+            for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
+                b.fetched().changes().forEach(c -> handedOut.add(c.key()));
+            }
+            release.countDown();
+            // The connection that arrived after the limit is closed as soon as it arrives.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (opened.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(100);
+            assertThat(opened).hasSize(1);
+            assertThat(opened.get(0).connection().isClosed()).isTrue();
+        }
+        assertThat(handedOut).containsExactly(1, 2, 3, 4, 5, 6, 7);
+    }
 }

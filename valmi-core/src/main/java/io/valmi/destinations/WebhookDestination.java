@@ -253,20 +253,47 @@ public final class WebhookDestination implements Destination {
         }
         String value = header.get().strip();
         Duration wait;
-        try {
-            wait = Duration.ofSeconds(Long.parseLong(value));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                wait = Duration.between(clock.instant(),
-                    ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            } catch (DateTimeParseException notADate) {
+        if (value.matches("[0-9]+")) {
+            // delay-seconds (RFC 9110 10.2.3): digits only; more than a long holds is simply "longer than the maximum".
+            wait = value.length() > 18 ? maxRetryAfter : Duration.ofSeconds(Long.parseLong(value));
+        } else {
+            java.time.Instant at = httpDate(value);
+            if (at == null) {
                 return Optional.empty();
             }
+            wait = Duration.between(clock.instant(), at);
         }
         if (wait.isNegative()) {
             wait = Duration.ZERO;
         }
         return Optional.of(wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait);
+    }
+
+    /**
+     * An HTTP-date in any of the three forms a recipient must accept (RFC 9110 5.6.7): IMF-fixdate (RFC 1123), the
+     * obsolete RFC 850 form (two-digit year, read as the year within 50 years of now) and asctime (no zone: GMT).
+     */
+    private java.time.@org.jspecify.annotations.Nullable Instant httpDate(String value) {
+        try {
+            return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException notImf) {
+            // next form
+        }
+        java.time.LocalDate base = java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC).minusYears(50);
+        DateTimeFormatter rfc850 = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
+            .appendPattern("EEEE, dd-MMM-").appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, base)
+            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(java.util.Locale.ENGLISH).withZone(java.time.ZoneOffset.UTC);
+        DateTimeFormatter asctime = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
+            .appendPattern("EEE MMM ppd HH:mm:ss yyyy").toFormatter(java.util.Locale.ENGLISH)
+            .withZone(java.time.ZoneOffset.UTC);
+        for (DateTimeFormatter f : List.of(rfc850, asctime)) {
+            try {
+                return ZonedDateTime.parse(value, f).toInstant();
+            } catch (DateTimeParseException notThisForm) {
+                // next form
+            }
+        }
+        return null;
     }
 
     private Duration backoff(int failedAttempt) {

@@ -157,12 +157,29 @@ class WebhookDestinationTest {
         answers.add(new Answer(503, Map.of("Retry-After", "soon"), ""));
         answers.add(new Answer(429, Map.of("Retry-After", "21 Oct 2015 07:28"), ""));
         answers.add(new Answer(503, Map.of("Retry-After", "1.5"), ""));
+        answers.add(new Answer(503, Map.of("Retry-After", "-5"), ""));
+        answers.add(new Answer(503, Map.of("Retry-After", "+5"), ""));
         answers.add(new Answer(200, Map.of(), ""));
 
-        assertThat(opened(builder().build()).write(batch()).allApplied()).isTrue();
+        assertThat(opened(builder().retries(5, Duration.ofMillis(5), Duration.ofMillis(80)).build()).write(batch())
+            .allApplied()).isTrue();
 
-        assertThat(bodies).hasSize(4);
-        assertThat(sleeps).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20));
+        assertThat(bodies).hasSize(6);
+        assertThat(sleeps).containsExactly(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20),
+            Duration.ofMillis(40), Duration.ofMillis(80));
+    }
+
+    @Test
+    void readsTheObsoleteHttpDateFormsAndCapsHugeDelays() throws Exception {
+        answers.add(new Answer(503, Map.of("Retry-After", "Wednesday, 21-Oct-15 07:28:00 GMT"), ""));
+        answers.add(new Answer(503, Map.of("Retry-After", "Wed Oct 21 07:28:01 2015"), ""));
+        answers.add(new Answer(429, Map.of("Retry-After", "99999999999999999999999"), ""));
+        answers.add(new Answer(200, Map.of(), ""));
+
+        assertThat(opened(builder().maxRetryAfter(Duration.ofSeconds(60)).build()).write(batch()).allApplied())
+            .isTrue();
+
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(8), Duration.ofSeconds(60));
     }
 
     @Test

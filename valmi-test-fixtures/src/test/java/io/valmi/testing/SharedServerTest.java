@@ -39,14 +39,22 @@ class SharedServerTest {
     void nonSuperusersNeedTheirPassword(TestDatabase db) {
         org.junit.jupiter.api.Assumptions.assumeTrue(db.server().choice().kind() == ServerKind.EMBEDDED,
             "only the embedded server's authentication is set up by the fixture");
-        db.execute("create role fixture_login login password 'right-password'");
+        // A name of its own (the server is shared by every test class of the JVM), dropped whatever happens.
+        String role = "fixture_login_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        db.execute("create role " + role + " login password 'right-password'");
         try {
             assertThat(db.queryLong("select 1")).isEqualTo(1);
             org.assertj.core.api.Assertions.assertThatThrownBy(
-                    () -> db.dataSource("fixture_login", "wrong-password").getConnection().close())
+                    () -> db.dataSource(role, "wrong-password").getConnection().close())
                 .hasMessageContaining("password authentication failed");
+            db.dataSource(role, "right-password").getConnection().close();
         } finally {
-            db.execute("drop role fixture_login");
+            try {
+                db.execute("drop role if exists " + role);
+            } catch (RuntimeException e) {
+                // Not hiding the test's own failure; the role has a unique name and harms no other test.
+                System.err.println("Could not drop role " + role + ": " + e);
+            }
         }
     }
 }

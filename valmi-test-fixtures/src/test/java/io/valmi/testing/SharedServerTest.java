@@ -36,7 +36,7 @@ class SharedServerTest {
     }
 
     @Test
-    void nonSuperusersNeedTheirPassword(TestDatabase db) {
+    void nonSuperusersNeedTheirPassword(TestDatabase db) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(db.server().choice().kind() == ServerKind.EMBEDDED,
             "only the embedded server's authentication is set up by the fixture");
         // A name of its own (the server is shared by every test class of the JVM), dropped whatever happens.

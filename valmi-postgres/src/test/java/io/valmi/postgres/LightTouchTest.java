@@ -128,4 +128,17 @@ class LightTouchTest {
             db.execute("alter database \"" + db.name() + "\" reset idle_session_timeout");
         }
     }
+
+    @Test
+    void anApplicationsStatementTimeoutDoesNotCancelTheRunsOwnStatements(TestDatabase db) {
+        // A view whose every read takes 300 ms, through connections that carry a 100 ms statement_timeout.
+        db.execute("create table quick (id int primary key, v text)", "insert into quick values (1, 'a'), (2, 'b')",
+            "create view slow as select q.id, q.v from quick q cross join lateral (select pg_sleep(0.15)) s");
+        javax.sql.DataSource impatient = new SettingsDataSource(db.dataSource(), "SET statement_timeout = '100ms'");
+        CollectingDestination dest = new CollectingDestination();
+        Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
+            .destinationMode(DestinationMode.MIRROR).build();
+        SyncResult result = Syncs.runOk("slow", Syncs.source(impatient, "public", "slow"), dest, mapping);
+        assertThat(result.counts().delivered()).isEqualTo(2);
+    }
 }

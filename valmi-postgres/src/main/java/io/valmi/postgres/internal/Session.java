@@ -27,6 +27,9 @@ public final class Session implements AutoCloseable {
         {"search_path", "pg_catalog"},
         {"application_name", "valmi"},
         {"lock_timeout", "30s"},
+        // An application's pool may carry a statement_timeout meant for its own queries; a run's plan of a large table
+        // is one long statement by design (and takes no lock that blocks writers; lock_timeout still bounds waits).
+        {"statement_timeout", "0"},
         // pgjdbc prepares a statement on the server after five executions, and the server may then plan it once for
         // any key range: measured 270 ms instead of 45 ms for the acknowledgement of 10,000 changes (a scan of the
         // whole snapshot instead of its key index). Every statement of a run is planned for its own values.

@@ -30,25 +30,11 @@ class LightTouchTest {
             "insert into busy select g, 'v' || g from generate_series(1, 30) g");
         List<Long> openTransactions = new ArrayList<>();
         List<Integer> batchSizes = new ArrayList<>();
-        Destination destination = new Destination() {
-            @Override
-            public DestinationCapabilities capabilities() {
-                return DestinationCapabilities.all();
-            }
-
-            @Override
-            public WriteResult write(List<Change> batch) {
-                batchSizes.add(batch.size());
-                openTransactions.add(db.queryLong("select count(*) from pg_stat_activity where datname = current_database()"
-                    + " and pid <> pg_backend_pid() and state like 'idle in transaction%'"));
-                // Writers of the source go through at once (they would time out if valmi held a conflicting lock).
-                db.execute("set lock_timeout = '1s'; update busy set v = v || '!' where id = " + (batchSizes.size() * 3),
-                    "set lock_timeout = '1s'; insert into busy values (" + (1000 + batchSizes.size()) + ", 'new')",
-                    "set lock_timeout = '1s'; delete from busy where id = " + (batchSizes.size() * 3 + 1),
-                    "set lock_timeout = '1s'; alter table busy add column if not exists extra int");
-                return WriteResult.ok();
-            }
-        };
+        Destination destination = writing(batchSizes, n -> {
+            openTransactions.add(db.queryLong("select count(*) from pg_stat_activity where datname = current_database()"
+                + " and pid <> pg_backend_pid() and state like 'idle in transaction%'"));
+            writeTheSource(db, "busy", n * 3);
+        });
         Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
             .destinationMode(DestinationMode.MIRROR).build();
 
@@ -68,22 +54,7 @@ class LightTouchTest {
         db.execute("create table busy2 (id int primary key, v text)",
             "insert into busy2 select g, 'v' || g from generate_series(1, 30) g");
         List<Integer> batchSizes = new ArrayList<>();
-        Destination destination = new Destination() {
-            @Override
-            public DestinationCapabilities capabilities() {
-                return DestinationCapabilities.all();
-            }
-
-            @Override
-            public WriteResult write(List<Change> batch) {
-                batchSizes.add(batch.size());
-                db.execute("set lock_timeout = '1s'; update busy2 set v = v || '!' where id = " + (batchSizes.size() * 10),
-                    "set lock_timeout = '1s'; insert into busy2 values (" + (1000 + batchSizes.size()) + ", 'new')",
-                    "set lock_timeout = '1s'; delete from busy2 where id = " + (batchSizes.size() * 10 + 1),
-                    "set lock_timeout = '1s'; alter table busy2 add column if not exists extra int");
-                return WriteResult.ok();
-            }
-        };
+        Destination destination = writing(batchSizes, n -> writeTheSource(db, "busy2", n * 10));
         Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
             .destinationMode(DestinationMode.MIRROR).build();
 
@@ -104,18 +75,13 @@ class LightTouchTest {
             "insert into idle select g, 'v' || g from generate_series(1, 6) g",
             "alter database \"" + db.name() + "\" set idle_session_timeout = '300ms'");
         try {
-            Destination slow = new Destination() {
-                @Override
-                public DestinationCapabilities capabilities() {
-                    return DestinationCapabilities.all();
-                }
-
-                @Override
-                public WriteResult write(List<Change> batch) throws InterruptedException {
+            Destination slow = writing(new ArrayList<>(), n -> {
+                try {
                     Thread.sleep(700);
-                    return WriteResult.ok();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            };
+            });
             Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
                 .destinationMode(DestinationMode.MIRROR).build();
             // A first sync (two sessions: the locked one and the one reading ahead) and an incremental one.
@@ -140,5 +106,33 @@ class LightTouchTest {
             .destinationMode(DestinationMode.MIRROR).build();
         SyncResult result = Syncs.runOk("slow", Syncs.source(impatient, "public", "slow"), dest, mapping);
         assertThat(result.counts().delivered()).isEqualTo(2);
+    }
+
+    /** A destination that keeps its batches' sizes and, while it "writes" batch n (from 1), runs {@code during}. */
+    private static Destination writing(List<Integer> batchSizes, java.util.function.IntConsumer during) {
+        return new Destination() {
+            @Override
+            public DestinationCapabilities capabilities() {
+                return DestinationCapabilities.all();
+            }
+
+            @Override
+            public WriteResult write(List<Change> batch) {
+                batchSizes.add(batch.size());
+                during.accept(batchSizes.size());
+                return WriteResult.ok();
+            }
+        };
+    }
+
+    /**
+     * Writers of the source, while the destination works: an update, an insert, a delete and DDL go through at once
+     * (each would time out after 1 s if valmi held a conflicting lock).
+     */
+    private static void writeTheSource(TestDatabase db, String table, int id) {
+        db.execute("set lock_timeout = '1s'; update " + table + " set v = v || '!' where id = " + id,
+            "set lock_timeout = '1s'; insert into " + table + " values (" + (1000 + id) + ", 'new')",
+            "set lock_timeout = '1s'; delete from " + table + " where id = " + (id + 1),
+            "set lock_timeout = '1s'; alter table " + table + " add column if not exists extra int");
     }
 }

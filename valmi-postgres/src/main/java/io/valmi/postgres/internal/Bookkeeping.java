@@ -145,7 +145,7 @@ public final class Bookkeeping {
                     field(name("x", JobTables.K)).as(JobTables.K),
                     DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
                     inline(false).as(JobTables.D),
-                    DSL.field("CAST(NULL AS {0})", Object.class, name("pg_catalog", "xid")).as(JobTables.XR),
+                    JobTables.nullXid().as(JobTables.XR),
                     DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE))
                 .from(keySource.asTable("x"))).withNoData());
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(

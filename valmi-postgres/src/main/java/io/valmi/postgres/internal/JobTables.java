@@ -12,6 +12,7 @@ import java.util.Locale;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Table;
+import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
@@ -163,6 +164,15 @@ public final class JobTables {
      */
     public Table<?> plan(String alias) {
         return table(planName()).as(alias);
+    }
+
+    /**
+     * A NULL of type {@code xid} (a version not recorded).
+     *
+     * @return the field
+     */
+    public static Field<Long> nullXid() {
+        return DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid"));
     }
 
     /**

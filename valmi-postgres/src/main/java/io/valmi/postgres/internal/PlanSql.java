@@ -15,6 +15,7 @@ import static org.jooq.impl.DSL.table;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Name;
@@ -251,7 +252,7 @@ public final class PlanSql {
         in.add(f("p", D).as("pd"));
         in.add(DSL.field(trusted).as("tr"));
         in.add(DSL.when(trusted, ph).otherwise(valuesHash("s")).as(H));
-        in.add(versioned ? f("s", XR).as(XR) : DSL.field("CAST(NULL AS {0})", Object.class, name("pg_catalog", "xid")).as(XR));
+        in.add(versioned ? f("s", XR).as(XR) : JobTables.nullXid().as(XR));
         in.add(versioned ? DSL.when(trusted, pxe).otherwise(storableVersion(f("s", XR))).as(XE)
             : DSL.castNull(SQLDataType.BIGINT).as(XE));
         in.add(f("p", XE).as("pxe"));
@@ -408,6 +409,11 @@ public final class PlanSql {
         return versionScope;
     }
 
+    /** The assignments that forget a snapshot row's recorded version. */
+    private static Map<Field<?>, Field<?>> noVersion() {
+        return Map.of(field(name(XR)), JobTables.nullXid(), field(name(XE)), DSL.castNull(SQLDataType.BIGINT));
+    }
+
     /**
      * Forgets every recorded row version (each row is hashed and compared on the next run).
      *
@@ -415,8 +421,7 @@ public final class PlanSql {
      */
     public Query forgetVersions() {
         return DSL.update(table(tables.snapshotName()))
-            .set(field(name(XR), SQLDataType.BIGINT), DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid")))
-            .set(field(name(XE), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
+            .set(noVersion())
             .where(field(name(XE)).isNotNull());
     }
 
@@ -556,13 +561,22 @@ public final class PlanSql {
         for (int i = 1; i <= columns.size(); i++) {
             values.add(f("pl", JobTables.valueColumn(i)));
         }
-        Field<String> detail = DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
+        return replaceIssues(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), rowDetail(values)).from(pl)
+            .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY))));
+    }
+
+    /** An invalid row's values as a record's text, cut at 300 characters. */
+    private static Field<String> rowDetail(List<Field<?>> values) {
+        return DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
+    }
+
+    /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */
+    private List<Query> replaceIssues(Select<? extends org.jooq.Record4<String, String, String, String>> rows) {
         return List.of(
             DSL.deleteFrom(table(tables.issuesName())),
             DSL.insertInto(table(tables.issuesName()), JobTables.text(null, "run_id"), JobTables.text(null, "reason"),
                     JobTables.text(null, "key_text"), JobTables.text(null, "detail"))
-                .select(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), detail).from(pl)
-                    .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY)))));
+                .select(rows));
     }
 
     /**
@@ -799,13 +813,9 @@ public final class PlanSql {
         for (String column : columns) {
             values.add(f("t", column));
         }
-        Field<String> detail = DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
-        return List.of(
-            DSL.deleteFrom(table(tables.issuesName())),
-            DSL.insertInto(table(tables.issuesName()), JobTables.text(null, "run_id"), JobTables.text(null, "reason"),
-                    JobTables.text(null, "key_text"), JobTables.text(null, "detail"))
-                .select(DSL.select(DSL.val(runId), inline("NULL_KEY"), DSL.castNull(SQLDataType.CLOB), detail)
-                    .from(table(name(schema, relation)).as("t")).where(f("t", keyColumn).isNull())));
+        return replaceIssues(DSL.select(DSL.val(runId), inline("NULL_KEY"), DSL.castNull(SQLDataType.CLOB),
+                rowDetail(values))
+            .from(table(name(schema, relation)).as("t")).where(f("t", keyColumn).isNull()));
     }
 
     /**
@@ -913,8 +923,7 @@ public final class PlanSql {
         return DSL.update(table(tables.snapshotName()))
             .set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
             .set(field(name(D), SQLDataType.BOOLEAN), inline(true))
-            .set(field(name(XR), SQLDataType.BIGINT), DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid")))
-            .set(field(name(XE), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
+            .set(noVersion())
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
             .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));
     }
@@ -981,7 +990,7 @@ public final class PlanSql {
         List<SelectField<?>> rows = new ArrayList<>();
         rows.add(key.as(K));
         rows.add(key.cast(SQLDataType.CLOB).as(KT));
-        rows.add(versioned ? f("t", "xmin").as(XR) : DSL.field("CAST(NULL AS {0})", Object.class, name("pg_catalog", "xid")).as(XR));
+        rows.add(versioned ? f("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
         rows.add(versioned ? DSL.function(name("pg_catalog", "age"), SQLDataType.BIGINT, f("t", "xmin")).as("xa")
             : DSL.castNull(SQLDataType.BIGINT).as("xa"));
         List<String> hashTypes = new ArrayList<>(types);
@@ -1035,7 +1044,6 @@ public final class PlanSql {
      */
     public Query markAllInDoubt() {
         return DSL.update(table(tables.snapshotName())).set(field(name(D), SQLDataType.BOOLEAN), inline(true))
-            .set(field(name(XR), SQLDataType.BIGINT), DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid")))
-            .set(field(name(XE), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT));
+            .set(noVersion());
     }
 }

@@ -38,6 +38,7 @@ public final class Session implements AutoCloseable {
 
     private final Connection connection;
     private final String description;
+    private static final String IDLE_TIMEOUT = "idle_session_timeout";
     /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
     private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
 
@@ -127,8 +128,12 @@ public final class Session implements AutoCloseable {
      * @return the call, to select
      */
     static Field<String> setLocal(String name, Field<String> value) {
+        return setConfig(name, value, true);
+    }
+
+    private static Field<String> setConfig(String name, Field<String> value, boolean local) {
         return DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB, DSL.val(name), value,
-            DSL.inline(true));
+            DSL.inline(local));
     }
 
     private void rollback() {
@@ -150,14 +155,10 @@ public final class Session implements AutoCloseable {
             if (connection.getMetaData().getDatabaseMajorVersion() < 14) {
                 return;
             }
-            String before = transaction("keep the session of " + description + " while idle", c -> {
-                String old = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
-                    SQLDataType.CLOB, DSL.inline("idle_session_timeout"))), rs -> rs.getString(1)).get(0);
-                Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB,
-                    DSL.inline("idle_session_timeout"), DSL.inline("0"), DSL.inline(false))), rs -> null);
-                return old;
-            });
-            idleTimeoutBefore = before;
+            idleTimeoutBefore = transaction("keep the session of " + description + " while idle", c -> Sql.fetch(c,
+                DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+                    DSL.inline(IDLE_TIMEOUT)), setConfig(IDLE_TIMEOUT, DSL.inline("0"), false)),
+                rs -> rs.getString(1)).get(0));
         } catch (SQLException e) {
             throw Errors.wrap("read the server version (" + description + ")", e);
         }
@@ -175,8 +176,7 @@ public final class Session implements AutoCloseable {
         if (idleTimeoutBefore != null) {
             try {
                 transaction("restore the idle timeout of " + description, c -> Sql.fetch(c, DSL.select(
-                    DSL.function(DSL.name("pg_catalog", "set_config"), SQLDataType.CLOB,
-                        DSL.inline("idle_session_timeout"), DSL.val(idleTimeoutBefore), DSL.inline(false))), rs -> null));
+                    setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false)), rs -> null));
             } catch (RuntimeException e) {
                 log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
             }

@@ -38,21 +38,7 @@ class FirstSyncReaderTest {
                     s.execute("insert into public." + table + " values (31, 'new'), (32, 'new')");
                 }
             }
-            List<Change> changes = new ArrayList<>();
-            List<String> keys = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select id, id::text from public." + table
-                + " where (?::int is null or id > ?::int) and id <= ?::int order by 1 limit 3")) {
-                ps.setString(1, lo);
-                ps.setString(2, lo);
-                ps.setString(3, hi);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        changes.add(Change.removed(rs.getInt(1)));
-                        keys.add(rs.getString(2));
-                    }
-                }
-            }
-            return new FirstSyncReader.Fetched(changes, keys, 0, 0);
+            return upToThree(c, table, lo, hi);
         };
         Supplier<Session> opener;
         if (readAhead.equals("ahead")) {
@@ -99,23 +85,7 @@ class FirstSyncReaderTest {
             opened.add(s);
             return s;
         };
-        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> {
-            List<Change> changes = new ArrayList<>();
-            List<String> keys = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select id, id::text from public.late"
-                + " where (?::int is null or id > ?::int) and id <= ?::int order by 1 limit 3")) {
-                ps.setString(1, lo);
-                ps.setString(2, lo);
-                ps.setString(3, hi);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        changes.add(Change.removed(rs.getInt(1)));
-                        keys.add(rs.getString(2));
-                    }
-                }
-            }
-            return new FirstSyncReader.Fetched(changes, keys, 0, 0);
-        };
+        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> upToThree(c, "late", lo, hi);
         List<Object> handedOut = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");
              FirstSyncReader reader = new FirstSyncReader(main, slowPool, sql, "7", 3, fetcher, "late", 200)) {
@@ -133,5 +103,25 @@ class FirstSyncReaderTest {
             assertThat(opened.get(0).connection().isClosed()).isTrue();
         }
         assertThat(handedOut).containsExactly(1, 2, 3, 4, 5, 6, 7);
+    }
+
+    /** Reads up to three keys of a range, as a batch of removals (the reader does not look at the kind). */
+    private static FirstSyncReader.Fetched upToThree(java.sql.Connection c, String table, String lo, String hi)
+        throws java.sql.SQLException {
+        List<Change> changes = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select id, id::text from public." + table
+            + " where (?::int is null or id > ?::int) and id <= ?::int order by 1 limit 3")) {
+            ps.setString(1, lo);
+            ps.setString(2, lo);
+            ps.setString(3, hi);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    changes.add(Change.removed(rs.getInt(1)));
+                    keys.add(rs.getString(2));
+                }
+            }
+        }
+        return new FirstSyncReader.Fetched(changes, keys, 0, 0);
     }
 }

@@ -176,6 +176,27 @@ class FirstSyncTest {
     }
 
     @Test
+    void keysWhoseTextNeedsEscapingReachTheSnapshotUnchanged(TestDatabase db) {
+        // The snapshot rows travel by COPY in text format: tab, newline, carriage return and backslash are escaped,
+        // and "\N" or "\." must stay plain text.
+        db.execute("create table fs_text (id text primary key, v text)",
+            "insert into fs_text values (E'a\\tb', '1'), (E'c\\nd', '2'), (E'e\\rf', '3'), (E'g\\\\h', '4'),"
+                + " (E'\\\\N', '5'), (E'\\\\.', '6'), ('žluťoučký kůň 🐎', '7'), ('', '8'), (' ', '9')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_text");
+        CollectingDestination dest = new CollectingDestination();
+        SyncRunner.create().run(job("fs-text", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::key).containsExactlyInAnyOrder("a\tb", "c\nd", "e\rf",
+            "g\\h", "\\N", "\\.", "žluťoučký kůň 🐎", "", " ");
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-text") + " s join fs_text t on t.id = s.k"))
+            .isEqualTo(9);
+
+        db.execute("update fs_text set v = 'changed' where id = E'c\\nd'", "delete from fs_text where id = E'\\\\N'");
+        SyncRunner.create().run(job("fs-text", source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key).containsExactlyInAnyOrder(
+            tuple(ChangeKind.CHANGED, "c\nd"), tuple(ChangeKind.REMOVED, "\\N"));
+    }
+
+    @Test
     void aTableWithInheritanceChildrenIsCheckedForDuplicates(TestDatabase db) {
         // The parent's primary key does not cover its children's rows.
         db.execute("create table fs_parent (id int primary key, v text)",

@@ -49,6 +49,7 @@ public final class PgRun implements SourceRun {
     private final boolean applyKnown;
     private final boolean markAny;
     private static final String NEW = "+new";
+    private static final byte[] FALSE = {'f'};
     /**
      * First-sync mode: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there
      * is nothing to compare. Instead of a plan table, each batch is read straight from the source by key and writes
@@ -324,6 +325,8 @@ public final class PgRun implements SourceRun {
             query = sql.nextBatch(deliverKinds, from, maxSize);
         }
         long queryTime;
+        // First sync: the batch's snapshot rows, written by COPY before the transaction commits.
+        Sql.CopyText snapshotRows = first ? new Sql.CopyText() : null;
         try (PreparedStatement ps = Sql.prepare(c, query)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();
@@ -339,7 +342,8 @@ public final class PgRun implements SourceRun {
                     }
                     ChangeKind kind = kind(rs.getString(1));
                     Object key = keyReader.read(rs, 2);
-                    keyTexts.add(rs.getString(3));
+                    String keyText = rs.getString(3);
+                    keyTexts.add(keyText);
                     if (kind == ChangeKind.REMOVED) {
                         batch.add(Change.removed(key));
                     } else {
@@ -349,8 +353,17 @@ public final class PgRun implements SourceRun {
                         }
                         batch.add(new Change(kind, key, layout.row(values)));
                     }
+                    if (snapshotRows != null) {
+                        // key, hash, in doubt (no: the job record's acknowledged key says which are), version, id
+                        // (pgjdbc's getBytes: the text form's bytes, as received)
+                        snapshotRows.add(rs.getBytes(3)).add(rs.getBytes(4 + n)).add(FALSE).add(rs.getBytes(5 + n))
+                            .add(rs.getBytes(6 + n)).endRow();
+                    }
                 }
             }
+        }
+        if (snapshotRows != null && !batch.isEmpty()) {
+            Sql.copyIn(c, sql.snapshotCopy(), snapshotRows);
         }
         return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }

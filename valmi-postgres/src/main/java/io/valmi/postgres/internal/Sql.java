@@ -227,4 +227,105 @@ public final class Sql {
             return out;
         }
     }
+
+    /**
+     * Rows for {@code COPY ... FROM STDIN} in text format, built in memory: values tab-separated, rows ended by a
+     * newline, {@code null} as {@code \N}, backslash, tab, newline and carriage return escaped. Values come as the
+     * UTF-8 bytes of their text forms (pgjdbc's client encoding), so nothing is decoded and encoded again.
+     */
+    public static final class CopyText {
+        private byte[] bytes = new byte[1 << 16];
+        private int size;
+        private boolean firstInRow = true;
+
+        /**
+         * Adds a value to the current row.
+         *
+         * @param utf8 the UTF-8 bytes of the value's text form, or {@code null}
+         * @return this
+         */
+        public CopyText add(byte @org.jspecify.annotations.Nullable [] utf8) {
+            int n = utf8 == null ? 2 : utf8.length;
+            ensure(2 * n + 2);
+            if (!firstInRow) {
+                bytes[size++] = '\t';
+            }
+            firstInRow = false;
+            if (utf8 == null) {
+                bytes[size++] = '\\';
+                bytes[size++] = 'N';
+                return this;
+            }
+            // Bytes of multibyte UTF-8 characters are all >= 0x80: escaping byte by byte is safe.
+            for (byte b : utf8) {
+                switch (b) {
+                    case '\\':
+                        bytes[size++] = '\\';
+                        bytes[size++] = '\\';
+                        break;
+                    case '\t':
+                        bytes[size++] = '\\';
+                        bytes[size++] = 't';
+                        break;
+                    case '\n':
+                        bytes[size++] = '\\';
+                        bytes[size++] = 'n';
+                        break;
+                    case '\r':
+                        bytes[size++] = '\\';
+                        bytes[size++] = 'r';
+                        break;
+                    default:
+                        bytes[size++] = b;
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Adds a value to the current row.
+         *
+         * @param text the value's text form, or {@code null}
+         * @return this
+         */
+        public CopyText add(@org.jspecify.annotations.Nullable String text) {
+            return add(text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        /** Ends the current row. */
+        public void endRow() {
+            ensure(1);
+            bytes[size++] = '\n';
+            firstInRow = true;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
+        }
+
+        java.io.InputStream stream() {
+            return new java.io.ByteArrayInputStream(bytes, 0, size);
+        }
+    }
+
+    /**
+     * Runs {@code COPY ... FROM STDIN} with rows in text format (pgjdbc's copy API; the connection may be a pool's
+     * wrapper).
+     *
+     * @param connection the connection
+     * @param copy the {@code COPY} statement
+     * @param rows the rows
+     * @return how many rows were copied
+     * @throws SQLException when it fails
+     */
+    public static long copyIn(Connection connection, Query copy, CopyText rows) throws SQLException {
+        try {
+            return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                .copyIn(render(copy), rows.stream());
+        } catch (java.io.IOException e) {
+            throw new SQLException("Could not send rows to COPY: " + e, "08000", e);
+        }
+    }
 }

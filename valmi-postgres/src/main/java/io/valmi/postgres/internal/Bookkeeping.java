@@ -16,9 +16,6 @@ import org.jooq.impl.SQLDataType;
 
 /** DDL and job records in the bookkeeping schema (the only schema the library ever changes). */
 public final class Bookkeeping {
-    /** The hash over the mapped columns: recorded with the snapshot, so that a change of it is noticed. */
-    public static final String HASH_ALGORITHM = "hash_array_extended(column-hashes,0)/v3";
-
     /**
      * Column of {@code valmi_jobs}: the keys of the batch in flight (an array of the keys' text forms), written before
      * the batch is handed to the destination and cleared in the transaction that records its acknowledgement. Keys

@@ -88,13 +88,16 @@ public final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 types.add(details.column(c).orElseThrow().typeName());
             }
-            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description, c ->
-                CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
+            int[] serverMajor = new int[1];
+            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description, c -> {
+                serverMajor[0] = Bookkeeping.serverMajor(c);
+                return CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
                     () -> new ConfigurationException("Source " + description + " was dropped while the run started"))[0],
-                    mapping.sourceColumns()));
+                    mapping.sourceColumns());
+            });
             String scope = versionScope(details, mapping, types, facts);
             PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
-                scope);
+                scope, serverMajor[0]);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
             for (int i = 0; i < types.size(); i++) {
@@ -175,7 +178,7 @@ public final class RunStarter {
             int major = Bookkeeping.serverMajor(c);
             String scope = sql.versionScope();
             Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
-                keyColumn.typeName(), Bookkeeping.HASH_ALGORITHM, major, scope, mappedColumns);
+                keyColumn.typeName(), sql.hashAlgorithm(), major, scope, mappedColumns);
             Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
             if (saved != null) {
                 if (!saved.keyColumn().equals(current.keyColumn()) || !saved.keyType().equals(current.keyType())) {

@@ -29,7 +29,7 @@ class FirstSyncReaderTest {
         db.execute("create table " + table + " (id int primary key, v text)",
             "insert into " + table + " select g * 10, 'v' from generate_series(1, 10) g");
         PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", table), "public", table, "id", List.of("v"),
-            List.of("text"), null);
+            List.of("text"), null, 17);
         AtomicBoolean inserted = new AtomicBoolean();
         FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> {
             if ("30".equals(lo) && inserted.compareAndSet(false, true)) {
@@ -72,7 +72,7 @@ class FirstSyncReaderTest {
         db.execute("create table late (id int primary key, v text)",
             "insert into late select g, 'v' from generate_series(1, 7) g");
         PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", "late"), "public", "late", "id", List.of("v"),
-            List.of("text"), null);
+            List.of("text"), null, 17);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         List<Session> opened = java.util.Collections.synchronizedList(new ArrayList<>());
         Supplier<Session> slowPool = () -> {

@@ -193,7 +193,7 @@ public final class PlanSql {
                             inline(-1)).cast(SQLDataType.BIGINT),
                         DSL.function(name("pg_catalog", "hash_numeric_extended"), SQLDataType.BIGINT, column, zero));
                 }
-                if (type.startsWith("character varying")) {
+                if (type.startsWith("character varying") && !type.endsWith("]")) {
                     return textHash(column);
                 }
                 return textHash(column.cast(SQLDataType.CLOB));

@@ -152,13 +152,23 @@ public final class PlanSql {
 
     /**
      * Types whose text form a first sync prints once, for its hash and its result: types hashed by their text form
-     * and read as a String ({@link Values}) anyway.
+     * and read as a String ({@link Values}) anyway, and whose cast to text prints what their output function prints
+     * (not inet: {@code text(inet)} adds the {@code /32} that a host address prints without).
      */
     private static boolean printedOnce(String type) {
         String base = type.replaceAll("\\(.*\\)", "");
         return !type.endsWith("]") && (base.equals("json") || base.equals("jsonb") || base.startsWith("interval")
-            || base.equals("xml") || base.equals("inet") || base.equals("cidr") || base.equals("macaddr")
-            || base.equals("macaddr8"));
+            || base.equals("xml") || base.equals("cidr") || base.equals("macaddr") || base.equals("macaddr8")
+            || selectedAsText(type));
+    }
+
+    /**
+     * Types read as a String ({@link Values}) that pgjdbc receives in binary form once a statement is prepared on the
+     * server (after {@code prepareThreshold} executions), and then prints itself ({@code (1.0,2.0)} instead of
+     * PostgreSQL's {@code (1,2)}): every batch selects them as text, so that the server prints them.
+     */
+    private static boolean selectedAsText(String type) {
+        return type.equals("point") || type.equals("box");
     }
 
     private Field<Long> rowHash(List<Field<Object>> values) {
@@ -213,7 +223,7 @@ public final class PlanSql {
                             inline(-1)).cast(SQLDataType.BIGINT),
                         DSL.function(name("pg_catalog", "hash_numeric_extended"), SQLDataType.BIGINT, column, zero));
                 }
-                if (type.startsWith("character varying")) {
+                if (type.startsWith("character varying") && !type.endsWith("]")) {
                     return textHash(column);
                 }
                 return textHash(column.cast(SQLDataType.CLOB));
@@ -630,7 +640,9 @@ public final class PlanSql {
         out.add(f("pl", K));
         out.add(f("pl", KT));
         for (int i = 1; i <= columns.size(); i++) {
-            out.add(f("pl", JobTables.valueColumn(i)));
+            Field<Object> value = f("pl", JobTables.valueColumn(i));
+            out.add(selectedAsText(types.get(i - 1)) ? value.cast(SQLDataType.CLOB).as(value.getUnqualifiedName())
+                : value);
         }
         return DSL.select(out).from(pl)
             .where(kindIn(kinds))

@@ -1,10 +1,12 @@
 package io.valmi.postgres.internal;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -20,7 +22,9 @@ import org.postgresql.util.PGobject;
 
 /**
  * Reads column values as the documented Java types. One {@link Reader} per column is chosen once per result
- * (from the column's PostgreSQL type name), so that no decision is made per row.
+ * (from the column's PostgreSQL type name), so that no decision is made per row. A value reads the same whether
+ * pgjdbc received it as text or, from a statement's {@code prepareThreshold}-th execution on a connection, in binary
+ * form.
  *
  * <table>
  *   <caption>PostgreSQL type to Java type</caption>
@@ -29,17 +33,23 @@ import org.postgresql.util.PGobject;
  *   <tr><td>numeric</td><td>BigDecimal (scale kept); {@code NaN} and the infinities as the Double ones</td></tr>
  *   <tr><td>real, double precision</td><td>Float, Double</td></tr>
  *   <tr><td>boolean</td><td>Boolean</td></tr>
- *   <tr><td>date, time, timetz</td><td>LocalDate, LocalTime, OffsetTime</td></tr>
+ *   <tr><td>date, time, timetz</td><td>LocalDate (with {@code infinity} and {@code -infinity} as {@code MAX} and
+ *       {@code MIN}), LocalTime, OffsetTime (offset kept); {@code 24:00:00} as {@link LocalTime#MAX} (at its
+ *       offset for timetz)</td></tr>
  *   <tr><td>timestamp, timestamptz</td><td>LocalDateTime, OffsetDateTime (UTC); microseconds kept; {@code infinity}
  *       and {@code -infinity} as the types' {@code MAX} and {@code MIN}</td></tr>
  *   <tr><td>uuid</td><td>UUID</td></tr>
  *   <tr><td>bytea</td><td>byte[]</td></tr>
  *   <tr><td>arrays</td><td>List (unmodifiable, elements converted likewise, NULL elements kept)</td></tr>
  *   <tr><td>everything else (text, varchar, char, json, jsonb, enums, inet, interval, ...)</td>
- *       <td>String, as PostgreSQL prints it (interval in ISO 8601)</td></tr>
+ *       <td>String, as PostgreSQL prints it (interval in ISO 8601); point and box, which pgjdbc would print itself
+ *       from their binary form, are selected as text ({@code PlanSql})</td></tr>
  * </table>
  */
 public final class Values {
+    private static final String END_OF_DAY = "24:00:00";
+    private static final long END_OF_DAY_MICROS = 86_400_000_000L;
+
     private Values() {
     }
 
@@ -115,7 +125,7 @@ public final class Values {
             case "time":
                 return (rs, i) -> rs.getObject(i, LocalTime.class);
             case "timetz":
-                return (rs, i) -> rs.getObject(i, OffsetTime.class);
+                return Values::timetz;
             case "timestamp":
                 return (rs, i) -> rs.getObject(i, LocalDateTime.class);
             case "timestamptz":
@@ -166,6 +176,30 @@ public final class Values {
                     throw e;
             }
         }
+    }
+
+    /**
+     * A timetz; {@code 24:00:00} as {@link LocalTime#MAX} at its offset, as pgjdbc reads a time: pgjdbc reads it as
+     * {@link OffsetTime#MAX} (offset -18:00) from the text form and fails on the binary form.
+     */
+    private static @Nullable Object timetz(ResultSet rs, int i) throws SQLException {
+        OffsetTime v;
+        try {
+            v = rs.getObject(i, OffsetTime.class);
+        } catch (DateTimeException e) {
+            // The binary form: microseconds of the day, then the offset in seconds west of UTC.
+            ByteBuffer binary = ByteBuffer.wrap(rs.getBytes(i));
+            if (binary.remaining() != 12 || binary.getLong() != END_OF_DAY_MICROS) {
+                throw e;
+            }
+            return OffsetTime.of(LocalTime.MAX, ZoneOffset.ofTotalSeconds(-binary.getInt()));
+        }
+        if (OffsetTime.MAX.equals(v)) {
+            // (No timetz value is MAX: its precision is microseconds, its offsets at most 15:59.)
+            String text = rs.getString(i);
+            return OffsetTime.of(LocalTime.MAX, ZoneOffset.of(text.substring(END_OF_DAY.length())));
+        }
+        return v;
     }
 
     private static List<@Nullable Object> toList(Object array, String element) {

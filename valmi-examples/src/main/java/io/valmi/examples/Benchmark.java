@@ -48,10 +48,13 @@ import org.postgresql.PGConnection;
  * another: {@code floor} (COPY TO STDOUT), {@code full} (first FULL_TABLE sync), {@code incr0} (INCREMENTAL, nothing
  * changed), {@code incr2} (INCREMENTAL after 1% updated, 0.5% deleted, 0.5% inserted), {@code naive} and
  * {@code naive_text} (a hand-written sync: stream every row with {@code getObject} / {@code getString}, diff against
- * an in-memory key-to-hash map, on the same change set). Each figure is the median of {@code --reps} repetitions;
- * the table is restored between them. Writes {@code target/benchmark.json}.
+ * an in-memory key-to-hash map, on the same change set). Each figure is the median of {@code --reps} repetitions,
+ * after {@code --warmup} repetitions that are printed but not counted (the JIT compiles the code paths of every
+ * figure, the floor's included, before anything is measured); the table is restored between them. Writes
+ * {@code target/benchmark.json}.
  *
  * <p>Usage: see {@code docs/benchmark.md}. Options: {@code --rows N} (1000000), {@code --reps R} (3),
+ * {@code --warmup W} (1; 0 with {@code --only full}),
  * {@code --batch-size B} (10000), {@code --mode MIRROR|UPSERT} (MIRROR), {@code --only full} (memory run: the full
  * sync alone, once), {@code --out FILE} (target/benchmark.json), {@code --jdbc-url URL --user U --password P} (an
  * existing server; default: the test fixtures' server, embedded PostgreSQL {@code valmi.test.postgres.version}).
@@ -66,6 +69,8 @@ public final class Benchmark {
     private final String serverVersion;
     private final Map<String, List<Long>> samples = new LinkedHashMap<>();
     private final Map<String, List<Long>> planSamples = new LinkedHashMap<>();
+    private final Map<String, List<Long>> warmupSamples = new LinkedHashMap<>();
+    private boolean warmingUp;
     private long peakHeapBytes;
     private long naivePeakHeapBytes;
 
@@ -133,8 +138,14 @@ public final class Benchmark {
         PlanTimer planTimer = new PlanTimer();
         SyncRunner runner = SyncRunner.builder().listener(planTimer).build();
 
-        for (int rep = 1; rep <= options.reps; rep++) {
-            System.out.printf(Locale.ROOT, "-- repetition %d of %d%n", rep, options.reps);
+        for (int rep = 1 - options.warmup; rep <= options.reps; rep++) {
+            warmingUp = rep <= 0;
+            if (warmingUp) {
+                System.out.printf(Locale.ROOT, "-- warm-up %d of %d (not counted)%n", rep + options.warmup,
+                    options.warmup);
+            } else {
+                System.out.printf(Locale.ROOT, "-- repetition %d of %d%n", rep, options.reps);
+            }
             if (!options.onlyFull) {
                 long floorRows = floor();
                 check(floorRows == n, "floor read " + floorRows + " rows, expected " + n);
@@ -199,8 +210,12 @@ public final class Benchmark {
     }
 
     private void record(String figure, long millis, Long planMillis) {
-        samples.computeIfAbsent(figure, k -> new ArrayList<>()).add(millis);
-        if (planMillis != null) {
+        if (warmingUp) {
+            warmupSamples.computeIfAbsent(figure, k -> new ArrayList<>()).add(millis);
+        } else {
+            samples.computeIfAbsent(figure, k -> new ArrayList<>()).add(millis);
+        }
+        if (planMillis != null && !warmingUp) {
             planSamples.computeIfAbsent(figure, k -> new ArrayList<>()).add(planMillis);
         }
         System.out.printf(Locale.ROOT, "   %-10s %,8d ms%s%n", figure, millis,
@@ -320,6 +335,17 @@ public final class Benchmark {
         return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
+    private static void appendLists(StringBuilder json, Map<String, List<Long>> lists) {
+        json.append('{');
+        boolean first = true;
+        for (Map.Entry<String, List<Long>> e : lists.entrySet()) {
+            json.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue().toString()
+                .replace(" ", ""));
+            first = false;
+        }
+        json.append('}');
+    }
+
     private Path writeJson() throws IOException {
         StringBuilder json = new StringBuilder("{");
         json.append("\"rows\":").append(options.rows);
@@ -337,14 +363,12 @@ public final class Benchmark {
         json.append(",\"max_heap_mb\":").append(Runtime.getRuntime().maxMemory() / (1024 * 1024));
         json.append(",\"postgres\":\"").append(jsonEscape(serverVersion)).append('"');
         json.append(",\"java\":\"").append(jsonEscape(System.getProperty("java.version"))).append('"');
-        json.append(",\"samples_ms\":{");
-        boolean first = true;
-        for (Map.Entry<String, List<Long>> e : samples.entrySet()) {
-            json.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue().toString()
-                .replace(" ", ""));
-            first = false;
-        }
-        json.append("}}\n");
+        json.append(",\"samples_ms\":");
+        appendLists(json, samples);
+        json.append(",\"warmup\":").append(options.warmup);
+        json.append(",\"warmup_samples_ms\":");
+        appendLists(json, warmupSamples);
+        json.append("}\n");
         Path out = options.out;
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
@@ -520,6 +544,7 @@ public final class Benchmark {
     static final class Options {
         long rows = 1_000_000;
         int reps = 3;
+        int warmup = 1;
         int batchSize = 10_000;
         DestinationMode mode = DestinationMode.MIRROR;
         boolean onlyFull;
@@ -546,6 +571,9 @@ public final class Benchmark {
                     case "--reps":
                         o.reps = Integer.parseInt(v);
                         break;
+                    case "--warmup":
+                        o.warmup = Integer.parseInt(v);
+                        break;
                     case "--batch-size":
                         o.batchSize = Integer.parseInt(v);
                         break;
@@ -558,6 +586,7 @@ public final class Benchmark {
                         }
                         o.onlyFull = true;
                         o.reps = 1;
+                        o.warmup = 0;
                         break;
                     case "--out":
                         o.out = Path.of(v);
@@ -575,8 +604,9 @@ public final class Benchmark {
                         throw new IllegalArgumentException("Unknown option " + a + "; options: " + usage());
                 }
             }
-            if (o.rows < 200 || o.reps < 1 || o.batchSize < 1) {
-                throw new IllegalArgumentException("--rows must be at least 200, --reps and --batch-size at least 1");
+            if (o.rows < 200 || o.reps < 1 || o.batchSize < 1 || o.warmup < 0) {
+                throw new IllegalArgumentException("--rows must be at least 200, --reps and --batch-size at least 1,"
+                    + " --warmup at least 0");
             }
             if (o.mode != DestinationMode.MIRROR && o.mode != DestinationMode.UPSERT) {
                 throw new IllegalArgumentException("--mode must be MIRROR or UPSERT");
@@ -585,7 +615,7 @@ public final class Benchmark {
         }
 
         static String usage() {
-            return Arrays.toString(new String[] {"--rows N", "--reps R", "--batch-size B", "--mode MIRROR|UPSERT",
+            return Arrays.toString(new String[] {"--rows N", "--reps R", "--warmup W", "--batch-size B", "--mode MIRROR|UPSERT",
                 "--only full", "--out FILE", "--jdbc-url URL", "--user U", "--password P"});
         }
     }

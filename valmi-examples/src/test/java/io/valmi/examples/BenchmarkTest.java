@@ -29,7 +29,10 @@ class BenchmarkTest {
         assertThat(json).startsWith("{\"rows\":2000,").contains("\"batch_size\":300")
             .containsPattern("\"floor_ms\":\\d+").containsPattern("\"full_ms\":\\d+").containsPattern("\"incr0_ms\":\\d+")
             .containsPattern("\"incr2_ms\":\\d+").containsPattern("\"naive_ms\":\\d+")
-            .containsPattern("\"peak_heap_mb\":\\d+").contains("\"postgres\":\"PostgreSQL ");
+            .containsPattern("\"peak_heap_mb\":\\d+").contains("\"postgres\":\"PostgreSQL ")
+            // One warm-up repetition by default, printed apart and not counted in the medians.
+            .containsPattern("\"samples_ms\":\\{\"floor\":\\[\\d+\\],")
+            .containsPattern("\"warmup\":1,\"warmup_samples_ms\":\\{\"floor\":\\[\\d+\\],\"full\":\\[\\d+\\],");
     }
 
     @Test

@@ -326,7 +326,8 @@ public final class PgRun implements SourceRun {
         }
         long queryTime;
         // First sync: the batch's snapshot rows, written by COPY before the transaction commits.
-        Sql.CopyText snapshotRows = first ? new Sql.CopyText() : null;
+        // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
+        Sql.CopyText snapshotRows = first ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
         try (PreparedStatement ps = Sql.prepare(c, query)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();

@@ -234,9 +234,18 @@ public final class Sql {
      * UTF-8 bytes of their text forms (pgjdbc's client encoding), so nothing is decoded and encoded again.
      */
     public static final class CopyText {
-        private byte[] bytes = new byte[1 << 16];
+        private byte[] bytes;
         private int size;
         private boolean firstInRow = true;
+
+        /**
+         * Empty rows.
+         *
+         * @param expectedBytes how many bytes the rows will likely take (the buffer grows beyond if needed)
+         */
+        public CopyText(int expectedBytes) {
+            bytes = new byte[Math.max(expectedBytes, 256)];
+        }
 
         /**
          * Adds a value to the current row.

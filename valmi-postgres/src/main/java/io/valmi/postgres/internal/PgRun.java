@@ -50,6 +50,7 @@ public final class PgRun implements SourceRun {
     private final boolean markAny;
     private static final String NEW = "+new";
     private static final byte[] FALSE = {'f'};
+    private static final java.nio.charset.Charset US_ASCII = java.nio.charset.StandardCharsets.US_ASCII;
     /**
      * First-sync mode: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there
      * is nothing to compare. Instead of a plan table, each batch is read straight from the source by key and writes
@@ -65,6 +66,11 @@ public final class PgRun implements SourceRun {
     /** First-sync mode: the batches, read ahead. */
     private @Nullable FirstSyncReader reader;
     private int readerBatchSize;
+    /**
+     * First-sync mode: the key's text form is its Java value's ({@link #keyTextOnClient(String)}), so the server
+     * need not print it.
+     */
+    private boolean keyTextOnClient;
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -229,7 +235,7 @@ public final class PgRun implements SourceRun {
      * @return the planned run
      */
     static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
-                           java.util.function.@Nullable Supplier<Session> readAhead) {
+                           java.util.function.@Nullable Supplier<Session> readAhead, String keyType) {
         long started = System.nanoTime();
         String[] upTo = new String[1];
         Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
@@ -257,7 +263,26 @@ public final class PgRun implements SourceRun {
         PgRun run = new PgRun(session, lock, sql, tables, request, plan, java.util.Set.of(JobTables.ADDED + NEW), true);
         run.firstUpTo = upTo[0];
         run.readAheadOpener = readAhead;
+        run.keyTextOnClient = keyTextOnClient(keyType);
         return run;
+    }
+
+    /**
+     * Whether a key of this type ({@code format_type}'s name) prints in Java ({@code String.valueOf} of what
+     * {@link Values} reads) exactly as PostgreSQL prints it: integers, text, varchar and uuid (lower case, like
+     * {@code uuid_out}). Domains and every other type are printed by the server.
+     */
+    static boolean keyTextOnClient(String keyType) {
+        switch (keyType) {
+            case "smallint":
+            case "integer":
+            case "bigint":
+            case "text":
+            case "uuid":
+                return true;
+            default:
+                return keyType.startsWith("character varying");
+        }
     }
 
     /**
@@ -317,10 +342,10 @@ public final class PgRun implements SourceRun {
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
         org.jooq.Query query;
+        long[] ids = null;
         if (first) {
-            long xid = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "txid_current"),
-                org.jooq.impl.SQLDataType.BIGINT)), rs -> rs.getLong(1)).get(0);
-            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, xid);
+            ids = Sql.fetch(c, sql.transactionIds(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient);
         } else {
             query = sql.nextBatch(deliverKinds, from, maxSize);
         }
@@ -341,9 +366,9 @@ public final class PgRun implements SourceRun {
                         keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
                         readers = Values.readers(rs.getMetaData(), 4, 3 + n);
                     }
-                    ChangeKind kind = kind(rs.getString(1));
+                    ChangeKind kind = first ? ChangeKind.ADDED : kind(rs.getString(1));
                     Object key = keyReader.read(rs, 2);
-                    String keyText = rs.getString(3);
+                    String keyText = first && keyTextOnClient ? String.valueOf(key) : rs.getString(3);
                     keyTexts.add(keyText);
                     if (kind == ChangeKind.REMOVED) {
                         batch.add(Change.removed(key));
@@ -355,10 +380,13 @@ public final class PgRun implements SourceRun {
                         batch.add(new Change(kind, key, layout.row(values)));
                     }
                     if (snapshotRows != null) {
-                        // key, hash, in doubt (no: the job record's acknowledged key says which are), version, id
-                        // (pgjdbc's getBytes: the text form's bytes, as received)
-                        snapshotRows.add(rs.getBytes(3)).add(rs.getBytes(4 + n)).add(FALSE).add(rs.getBytes(5 + n))
-                            .add(rs.getBytes(6 + n)).endRow();
+                        // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its
+                        // 64-bit id (pgjdbc's getBytes: the text form's bytes, as received)
+                        byte[] xr = rs.getBytes(5 + n);
+                        Long xe = xr == null ? null
+                            : PlanSql.storableVersion(ids[0], ids[1], Long.parseLong(new String(xr, US_ASCII)));
+                        snapshotRows.add(keyText).add(rs.getBytes(4 + n)).add(FALSE).add(xr)
+                            .add(xe == null ? null : Long.toString(xe)).endRow();
                     }
                 }
             }

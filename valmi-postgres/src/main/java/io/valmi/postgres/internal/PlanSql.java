@@ -430,6 +430,23 @@ public final class PlanSql {
     }
 
     /**
+     * {@link #storableVersion(Field)} worked out by the client, as {@code age()} does it: the 64-bit id of a row
+     * version read in a transaction with id {@code xid}, or {@code null} when it is not older than {@code horizon}.
+     *
+     * @param xid the reading transaction's 64-bit id ({@code txid_current()})
+     * @param horizon the oldest transaction still running, seen before the rows were read
+     * @param xmin the version's 32-bit id
+     * @return the id to record, or {@code null}
+     */
+    static @org.jspecify.annotations.Nullable Long storableVersion(long xid, long horizon, long xmin) {
+        // age(): the signed 32-bit distance from this transaction's id; special ids (frozen, bootstrap) are the
+        // oldest there are.
+        long age = xmin < 3 ? Integer.MAX_VALUE : (int) ((xid & (TWO_TO_32 - 1)) - xmin);
+        long latest = xid - age;
+        return latest < horizon ? latest : null;
+    }
+
+    /**
      * What the recorded row versions were taken over: when it changes, they are forgotten
      * ({@link #forgetVersions()}).
      *
@@ -1007,32 +1024,33 @@ public final class PlanSql {
 
     /**
      * A first sync's next batch: reads up to {@code limit} rows with a key above the previous batch's straight from
-     * the source (by its unique key's index) and returns kind, key, key text and mapped values in key order, like
-     * {@link #nextBatch}, followed by the three columns of the rows' snapshot rows: hash, version ({@code xr}) and
-     * its 64-bit id ({@code xe}). The caller writes them to the snapshot in the same transaction
+     * the source (by its unique key's index) and returns, like {@link #nextBatch}, kind, key, key text and mapped
+     * values in key order, followed by two columns of the rows' snapshot rows: hash and version ({@code xr}). The
+     * kind is always ADDED and left {@code NULL}; so is the key text when {@code printKey} is false (the caller
+     * prints keys whose Java value prints as PostgreSQL does: integers, text, uuid). The caller works out the
+     * version's 64-bit id ({@link #transactionIds()}) and writes the snapshot rows in the same transaction
      * ({@link #snapshotCopy()}), before the batch is handed out.
      *
      * <p>Why not one statement that also writes the snapshot rows (a data-modifying {@code WITH}): the rows would be
      * materialized and sorted again, and single-row inserts cost twice what {@code COPY}'s multi-row inserts do;
-     * together that was half of a first sync's time on the server.
+     * together that was half of a first sync's time on the server. Every value printed here is printed once per
+     * row, so whatever the client can do as cheaply (the kind, key texts, version ids) it does.
      *
      * @param afterKeyText the last key of the previous batch, or {@code null}
      * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
      *     case for generated keys) wait for the next run, as with a plan table
      * @param limit the batch size
-     * @param xid this transaction's id ({@code txid_current()}, called before): {@code age()} counts from it
+     * @param printKey whether the server prints the key text
      * @return the query
      */
-    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, long xid) {
+    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, boolean printKey) {
         Field<Object> key = f("t", keyColumn);
         // Inner level (not flattened: it has a LIMIT): the rows, with the text form of columns that are read as text
         // anyway printed once, for the hash and for the result (jsonb prints slowly: ~0.5 s per 1M values).
         List<SelectField<?>> rows = new ArrayList<>();
         rows.add(key.as(K));
-        rows.add(key.cast(SQLDataType.CLOB).as(KT));
+        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
         rows.add(versioned ? f("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
-        rows.add(versioned ? DSL.function(name("pg_catalog", "age"), SQLDataType.BIGINT, f("t", "xmin")).as("xa")
-            : DSL.castNull(SQLDataType.BIGINT).as("xa"));
         List<String> hashTypes = new ArrayList<>(types);
         for (int i = 0; i < columns.size(); i++) {
             Field<Object> column = f("t", columns.get(i));
@@ -1049,7 +1067,7 @@ public final class PlanSql {
             .orderBy(key).limit(inline(limit)).asTable("r");
         List<Field<Object>> values = new ArrayList<>();
         List<SelectField<?>> out = new ArrayList<>();
-        out.add(inline(JobTables.ADDED).as(KIND));
+        out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
         out.add(f("r", K));
         out.add(f("r", KT));
         for (int i = 1; i <= columns.size(); i++) {
@@ -1059,12 +1077,19 @@ public final class PlanSql {
         // The snapshot row's values as text (never sent in binary): the caller copies their bytes as they come.
         out.add(rowHash(values, hashTypes).cast(SQLDataType.CLOB).as(H));
         out.add(f("r", XR).cast(SQLDataType.CLOB).as(XR));
-        // The version's 64-bit id from age(), whose reference is this transaction's id (assigned before the batch).
-        Field<Long> latest = DSL.val(xid).minus(field(name("r", "xa"), SQLDataType.BIGINT));
-        out.add(DSL.when(latest.lt(snapshotXmin()), latest).otherwise(DSL.castNull(SQLDataType.BIGINT))
-            .cast(SQLDataType.CLOB).as(XE));
         // The subquery's rows come in key order already: this ORDER BY costs no sort.
         return DSL.select(out).from(r).orderBy(f("r", K));
+    }
+
+    /**
+     * This transaction's id (assigning one) and the oldest transaction still running: what a first sync's batch
+     * needs to work out the 64-bit ids of the row versions it records ({@link #storableVersion}), asked before the
+     * batch's statement, so that the horizon is never later than that statement's.
+     *
+     * @return the query of one row: {@code txid_current()}, {@code txid_snapshot_xmin(txid_current_snapshot())}
+     */
+    public Select<?> transactionIds() {
+        return DSL.select(DSL.function(name("pg_catalog", "txid_current"), SQLDataType.BIGINT), snapshotXmin());
     }
 
     /**

@@ -115,7 +115,8 @@ public final class RunStarter {
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
             return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
-                    readAhead ? () -> Session.open(dataSource, description) : null)
+                    readAhead ? () -> Session.open(dataSource, description) : null,
+                    details.column(mapping.keyColumn()).orElseThrow().typeName())
                 : PgRun.plan(session, lock, sql, tables, request, !unique);
         } catch (RuntimeException e) {
             if (lock != null) {

@@ -29,8 +29,8 @@ import org.slf4j.MDC;
  *
  * <p>Each batch is a key range {@code (lo, hi]}: {@code hi} is found first by the key's index (the key
  * {@code maxSize} places after {@code lo}, a cheap index-only read), so that the following ranges can be read at
- * the same time, each by one statement that also writes its snapshot rows ({@link PlanSql#firstBatch}). Ranges are
- * handed out strictly in key order. A range that gained rows since its bound was found comes back cut at
+ * the same time, each in a transaction that reads it ({@link PlanSql#firstBatch}) and writes its snapshot rows.
+ * Ranges are handed out strictly in key order. A range that gained rows since its bound was found comes back cut at
  * {@code maxSize} rows; the rest of it (a gap) is read on the run's own connection before the next range is handed
  * out, so no row in between is skipped.
  *

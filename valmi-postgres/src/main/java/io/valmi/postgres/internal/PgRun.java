@@ -412,7 +412,7 @@ public final class PgRun implements SourceRun {
             firstStarted = true;
         }
         if (first) {
-            // The batch's statement wrote its snapshot rows; its transaction is committed before it is handed out.
+            // The batch's transaction wrote its snapshot rows and is committed before the batch is handed out.
             if (reader == null) {
                 readerBatchSize = maxSize;
                 reader = new FirstSyncReader(session, readAheadOpener, sql, java.util.Objects.requireNonNull(firstUpTo),

@@ -585,8 +585,6 @@ public final class Benchmark {
                             throw new IllegalArgumentException("--only takes 'full'");
                         }
                         o.onlyFull = true;
-                        o.reps = 1;
-                        o.warmup = 0;
                         break;
                     case "--out":
                         o.out = Path.of(v);
@@ -603,6 +601,11 @@ public final class Benchmark {
                     default:
                         throw new IllegalArgumentException("Unknown option " + a + "; options: " + usage());
                 }
+            }
+            if (o.onlyFull) {
+                // The memory run: one cold first sync, whatever came before it on the command line.
+                o.reps = 1;
+                o.warmup = 0;
             }
             if (o.rows < 200 || o.reps < 1 || o.batchSize < 1 || o.warmup < 0) {
                 throw new IllegalArgumentException("--rows must be at least 200, --reps and --batch-size at least 1,"

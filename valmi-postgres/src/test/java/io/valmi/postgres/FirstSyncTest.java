@@ -175,6 +175,31 @@ class FirstSyncTest {
         assertThat(SyncRunner.create().run(job("fs-uuid", source, dest, MIRROR)).orThrow().counts().planned()).isZero();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"smallint", "integer", "bigint", "text", "varchar(12)", "uuid", "varchar(12)[]",
+        "numeric(6,2)", "date"})
+    void keysOfEveryKindOfTextFormReachTheSnapshotAsPostgreSqlPrintsThem(String type, TestDatabase db) {
+        // Integer, text, varchar and uuid keys are printed by the client, every other type by the server.
+        String table = "fs_key_" + type.replaceAll("[^a-z0-9]", "_");
+        String key = type.endsWith("[]") ? "array[(g * 7)::text, 'x']" : type.equals("uuid")
+            ? "('00000000-0000-0000-0000-0000000000' || lpad(g::text, 2, '0'))::uuid"
+            : type.equals("date") ? "date '2024-01-01' + g" : "(g * 7)";
+        db.execute("create table " + table + " (id " + type + " primary key, v text)",
+            "insert into " + table + " select (" + key + ")::" + type + ", 'v' || g from generate_series(1, 12) g");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", table);
+        String jobId = table.replace('_', '-');
+        CollectingDestination dest = new CollectingDestination();
+        SyncRunner.create().run(job(jobId, source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).hasSize(12);
+        assertThat(db.queryLong("select count(*) from " + snapshot(jobId) + " s join " + table + " t on t.id = s.k"
+            + " where s.xe is not null")).isEqualTo(12);
+
+        db.execute("update " + table + " set v = 'changed' where v = 'v3'", "delete from " + table + " where v = 'v5'");
+        SyncRunner.create().run(job(jobId, source, dest, MIRROR)).orThrow();
+        assertThat(dest.takeReceived()).extracting(Change::kind).containsExactlyInAnyOrder(ChangeKind.CHANGED,
+            ChangeKind.REMOVED);
+    }
+
     @Test
     void keysWhoseTextNeedsEscapingReachTheSnapshotUnchanged(TestDatabase db) {
         // The snapshot rows travel by COPY in text format: tab, newline, carriage return and backslash are escaped,

@@ -281,7 +281,8 @@ public final class PgRun implements SourceRun {
             case "uuid":
                 return true;
             default:
-                return keyType.startsWith("character varying");
+                // (Not arrays: a List prints as [a, b], PostgreSQL's array as {a,b}.)
+                return keyType.startsWith("character varying") && !keyType.endsWith("]");
         }
     }
 
@@ -342,7 +343,7 @@ public final class PgRun implements SourceRun {
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
         org.jooq.Query query;
-        long[] ids = null;
+        long[] ids = {0, 0};
         if (first) {
             ids = Sql.fetch(c, sql.transactionIds(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
             query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient);

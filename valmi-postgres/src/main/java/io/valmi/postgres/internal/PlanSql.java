@@ -373,6 +373,13 @@ public final class PlanSql {
      * 2<sup>32</sup> above the recorded id, which does not trust the row. (Stale versions do no harm either way: a
      * row is merely hashed once more and the snapshot learns its version.)
      *
+     * <p>A first sync works the id out differently, as {@code txid_current() - age(xmin)} does
+     * ({@link #storableVersion(long, long, long)}): the id within 2<sup>31</sup> of its own transaction's. For a normal
+     * id that is the same id (its low 32 bits are the {@code xmin}, and it is stored only below the horizon, which
+     * is all the argument above needs); the special ids below 3 (bootstrap, frozen) are never given to a newer
+     * version, so a row still carrying one has not changed; a raw {@code xmin} more than 2<sup>31</sup> old comes
+     * out above the horizon and is not recorded (the row is hashed once more).
+     *
      * <p>What the version does not see: a change of a row's text form without a new version, e.g. a column type
      * changed without a rewrite (timestamp to timestamptz in UTC), a renamed enum label. Versions are therefore used
      * only when every mapped column has a built-in type whose text form is fixed by its value and the pinned session

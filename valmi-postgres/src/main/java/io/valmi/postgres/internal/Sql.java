@@ -330,6 +330,11 @@ public final class Sql {
      * @throws SQLException when it fails
      */
     public static long copyIn(Connection connection, Query copy, CopyText rows) throws SQLException {
+        if (!connection.isWrapperFor(org.postgresql.PGConnection.class)) {
+            throw new SQLException("The DataSource's connections do not unwrap to pgjdbc's PGConnection, which a first"
+                + " sync needs for COPY: use a pool or proxy whose connections implement Connection.unwrap (HikariCP's"
+                + " do), or PostgresSource.Builder with pgjdbc connections", "0A000");
+        }
         try {
             return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
                 .copyIn(render(copy), rows.stream());

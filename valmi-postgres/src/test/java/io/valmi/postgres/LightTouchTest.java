@@ -68,6 +68,50 @@ class LightTouchTest {
     }
 
     @Test
+    void theApplicationsConnectionGetsItsSearchPathBack(TestDatabase db) throws Exception {
+        // valmi pins search_path for its sessions (PostgreSQL 18 reports every change of it, and pgjdbc would drop
+        // its prepared statements on each report); a pool's connection must come back with its own.
+        db.execute("create table sp (id int primary key, v text)",
+            "insert into sp select g, 'v' || g from generate_series(1, 5) g");
+        try (java.sql.Connection physical = db.dataSource().getConnection()) {
+            try (java.sql.Statement s = physical.createStatement()) {
+                s.execute("set search_path = public, \"$user\"");
+            }
+            javax.sql.DataSource poolOfOne = new SettingsDataSource(db.dataSource()) {
+                @Override
+                public java.sql.Connection getConnection() {
+                    // The same connection every time; close() hands it back instead of closing it.
+                    return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
+                        getClass().getClassLoader(), new Class<?>[] {java.sql.Connection.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("close")) {
+                                return null;
+                            }
+                            try {
+                                return method.invoke(physical, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+                }
+            };
+            PostgresSource source = PostgresSource.builder().dataSource(poolOfOne, "test").table("public", "sp")
+                .readAhead(false).build();
+            Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL).build();
+            CollectingDestination dest = new CollectingDestination();
+            assertThat(Syncs.run("sp", source, dest, mapping, 2).orThrow().counts().delivered()).isEqualTo(5);
+            db.execute("update sp set v = 'new' where id = 3");
+            assertThat(Syncs.run("sp", source, dest, mapping, 2).orThrow().counts().delivered()).isEqualTo(1);
+            physical.setAutoCommit(true);
+            try (java.sql.Statement s = physical.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("show search_path")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("public, \"$user\"");
+            }
+        }
+    }
+
+    @Test
     void aServerClosingIdleSessionsDoesNotEndARunWhileTheDestinationWorks(TestDatabase db) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(db.queryLong("select current_setting('server_version_num')::int")
             >= 140000, "idle_session_timeout exists from PostgreSQL 14");

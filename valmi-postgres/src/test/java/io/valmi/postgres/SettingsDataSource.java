@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A data source whose connections carry session settings, as an application's pool might. */
-final class SettingsDataSource implements DataSource {
+class SettingsDataSource implements DataSource {
     private final DataSource delegate;
     private final String[] statements;
 

@@ -41,6 +41,8 @@ public final class Session implements AutoCloseable {
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
     /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
     private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
+    /** The connection's own search_path, while the session pins it (see {@link #open}). */
+    private @org.jspecify.annotations.Nullable String searchPathBefore;
 
     private Session(Connection connection, String description) {
         this.connection = connection;
@@ -58,7 +60,22 @@ public final class Session implements AutoCloseable {
         try {
             Connection c = dataSource.getConnection();
             c.setAutoCommit(false);
-            return new Session(c, description);
+            Session s = new Session(c, description);
+            try {
+                // search_path pinned for the session too, not only per transaction: PostgreSQL 18 reports every
+                // change of it, and pgjdbc then drops its server-prepared statements (so no statement of a run
+                // would ever be reused or read in binary). Unchanged, the per-transaction pin is not reported.
+                // (Not in transaction(): its own pin would hide the connection's search_path.)
+                s.searchPathBefore = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
+                    SQLDataType.CLOB, DSL.inline("search_path")), setConfig("search_path", DSL.inline("pg_catalog"),
+                    false)), rs -> rs.getString(1)).get(0);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                s.rollback();
+                s.close();
+                throw e;
+            }
+            return s;
         } catch (SQLException e) {
             throw Errors.wrap("connect to " + description, e);
         }
@@ -179,6 +196,18 @@ public final class Session implements AutoCloseable {
                     setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false)), rs -> null));
             } catch (RuntimeException e) {
                 log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
+            }
+        }
+        if (searchPathBefore != null) {
+            // Not in transaction(): its set_config(..., true) of search_path would be undone at commit.
+            try {
+                Sql.fetch(connection, DSL.select(setConfig("search_path", DSL.val(searchPathBefore), false)),
+                    rs -> null);
+                connection.commit();
+            } catch (SQLException e) {
+                rollback();
+                log.warn("Could not restore search_path on {} before it goes back to its pool: {}", description,
+                    e.toString());
             }
         }
         try {

@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * (default {@value #DEFAULT_BOOKKEEPING_SCHEMA}). The plan is materialized there, so no transaction stays open on
  * the source while the destination works; the snapshot advances only by what the destination acknowledged. A first
  * sync of a key declared unique needs no comparison: it reads its batches straight from the relation by the key's
- * index, each batch recording its snapshot rows before it is handed out, and reads up to two batches ahead on
+ * index, each batch recording its snapshot rows before it is handed out, and reads up to three batches ahead on
  * connections of their own while the destination writes one ({@link Builder#readAhead(boolean)}).
  *
  * <p>What counts as a change: the text form of the mapped columns, printed under pinned settings (UTC, ISO
@@ -242,9 +242,11 @@ public final class PostgresSource implements Source {
         }
 
         /**
-         * Whether a first sync (empty snapshot, key declared unique) reads up to two batches ahead, each on a
-         * connection of its own, while the destination writes the current one (default {@code true}). A first sync
-         * then holds up to three connections of the data source; turn it off for a pool that cannot spare them.
+         * Whether a first sync (empty snapshot, key declared unique) reads up to three batches ahead, on connections
+         * of its own, while the destination writes the current one (default {@code true}): each batch's statement
+         * starts as soon as the rows of the one before have arrived, while those are decoded, hashed and recorded on
+         * their own connection. A first sync then holds up to four connections of the data source; turn it off for
+         * a pool that cannot spare them.
          * Connections that cannot be had are done without (with none, the run reads one batch after the other).
          *
          * @param readAhead whether to read ahead

@@ -33,7 +33,6 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * pgjdbc reads a result as text until a statement has run {@code prepareThreshold} (default 5) times on a
@@ -85,7 +84,7 @@ class TextAndBinaryValuesTest {
     @ValueSource(strings = {"the fixture's data source", "prepareThreshold=1", "prepareThreshold=0",
         "prepareThreshold=-1"})
     void everyBatchDeliversTheSameJavaValueForTheSameDatabaseValue(String connection, TestDatabase db) {
-        DataSource ds = connection.startsWith("prepareThreshold") ? dataSource(db, connection) : db.dataSource();
+        DataSource ds = connection.startsWith("prepareThreshold") ? db.dataSource(connection) : db.dataSource();
         Mapping.Builder b = Mapping.builder().key("id");
         for (int i = 0; i < edges.size(); i++) {
             b.map(edges.get(i).column(i));
@@ -121,16 +120,6 @@ class TextAndBinaryValuesTest {
         });
     }
 
-    /** A data source of the test database with a pgjdbc connection property. */
-    private static DataSource dataSource(TestDatabase db, String property) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(db.jdbcUrl() + "?" + property);
-        ds.setUser(db.user());
-        if (db.password() != null) {
-            ds.setPassword(db.password());
-        }
-        return ds;
-    }
 
     private static void assertEveryRowHoldsTheEdgeValues(List<Change> changes, ChangeKind kind, String what) {
         assertThat(changes).as(what).extracting(Change::kind).containsOnly(kind);

@@ -97,6 +97,23 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /**
+     * A data source connecting as the superuser with pgjdbc connection properties, e.g. {@code prepareThreshold=-1}
+     * to have every result sent in binary form, or {@code prepareThreshold=0} for text only.
+     *
+     * @param properties properties as in a JDBC URL's query, {@code name=value} joined by {@code &}
+     * @return an unpooled data source
+     */
+    public DataSource dataSource(String properties) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(jdbcUrl() + (jdbcUrl().contains("?") ? "&" : "?") + properties);
+        ds.setUser(user());
+        if (password() != null) {
+            ds.setPassword(password());
+        }
+        return ds;
+    }
+
+    /**
      * A data source connecting as another user.
      *
      * @param user the user

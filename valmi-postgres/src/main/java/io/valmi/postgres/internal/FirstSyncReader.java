@@ -3,7 +3,6 @@ package io.valmi.postgres.internal;
 import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,36 +25,52 @@ import org.slf4j.MDC;
  * The batches of a first sync, in key order, read ahead on up to {@value #DEPTH} extra connections while the
  * destination writes the current one.
  *
- * <p>Each batch is a key range {@code (lo, hi]}: {@code hi} is found first by the key's index (the key
- * {@code maxSize} places after {@code lo}, a cheap index-only read), so that the following ranges can be read at
- * the same time, each in a transaction that reads it ({@link PlanSql#firstBatch}) and writes its snapshot rows.
- * Ranges are handed out strictly in key order. A range that gained rows since its bound was found comes back cut at
- * {@code maxSize} rows; the rest of it (a gap) is read on the run's own connection before the next range is handed
- * out, so no row in between is skipped.
+ * <p>The batches are read as a relay: each batch is the next {@code maxSize} keys after the last key of the batch
+ * before (keyset paging, {@link PlanSql#firstBatch}), so its statement can start as soon as the rows of the one
+ * before have arrived; while it runs, the connection that read the one before decodes those rows, hashes them and
+ * writes their snapshot rows (in the transaction that read them). The server reads the table in one stream, with
+ * no bounds to look up, and the client's work and the snapshot's writes happen beside it. At most {@value #DEPTH}
+ * batches are read ahead of the one handed out last.
  *
- * <p>Rows of ranges read but not yet handed out lie in the snapshot above the last acknowledged key: if the run
+ * <p>Rows of batches read but not yet handed out lie in the snapshot above the last acknowledged key: if the run
  * ends early they count as in doubt, and a run that finishes deletes them ({@code PgRun.completeFirstSync}).
- * {@link #settle()} waits for every range being read, so that nothing is written after the run records its end.
+ * {@link #settle()} waits for every batch being read, so that nothing is written after the run records its end.
  */
 final class FirstSyncReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FirstSyncReader.class);
 
-    /** How many ranges may be read ahead at once, each on its own connection. */
-    static final int DEPTH = 2;
+    /** How many batches may be read ahead at once, and on how many connections. */
+    static final int DEPTH = 3;
 
-    /** Reads the rows of a range in the caller's transaction. */
+    /** How long opening a read-ahead connection may take. */
+    static final long OPEN_TIMEOUT_MS = 5_000;
+
+    /** Told where the next batch starts, as soon as a batch's rows have arrived (before they are decoded). */
+    @FunctionalInterface
+    interface Relay {
+        /**
+         * The rows of the batch have arrived.
+         *
+         * @param rows how many
+         * @param lastKeyText the text of the last one's key, or {@code null} when there are none
+         */
+        void arrived(int rows, @Nullable String lastKeyText);
+    }
+
+    /** Reads the rows of a range in the caller's transaction and writes their snapshot rows. */
     @FunctionalInterface
     interface Fetcher {
         /**
-         * Reads.
+         * Reads up to {@code maxSize} rows after {@code lo}, up to {@code hi}.
          *
          * @param c the connection, in a transaction
          * @param lo the exclusive start, or {@code null} for the first key
          * @param hi the inclusive end
-         * @return the batch, at most {@code maxSize} rows
+         * @param relay to be told, once, when the rows have arrived
+         * @return the batch
          * @throws SQLException on failure
          */
-        Fetched fetch(Connection c, @Nullable String lo, String hi) throws SQLException;
+        Fetched fetch(Connection c, @Nullable String lo, String hi, Relay relay) throws SQLException;
     }
 
     /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
@@ -70,11 +84,14 @@ final class FirstSyncReader implements AutoCloseable {
     record Batch(@Nullable String from, Fetched fetched) {
     }
 
-    private record InFlight(@Nullable String lo, String hi, Future<Fetched> future) {
+    /** A batch being read: where it starts, and the batch ({@code null} after the last one). */
+    private record Slot(@Nullable String from, CompletableFuture<@Nullable Fetched> fetched) {
     }
 
+    private static final Relay NO_RELAY = (rows, last) -> {
+    };
+
     private final Session main;
-    private final PlanSql sql;
     private final String upTo;
     private final int maxSize;
     private final Fetcher fetcher;
@@ -84,38 +101,46 @@ final class FirstSyncReader implements AutoCloseable {
     private final List<Session> readers = new ArrayList<>();
     private final BlockingQueue<Session> idle = new LinkedBlockingQueue<>();
     private @Nullable ExecutorService threads;
-    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private @Nullable Map<String, String> mdc;
 
-    /** Everything up to here (inclusive) has been handed out; {@code null}: nothing yet. */
-    private @Nullable String coveredTo;
-    private boolean coveredAll;
-    /** Ranges up to here have been scheduled. */
-    private @Nullable String scheduledTo;
-    private boolean scheduledAll;
+    /** The batches being read or read, in key order (filled by the readers, emptied by {@link #next()}). */
+    private final BlockingQueue<Slot> line = new LinkedBlockingQueue<>();
+    /** Guards the three fields below. */
+    private final Object lock = new Object();
+    /** Batches in {@link #line}, or started, not yet handed out: at most {@link #DEPTH}. */
+    private int ahead;
+    /** Where the next batch starts when it could not be started yet (no room ahead). */
+    private @Nullable String waitingFrom;
+    private boolean waiting;
+    private volatile boolean closed;
+    private boolean started;
+    /** What failed a batch: every later {@link #next()} throws it. */
+    private @Nullable Throwable failed;
+    /** Reading on {@link #main}, one batch after the other: where the next batch starts, and whether it exists. */
+    private @Nullable String serialFrom;
+    private boolean serialDone;
 
     /**
      * A reader.
      *
      * @param main the run's session
      * @param opener opens a read-ahead connection, or {@code null} to read one batch after the other on {@code main}
-     * @param sql the job's statements
      * @param upTo the highest key at planning
      * @param maxSize the batch size
      * @param fetcher reads a range
      * @param jobId the job, for messages
      */
-    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, PlanSql sql, String upTo, int maxSize,
-                    Fetcher fetcher, String jobId) {
-        this(main, opener, sql, upTo, maxSize, fetcher, jobId, OPEN_TIMEOUT_MS);
+    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, String upTo, int maxSize, Fetcher fetcher,
+                    String jobId) {
+        this(main, opener, upTo, maxSize, fetcher, jobId, OPEN_TIMEOUT_MS);
     }
 
     /** As above, with another limit for opening a read-ahead connection (for tests). */
-    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, PlanSql sql, String upTo, int maxSize,
-                    Fetcher fetcher, String jobId, long openTimeoutMs) {
+    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, String upTo, int maxSize, Fetcher fetcher,
+                    String jobId, long openTimeoutMs) {
         this.openTimeoutMs = openTimeoutMs;
         this.main = main;
         this.opener = opener;
-        this.sql = sql;
         this.upTo = upTo;
         this.maxSize = maxSize;
         this.fetcher = fetcher;
@@ -128,70 +153,133 @@ final class FirstSyncReader implements AutoCloseable {
      * @return the batch, or {@code null} when every key up to the highest at planning was handed out
      */
     @Nullable Batch next() {
+        if (failed instanceof Error) {
+            throw (Error) failed;
+        }
+        if (failed != null) {
+            throw (RuntimeException) failed;
+        }
+        if (!started) {
+            started = true;
+            if (ensureReaders()) {
+                synchronized (lock) {
+                    ahead++;
+                    startAt(null);
+                }
+            }
+        }
         while (true) {
-            schedule();
-            String lo = coveredTo;
-            Fetched f;
-            String hi;
-            if (inFlight.isEmpty()) {
-                if (coveredAll) {
+            if (readers.isEmpty()) {
+                if (serialDone) {
                     return null;
                 }
-                hi = upTo;
-                f = main.transaction("read the next batch of sync job '" + jobId + "'", c -> fetcher.fetch(c, lo, upTo));
-            } else if (!Objects.equals(inFlight.peek().lo(), lo)) {
-                // The last range came back cut (rows were added to it): read the rest of it first.
-                hi = Objects.requireNonNull(inFlight.peek().lo());
-                String gapEnd = hi;
-                f = main.transaction("read the next batch of sync job '" + jobId + "'", c -> fetcher.fetch(c, lo, gapEnd));
-            } else {
-                InFlight head = inFlight.poll();
-                hi = head.hi();
-                f = await(head.future());
-            }
-            boolean cut = f.changes().size() >= maxSize && !hi.equals(f.last());
-            coveredTo = cut ? f.last() : hi;
-            coveredAll = !cut && hi.equals(upTo);
-            if (!f.changes().isEmpty()) {
+                String lo = serialFrom;
+                Fetched f = main.transaction("read the next batch of sync job '" + jobId + "'",
+                    c -> fetcher.fetch(c, lo, upTo, NO_RELAY));
+                serialDone = f.changes().size() < maxSize;
+                serialFrom = f.last();
+                if (f.changes().isEmpty()) {
+                    return null;
+                }
                 return new Batch(lo, f);
+            }
+            Slot slot;
+            try {
+                slot = line.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SourceException("Interrupted while reading the next batch of sync job '" + jobId + "'", e,
+                    true);
+            }
+            Fetched f;
+            try {
+                f = await(slot.fetched());
+            } catch (RuntimeException | Error e) {
+                // Every later call fails the same way: the batches after this one must not be handed out without it.
+                failed = e;
+                throw e;
+            }
+            if (f == null) {
+                // (Put back: every later call ends here too.)
+                line.add(slot);
+                return null;
+            }
+            synchronized (lock) {
+                ahead--;
+                if (waiting && !closed) {
+                    waiting = false;
+                    ahead++;
+                    startAt(waitingFrom);
+                }
+            }
+            if (!f.changes().isEmpty()) {
+                return new Batch(slot.from(), f);
             }
         }
     }
 
-    /** Tops up the ranges being read ahead. */
-    private void schedule() {
-        if (scheduledAll || (opener == null && readers.isEmpty())) {
-            return;
+    /** Starts reading the batch after {@code from} (caller holds {@link #lock} and counted it in {@link #ahead}). */
+    private void startAt(@Nullable String from) {
+        CompletableFuture<@Nullable Fetched> result = new CompletableFuture<>();
+        line.add(new Slot(from, result));
+        Objects.requireNonNull(threads).execute(() -> read(from, result));
+    }
+
+    /** On a reader thread: reads the batch after {@code from}; starts the next one as soon as its rows arrived. */
+    private void read(@Nullable String from, CompletableFuture<@Nullable Fetched> result) {
+        if (mdc != null) {
+            MDC.setContextMap(mdc);
         }
-        if (scheduledTo == null) {
-            scheduledTo = coveredTo;
-        }
-        while (inFlight.size() < DEPTH && !scheduledAll) {
-            if (!ensureReader()) {
+        boolean[] relayed = {false};
+        try {
+            if (closed) {
+                result.complete(null);
                 return;
             }
-            String lo = scheduledTo;
-            String bound = main.transaction("find the next batch's range of sync job '" + jobId + "'",
-                c -> Sql.fetch(c, sql.boundAfter(lo, upTo, maxSize), rs -> rs.getString(1)).stream().findFirst()
-                    .orElse(null));
-            String hi = bound == null ? upTo : bound;
-            Map<String, String> mdc = MDC.getCopyOfContextMap();
-            Future<Fetched> future = Objects.requireNonNull(threads).submit(() -> {
-                if (mdc != null) {
-                    MDC.setContextMap(mdc);
+            Session reader = idle.take();
+            try {
+                Fetched f = reader.transaction("read ahead a batch of sync job '" + jobId + "'",
+                    c -> fetcher.fetch(c, from, upTo, (rows, last) -> {
+                        relayed[0] = true;
+                        relay(rows, last);
+                    }));
+                if (!relayed[0]) {
+                    relay(f.changes().size(), f.last());
                 }
-                Session reader = idle.take();
-                try {
-                    return reader.transaction("read ahead a batch of sync job '" + jobId + "'",
-                        c -> fetcher.fetch(c, lo, hi));
-                } finally {
-                    idle.add(reader);
-                    MDC.clear();
+                result.complete(f);
+            } finally {
+                idle.add(reader);
+            }
+        } catch (Throwable e) {
+            if (!relayed[0]) {
+                // Nothing follows a batch that failed before its rows arrived.
+                synchronized (lock) {
+                    closed = true;
                 }
-            });
-            inFlight.add(new InFlight(lo, hi, future));
-            scheduledTo = hi;
-            scheduledAll = hi.equals(upTo);
+            }
+            result.completeExceptionally(e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** A batch's rows arrived: the next batch starts now, or when there is room ahead, or never (it was the last). */
+    private void relay(int rows, @Nullable String last) {
+        synchronized (lock) {
+            if (rows < maxSize || last == null || last.equals(upTo)) {
+                line.add(new Slot(null, CompletableFuture.completedFuture(null)));
+            } else if (closed) {
+                line.add(new Slot(null, CompletableFuture.completedFuture(null)));
+            } else if (ahead < DEPTH) {
+                ahead++;
+                startAt(last);
+            } else {
+                waiting = true;
+                waitingFrom = last;
+            }
         }
     }
 
@@ -200,12 +288,13 @@ final class FirstSyncReader implements AutoCloseable {
      * {@link #OPEN_TIMEOUT_MS} by default (a pool that has none to spare may block its callers for long, or for ever): the run
      * then reads with what it has, and a connection that arrives later is closed at once.
      */
-    private boolean ensureReader() {
+    private boolean ensureReaders() {
         Supplier<Session> open = opener;
         opener = null;
         if (open == null) {
-            return !readers.isEmpty();
+            return false;
         }
+        mdc = MDC.getCopyOfContextMap();
         threads = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "valmi-read-ahead-" + jobId);
             t.setDaemon(true);
@@ -239,10 +328,7 @@ final class FirstSyncReader implements AutoCloseable {
         return !readers.isEmpty();
     }
 
-    /** How long opening a read-ahead connection may take. */
-    static final long OPEN_TIMEOUT_MS = 5_000;
-
-    private Fetched await(Future<Fetched> f) {
+    private @Nullable Fetched await(CompletableFuture<@Nullable Fetched> f) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -270,19 +356,30 @@ final class FirstSyncReader implements AutoCloseable {
     }
 
     /**
-     * Waits for every range being read (their rows are then in the snapshot, above what was handed out). Their
+     * Waits for every batch being read (their rows are then in the snapshot, above what was handed out). Their
      * batches stay in line: a later {@link #next()} hands them out.
      */
     void settle() {
         Error error = null;
-        for (InFlight f : inFlight) {
-            try {
-                await(f.future());
-            } catch (RuntimeException e) {
-                log.debug("Sync job '{}': a batch read ahead failed: {}", jobId, e.toString());
-            } catch (Error e) {
-                if (error == null) {
-                    error = e;
+        while (true) {
+            List<Slot> pending = new ArrayList<>();
+            for (Slot s : line) {
+                if (!s.fetched().isDone()) {
+                    pending.add(s);
+                }
+            }
+            if (pending.isEmpty()) {
+                break;
+            }
+            for (Slot s : pending) {
+                try {
+                    await(s.fetched());
+                } catch (RuntimeException e) {
+                    log.debug("Sync job '{}': a batch read ahead failed: {}", jobId, e.toString());
+                } catch (Error e) {
+                    if (error == null) {
+                        error = e;
+                    }
                 }
             }
         }
@@ -293,11 +390,14 @@ final class FirstSyncReader implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (lock) {
+            closed = true;
+            waiting = false;
+        }
         try {
             settle();
         } finally {
-            inFlight.clear();
-            scheduledAll = true;
+            line.clear();
             if (threads != null) {
                 threads.shutdownNow();
             }

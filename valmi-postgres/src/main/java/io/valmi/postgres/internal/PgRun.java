@@ -71,6 +71,11 @@ public final class PgRun implements SourceRun {
      * need not print it.
      */
     private boolean keyTextOnClient;
+    /**
+     * First-sync mode: the columns' kinds when the client hashes the rows ({@link RowHash.Client}), or {@code null}
+     * when the server does (a mapped type the client cannot hash, or a server that hashes otherwise).
+     */
+    private @Nullable List<RowHash.Kind> clientHashKinds;
 
     private @Nullable String lastKeyText;
     private @Nullable String batchFrom;
@@ -238,11 +243,13 @@ public final class PgRun implements SourceRun {
                            java.util.function.@Nullable Supplier<Session> readAhead, String keyType) {
         long started = System.nanoTime();
         String[] upTo = new String[1];
+        boolean[] clientHash = new boolean[1];
         Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
             Object[] row = Sql.fetch(c, sql.countSource(), rs -> new Object[] {rs.getLong(1), rs.getLong(2),
                 rs.getString(3)}).get(0);
             long[] counts = {(Long) row[0], (Long) row[1]};
             upTo[0] = (String) row[2];
+            clientHash[0] = clientHashes(c, sql, request.jobId());
             for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
                 Sql.execute(c, q);
             }
@@ -264,7 +271,36 @@ public final class PgRun implements SourceRun {
         run.firstUpTo = upTo[0];
         run.readAheadOpener = readAhead;
         run.keyTextOnClient = keyTextOnClient(keyType);
+        run.clientHashKinds = clientHash[0] ? sql.firstSyncKinds() : null;
         return run;
+    }
+
+    /**
+     * Whether a first sync hashes its rows on the client: when every mapped column is of a kind the client hashes
+     * and the server computes the same hashes for probes of those kinds ({@link RowHash#probes}).
+     */
+    private static boolean clientHashes(java.sql.Connection c, PlanSql sql, String jobId) throws SQLException {
+        List<RowHash.Kind> kinds = sql.firstSyncKinds();
+        if (!RowHash.clientHashable(kinds)) {
+            return false;
+        }
+        List<RowHash.Probe> probes = RowHash.probes(kinds);
+        if (probes.isEmpty()) {
+            return true;
+        }
+        boolean agree;
+        try (PreparedStatement ps = Sql.prepare(c, RowHash.probeQuery(probes)); ResultSet rs = ps.executeQuery()) {
+            agree = rs.next() && RowHash.agrees(rs, probes);
+        } catch (RuntimeException e) {
+            // (A value the driver cannot read, e.g.: the server hashes.)
+            log.debug("Sync job '{}': probing the row hash failed: {}", jobId, e.toString());
+            agree = false;
+        }
+        if (!agree) {
+            log.info("Sync job '{}': this server hashes some values differently than valmi would on the client; the"
+                + " first sync hashes its rows on the server (slower, same result)", jobId);
+        }
+        return agree;
     }
 
     /**
@@ -337,8 +373,8 @@ public final class PgRun implements SourceRun {
      * Reads the batch after {@code from} in the caller's transaction (for a first sync: up to {@code upTo}, and also
      * writes its snapshot rows).
      */
-    private Fetched fetch(java.sql.Connection c, @Nullable String from, @Nullable String upTo, int maxSize)
-        throws java.sql.SQLException {
+    private Fetched fetch(java.sql.Connection c, @Nullable String from, @Nullable String upTo, int maxSize,
+                          FirstSyncReader.@Nullable Relay relay) throws java.sql.SQLException {
         long started = System.nanoTime();
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
@@ -346,7 +382,8 @@ public final class PgRun implements SourceRun {
         long[] ids = {0, 0};
         if (first) {
             ids = Sql.fetch(c, sql.transactionIds(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
-            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient);
+            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient,
+                clientHashKinds != null);
         } else {
             query = sql.nextBatch(deliverKinds, from, maxSize);
         }
@@ -354,14 +391,27 @@ public final class PgRun implements SourceRun {
         // First sync: the batch's snapshot rows, written by COPY before the transaction commits.
         // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
         Sql.CopyText snapshotRows = first ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
-        try (PreparedStatement ps = Sql.prepare(c, query)) {
+        try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();
             try (ResultSet rs = ps.executeQuery()) {
                 queryTime = System.nanoTime() - queried;
+                if (relay != null) {
+                    // The next batch can start now: where it starts is the last row's key.
+                    String last = null;
+                    int rows = 0;
+                    if (rs.last()) {
+                        rows = rs.getRow();
+                        last = keyTextOnClient ? String.valueOf(Values.reader(rs.getMetaData().getColumnTypeName(2))
+                            .read(rs, 2)) : rs.getString(3);
+                    }
+                    relay.arrived(rows, last);
+                    rs.beforeFirst();
+                }
                 Values.Reader keyReader = null;
                 Values.Reader[] readers = null;
                 int n = layout.size();
+                RowHash.Client hasher = first && clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
                 while (rs.next()) {
                     if (keyReader == null) {
                         keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
@@ -371,10 +421,11 @@ public final class PgRun implements SourceRun {
                     Object key = keyReader.read(rs, 2);
                     String keyText = first && keyTextOnClient ? String.valueOf(key) : rs.getString(3);
                     keyTexts.add(keyText);
+                    Object[] values = null;
                     if (kind == ChangeKind.REMOVED) {
                         batch.add(Change.removed(key));
                     } else {
-                        Object[] values = new Object[n];
+                        values = new Object[n];
                         for (int i = 0; i < n; i++) {
                             values[i] = readers[i].read(rs, 4 + i);
                         }
@@ -383,11 +434,21 @@ public final class PgRun implements SourceRun {
                     if (snapshotRows != null) {
                         // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its
                         // 64-bit id (pgjdbc's getBytes: the text form's bytes, as received)
+                        snapshotRows.add(keyText);
+                        if (hasher != null) {
+                            snapshotRows.add(hasher.hash(rs, 4, java.util.Objects.requireNonNull(values)));
+                        } else {
+                            snapshotRows.add(rs.getBytes(4 + n));
+                        }
                         byte[] xr = rs.getBytes(5 + n);
-                        Long xe = xr == null ? null
-                            : PlanSql.storableVersion(ids[0], ids[1], Long.parseLong(new String(xr, US_ASCII)));
-                        snapshotRows.add(keyText).add(rs.getBytes(4 + n)).add(FALSE).add(xr)
-                            .add(xe == null ? null : Long.toString(xe)).endRow();
+                        snapshotRows.add(FALSE).add(xr);
+                        Long xe = xr == null ? null : PlanSql.storableVersion(ids[0], ids[1], parseDigits(xr));
+                        if (xe == null) {
+                            snapshotRows.add((byte[]) null);
+                        } else {
+                            snapshotRows.add(xe.longValue());
+                        }
+                        snapshotRows.endRow();
                     }
                 }
             }
@@ -398,6 +459,18 @@ public final class PgRun implements SourceRun {
         return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }
 
+    /** A non-negative integer's ASCII digits (a transaction id as the server prints it). */
+    private static long parseDigits(byte[] digits) {
+        long v = 0;
+        for (byte b : digits) {
+            if (b < '0' || b > '9') {
+                throw new NumberFormatException("Not a transaction id: " + new String(digits, US_ASCII));
+            }
+            v = v * 10 + (b - '0');
+        }
+        return v;
+    }
+
     @Override
     public List<Change> nextBatch(int maxSize) {
         if (exhausted || deliverKinds.isEmpty() || (first && firstUpTo == null)) {
@@ -405,19 +478,18 @@ public final class PgRun implements SourceRun {
         }
         String from = lastKeyText;
         if (first && !firstStarted) {
-            session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
-                Sql.execute(c, sql.dropSnapshotKey());
-                Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId()));
-                return null;
-            });
+            // (The snapshot keeps its primary key: its index is written beside the batches, off the path of the reads,
+            // which costs less than building it at the end while the other core idles.)
+            session.transaction("start the first sync of job '" + request.jobId() + "'",
+                c -> Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId())));
             firstStarted = true;
         }
         if (first) {
             // The batch's transaction wrote its snapshot rows and is committed before the batch is handed out.
             if (reader == null) {
                 readerBatchSize = maxSize;
-                reader = new FirstSyncReader(session, readAheadOpener, sql, java.util.Objects.requireNonNull(firstUpTo),
-                    maxSize, (c, lo, hi) -> fetch(c, lo, hi, maxSize), request.jobId());
+                reader = new FirstSyncReader(session, readAheadOpener, java.util.Objects.requireNonNull(firstUpTo),
+                    maxSize, (c, lo, hi, relay) -> fetch(c, lo, hi, maxSize, relay), request.jobId());
             } else if (maxSize != readerBatchSize) {
                 throw new IllegalArgumentException("A first sync's batch size cannot change during the run: "
                     + readerBatchSize + ", now " + maxSize);
@@ -432,7 +504,7 @@ public final class PgRun implements SourceRun {
             return accept(b.fetched(), b.from(), maxSize);
         }
         return session.transaction("read the next batch of sync job '" + request.jobId() + "'", c -> {
-            Fetched f = fetch(c, from, null, maxSize);
+            Fetched f = fetch(c, from, null, maxSize, null);
             if (!f.changes().isEmpty() && markAny) {
                 long read = System.nanoTime();
                 if (doubtLeft) {

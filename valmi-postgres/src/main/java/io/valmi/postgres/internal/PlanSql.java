@@ -40,7 +40,6 @@ public final class PlanSql {
     private final List<String> types;
     private final boolean versioned;
     private final @org.jspecify.annotations.Nullable String versionScope;
-    private final boolean recordHash;
     /** Column of the plan's inner level: the source row is there. */
     private static final String SP = "sp";
 
@@ -56,10 +55,9 @@ public final class PlanSql {
      * @param versionScope what row versions are taken over ({@link #versionScope()}), or {@code null} when the
      *     relation's rows have no version that can be trusted (a view, a foreign table, a mapped column whose text
      *     form may change without a new row version)
-     * @param serverMajor the server's major version (which functions the row hash may use)
      */
     public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns,
-                   List<String> types, @org.jspecify.annotations.Nullable String versionScope, int serverMajor) {
+                   List<String> types, @org.jspecify.annotations.Nullable String versionScope) {
         if (types.size() != columns.size()) {
             throw new IllegalArgumentException("one type per mapped column");
         }
@@ -71,7 +69,6 @@ public final class PlanSql {
         this.types = List.copyOf(types);
         this.versionScope = versionScope;
         this.versioned = versionScope != null;
-        this.recordHash = serverMajor >= 14;
     }
 
     /**
@@ -81,7 +78,7 @@ public final class PlanSql {
      * @return the name
      */
     public String hashAlgorithm() {
-        return recordHash ? "hash_record_extended(column-hashes,0)/v4" : "hash_array_extended(column-hashes,0)/v3";
+        return RowHash.ALGORITHM;
     }
 
     /**
@@ -116,19 +113,8 @@ public final class PlanSql {
     }
 
     /**
-     * The hash of a row's mapped columns ({@link #hashAlgorithm()}): {@code hash_record_extended} over a row of
-     * one 64-bit hash per column (PostgreSQL 14 and later; {@code hash_array_extended} over an array of them
-     * before), so NULL-safe and order-sensitive. Each column is hashed as what would be sent
-     * ("a change is a change of the text form": {@code 1.5} to {@code 1.50} is one): the hash of its text form
-     * (output function, byte-wise, collation "C"), except for types whose value determines their text form,
-     * which are hashed by value without printing them: integers, text and varchar (already text), uuid,
-     * boolean, dates and timestamps (the session's TimeZone and DateStyle are pinned), and numeric (value and
-     * display scale).
-     *
-     * <p>What it buys: the earlier hash printed the whole row as a record ({@code ROW(...)::text}), whose quoting
-     * pass costs more than the output functions themselves; hashing by column took the hash of the benchmark's
-     * 8-column table from ~2.8 s to ~1.85 s per million rows on one (busy) core; combining the column hashes as a
-     * row instead of an array (no array to build) saves about a third of what remains.
+     * The hash of a row's mapped columns ({@link #hashAlgorithm()}, {@link RowHash}): one seeded 64-bit hash per
+     * column, by the column's text form or by a value that fixes it, combined by XOR.
      *
      * @param alias the source alias
      * @return the field
@@ -163,6 +149,20 @@ public final class PlanSql {
     }
 
     /**
+     * How a first sync's batch ({@link #firstBatch}) hashes each mapped column on the client: what is printed once
+     * arrives as text.
+     *
+     * @return the kinds, mapping order
+     */
+    public List<RowHash.Kind> firstSyncKinds() {
+        List<RowHash.Kind> kinds = new ArrayList<>();
+        for (String type : types) {
+            kinds.add(printedOnce(type) ? RowHash.Kind.TEXT : RowHash.kind(type));
+        }
+        return kinds;
+    }
+
+    /**
      * Types read as a String ({@link Values}) that pgjdbc receives in binary form once a statement is prepared on the
      * server (after {@code prepareThreshold} executions), and then prints itself ({@code (1.0,2.0)} instead of
      * PostgreSQL's {@code (1,2)}): every batch selects them as text, so that the server prints them.
@@ -176,64 +176,7 @@ public final class PlanSql {
     }
 
     private Field<Long> rowHash(List<Field<Object>> values, List<String> valueTypes) {
-        if (values.isEmpty()) {
-            return inline(0L);
-        }
-        List<Field<Long>> parts = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            parts.add(columnHash(values.get(i), valueTypes.get(i)));
-        }
-        if (recordHash) {
-            // ROW(...) spelled out: a row of one column must not read as a parenthesized value.
-            return DSL.function(name("pg_catalog", "hash_record_extended"), SQLDataType.BIGINT,
-                DSL.field("row({0})", SQLDataType.OTHER, DSL.list(parts)), inline(0L));
-        }
-        return DSL.function(name("pg_catalog", "hash_array_extended"), SQLDataType.BIGINT, DSL.array(parts), inline(0L));
-    }
-
-    private static Field<Long> columnHash(Field<Object> column, String type) {
-        Field<?> zero = inline(0L);
-        switch (type) {
-            case "smallint":
-            case "integer":
-            case "bigint":
-                return DSL.function(name("pg_catalog", "hashint8extended"), SQLDataType.BIGINT,
-                    column.cast(SQLDataType.BIGINT), zero);
-            case "boolean":
-                return DSL.function(name("pg_catalog", "hashint8extended"), SQLDataType.BIGINT,
-                    column.cast(SQLDataType.INTEGER).cast(SQLDataType.BIGINT), zero);
-            case "uuid":
-                return DSL.function(name("pg_catalog", "uuid_hash_extended"), SQLDataType.BIGINT, column, zero);
-            case "text":
-                return textHash(column);
-            case "timestamp with time zone":
-            case "timestamp without time zone":
-            case "date":
-                // The text form of these is fixed by the value (the session's TimeZone and DateStyle are pinned), so
-                // the value's hash serves; it saves printing them (about a fifth of the plan for a timestamp column).
-                return DSL.function(name("pg_catalog", "timestamp_hash_extended"), SQLDataType.BIGINT,
-                    column.cast(SQLDataType.LOCALDATETIME), zero);
-            default:
-                if (type.equals("numeric") || type.startsWith("numeric(")) {
-                    // The text form of a numeric is fixed by its value and its display scale (1.5 and 1.50 print
-                    // differently and hash equal by value): the scale is hashed with the value as the seed. NaN and
-                    // the infinities have no scale (-1 here), NULL stays NULL (hash 0 in the array).
-                    return DSL.function(name("pg_catalog", "hashint8extended"), SQLDataType.BIGINT,
-                        DSL.coalesce(DSL.function(name("pg_catalog", "scale"), SQLDataType.INTEGER, column),
-                            inline(-1)).cast(SQLDataType.BIGINT),
-                        DSL.function(name("pg_catalog", "hash_numeric_extended"), SQLDataType.BIGINT, column, zero));
-                }
-                if (type.startsWith("character varying") && !type.endsWith("]")) {
-                    return textHash(column);
-                }
-                return textHash(column.cast(SQLDataType.CLOB));
-        }
-    }
-
-    /** A text's bytes hashed, whatever the column's collation (a case-insensitive one would hide changes). */
-    private static Field<Long> textHash(Field<?> text) {
-        return DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT,
-            DSL.field("{0} COLLATE {1}", SQLDataType.CLOB, text, name("C")), inline(0L));
+        return RowHash.sql(values, valueTypes);
     }
 
     /**
@@ -900,17 +843,7 @@ public final class PlanSql {
     }
 
     /**
-     * Drops the (empty) snapshot's primary key for a first sync: rows go into a bare heap, and the key is built once
-     * at the end (measured ~1.1 s instead of ~2.5 s for 1M keys written batch by batch into the indexed table).
-     *
-     * @return the statement
-     */
-    public Query dropSnapshotKey() {
-        return DSL.alterTable(tables.snapshotName()).dropConstraintIfExists(snapshotKeyName());
-    }
-
-    /**
-     * Adds the snapshot's primary key (after a first sync).
+     * Adds the snapshot's primary key (to a snapshot left without one by an earlier version's first sync).
      *
      * @return the statement
      */
@@ -1011,25 +944,6 @@ public final class PlanSql {
     }
 
     /**
-     * The end of a first sync's batch: the key {@code limit} places after {@code afterKeyText} (read from the key's
-     * index), or nothing when fewer keys remain up to {@code upToKeyText}.
-     *
-     * @param afterKeyText the batch's exclusive start, or {@code null} for the first key
-     * @param upToKeyText the highest key at planning
-     * @param limit the batch size
-     * @return the query of one key text, or of no row
-     */
-    public Select<?> boundAfter(@org.jspecify.annotations.Nullable String afterKeyText, String upToKeyText, int limit) {
-        Field<Object> key = f("t", keyColumn);
-        // The key printed only for the row found (not for each row skipped): an outer level.
-        Table<?> found = DSL.select(key.as(K)).from(table(name(schema, relation)).as("t"))
-            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
-            .and(key.le(Sql.untyped(upToKeyText)))
-            .orderBy(key).offset(inline(limit - 1)).limit(inline(1)).asTable("b");
-        return DSL.select(f("b", K).cast(SQLDataType.CLOB)).from(found);
-    }
-
-    /**
      * A first sync's next batch: reads up to {@code limit} rows with a key above the previous batch's straight from
      * the source (by its unique key's index) and returns, like {@link #nextBatch}, kind, key, key text and mapped
      * values in key order, followed by two columns of the rows' snapshot rows: hash and version ({@code xr}). The
@@ -1043,15 +957,38 @@ public final class PlanSql {
      * together that was half of a first sync's time on the server. Every value printed here is printed once per
      * row, so whatever the client can do as cheaply (the kind, key texts, version ids) it does.
      *
+     * <p>With {@code clientHash}, the hash column is NULL and there is no inner level: the client hashes each row
+     * from the values as they come ({@link RowHash.Client}, the columns' kinds in {@link #firstSyncKinds()}), which
+     * takes about a quarter of the statement's time off the server.
+     *
      * @param afterKeyText the last key of the previous batch, or {@code null}
      * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
      *     case for generated keys) wait for the next run, as with a plan table
      * @param limit the batch size
      * @param printKey whether the server prints the key text
+     * @param clientHash whether the client hashes the rows
      * @return the query
      */
-    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, boolean printKey) {
+    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, boolean printKey,
+                                              boolean clientHash) {
         Field<Object> key = f("t", keyColumn);
+        if (clientHash) {
+            List<SelectField<?>> out = new ArrayList<>();
+            out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
+            out.add(key.as(K));
+            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
+            for (int i = 0; i < columns.size(); i++) {
+                Field<Object> column = f("t", columns.get(i));
+                out.add((printedOnce(types.get(i)) ? column.cast(SQLDataType.CLOB) : column)
+                    .as(JobTables.valueColumn(i + 1)));
+            }
+            out.add(DSL.castNull(SQLDataType.CLOB).as(H));
+            out.add((versioned ? f("t", "xmin") : JobTables.nullXid()).cast(SQLDataType.CLOB).as(XR));
+            return DSL.select(out).from(table(name(schema, relation)).as("t"))
+                .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+                .and(key.le(Sql.untyped(upToKeyText)))
+                .orderBy(key).limit(inline(limit));
+        }
         // Inner level (not flattened: it has a LIMIT): the rows, with the text form of columns that are read as text
         // anyway printed once, for the hash and for the result (jsonb prints slowly: ~0.5 s per 1M values).
         List<SelectField<?>> rows = new ArrayList<>();

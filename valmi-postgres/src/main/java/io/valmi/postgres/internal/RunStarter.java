@@ -88,16 +88,13 @@ public final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 types.add(details.column(c).orElseThrow().typeName());
             }
-            int[] serverMajor = new int[1];
-            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description, c -> {
-                serverMajor[0] = Bookkeeping.serverMajor(c);
-                return CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
+            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description,
+                c -> CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
                     () -> new ConfigurationException("Source " + description + " was dropped while the run started"))[0],
-                    mapping.sourceColumns());
-            });
+                    mapping.sourceColumns()));
             String scope = versionScope(details, mapping, types, facts);
             PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
-                scope, serverMajor[0]);
+                scope);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
             for (int i = 0; i < types.size(); i++) {

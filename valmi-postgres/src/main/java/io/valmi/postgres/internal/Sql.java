@@ -155,7 +155,25 @@ public final class Sql {
      * @throws SQLException when preparing fails
      */
     public static PreparedStatement prepare(Connection connection, Query query) throws SQLException {
-        PreparedStatement ps = connection.prepareStatement(render(query));
+        return prepare(connection, query, false);
+    }
+
+    /**
+     * As {@link #prepare(Connection, Query)}, optionally for a scrollable result (pgjdbc then reads every row before
+     * {@code executeQuery} returns: for results of bounded size whose last row is wanted first).
+     *
+     * @param connection the connection
+     * @param query the query
+     * @param scrollable whether the result is {@code TYPE_SCROLL_INSENSITIVE}
+     * @return the statement
+     * @throws SQLException on failure
+     */
+    public static PreparedStatement prepare(Connection connection, Query query, boolean scrollable)
+        throws SQLException {
+        PreparedStatement ps = scrollable
+            ? connection.prepareStatement(render(query), java.sql.ResultSet.TYPE_SCROLL_INSENSITIVE,
+                java.sql.ResultSet.CONCUR_READ_ONLY)
+            : connection.prepareStatement(render(query));
         try {
             int i = 1;
             for (Param<?> param : JOOQ.extractParams(query).values()) {
@@ -299,6 +317,41 @@ public final class Sql {
          */
         public CopyText add(@org.jspecify.annotations.Nullable String text) {
             return add(text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Adds an integer to the current row.
+         *
+         * @param value the value
+         * @return this
+         */
+        public CopyText add(long value) {
+            ensure(21);
+            if (!firstInRow) {
+                bytes[size++] = '\t';
+            }
+            firstInRow = false;
+            if (value == Long.MIN_VALUE) {
+                for (byte b : Long.toString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                    bytes[size++] = b;
+                }
+                return this;
+            }
+            long v = value;
+            if (v < 0) {
+                bytes[size++] = '-';
+                v = -v;
+            }
+            int digits = 1;
+            for (long p = 10; digits < 19 && v >= p; p *= 10) {
+                digits++;
+            }
+            for (int i = size + digits - 1; i >= size; i--) {
+                bytes[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            size += digits;
+            return this;
         }
 
         /** Ends the current row. */

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Ranges read ahead are handed out in key order, and a range that gained rows after its end was found is read
- * to its end before the next one: no row is skipped or handed out twice, and no batch exceeds its size.
+ * Batches read ahead (as a relay: each starts after the last key of the one before) are handed out in key order:
+ * rows added ahead of the reading are read, no row is skipped or handed out twice, and no batch exceeds its size.
  */
 @WithPostgres
 class FirstSyncReaderTest {
@@ -28,17 +28,15 @@ class FirstSyncReaderTest {
         String table = "ranges_" + readAhead.replace('-', '_');
         db.execute("create table " + table + " (id int primary key, v text)",
             "insert into " + table + " select g * 10, 'v' from generate_series(1, 10) g");
-        PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", table), "public", table, "id", List.of("v"),
-            List.of("text"), null, 17);
         AtomicBoolean inserted = new AtomicBoolean();
-        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> {
+        FirstSyncReader.Fetcher fetcher = (c, lo, hi, relay) -> {
             if ("30".equals(lo) && inserted.compareAndSet(false, true)) {
-                // Rows added to the range (30, 60] after its end was found.
-                try (Statement s = c.createStatement()) {
-                    s.execute("insert into public." + table + " values (31, 'new'), (32, 'new')");
+                // Rows added after the batches before were read (and committed before this batch reads).
+                try (java.sql.Connection other = db.dataSource().getConnection(); Statement s = other.createStatement()) {
+                    s.execute("insert into public." + table + " values (31, 'new'), (32, 'new'), (101, 'too late')");
                 }
             }
-            return upToThree(c, table, lo, hi);
+            return upToThree(c, table, lo, hi, relay);
         };
         Supplier<Session> opener;
         if (readAhead.equals("ahead")) {
@@ -53,7 +51,7 @@ class FirstSyncReaderTest {
         List<Object> handedOut = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");
-             FirstSyncReader reader = new FirstSyncReader(main, opener, sql, "100", 3, fetcher, "ranges")) {
+             FirstSyncReader reader = new FirstSyncReader(main, opener, "100", 3, fetcher, "ranges")) {
             for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
                 sizes.add(b.fetched().changes().size());
                 b.fetched().changes().forEach(c -> handedOut.add(c.key()));
@@ -65,14 +63,13 @@ class FirstSyncReaderTest {
         assertThat(inserted).isTrue();
         assertThat(handedOut).containsExactly(10, 20, 30, 31, 32, 40, 50, 60, 70, 80, 90, 100);
         assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 3));
+        assertThat(sizes.subList(0, sizes.size() - 1)).as("only the last batch is short").allMatch(n -> n == 3);
     }
 
     @org.junit.jupiter.api.Test
     void aConnectionThatComesTooLateIsClosedAndTheRunGoesOnWithout(TestDatabase db) throws Exception {
         db.execute("create table late (id int primary key, v text)",
             "insert into late select g, 'v' from generate_series(1, 7) g");
-        PlanSql sql = new PlanSql(new JobTables("valmi_scratch_computed_", "late"), "public", "late", "id", List.of("v"),
-            List.of("text"), null, 17);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         List<Session> opened = java.util.Collections.synchronizedList(new ArrayList<>());
         Supplier<Session> slowPool = () -> {
@@ -85,10 +82,10 @@ class FirstSyncReaderTest {
             opened.add(s);
             return s;
         };
-        FirstSyncReader.Fetcher fetcher = (c, lo, hi) -> upToThree(c, "late", lo, hi);
+        FirstSyncReader.Fetcher fetcher = (c, lo, hi, relay) -> upToThree(c, "late", lo, hi, relay);
         List<Object> handedOut = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");
-             FirstSyncReader reader = new FirstSyncReader(main, slowPool, sql, "7", 3, fetcher, "late", 200)) {
+             FirstSyncReader reader = new FirstSyncReader(main, slowPool, "7", 3, fetcher, "late", 200)) {
             for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
                 b.fetched().changes().forEach(c -> handedOut.add(c.key()));
             }
@@ -106,8 +103,8 @@ class FirstSyncReaderTest {
     }
 
     /** Reads up to three keys of a range, as a batch of removals (the reader does not look at the kind). */
-    private static FirstSyncReader.Fetched upToThree(java.sql.Connection c, String table, String lo, String hi)
-        throws java.sql.SQLException {
+    private static FirstSyncReader.Fetched upToThree(java.sql.Connection c, String table, String lo, String hi,
+                                                     FirstSyncReader.Relay relay) throws java.sql.SQLException {
         List<Change> changes = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select id, id::text from public." + table
@@ -122,6 +119,7 @@ class FirstSyncReaderTest {
                 }
             }
         }
+        relay.arrived(keys.size(), keys.isEmpty() ? null : keys.get(keys.size() - 1));
         return new FirstSyncReader.Fetched(changes, keys, 0, 0);
     }
 }

@@ -1,0 +1,134 @@
+package io.valmi.postgres.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.valmi.Change;
+import io.valmi.DestinationCapabilities;
+import io.valmi.Mapping;
+import io.valmi.RetryPolicy;
+import io.valmi.SourceMode;
+import io.valmi.SyncJob;
+import io.valmi.SyncRunner;
+import io.valmi.WriteResult;
+import io.valmi.postgres.PostgresSource;
+import io.valmi.testing.TestDatabase;
+import io.valmi.testing.WithPostgres;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A first sync hashes its rows on the client when it can, and records exactly the hashes the server computes for
+ * the same rows (later runs compare with those): with batches read as text and in binary form.
+ */
+@WithPostgres
+class ClientHashedFirstSyncTest {
+    private static final List<String> COLUMNS = List.of("i8", "n", "t", "tz", "d", "u", "b", "j");
+    private static final List<String> TYPES = List.of("bigint", "numeric", "text", "timestamp with time zone", "date",
+        "uuid", "boolean", "jsonb");
+
+    @BeforeAll
+    static void createTable(TestDatabase db) {
+        db.execute("create table hashed_sync (id int primary key, i8 bigint, n numeric, t text, tz timestamptz, d date,"
+                + " u uuid, b boolean, j jsonb)",
+            "insert into hashed_sync select g, g * 4294967297, (g - 20) / 4.0, 't' || g || repeat('\u00e9', g % 5),"
+                + " timestamptz '2000-01-01 00:00:00+00' + g * interval '1 hour 0.000001 second',"
+                + " date '0044-03-15 BC' + g * 10000, md5(g::text)::uuid, g % 2 = 0, jsonb_build_object('g', g)"
+                + " from generate_series(1, 40) g",
+            "insert into hashed_sync values (0, null, null, null, null, null, null, null, null),"
+                + " (41, -1, 'NaN', '', 'infinity', '-infinity', '00000000-0000-0000-0000-000000000000', false, 'null')");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"prepareThreshold=5", "prepareThreshold=-1"})
+    void theSnapshotHoldsTheServersHashesOfTheRows(String property, TestDatabase db) throws Exception {
+        List<String> statements = new CopyOnWriteArrayList<>();
+        DataSource ds = recording(db.dataSource(property), statements);
+        String job = "hashed " + property;
+        Mapping.Builder mapping = Mapping.builder().key("id").sourceMode(SourceMode.FULL_TABLE);
+        COLUMNS.forEach(mapping::map);
+        List<Change> received = new ArrayList<>();
+        io.valmi.Destination dest = new io.valmi.Destination() {
+            @Override
+            public DestinationCapabilities capabilities() {
+                return DestinationCapabilities.all();
+            }
+
+            @Override
+            public WriteResult write(List<Change> batch) {
+                received.addAll(batch);
+                return WriteResult.ok();
+            }
+        };
+        SyncRunner.create().run(SyncJob.builder(job).source(PostgresSource.builder().dataSource(ds, "test")
+                .table("public", "hashed_sync").build())
+            .destination(dest).mapping(mapping.build()).batchSize(3).retryPolicy(RetryPolicy.none()).build())
+            .orThrow();
+        assertThat(received).hasSize(42);
+
+        // The batches were hashed on the client: no batch statement over the table computes a hash.
+        List<String> batches = statements.stream().filter(s -> s.contains("\"hashed_sync\"") && s.contains("fetch next"))
+            .filter(s -> !s.contains("offset")).toList();
+        assertThat(batches).isNotEmpty().noneMatch(s -> s.contains("hashtextextended"));
+
+        // Every recorded hash is the one the server computes for the row.
+        List<Field<Object>> values = new ArrayList<>();
+        for (String c : COLUMNS) {
+            values.add(DSL.field(DSL.name("s", c)));
+        }
+        JobTables tables = new JobTables("valmi_scratch_computed_", job);
+        var query = DSL.select(DSL.field(DSL.name("s", "id")), RowHash.sql(values, TYPES),
+                DSL.field(DSL.name("p", JobTables.H)))
+            .from(DSL.table(DSL.name("public", "hashed_sync")).as("s"))
+            .join(DSL.table(tables.snapshotName()).as("p"))
+            .on(DSL.field(DSL.name("p", JobTables.K)).eq(DSL.field(DSL.name("s", "id"))));
+        Map<Integer, long[]> hashes = new HashMap<>();
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = Sql.prepare(c, query);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                hashes.put(rs.getInt(1), new long[] {rs.getLong(2), rs.getLong(3)});
+            }
+        }
+        assertThat(hashes).hasSize(42);
+        hashes.forEach((id, h) -> assertThat(h[1]).as("hash of row %s", id).isEqualTo(h[0]));
+    }
+
+    private static DataSource recording(DataSource target, List<String> statements) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+            (p, m, args) -> {
+                Object result = invoke(m, target, args);
+                if (result instanceof Connection) {
+                    Connection c = (Connection) result;
+                    return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                        (p2, m2, args2) -> {
+                            if (m2.getName().equals("prepareStatement")) {
+                                statements.add((String) args2[0]);
+                            }
+                            return invoke(m2, c, args2);
+                        });
+                }
+                return result;
+            });
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}

@@ -109,14 +109,40 @@ public final class Benchmark {
             if (options.password != null) {
                 ds.setPassword(options.password);
             }
-            return new Benchmark(options, ds, version(ds)).execute();
+            try (Pooled pooled = pooled(ds, options.pool)) {
+                return new Benchmark(options, pooled.dataSource(), version(ds)).execute();
+            }
         }
         PostgresServer server = PostgresServer.start(FixtureSettings.fromEnvironment());
-        try (TestDatabase db = server.createDatabase("bench")) {
-            return new Benchmark(options, db.dataSource(), server.version()).execute();
+        try (TestDatabase db = server.createDatabase("bench"); Pooled pooled = pooled(db.dataSource(), options.pool)) {
+            return new Benchmark(options, pooled.dataSource(), server.version()).execute();
         } finally {
             server.close();
         }
+    }
+
+    /** The data source every figure uses: a HikariCP pool over the server's, or that one itself. */
+    private record Pooled(DataSource dataSource, com.zaxxer.hikari.@org.jspecify.annotations.Nullable HikariDataSource pool)
+        implements AutoCloseable {
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.close();
+            }
+        }
+    }
+
+    private static Pooled pooled(DataSource ds, int size) {
+        if (size == 0) {
+            return new Pooled(ds, null);
+        }
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setDataSource(ds);
+        config.setPoolName("benchmark");
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
+        return new Pooled(pool, pool);
     }
 
     private Path execute() throws Exception {
@@ -125,7 +151,10 @@ public final class Benchmark {
             n, options.batchSize, options.mode, options.reps);
         System.out.println("PostgreSQL: " + serverVersion);
         System.out.println("Java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-            + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB");
+            + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB, heap committed at start "
+            + Runtime.getRuntime().totalMemory() / (1024 * 1024) + " MB");
+        System.out.println("Connections: " + (options.pool == 0 ? "a new one for each use (no pool)"
+            : "a HikariCP pool of " + options.pool));
         long t0 = System.nanoTime();
         createTable(n);
         System.out.printf(Locale.ROOT, "Created table %s in %,d ms%n", TABLE, ms(t0));
@@ -366,6 +395,8 @@ public final class Benchmark {
         json.append(",\"samples_ms\":");
         appendLists(json, samples);
         json.append(",\"warmup\":").append(options.warmup);
+        json.append(",\"pool\":").append(options.pool);
+        json.append(",\"max_heap_mb\":").append(Runtime.getRuntime().maxMemory() / (1024 * 1024));
         json.append(",\"warmup_samples_ms\":");
         appendLists(json, warmupSamples);
         json.append("}\n");
@@ -552,6 +583,7 @@ public final class Benchmark {
         String jdbcUrl;
         String user;
         String password;
+        int pool = 8;
 
         static Options parse(String... args) {
             Options o = new Options();
@@ -598,6 +630,9 @@ public final class Benchmark {
                     case "--password":
                         o.password = v;
                         break;
+                    case "--pool":
+                        o.pool = Integer.parseInt(v);
+                        break;
                     default:
                         throw new IllegalArgumentException("Unknown option " + a + "; options: " + usage());
                 }
@@ -607,9 +642,9 @@ public final class Benchmark {
                 o.reps = 1;
                 o.warmup = 0;
             }
-            if (o.rows < 200 || o.reps < 1 || o.batchSize < 1 || o.warmup < 0) {
+            if (o.rows < 200 || o.reps < 1 || o.batchSize < 1 || o.warmup < 0 || o.pool < 0) {
                 throw new IllegalArgumentException("--rows must be at least 200, --reps and --batch-size at least 1,"
-                    + " --warmup at least 0");
+                    + " --warmup and --pool at least 0");
             }
             if (o.mode != DestinationMode.MIRROR && o.mode != DestinationMode.UPSERT) {
                 throw new IllegalArgumentException("--mode must be MIRROR or UPSERT");
@@ -619,7 +654,7 @@ public final class Benchmark {
 
         static String usage() {
             return Arrays.toString(new String[] {"--rows N", "--reps R", "--warmup W", "--batch-size B", "--mode MIRROR|UPSERT",
-                "--only full", "--out FILE", "--jdbc-url URL", "--user U", "--password P"});
+                "--only full", "--out FILE", "--jdbc-url URL", "--user U", "--password P", "--pool N (0: no pool)"});
         }
     }
 }

@@ -198,7 +198,6 @@ public final class Benchmark {
             naive = null;
             measureNaive("naive_text", naiveText, changed);
             naiveText = null;
-            System.gc();
 
             r = sync(runner, planTimer, source, dest, incremental, "incr2");
             long expected = options.mode == DestinationMode.MIRROR ? changed : changed - n / 200;
@@ -212,7 +211,6 @@ public final class Benchmark {
     }
 
     private void measureNaive(String figure, NaiveSync naive, long changed) throws Exception {
-        System.gc();
         resetPeaks();
         long t = System.nanoTime();
         CountingDestination naiveDest = new CountingDestination();
@@ -227,7 +225,8 @@ public final class Benchmark {
         SyncJob job = SyncJob.builder(JOB).source(source).destination(dest).mapping(mapping)
             .batchSize(options.batchSize).build();
         dest.received = 0;
-        System.gc();
+        // (No System.gc() before a figure: after a full collection the JVM gives heap back to the system, and every
+        // figure would pay for growing it again, which on some virtual machines costs more than the work measured.)
         resetPeaks();
         long t = System.nanoTime();
         planTimer.start = t;
@@ -302,7 +301,6 @@ public final class Benchmark {
 
     /** The floor: COPY of the mapped columns through pgjdbc's CopyManager, discarded. */
     private long floor() throws SQLException, IOException {
-        System.gc();
         long t = System.nanoTime();
         long rows;
         try (Connection c = dataSource.getConnection()) {

@@ -392,9 +392,8 @@ public final class Benchmark {
         json.append(",\"java\":\"").append(jsonEscape(System.getProperty("java.version"))).append('"');
         json.append(",\"samples_ms\":");
         appendLists(json, samples);
-        json.append(",\"warmup\":").append(options.warmup);
         json.append(",\"pool\":").append(options.pool);
-        json.append(",\"max_heap_mb\":").append(Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        json.append(",\"warmup\":").append(options.warmup);
         json.append(",\"warmup_samples_ms\":");
         appendLists(json, warmupSamples);
         json.append("}\n");

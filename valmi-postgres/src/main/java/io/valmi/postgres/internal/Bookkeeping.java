@@ -126,6 +126,9 @@ public final class Bookkeeping {
             field("started_at")));
     }
 
+    /** How full a snapshot's pages are written (percent). */
+    static final int SNAPSHOT_FILLFACTOR = 90;
+
     /**
      * Creates the job's snapshot (LOGGED, keyed) and issues tables if missing.
      *
@@ -148,6 +151,10 @@ public final class Bookkeeping {
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
                 constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
+            // Room on each page for the new versions of its rows: an acknowledgement's update then stays on the page
+            // and leaves the key index alone (a HOT update), half the time of one that moves the row.
+            Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
+                inline(SNAPSHOT_FILLFACTOR)));
             created = true;
         } else {
             Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];

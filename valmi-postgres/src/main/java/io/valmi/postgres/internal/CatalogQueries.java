@@ -178,6 +178,29 @@ public final class CatalogQueries {
     }
 
     /**
+     * How closely a column's order follows the physical order of its table's rows ({@code pg_stats.correlation}, from
+     * -1 to 1), as the last {@code ANALYZE} saw it.
+     *
+     * @param c the connection
+     * @param schema the table's schema
+     * @param table the table
+     * @param column the column
+     * @return the correlation, or empty when there are no statistics the user may read
+     * @throws SQLException on failure
+     */
+    public static Optional<Double> correlation(Connection c, String schema, String table, String column)
+        throws SQLException {
+        Field<Double> correlation = DSL.field(DSL.name("s", "correlation"), SQLDataType.DOUBLE);
+        return Sql.fetch(c, DSL.select(correlation).from(DSL.table(DSL.name("pg_catalog", "pg_stats")).as("s"))
+                .where(DSL.field(DSL.name("s", "schemaname"), SQLDataType.VARCHAR).eq(val(schema)))
+                .and(DSL.field(DSL.name("s", "tablename"), SQLDataType.VARCHAR).eq(val(table)))
+                .and(DSL.field(DSL.name("s", "attname"), SQLDataType.VARCHAR).eq(val(column)))
+                .and(DSL.field(DSL.name("s", "inherited"), SQLDataType.BOOLEAN).isFalse())
+                .and(correlation.isNotNull()),
+            rs -> rs.getDouble(1)).stream().findFirst();
+    }
+
+    /**
      * Reads the {@link VersionFacts} of a relation.
      *
      * @param c the connection

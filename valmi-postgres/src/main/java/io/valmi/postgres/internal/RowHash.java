@@ -262,31 +262,19 @@ final class RowHash {
                 case NUMERIC:
                     return numeric(v, seed);
                 case DATE:
-                    return printed(date((LocalDate) v), seed);
+                    int d = date((LocalDate) v);
+                    return PgHashes.bytes(buffer, 0, d, seed);
                 case TIMESTAMP:
-                    return printed(timestamp((LocalDateTime) v, false), seed);
+                    int ts = timestamp((LocalDateTime) v, false);
+                    return PgHashes.bytes(buffer, 0, ts, seed);
                 case TIMESTAMPTZ:
                     OffsetDateTime t = (OffsetDateTime) v;
-                    if (t.equals(OffsetDateTime.MAX)) {
-                        return printed(INFINITY, seed);
-                    }
-                    if (t.equals(OffsetDateTime.MIN)) {
-                        return printed(MINUS_INFINITY, seed);
-                    }
-                    return printed(timestamp(t.toLocalDateTime(), true), seed);
+                    // ('infinity' and '-infinity' are MAX and MIN, whose local date-times are those of LocalDateTime.)
+                    int tz = timestamp(t.toLocalDateTime(), !t.equals(OffsetDateTime.MAX) && !t.equals(OffsetDateTime.MIN));
+                    return PgHashes.bytes(buffer, 0, tz, seed);
                 default:
                     throw new IllegalStateException("Not hashed on the client: " + kind);
             }
-        }
-
-        private long printed(String text, long seed) {
-            // ASCII only (digits, signs, "BC", "infinity").
-            int n = text.length();
-            ensure(n);
-            for (int i = 0; i < n; i++) {
-                buffer[i] = (byte) text.charAt(i);
-            }
-            return PgHashes.bytes(buffer, 0, n, seed);
         }
 
         private long numeric(Object v, long seed) {
@@ -307,21 +295,39 @@ final class RowHash {
             // Base-10000 digits, aligned on the decimal point: pad the fraction to a multiple of 4 decimal digits.
             int pad = (4 - scale % 4) % 4;
             int fractionDigits = (scale + pad) / 4;
-            String decimal = n.unscaledValue().abs().toString();
-            int len = decimal.length() + pad;
-            int groups = (len + 3) / 4;
-            if (digits.length < groups) {
-                digits = new short[groups];
-            }
-            // Group g (0 = most significant) covers decimal positions [len - 4 * (groups - g), len - 4 * (groups - g - 1)).
-            for (int g = 0; g < groups; g++) {
-                int end = len - 4 * (groups - g - 1);
-                int value = 0;
-                for (int p = end - 4; p < end; p++) {
-                    int d = p >= 0 && p < decimal.length() ? decimal.charAt(p) - '0' : 0;
-                    value = value * 10 + d;
+            java.math.BigInteger unscaled = n.unscaledValue();
+            int groups;
+            if (unscaled.bitLength() < 50) {
+                // (Times 10^3 at most: fits in a long.)
+                long u = Math.abs(unscaled.longValue()) * POWERS_OF_TEN[pad];
+                groups = 0;
+                for (long x = u; x != 0; x /= 10_000) {
+                    groups++;
                 }
-                digits[g] = (short) value;
+                if (digits.length < groups) {
+                    digits = new short[groups];
+                }
+                for (int g = groups - 1; g >= 0; g--) {
+                    digits[g] = (short) (u % 10_000);
+                    u /= 10_000;
+                }
+            } else {
+                String decimal = unscaled.abs().toString();
+                int len = decimal.length() + pad;
+                groups = (len + 3) / 4;
+                if (digits.length < groups) {
+                    digits = new short[groups];
+                }
+                // Group g (0: most significant) ends at decimal position len - 4 * (groups - g - 1).
+                for (int g = 0; g < groups; g++) {
+                    int end = len - 4 * (groups - g - 1);
+                    int value = 0;
+                    for (int p = end - 4; p < end; p++) {
+                        int d = p >= 0 && p < decimal.length() ? decimal.charAt(p) - '0' : 0;
+                        value = value * 10 + d;
+                    }
+                    digits[g] = (short) value;
+                }
             }
             int count = groups;
             while (digits[count - 1] == 0) {
@@ -330,6 +336,100 @@ final class RowHash {
             int weight = groups - 1 - fractionDigits;
             ensure(2 * count);
             return PgHashes.int8(code, PgHashes.numeric(digits, count, weight, seed, buffer));
+        }
+
+        /**
+         * Prints a date as PostgreSQL does (DateStyle ISO) into the buffer: {@code 2024-02-29},
+         * {@code 0044-03-15 BC}, {@code infinity} ({@code MAX}), {@code -infinity} ({@code MIN}).
+         *
+         * @return how many bytes
+         */
+        int date(LocalDate d) {
+            ensure(24);
+            if (d.equals(LocalDate.MAX) || d.equals(LocalDate.MIN)) {
+                return infinity(d.equals(LocalDate.MIN));
+            }
+            int n = date(d, 0);
+            return d.getYear() <= 0 ? bc(n) : n;
+        }
+
+        /**
+         * Prints a timestamp as PostgreSQL does (DateStyle ISO, TimeZone UTC) into the buffer:
+         * {@code 2024-01-01 12:34:56.5+00}, {@code 0044-03-15 12:00:00 BC}, {@code infinity} ({@code MAX}).
+         *
+         * @param utc whether it is a timestamptz (printed with {@code +00})
+         * @return how many bytes
+         */
+        int timestamp(LocalDateTime t, boolean utc) {
+            ensure(40);
+            if (t.equals(LocalDateTime.MAX) || t.equals(LocalDateTime.MIN)) {
+                return infinity(t.equals(LocalDateTime.MIN));
+            }
+            int n = date(t.toLocalDate(), 0);
+            buffer[n++] = ' ';
+            n = two(t.getHour(), n);
+            buffer[n++] = ':';
+            n = two(t.getMinute(), n);
+            buffer[n++] = ':';
+            n = two(t.getSecond(), n);
+            int micros = t.getNano() / 1000;
+            if (micros != 0) {
+                buffer[n++] = '.';
+                int digits = 6;
+                while (micros % 10 == 0) {
+                    micros /= 10;
+                    digits--;
+                }
+                for (int i = n + digits - 1; i >= n; i--) {
+                    buffer[i] = (byte) ('0' + micros % 10);
+                    micros /= 10;
+                }
+                n += digits;
+            }
+            if (utc) {
+                buffer[n++] = '+';
+                buffer[n++] = '0';
+                buffer[n++] = '0';
+            }
+            return t.getYear() <= 0 ? bc(n) : n;
+        }
+
+        private int infinity(boolean minus) {
+            byte[] text = minus ? MINUS_INFINITY : INFINITY;
+            System.arraycopy(text, 0, buffer, 0, text.length);
+            return text.length;
+        }
+
+        private int bc(int n) {
+            buffer[n] = ' ';
+            buffer[n + 1] = 'B';
+            buffer[n + 2] = 'C';
+            return n + 3;
+        }
+
+        /** {@code YYYY-MM-DD} at {@code at} (at least four year digits; BC years counted from 1); the end. */
+        private int date(LocalDate d, int at) {
+            int year = d.getYear();
+            int y = year <= 0 ? 1 - year : year;
+            int digits = 4;
+            for (int p = 10_000; p <= y; p *= 10) {
+                digits++;
+            }
+            int n = at + digits;
+            for (int i = n - 1; i >= at; i--) {
+                buffer[i] = (byte) ('0' + y % 10);
+                y /= 10;
+            }
+            buffer[n++] = '-';
+            n = two(d.getMonthValue(), n);
+            buffer[n++] = '-';
+            return two(d.getDayOfMonth(), n);
+        }
+
+        private int two(int v, int at) {
+            buffer[at] = (byte) ('0' + v / 10);
+            buffer[at + 1] = (byte) ('0' + v % 10);
+            return at + 2;
         }
 
         private void ensure(int n) {
@@ -345,93 +445,9 @@ final class RowHash {
         }
     }
 
-    private static final String INFINITY = "infinity";
-    private static final String MINUS_INFINITY = "-infinity";
-
-    /**
-     * A date as PostgreSQL prints it (DateStyle ISO): {@code 2024-02-29}, {@code 0044-03-15 BC}, {@code infinity}.
-     *
-     * @param d the date ({@code MAX} and {@code MIN}: the infinities)
-     * @return the text
-     */
-    static String date(LocalDate d) {
-        if (d.equals(LocalDate.MAX)) {
-            return INFINITY;
-        }
-        if (d.equals(LocalDate.MIN)) {
-            return MINUS_INFINITY;
-        }
-        StringBuilder sb = new StringBuilder(16);
-        boolean bc = appendDate(sb, d);
-        if (bc) {
-            sb.append(" BC");
-        }
-        return sb.toString();
-    }
-
-    /**
-     * A timestamp as PostgreSQL prints it (DateStyle ISO, TimeZone UTC): {@code 2024-01-01 12:34:56.5+00},
-     * {@code 0044-03-15 12:00:00 BC}, {@code infinity}.
-     *
-     * @param t the timestamp ({@code MAX} and {@code MIN}: the infinities)
-     * @param utc whether it is a timestamptz (printed with {@code +00})
-     * @return the text
-     */
-    static String timestamp(LocalDateTime t, boolean utc) {
-        if (t.equals(LocalDateTime.MAX)) {
-            return INFINITY;
-        }
-        if (t.equals(LocalDateTime.MIN)) {
-            return MINUS_INFINITY;
-        }
-        StringBuilder sb = new StringBuilder(32);
-        boolean bc = appendDate(sb, t.toLocalDate());
-        sb.append(' ');
-        two(sb, t.getHour());
-        sb.append(':');
-        two(sb, t.getMinute());
-        sb.append(':');
-        two(sb, t.getSecond());
-        int micros = t.getNano() / 1000;
-        if (micros != 0) {
-            sb.append('.');
-            String f = Integer.toString(micros + 1_000_000).substring(1);
-            int end = f.length();
-            while (f.charAt(end - 1) == '0') {
-                end--;
-            }
-            sb.append(f, 0, end);
-        }
-        if (utc) {
-            sb.append("+00");
-        }
-        if (bc) {
-            sb.append(" BC");
-        }
-        return sb.toString();
-    }
-
-    /** Appends {@code YYYY-MM-DD} (at least four year digits; BC years counted from 1); whether it is BC. */
-    private static boolean appendDate(StringBuilder sb, LocalDate d) {
-        int year = d.getYear();
-        boolean bc = year <= 0;
-        String y = Integer.toString(bc ? 1 - year : year);
-        for (int i = y.length(); i < 4; i++) {
-            sb.append('0');
-        }
-        sb.append(y).append('-');
-        two(sb, d.getMonthValue());
-        sb.append('-');
-        two(sb, d.getDayOfMonth());
-        return bc;
-    }
-
-    private static void two(StringBuilder sb, int v) {
-        if (v < 10) {
-            sb.append('0');
-        }
-        sb.append(v);
-    }
+    private static final byte[] INFINITY = "infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] MINUS_INFINITY = "-infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final long[] POWERS_OF_TEN = {1, 10, 100, 1000};
 
     /**
      * The probes of a run-time check: for each client-hashed kind among the mapped columns, values whose hash the

@@ -93,8 +93,24 @@ public final class RunStarter {
                     () -> new ConfigurationException("Source " + description + " was dropped while the run started"))[0],
                     mapping.sourceColumns()));
             String scope = versionScope(details, mapping, types, facts);
+            // (A unique index of a table with inheritance children does not cover the children's rows; one of a
+            // partitioned table covers all partitions.)
+            boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
+                .anyMatch(mapping.keyColumn()::equals)
+                && !(details.relation().kind() == io.valmi.postgres.RelationKind.TABLE && !facts.descendants().isEmpty());
+            // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
+            // indexes and merges them (PlanSql.planSettings).
+            java.util.Optional<Double> correlation = unique
+                && details.relation().kind() == io.valmi.postgres.RelationKind.TABLE
+                ? session.transaction("look at the order of " + description, c -> CatalogQueries.correlation(c,
+                    schema, relation, mapping.keyColumn()))
+                : java.util.Optional.empty();
+            boolean inKeyOrder = correlation.map(r -> Math.abs(r) >= KEY_ORDER_CORRELATION).orElse(false);
+            log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
+                correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
+                inKeyOrder ? "merges the source with" : "hashes");
             PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
-                scope);
+                scope, inKeyOrder);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
             for (int i = 0; i < types.size(); i++) {
@@ -102,11 +118,6 @@ public final class RunStarter {
                     .append("->").append(mapping.destinationFields().get(i));
             }
             prepareJob(session, tables, sql, request.jobId(), description, keyColumn, mapped.toString());
-            // (A unique index of a table with inheritance children does not cover the children's rows; one of a
-            // partitioned table covers all partitions.)
-            boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
-                .anyMatch(mapping.keyColumn()::equals)
-                && !(details.relation().kind() == io.valmi.postgres.RelationKind.TABLE && !facts.descendants().isEmpty());
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
@@ -123,6 +134,14 @@ public final class RunStarter {
             throw e;
         }
     }
+
+    /**
+     * How closely the key's order must follow the rows' physical order ({@code pg_stats.correlation}) for a plan to
+     * merge the source and the snapshot by their key indexes rather than hash one of them: reading a table by an
+     * index in an order unrelated to where its rows lie costs more than hashing (measured 2.4 s against 1.2 s for
+     * 1M rows in random order; 0.42 s against 0.85 s in key order).
+     */
+    static final double KEY_ORDER_CORRELATION = 0.9;
 
     /**
      * Built-in types whose text form is fixed by the stored value and the session settings a run pins (so that an

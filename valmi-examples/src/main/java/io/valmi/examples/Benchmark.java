@@ -54,7 +54,7 @@ import org.postgresql.PGConnection;
  * {@code target/benchmark.json}.
  *
  * <p>Usage: see {@code docs/benchmark.md}. Options: {@code --rows N} (1000000), {@code --reps R} (3),
- * {@code --warmup W} (1; 0 with {@code --only full}),
+ * {@code --warmup W} (2; 0 with {@code --only full}),
  * {@code --batch-size B} (10000), {@code --mode MIRROR|UPSERT} (MIRROR), {@code --only full} (memory run: the full
  * sync alone, once), {@code --out FILE} (target/benchmark.json), {@code --jdbc-url URL --user U --password P} (an
  * existing server; default: the test fixtures' server, embedded PostgreSQL {@code valmi.test.postgres.version}).
@@ -153,6 +153,8 @@ public final class Benchmark {
         System.out.println("Java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
             + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB, heap committed at start "
             + Runtime.getRuntime().totalMemory() / (1024 * 1024) + " MB");
+        System.out.println("Heap after collections: " + (keepHeap() ? "kept (MaxHeapFreeRatio=100)"
+            : "the JVM's default (may shrink)"));
         System.out.println("Connections: " + (options.pool == 0 ? "a new one for each use (no pool)"
             : "a HikariCP pool of " + options.pool));
         long t0 = System.nanoTime();
@@ -211,6 +213,7 @@ public final class Benchmark {
     }
 
     private void measureNaive(String figure, NaiveSync naive, long changed) throws Exception {
+        collectGarbage();
         resetPeaks();
         long t = System.nanoTime();
         CountingDestination naiveDest = new CountingDestination();
@@ -225,8 +228,7 @@ public final class Benchmark {
         SyncJob job = SyncJob.builder(JOB).source(source).destination(dest).mapping(mapping)
             .batchSize(options.batchSize).build();
         dest.received = 0;
-        // (No System.gc() before a figure: after a full collection the JVM gives heap back to the system, and every
-        // figure would pay for growing it again, which on some virtual machines costs more than the work measured.)
+        collectGarbage();
         resetPeaks();
         long t = System.nanoTime();
         planTimer.start = t;
@@ -250,6 +252,13 @@ public final class Benchmark {
             planMillis == null ? "" : String.format(Locale.ROOT, "  (plan %,d ms)", planMillis));
     }
 
+    /**
+     * After every change of the table: index entries of removed rows are cleaned up too (VACUUM skips that when few
+     * pages have them, leaving those pages not all-visible), so that each repetition reads a table in the same state
+     * as the first, freshly loaded one.
+     */
+    private static final String VACUUM = "VACUUM (INDEX_CLEANUP ON, ANALYZE) public." + TABLE;
+
     private static final String GENERATE = "SELECT g, 'name ' || g, 'user' || g || '@example.com',"
         + " ((g * 7919) % 1000000) / 100.0, (g % 1000)::int, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',"
         + " jsonb_build_object('g', g, 'tag', 't' || (g % 10), 'ok', g % 2 = 0), g % 3 = 0"
@@ -265,7 +274,7 @@ public final class Benchmark {
             ps.setLong(2, n);
             ps.executeUpdate();
         }
-        execute("VACUUM ANALYZE public." + TABLE);
+        execute(VACUUM);
     }
 
     /** Updates 1%, deletes 0.5%, inserts 0.5% of the rows; returns the number of changes. */
@@ -280,7 +289,7 @@ public final class Benchmark {
                 ps.setLong(2, n + n / 200);
                 changes += ps.executeUpdate();
             }
-            s.execute("VACUUM ANALYZE public." + TABLE);
+            s.execute(VACUUM);
         }
         return changes;
     }
@@ -295,12 +304,13 @@ public final class Benchmark {
                 ps.setLong(2, n);
                 ps.executeUpdate();
             }
-            s.execute("VACUUM ANALYZE public." + TABLE);
+            s.execute(VACUUM);
         }
     }
 
     /** The floor: COPY of the mapped columns through pgjdbc's CopyManager, discarded. */
     private long floor() throws SQLException, IOException {
+        collectGarbage();
         long t = System.nanoTime();
         long rows;
         try (Connection c = dataSource.getConnection()) {
@@ -324,6 +334,43 @@ public final class Benchmark {
              ResultSet rs = s.executeQuery("select version()")) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    /**
+     * Before each figure, so that no figure pays for the work of the one before: a full collection (e.g. of the
+     * hand-written syncs' maps of a million keys; the heap is kept as it is, {@link #keepHeap()}), and a checkpoint,
+     * so that the server does not write out the pages the figure before dirtied while this one runs (best effort:
+     * it needs a superuser or, from PostgreSQL 15, the {@code pg_checkpoint} role).
+     */
+    private void collectGarbage() {
+        System.gc();
+        if (checkpoints) {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("CHECKPOINT");
+            } catch (SQLException e) {
+                checkpoints = false;
+                System.out.println("(No checkpoints between figures: " + e.getMessage() + ")");
+            }
+        }
+    }
+
+    private boolean checkpoints = true;
+
+    /**
+     * Tells the JVM not to give heap back after a collection ({@code MaxHeapFreeRatio} 100, a manageable flag): a
+     * long-running application keeps the heap it grew, and growing it again inside every figure would measure the
+     * cost of fresh memory (on some virtual machines ~3 ms per MB) instead of the work.
+     *
+     * @return whether the flag could be set
+     */
+    static boolean keepHeap() {
+        try {
+            ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .setVMOption("MaxHeapFreeRatio", "100");
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -572,7 +619,7 @@ public final class Benchmark {
     static final class Options {
         long rows = 1_000_000;
         int reps = 3;
-        int warmup = 1;
+        int warmup = 2;
         int batchSize = 10_000;
         DestinationMode mode = DestinationMode.MIRROR;
         boolean onlyFull;

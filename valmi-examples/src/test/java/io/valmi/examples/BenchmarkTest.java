@@ -30,9 +30,9 @@ class BenchmarkTest {
             .containsPattern("\"floor_ms\":\\d+").containsPattern("\"full_ms\":\\d+").containsPattern("\"incr0_ms\":\\d+")
             .containsPattern("\"incr2_ms\":\\d+").containsPattern("\"naive_ms\":\\d+")
             .containsPattern("\"peak_heap_mb\":\\d+").contains("\"postgres\":\"PostgreSQL ")
-            // One warm-up repetition by default, printed apart and not counted in the medians.
+            // Two warm-up repetitions by default, printed apart and not counted in the medians.
             .containsPattern("\"samples_ms\":\\{\"floor\":\\[\\d+\\],")
-            .containsPattern("\"warmup\":1,\"warmup_samples_ms\":\\{\"floor\":\\[\\d+\\],\"full\":\\[\\d+\\],");
+            .containsPattern("\"warmup\":2,\"warmup_samples_ms\":\\{\"floor\":\\[\\d+,\\d+\\],\"full\":\\[\\d+,\\d+\\],");
     }
 
     @Test

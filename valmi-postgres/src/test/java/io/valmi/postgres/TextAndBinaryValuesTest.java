@@ -263,7 +263,22 @@ class TextAndBinaryValuesTest {
             new Edge("bytea[]", "{\"\\\\x00ff\",NULL,\"\\\\x\"}", Arrays.asList(bytes(0x00, 0xff), null, bytes())),
             new Edge("numeric[]", "{1.50,NULL}", Arrays.asList(new BigDecimal("1.50"), null)),
             new Edge("timestamptz[]", "{\"2024-02-29 13:45:59.123456+05:30\"}",
-                List.of(OffsetDateTime.of(2024, 2, 29, 8, 15, 59, 123_456_000, utc)))));
+                List.of(OffsetDateTime.of(2024, 2, 29, 8, 15, 59, 123_456_000, utc))),
+            // Arrays of dates, times and numerics read element by element as the scalars are.
+            new Edge("timestamptz[]", "{infinity,-infinity,\"0044-03-15 12:00:00.5+00 BC\",NULL}",
+                Arrays.asList(OffsetDateTime.MAX, OffsetDateTime.MIN,
+                    OffsetDateTime.of(-43, 3, 15, 12, 0, 0, 500_000_000, utc), null)),
+            new Edge("timestamp[]", "{infinity,\"4713-01-01 00:00:00 BC\",\"2000-01-01 00:00:00.000001\"}",
+                List.of(LocalDateTime.MAX, LocalDateTime.of(-4712, 1, 1, 0, 0), LocalDateTime.of(2000, 1, 1, 0, 0, 0, 1_000))),
+            new Edge("date[]", "{infinity,-infinity,\"0044-03-15 BC\",1582-10-10}",
+                List.of(LocalDate.MAX, LocalDate.MIN, LocalDate.of(-43, 3, 15), LocalDate.of(1582, 10, 10))),
+            new Edge("date[][]", "{{2024-01-01,infinity},{1582-10-10,NULL}}",
+                List.of(List.of(LocalDate.of(2024, 1, 1), LocalDate.MAX), Arrays.asList(LocalDate.of(1582, 10, 10), null))),
+            new Edge("time[]", "{24:00:00,00:00}", List.of(LocalTime.MAX, LocalTime.MIDNIGHT)),
+            new Edge("timetz[]", "{24:00:00+14,13:45:59.123456+05:30}",
+                List.of(OffsetTime.of(LocalTime.MAX, ZoneOffset.ofHours(14)),
+                    OffsetTime.of(13, 45, 59, 123_456_000, ZoneOffset.ofHoursMinutes(5, 30)))),
+            new Edge("numeric[]", "{1.50,NaN,NULL}", Arrays.asList(new BigDecimal("1.50"), Double.NaN, null))));
         if (majorVersion >= 14) {
             list.add(new Edge("numeric", "Infinity", Double.POSITIVE_INFINITY));
             list.add(new Edge("numeric", "-Infinity", Double.NEGATIVE_INFINITY));

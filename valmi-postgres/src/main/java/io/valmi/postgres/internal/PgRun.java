@@ -245,6 +245,8 @@ public final class PgRun implements SourceRun {
         String[] upTo = new String[1];
         boolean[] clientHash = new boolean[1];
         Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
+            // (The count reads the whole table too: on one process, as the plan does.)
+            Sql.fetch(c, sql.planSettings(), rs -> null);
             Object[] row = Sql.fetch(c, sql.countSource(), rs -> new Object[] {rs.getLong(1), rs.getLong(2),
                 rs.getString(3)}).get(0);
             long[] counts = {(Long) row[0], (Long) row[1]};

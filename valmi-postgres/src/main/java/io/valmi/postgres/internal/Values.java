@@ -141,6 +141,19 @@ public final class Values {
             case "bytea":
                 return ResultSet::getBytes;
             default:
+                if (type.startsWith("_") && BY_ELEMENT_READER.contains(type.substring(1))) {
+                    return (rs, i) -> {
+                        Array array = rs.getArray(i);
+                        if (array == null) {
+                            return null;
+                        }
+                        try {
+                            return elements(array);
+                        } finally {
+                            array.free();
+                        }
+                    };
+                }
                 if (type.startsWith("_")) {
                     String element = type.substring(1);
                     return (rs, i) -> {
@@ -157,6 +170,30 @@ public final class Values {
                 }
                 return ResultSet::getString;
         }
+    }
+
+    /**
+     * Element types whose arrays are read element by element with the element type's own {@link #reader} (pgjdbc's
+     * {@code Array.getArray()} converts them through {@code java.sql} types: infinity, BC dates, dates of the Julian
+     * calendar and {@code 24:00} came out wrong, and a {@code NaN} numeric failed the run).
+     */
+    private static final java.util.Set<String> BY_ELEMENT_READER = java.util.Set.of("date", "time", "timetz",
+        "timestamp", "timestamptz", "numeric");
+
+    /** An array's elements, each read as a value of its type is (nested arrays as lists). */
+    private static List<@Nullable Object> elements(Array array) throws SQLException {
+        List<@Nullable Object> list = new ArrayList<>();
+        try (ResultSet elements = array.getResultSet()) {
+            // Column 1: the index; column 2: the element (for an array of arrays, an array).
+            Reader reader = null;
+            while (elements.next()) {
+                if (reader == null) {
+                    reader = reader(elements.getMetaData().getColumnTypeName(2));
+                }
+                list.add(reader.read(elements, 2));
+            }
+        }
+        return Collections.unmodifiableList(list);
     }
 
     /** A numeric as BigDecimal; NaN and the infinities (no BigDecimal can hold them) as the Double ones. */

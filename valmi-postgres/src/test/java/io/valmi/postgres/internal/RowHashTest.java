@@ -144,7 +144,7 @@ class RowHashTest {
             new String[] {"timestamp without time zone", "2000-01-01 00:00:00", "2000-01-01 01:11:34.967297"});
         try (Connection c = db.dataSource().getConnection()) {
             for (String[] p : pairs) {
-                if (p[1].contains("Infinity") && db.server().majorVersion() < 14) {
+                if ((p[1] + p[2]).contains("Infinity") && db.server().majorVersion() < 14) {
                     continue;
                 }
                 long[] hashes = new long[2];

@@ -66,11 +66,12 @@ final class FirstSyncReader implements AutoCloseable {
          * @param c the connection, in a transaction
          * @param lo the exclusive start, or {@code null} for the first key
          * @param hi the inclusive end
-         * @param relay to be told, once, when the rows have arrived
+         * @param relay to be told, once, when the rows have arrived; {@code null} when nothing waits for that (the
+         *     batches are read one after the other on the run's connection), so the rows may be streamed
          * @return the batch
          * @throws SQLException on failure
          */
-        Fetched fetch(Connection c, @Nullable String lo, String hi, Relay relay) throws SQLException;
+        Fetched fetch(Connection c, @Nullable String lo, String hi, @Nullable Relay relay) throws SQLException;
     }
 
     /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
@@ -87,9 +88,6 @@ final class FirstSyncReader implements AutoCloseable {
     /** A batch being read: where it starts, and the batch ({@code null} after the last one). */
     private record Slot(@Nullable String from, CompletableFuture<@Nullable Fetched> fetched) {
     }
-
-    private static final Relay NO_RELAY = (rows, last) -> {
-    };
 
     private final Session main;
     private final String upTo;
@@ -113,6 +111,8 @@ final class FirstSyncReader implements AutoCloseable {
     private @Nullable String waitingFrom;
     private boolean waiting;
     private volatile boolean closed;
+    /** {@link #close()} was called: nothing more is read. */
+    private boolean shut;
     private boolean started;
     /** What failed a batch: every later {@link #next()} throws it. */
     private @Nullable Throwable failed;
@@ -153,6 +153,9 @@ final class FirstSyncReader implements AutoCloseable {
      * @return the batch, or {@code null} when every key up to the highest at planning was handed out
      */
     @Nullable Batch next() {
+        if (shut) {
+            throw new IllegalStateException("The reader of sync job '" + jobId + "' is closed");
+        }
         if (failed instanceof Error) {
             throw (Error) failed;
         }
@@ -175,7 +178,7 @@ final class FirstSyncReader implements AutoCloseable {
                 }
                 String lo = serialFrom;
                 Fetched f = main.transaction("read the next batch of sync job '" + jobId + "'",
-                    c -> fetcher.fetch(c, lo, upTo, NO_RELAY));
+                    c -> fetcher.fetch(c, lo, upTo, null));
                 serialDone = f.changes().size() < maxSize;
                 serialFrom = f.last();
                 if (f.changes().isEmpty()) {
@@ -221,8 +224,14 @@ final class FirstSyncReader implements AutoCloseable {
     /** Starts reading the batch after {@code from} (caller holds {@link #lock} and counted it in {@link #ahead}). */
     private void startAt(@Nullable String from) {
         CompletableFuture<@Nullable Fetched> result = new CompletableFuture<>();
+        try {
+            Objects.requireNonNull(threads).execute(() -> read(from, result));
+        } catch (RuntimeException e) {
+            // (No thread to read it: the batch fails, so that nobody waits for it.)
+            result.completeExceptionally(e);
+        }
+        // In line under the lock, before the batch's own relay can add the next one.
         line.add(new Slot(from, result));
-        Objects.requireNonNull(threads).execute(() -> read(from, result));
     }
 
     /** On a reader thread: reads the batch after {@code from}; starts the next one as soon as its rows arrived. */
@@ -390,6 +399,7 @@ final class FirstSyncReader implements AutoCloseable {
 
     @Override
     public void close() {
+        shut = true;
         synchronized (lock) {
             closed = true;
             waiting = false;

@@ -243,7 +243,7 @@ public final class PgRun implements SourceRun {
                            java.util.function.@Nullable Supplier<Session> readAhead, String keyType) {
         long started = System.nanoTime();
         String[] upTo = new String[1];
-        boolean[] clientHash = new boolean[1];
+        boolean clientHash = clientHashes(session, sql, request.jobId());
         Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
             // (The count reads the whole table too: on one process, as the plan does.)
             Sql.fetch(c, sql.planSettings(), rs -> null);
@@ -251,7 +251,6 @@ public final class PgRun implements SourceRun {
                 rs.getString(3)}).get(0);
             long[] counts = {(Long) row[0], (Long) row[1]};
             upTo[0] = (String) row[2];
-            clientHash[0] = clientHashes(c, sql, request.jobId());
             for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
                 Sql.execute(c, q);
             }
@@ -273,34 +272,46 @@ public final class PgRun implements SourceRun {
         run.firstUpTo = upTo[0];
         run.readAheadOpener = readAhead;
         run.keyTextOnClient = keyTextOnClient(keyType);
-        run.clientHashKinds = clientHash[0] ? sql.firstSyncKinds() : null;
+        run.clientHashKinds = clientHash ? sql.firstSyncKinds() : null;
         return run;
     }
 
     /**
-     * Whether a first sync hashes its rows on the client: when every mapped column is of a kind the client hashes
-     * and the server computes the same hashes for probes of those kinds ({@link RowHash#probes}).
+     * Whether a first sync hashes its rows on the client: when every mapped column is of a kind the client hashes,
+     * the database's encoding is the client's (UTF8; or SQL_ASCII, which passes bytes through) and the server
+     * computes the same hashes for probes of those kinds ({@link RowHash#probes}). Asked in a transaction of its own:
+     * a probe the server refuses (a text it cannot represent in its encoding, say) only means the server hashes.
      */
-    private static boolean clientHashes(java.sql.Connection c, PlanSql sql, String jobId) throws SQLException {
+    private static boolean clientHashes(Session session, PlanSql sql, String jobId) {
         List<RowHash.Kind> kinds = sql.firstSyncKinds();
         if (!RowHash.clientHashable(kinds)) {
             return false;
         }
-        List<RowHash.Probe> probes = RowHash.probes(kinds);
-        if (probes.isEmpty()) {
-            return true;
-        }
         boolean agree;
-        try (PreparedStatement ps = Sql.prepare(c, RowHash.probeQuery(probes)); ResultSet rs = ps.executeQuery()) {
-            agree = rs.next() && RowHash.agrees(rs, probes);
+        try {
+            agree = session.transaction("compare the row hash of sync job '" + jobId + "' with the server's", c -> {
+                String encoding = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
+                    org.jooq.impl.SQLDataType.CLOB, DSL.inline("server_encoding"))), rs -> rs.getString(1)).get(0);
+                if (!encoding.equals("UTF8") && !encoding.equals("SQL_ASCII")) {
+                    return false;
+                }
+                List<RowHash.Probe> probes = RowHash.probes(kinds);
+                if (probes.isEmpty()) {
+                    return true;
+                }
+                try (PreparedStatement ps = Sql.prepare(c, RowHash.probeQuery(probes));
+                     ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && RowHash.agrees(rs, probes);
+                }
+            });
         } catch (RuntimeException e) {
-            // (A value the driver cannot read, e.g.: the server hashes.)
+            // (A value the server refuses or the driver cannot read: the server hashes.)
             log.debug("Sync job '{}': probing the row hash failed: {}", jobId, e.toString());
             agree = false;
         }
         if (!agree) {
-            log.info("Sync job '{}': this server hashes some values differently than valmi would on the client; the"
-                + " first sync hashes its rows on the server (slower, same result)", jobId);
+            log.info("Sync job '{}': this server's encoding or hashes differ from what valmi computes on the client;"
+                + " the first sync hashes its rows on the server (slower, same result)", jobId);
         }
         return agree;
     }

@@ -106,6 +106,44 @@ class ClientHashedFirstSyncTest {
         hashes.forEach((id, h) -> assertThat(h[1]).as("hash of row %s", id).isEqualTo(h[0]));
     }
 
+    @org.junit.jupiter.api.Test
+    void aDatabaseInAnotherEncodingIsHashedOnTheServer(TestDatabase db) throws Exception {
+        // The probes hold characters LATIN1 cannot represent: the server refuses them, and the server hashes.
+        String name = "latin1_" + Long.toHexString(System.nanoTime());
+        db.execute("create database " + name + " encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0");
+        try {
+            DataSource latin1 = db.server().dataSource(name, db.server().adminUser(), db.server().adminPassword());
+            try (Connection c = latin1.getConnection(); java.sql.Statement s = c.createStatement()) {
+                s.execute("create table t (id int primary key, v text, n numeric)");
+                s.execute("insert into t select g, 'caf\u00e9 ' || g, g / 3.0 from generate_series(1, 25) g");
+            }
+            List<String> statements = new CopyOnWriteArrayList<>();
+            List<Change> received = new ArrayList<>();
+            io.valmi.Destination dest = new io.valmi.Destination() {
+                @Override
+                public DestinationCapabilities capabilities() {
+                    return DestinationCapabilities.all();
+                }
+
+                @Override
+                public WriteResult write(List<Change> batch) {
+                    received.addAll(batch);
+                    return WriteResult.ok();
+                }
+            };
+            SyncRunner.create().run(SyncJob.builder("latin1").source(PostgresSource.builder()
+                    .dataSource(recording(latin1, statements), "test").table("public", "t").build())
+                .destination(dest).mapping(Mapping.builder().key("id").map("v").map("n").build()).batchSize(4)
+                .retryPolicy(RetryPolicy.none()).build()).orThrow();
+            assertThat(received).hasSize(25);
+            assertThat(received.get(0).requireRow().get("v")).isEqualTo("caf\u00e9 1");
+            assertThat(statements.stream().filter(st -> st.contains("\"kind\"") && st.contains("\"public\".\"t\"")))
+                .isNotEmpty().allMatch(st -> st.contains("hashtextextended"));
+        } finally {
+            db.execute("drop database if exists " + name + (db.server().majorVersion() >= 13 ? " with (force)" : ""));
+        }
+    }
+
     private static DataSource recording(DataSource target, List<String> statements) {
         return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
             (p, m, args) -> {

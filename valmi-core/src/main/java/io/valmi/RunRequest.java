@@ -12,8 +12,11 @@ import java.util.Set;
  * @param deliver the kinds of change the destination mode sends; only these are handed out by
  *     {@link SourceRun#nextBatch(int)}, the others are counted in the plan only
  * @param maxSamples how many invalid rows to return as samples in the plan
+ * @param batchSize the size every {@link SourceRun#nextBatch(int)} of the run will ask for, so that a source may
+ *     start reading while it plans; 0 when not known (a dry run, or a caller that does not say)
  */
-public record RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples) {
+public record RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
+                         int batchSize) {
     /**
      * Validates and copies.
      *
@@ -22,11 +25,28 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      * @param mapping the mapping
      * @param deliver the kinds of change the destination mode sends; only these are handed out by {@link SourceRun#nextBatch(int)}, the others are counted in the plan only
      * @param maxSamples how many invalid rows to return as samples in the plan
+     * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
      */
     public RunRequest {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(mapping, "mapping");
         deliver = Set.copyOf(deliver);
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("batchSize must be 0 (not known) or positive, was " + batchSize);
+        }
+    }
+
+    /**
+     * A request without a known batch size.
+     *
+     * @param jobId the stable id of the job
+     * @param runId the id of this run
+     * @param mapping the mapping
+     * @param deliver the kinds of change the destination mode sends
+     * @param maxSamples how many invalid rows to return as samples in the plan
+     */
+    public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples) {
+        this(jobId, runId, mapping, deliver, maxSamples, 0);
     }
 }

@@ -113,7 +113,8 @@ public final class RunExecution {
     private SyncResult deliver(SyncContext context, Instant startedAt) {
         Mapping mapping = context.mapping();
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
-        RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples());
+        RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
+            context.batchSize());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;

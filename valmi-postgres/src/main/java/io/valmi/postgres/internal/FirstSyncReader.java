@@ -162,15 +162,7 @@ final class FirstSyncReader implements AutoCloseable {
         if (failed != null) {
             throw (RuntimeException) failed;
         }
-        if (!started) {
-            started = true;
-            if (ensureReaders()) {
-                synchronized (lock) {
-                    ahead++;
-                    startAt(null);
-                }
-            }
-        }
+        start();
         while (true) {
             if (readers.isEmpty()) {
                 if (serialDone) {
@@ -217,6 +209,19 @@ final class FirstSyncReader implements AutoCloseable {
             }
             if (!f.changes().isEmpty()) {
                 return new Batch(slot.from(), f);
+            }
+        }
+    }
+
+    /** Opens the read-ahead connections and starts reading the first batch (once; {@link #next()} does it too). */
+    void start() {
+        if (!started) {
+            started = true;
+            if (ensureReaders()) {
+                synchronized (lock) {
+                    ahead++;
+                    startAt(null);
+                }
             }
         }
     }

@@ -39,7 +39,8 @@ public final class PgRun implements SourceRun {
     private final PlanSql sql;
     private final JobTables tables;
     private final RunRequest request;
-    private final Plan plan;
+    /** The plan (of a first sync: set after its batches started to be read, {@link #planFirst}). */
+    private Plan plan;
     private final RowLayout layout;
     private final List<String> deliverKinds;
     private final List<String> markKinds;
@@ -244,7 +245,31 @@ public final class PgRun implements SourceRun {
         long started = System.nanoTime();
         String[] upTo = new String[1];
         boolean clientHash = clientHashes(session, sql, request.jobId());
-        Plan plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
+        PgRun run = new PgRun(session, lock, sql, tables, request, new Plan(new EnumMap<>(ChangeKind.class),
+            new EnumMap<>(InvalidReason.class), List.of(), 0L), java.util.Set.of(JobTables.ADDED + NEW), true);
+        run.readAheadOpener = readAhead;
+        run.keyTextOnClient = keyTextOnClient(keyType);
+        run.clientHashKinds = clientHash ? sql.firstSyncKinds() : null;
+        // When the batch size is known and batches will be read ahead, the first ones are read while the rows are
+        // counted (the count reads the whole key index). The first sync is recorded as started first: any snapshot
+        // row a batch writes belongs to it.
+        boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
+        if (early) {
+            run.firstUpTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
+                String top = Sql.fetch(c, sql.highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
+                if (top != null) {
+                    Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId()));
+                }
+                return top;
+            });
+            if (run.firstUpTo != null) {
+                run.firstStarted = true;
+                run.startReader(request.batchSize());
+            }
+        }
+        Plan plan;
+        try {
+            plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
             // (The count reads the whole table too: on one process, as the plan does.)
             Sql.fetch(c, sql.planSettings(), rs -> null);
             Object[] row = Sql.fetch(c, sql.countSource(), rs -> new Object[] {rs.getLong(1), rs.getLong(2),
@@ -265,15 +290,27 @@ public final class PgRun implements SourceRun {
                     rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                         rs.getString(3) == null ? "" : rs.getString(3)));
             return new Plan(byKind, invalid, samples, 0L);
-        });
+            });
+        } catch (RuntimeException | Error e) {
+            // (Nothing reads on: the next run completes the first sync that was recorded as started.)
+            run.closeReader();
+            throw e;
+        }
         log.debug("Planned the first sync of job '{}' in {} ms: {}", request.jobId(),
             (System.nanoTime() - started) / 1_000_000, plan.counts());
-        PgRun run = new PgRun(session, lock, sql, tables, request, plan, java.util.Set.of(JobTables.ADDED + NEW), true);
-        run.firstUpTo = upTo[0];
-        run.readAheadOpener = readAhead;
-        run.keyTextOnClient = keyTextOnClient(keyType);
-        run.clientHashKinds = clientHash ? sql.firstSyncKinds() : null;
+        run.plan = plan;
+        if (!early) {
+            run.firstUpTo = upTo[0];
+        }
         return run;
+    }
+
+    /** Creates the first sync's reader and starts reading ahead. */
+    private void startReader(int maxSize) {
+        readerBatchSize = maxSize;
+        reader = new FirstSyncReader(session, readAheadOpener, java.util.Objects.requireNonNull(firstUpTo), maxSize,
+            (c, lo, hi, relay) -> fetch(c, lo, hi, maxSize, relay), request.jobId());
+        reader.start();
     }
 
     /**
@@ -500,9 +537,7 @@ public final class PgRun implements SourceRun {
         if (first) {
             // The batch's transaction wrote its snapshot rows and is committed before the batch is handed out.
             if (reader == null) {
-                readerBatchSize = maxSize;
-                reader = new FirstSyncReader(session, readAheadOpener, java.util.Objects.requireNonNull(firstUpTo),
-                    maxSize, (c, lo, hi, relay) -> fetch(c, lo, hi, maxSize, relay), request.jobId());
+                startReader(maxSize);
             } else if (maxSize != readerBatchSize) {
                 throw new IllegalArgumentException("A first sync's batch size cannot change during the run: "
                     + readerBatchSize + ", now " + maxSize);

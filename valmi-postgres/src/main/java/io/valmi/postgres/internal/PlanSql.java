@@ -826,6 +826,17 @@ public final class PlanSql {
     }
 
     /**
+     * The highest key, by the key's index.
+     *
+     * @return the query of the highest key's text form, or of no row
+     */
+    public Select<?> highestKey() {
+        Field<Object> top = f("t2", keyColumn);
+        return DSL.select(top.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t2"))
+            .where(top.isNotNull()).orderBy(top.desc()).limit(inline(1));
+    }
+
+    /**
      * Replaces the issues table's content by the source's rows with a NULL key.
      *
      * @param runId the run

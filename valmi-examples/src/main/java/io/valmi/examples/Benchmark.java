@@ -57,7 +57,8 @@ import org.postgresql.PGConnection;
  * {@code --warmup W} (2; 0 with {@code --only full}),
  * {@code --batch-size B} (10000), {@code --mode MIRROR|UPSERT} (MIRROR), {@code --only full} (memory run: the full
  * sync alone, once), {@code --out FILE} (target/benchmark.json), {@code --jdbc-url URL --user U --password P} (an
- * existing server; default: the test fixtures' server, embedded PostgreSQL {@code valmi.test.postgres.version}).
+ * existing server; default: the test fixtures' server, embedded PostgreSQL {@code valmi.test.postgres.version}),
+ * {@code --pool N} (8: a HikariCP pool of N connections for every figure; 0: a new connection for each use).
  */
 public final class Benchmark {
     private static final String TABLE = "bench_items";
@@ -153,7 +154,8 @@ public final class Benchmark {
         System.out.println("Java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
             + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB, heap committed at start "
             + Runtime.getRuntime().totalMemory() / (1024 * 1024) + " MB");
-        System.out.println("Heap after collections: " + (keepHeap() ? "kept (MaxHeapFreeRatio=100)"
+        boolean heapKept = keepHeap();
+        System.out.println("Heap after collections: " + (heapKept ? "kept (MaxHeapFreeRatio=100)"
             : "the JVM's default (may shrink)"));
         System.out.println("Connections: " + (options.pool == 0 ? "a new one for each use (no pool)"
             : "a HikariCP pool of " + options.pool));
@@ -213,7 +215,7 @@ public final class Benchmark {
     }
 
     private void measureNaive(String figure, NaiveSync naive, long changed) throws Exception {
-        collectGarbage();
+        settleBeforeFigure();
         resetPeaks();
         long t = System.nanoTime();
         CountingDestination naiveDest = new CountingDestination();
@@ -228,7 +230,7 @@ public final class Benchmark {
         SyncJob job = SyncJob.builder(JOB).source(source).destination(dest).mapping(mapping)
             .batchSize(options.batchSize).build();
         dest.received = 0;
-        collectGarbage();
+        settleBeforeFigure();
         resetPeaks();
         long t = System.nanoTime();
         planTimer.start = t;
@@ -310,7 +312,7 @@ public final class Benchmark {
 
     /** The floor: COPY of the mapped columns through pgjdbc's CopyManager, discarded. */
     private long floor() throws SQLException, IOException {
-        collectGarbage();
+        settleBeforeFigure();
         long t = System.nanoTime();
         long rows;
         try (Connection c = dataSource.getConnection()) {
@@ -343,7 +345,7 @@ public final class Benchmark {
      * so that the server does not write out the pages the figure before dirtied while this one runs (best effort:
      * it needs a superuser or, from PostgreSQL 15, the {@code pg_checkpoint} role).
      */
-    private void collectGarbage() {
+    private void settleBeforeFigure() {
         System.gc();
         if (checkpoints) {
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {

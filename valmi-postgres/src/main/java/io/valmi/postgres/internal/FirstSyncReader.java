@@ -283,9 +283,7 @@ final class FirstSyncReader implements AutoCloseable {
     /** A batch's rows arrived: the next batch starts now, or when there is room ahead, or never (it was the last). */
     private void relay(int rows, @Nullable String last) {
         synchronized (lock) {
-            if (rows < maxSize || last == null || last.equals(upTo)) {
-                line.add(new Slot(null, CompletableFuture.completedFuture(null)));
-            } else if (closed) {
+            if (rows < maxSize || last == null || last.equals(upTo) || closed) {
                 line.add(new Slot(null, CompletableFuture.completedFuture(null)));
             } else if (ahead < DEPTH) {
                 ahead++;

@@ -229,7 +229,8 @@ public final class PgRun implements SourceRun {
 
     /**
      * Plans a first sync (empty snapshot, key declared unique): counts the source's rows and records its rows with a
-     * NULL key; no plan table.
+     * NULL key; no plan table. When the run's batch size is known and batches are read ahead, the first batches are
+     * read while the rows are counted.
      *
      * @param session the run's session
      * @param lock the job's lock
@@ -243,7 +244,6 @@ public final class PgRun implements SourceRun {
     static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
                            java.util.function.@Nullable Supplier<Session> readAhead, String keyType) {
         long started = System.nanoTime();
-        String[] upTo = new String[1];
         boolean clientHash = clientHashes(session, sql, request.jobId());
         PgRun run = new PgRun(session, lock, sql, tables, request, new Plan(new EnumMap<>(ChangeKind.class),
             new EnumMap<>(InvalidReason.class), List.of(), 0L), java.util.Set.of(JobTables.ADDED + NEW), true);
@@ -270,26 +270,27 @@ public final class PgRun implements SourceRun {
         Plan plan;
         try {
             plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
-            // (The count reads the whole table too: on one process, as the plan does.)
-            Sql.fetch(c, sql.planSettings(), rs -> null);
-            Object[] row = Sql.fetch(c, sql.countSource(), rs -> new Object[] {rs.getLong(1), rs.getLong(2),
-                rs.getString(3)}).get(0);
-            long[] counts = {(Long) row[0], (Long) row[1]};
-            upTo[0] = (String) row[2];
-            for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
-                Sql.execute(c, q);
-            }
-            EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
-            byKind.put(ChangeKind.ADDED, counts[0] - counts[1]);
-            EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-            if (counts[1] > 0) {
-                invalid.put(InvalidReason.NULL_KEY, counts[1]);
-            }
-            List<InvalidRow> samples = request.maxSamples() == 0 || counts[1] == 0 ? List.of()
-                : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
-                    rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
-                        rs.getString(3) == null ? "" : rs.getString(3)));
-            return new Plan(byKind, invalid, samples, 0L);
+                if (!early) {
+                    run.firstUpTo = Sql.fetch(c, sql.highestKey(), rs -> rs.getString(1)).stream().findFirst()
+                        .orElse(null);
+                }
+                // (The count reads the whole table too: on one process, as the plan does.)
+                Sql.fetch(c, sql.planSettings(), rs -> null);
+                long[] counts = Sql.fetch(c, sql.countSource(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+                for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
+                    Sql.execute(c, q);
+                }
+                EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
+                byKind.put(ChangeKind.ADDED, counts[0] - counts[1]);
+                EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+                if (counts[1] > 0) {
+                    invalid.put(InvalidReason.NULL_KEY, counts[1]);
+                }
+                List<InvalidRow> samples = request.maxSamples() == 0 || counts[1] == 0 ? List.of()
+                    : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
+                        rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
+                            rs.getString(3) == null ? "" : rs.getString(3)));
+                return new Plan(byKind, invalid, samples, 0L);
             });
         } catch (RuntimeException | Error e) {
             // (Nothing reads on: the next run completes the first sync that was recorded as started.)
@@ -299,9 +300,6 @@ public final class PgRun implements SourceRun {
         log.debug("Planned the first sync of job '{}' in {} ms: {}", request.jobId(),
             (System.nanoTime() - started) / 1_000_000, plan.counts());
         run.plan = plan;
-        if (!early) {
-            run.firstUpTo = upTo[0];
-        }
         return run;
     }
 
@@ -446,27 +444,22 @@ public final class PgRun implements SourceRun {
             long queried = System.nanoTime();
             try (ResultSet rs = ps.executeQuery()) {
                 queryTime = System.nanoTime() - queried;
+                int n = layout.size();
+                Values.Reader keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
+                Values.Reader[] readers = Values.readers(rs.getMetaData(), 4, 3 + n);
                 if (relay != null) {
                     // The next batch can start now: where it starts is the last row's key.
                     String last = null;
                     int rows = 0;
                     if (rs.last()) {
                         rows = rs.getRow();
-                        last = keyTextOnClient ? String.valueOf(Values.reader(rs.getMetaData().getColumnTypeName(2))
-                            .read(rs, 2)) : rs.getString(3);
+                        last = keyTextOnClient ? String.valueOf(keyReader.read(rs, 2)) : rs.getString(3);
                     }
                     relay.arrived(rows, last);
                     rs.beforeFirst();
                 }
-                Values.Reader keyReader = null;
-                Values.Reader[] readers = null;
-                int n = layout.size();
                 RowHash.Client hasher = first && clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
                 while (rs.next()) {
-                    if (keyReader == null) {
-                        keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
-                        readers = Values.readers(rs.getMetaData(), 4, 3 + n);
-                    }
                     ChangeKind kind = first ? ChangeKind.ADDED : kind(rs.getString(1));
                     Object key = keyReader.read(rs, 2);
                     String keyText = first && keyTextOnClient ? String.valueOf(key) : rs.getString(3);

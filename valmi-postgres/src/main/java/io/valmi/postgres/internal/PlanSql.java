@@ -56,22 +56,6 @@ public final class PlanSql {
      * @param versionScope what row versions are taken over ({@link #versionScope()}), or {@code null} when the
      *     relation's rows have no version that can be trusted (a view, a foreign table, a mapped column whose text
      *     form may change without a new row version)
-     */
-    public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns,
-                   List<String> types, @org.jspecify.annotations.Nullable String versionScope) {
-        this(tables, schema, relation, keyColumn, columns, types, versionScope, false);
-    }
-
-    /**
-     * The statements of one job, with the plan's join chosen by the source's physical order.
-     *
-     * @param tables the job's tables
-     * @param schema the source schema
-     * @param relation the source relation
-     * @param keyColumn the key column
-     * @param columns the mapped columns, in mapping order
-     * @param types the mapped columns' types as {@code format_type} prints them, same order
-     * @param versionScope what row versions are taken over, or {@code null}
      * @param inKeyOrder whether the source is a table with a unique index on the key whose rows lie in key order:
      *     the plan then merges source and snapshot by their key indexes ({@link #planSettings()})
      */
@@ -267,8 +251,8 @@ public final class PlanSql {
         } else {
             from = joined;
         }
-        // An incremental plan drops the rows known unchanged already here, where (in parallel workers, when the server
-        // plans them) the join runs, so that only candidates travel further: trusted rows without looking at their
+        // An incremental plan drops the rows known unchanged already here, where the join runs, so that only
+        // candidates travel further: trusted rows without looking at their
         // values, others (views) by their hash.
         Condition candidates = DSL.noCondition();
         if (incremental) {
@@ -813,20 +797,16 @@ public final class PlanSql {
      * Counts the source's rows and its rows with a NULL key (a first sync of a key declared unique has no other
      * invalid rows).
      *
-     * @return the query of (rows, NULL keys, the highest key's text form)
+     * @return the query of (rows, NULL keys)
      */
     public Select<?> countSource() {
         Field<Object> key = f("t", keyColumn);
-        // The highest key by the key's index (max() does not exist for every type with a btree order, e.g. uuid).
-        Field<Object> top = f("t2", keyColumn);
-        return DSL.select(DSL.count(), DSL.count().filterWhere(key.isNull()),
-                DSL.field(DSL.select(top.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t2"))
-                    .where(top.isNotNull()).orderBy(top.desc()).limit(inline(1))))
+        return DSL.select(DSL.count(), DSL.count().filterWhere(key.isNull()))
             .from(table(name(schema, relation)).as("t"));
     }
 
     /**
-     * The highest key, by the key's index.
+     * The highest key, by the key's index ({@code max()} does not exist for every type with a btree order, e.g. uuid).
      *
      * @return the query of the highest key's text form, or of no row
      */

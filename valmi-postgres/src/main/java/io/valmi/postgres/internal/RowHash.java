@@ -213,6 +213,8 @@ final class RowHash {
      */
     static final class Client {
         private final Kind[] kinds;
+        private final long[] seeds;
+        private final long[] nullHashes;
         private byte[] buffer = new byte[64];
         private short[] digits = new short[16];
 
@@ -223,6 +225,12 @@ final class RowHash {
          */
         Client(List<Kind> kinds) {
             this.kinds = kinds.toArray(new Kind[0]);
+            this.seeds = new long[this.kinds.length];
+            this.nullHashes = new long[this.kinds.length];
+            for (int i = 0; i < seeds.length; i++) {
+                seeds[i] = seed(i);
+                nullHashes[i] = nullHash(i);
+            }
         }
 
         /**
@@ -238,7 +246,7 @@ final class RowHash {
             long h = 0;
             for (int i = 0; i < kinds.length; i++) {
                 Object v = values[i];
-                h ^= v == null ? nullHash(i) : column(kinds[i], rs, firstColumn + i, v, seed(i));
+                h ^= v == null ? nullHashes[i] : column(kinds[i], rs, firstColumn + i, v, seeds[i]);
             }
             return h;
         }
@@ -270,7 +278,8 @@ final class RowHash {
                 case TIMESTAMPTZ:
                     OffsetDateTime t = (OffsetDateTime) v;
                     // ('infinity' and '-infinity' are MAX and MIN, whose local date-times are those of LocalDateTime.)
-                    int tz = timestamp(t.toLocalDateTime(), !t.equals(OffsetDateTime.MAX) && !t.equals(OffsetDateTime.MIN));
+                    boolean finite = !t.equals(OffsetDateTime.MAX) && !t.equals(OffsetDateTime.MIN);
+                    int tz = timestamp(t.toLocalDateTime(), finite);
                     return PgHashes.bytes(buffer, 0, tz, seed);
                 default:
                     throw new IllegalStateException("Not hashed on the client: " + kind);

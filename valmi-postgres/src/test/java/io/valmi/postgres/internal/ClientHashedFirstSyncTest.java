@@ -61,18 +61,7 @@ class ClientHashedFirstSyncTest {
         Mapping.Builder mapping = Mapping.builder().key("id").sourceMode(SourceMode.FULL_TABLE);
         COLUMNS.forEach(mapping::map);
         List<Change> received = new ArrayList<>();
-        io.valmi.Destination dest = new io.valmi.Destination() {
-            @Override
-            public DestinationCapabilities capabilities() {
-                return DestinationCapabilities.all();
-            }
-
-            @Override
-            public WriteResult write(List<Change> batch) {
-                received.addAll(batch);
-                return WriteResult.ok();
-            }
-        };
+        io.valmi.Destination dest = collecting(received);
         SyncRunner.create().run(SyncJob.builder(job).source(PostgresSource.builder().dataSource(ds, "test")
                 .table("public", "hashed_sync").build())
             .destination(dest).mapping(mapping.build()).batchSize(3).retryPolicy(RetryPolicy.none()).build())
@@ -119,18 +108,7 @@ class ClientHashedFirstSyncTest {
             }
             List<String> statements = new CopyOnWriteArrayList<>();
             List<Change> received = new ArrayList<>();
-            io.valmi.Destination dest = new io.valmi.Destination() {
-                @Override
-                public DestinationCapabilities capabilities() {
-                    return DestinationCapabilities.all();
-                }
-
-                @Override
-                public WriteResult write(List<Change> batch) {
-                    received.addAll(batch);
-                    return WriteResult.ok();
-                }
-            };
+            io.valmi.Destination dest = collecting(received);
             SyncRunner.create().run(SyncJob.builder("latin1").source(PostgresSource.builder()
                     .dataSource(recording(latin1, statements), "test").table("public", "t").build())
                 .destination(dest).mapping(Mapping.builder().key("id").map("v").map("n").build()).batchSize(4)
@@ -142,6 +120,22 @@ class ClientHashedFirstSyncTest {
         } finally {
             db.execute("drop database if exists " + name + (db.server().majorVersion() >= 13 ? " with (force)" : ""));
         }
+    }
+
+    /** A destination of every mode that keeps what it is sent. */
+    private static io.valmi.Destination collecting(List<Change> received) {
+        return new io.valmi.Destination() {
+            @Override
+            public DestinationCapabilities capabilities() {
+                return DestinationCapabilities.all();
+            }
+
+            @Override
+            public WriteResult write(List<Change> batch) {
+                received.addAll(batch);
+                return WriteResult.ok();
+            }
+        };
     }
 
     private static DataSource recording(DataSource target, List<String> statements) {

@@ -2,6 +2,7 @@ package io.valmi.postgres;
 
 import io.valmi.ConfigurationException;
 import io.valmi.postgres.internal.CatalogQueries;
+import io.valmi.postgres.internal.Describe;
 import io.valmi.postgres.internal.Session;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class PostgresCatalog {
                 c -> CatalogQueries.relations(c, schema));
             List<Relation> out = new ArrayList<>(rows.size());
             for (CatalogQueries.RelationRow r : rows) {
-                out.add(new Relation(schema, r.name(), RelationKind.fromRelkind(r.relkind())));
+                out.add(new Relation(schema, r.name(), Describe.kind(r.relkind())));
             }
             return out;
         }
@@ -91,7 +92,7 @@ public final class PostgresCatalog {
      * @throws ConfigurationException when there is no such readable relation
      */
     public RelationDetails describe(String schema, String name) {
-        return find(schema, name).orElseThrow(() -> notFound(schema, name));
+        return find(schema, name).orElseThrow(() -> Describe.notFound(schema, name));
     }
 
     /**
@@ -103,39 +104,7 @@ public final class PostgresCatalog {
      */
     public Optional<RelationDetails> find(String schema, String name) {
         try (Session s = Session.open(dataSource, "catalog")) {
-            return s.transaction("describe " + schema + "." + name, c -> find(c, schema, name));
+            return s.transaction("describe " + schema + "." + name, c -> Describe.details(c, schema, name));
         }
-    }
-
-    /** The details of one relation, read on a connection the caller holds (a run reads them on its own session). */
-    static Optional<RelationDetails> find(java.sql.Connection c, String schema, String name)
-        throws java.sql.SQLException {
-        Optional<Object[]> rel = CatalogQueries.relation(c, schema, name);
-        if (rel.isEmpty()) {
-            return Optional.empty();
-        }
-        long oid = (Long) rel.get()[0];
-        RelationKind kind = RelationKind.fromRelkind((String) rel.get()[1]);
-        boolean view = kind == RelationKind.VIEW;
-        List<Column> columns = new ArrayList<>();
-        for (CatalogQueries.ColumnRow col : CatalogQueries.columns(c, oid)) {
-            columns.add(new Column(col.name(), col.position(), col.type(), view || !col.notNull()));
-        }
-        List<CandidateKey> keys = new ArrayList<>();
-        for (CatalogQueries.KeyRow k : CatalogQueries.uniqueColumns(c, oid)) {
-            CandidateKey.Origin origin = k.primary() ? CandidateKey.Origin.PRIMARY_KEY
-                : k.constraint() != null ? CandidateKey.Origin.UNIQUE_CONSTRAINT : CandidateKey.Origin.UNIQUE_INDEX;
-            if (keys.stream().noneMatch(x -> x.column().equals(k.column()))) {
-                keys.add(new CandidateKey(k.column(), origin, k.notNull()));
-            }
-        }
-        return Optional.of(new RelationDetails(new Relation(schema, name, kind), columns, keys));
-    }
-
-    /** The message when a relation is missing or invisible. */
-    static ConfigurationException notFound(String schema, String name) {
-        return new ConfigurationException("No table or view \"" + schema
-            + "\".\"" + name + "\" that the user can see: check the schema and name (they are case-sensitive), "
-            + "and that the user has USAGE on the schema");
     }
 }

@@ -121,10 +121,7 @@ public final class PostgresSource implements Source {
 
     @Override
     public SourceRun startRun(RunRequest request) {
-        return RunStarter.start(dataSource, description(), bookkeepingSchema,
-            session -> session.transaction("describe " + schema + "." + relation,
-                c -> PostgresCatalog.find(c, schema, relation)).orElseThrow(() -> PostgresCatalog.notFound(schema,
-                relation)), request, readAhead);
+        return RunStarter.start(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead);
     }
 
     /**

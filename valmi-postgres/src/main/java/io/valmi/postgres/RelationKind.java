@@ -11,22 +11,5 @@ public enum RelationKind {
     /** A partitioned table ({@code 'p'}): the parent; its partitions are not listed separately. */
     PARTITIONED_TABLE,
     /** A foreign table ({@code 'f'}). */
-    FOREIGN_TABLE;
-
-    static RelationKind fromRelkind(String relkind) {
-        switch (relkind) {
-            case "r":
-                return TABLE;
-            case "v":
-                return VIEW;
-            case "m":
-                return MATERIALIZED_VIEW;
-            case "p":
-                return PARTITIONED_TABLE;
-            case "f":
-                return FOREIGN_TABLE;
-            default:
-                throw new IllegalArgumentException("Not a readable relation kind: " + relkind);
-        }
-    }
+    FOREIGN_TABLE
 }

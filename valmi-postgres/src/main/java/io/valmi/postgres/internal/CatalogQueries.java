@@ -38,8 +38,24 @@ public final class CatalogQueries {
     public record RelationRow(String name, String relkind) {
     }
 
-    /** A row of {@link #columns}. */
-    public record ColumnRow(String name, int position, String type, boolean notNull) {
+    /**
+     * A row of {@link #columns}.
+     *
+     * @param name the column's name
+     * @param position its number, from 1
+     * @param type its type as {@code format_type} prints it
+     * @param notNull whether it is {@code NOT NULL}
+     * @param baseType the internal name of the type its values arrive in (domains resolved to their base type)
+     */
+    public record ColumnRow(String name, int position, String type, boolean notNull, String baseType) {
+        /**
+         * The column's type policy.
+         *
+         * @return the policy
+         */
+        ColumnType columnType() {
+            return new ColumnType(type, baseType);
+        }
     }
 
     /**
@@ -126,10 +142,29 @@ public final class CatalogQueries {
      * @throws SQLException on failure
      */
     public static List<ColumnRow> columns(Connection c, long oid) throws SQLException {
-        return Sql.fetch(c, DSL.select(A_NAME, A_NUM, PgCatalog.formatType(), A_NOT_NULL).from(A)
+        List<Object[]> rows = Sql.fetch(c, DSL.select(A_NAME, A_NUM, PgCatalog.formatType(), A_NOT_NULL, PgCatalog.T_NAME,
+                PgCatalog.T_KIND, PgCatalog.T_BASE).from(A).join(PgCatalog.T).on(PgCatalog.T_OID.eq(PgCatalog.A_TYPE))
             .where(A_REL.eq(oidParam(oid)))
             .and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse())
-            .orderBy(A_NUM), rs -> new ColumnRow(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4)));
+            .orderBy(A_NUM), rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4),
+                rs.getString(5), rs.getString(6), rs.getLong(7)});
+        List<ColumnRow> out = new java.util.ArrayList<>(rows.size());
+        for (Object[] r : rows) {
+            String base = (String) r[4];
+            String kind = (String) r[5];
+            long next = (Long) r[6];
+            // A domain's values arrive as its base type's (a domain over a domain: as the innermost base type's).
+            while (kind.equals("d")) {
+                Object[] t = Sql.fetch(c, DSL.select(PgCatalog.T_NAME, PgCatalog.T_KIND, PgCatalog.T_BASE)
+                        .from(PgCatalog.T).where(PgCatalog.T_OID.eq(oidParam(next))),
+                    rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)}).get(0);
+                base = (String) t[0];
+                kind = (String) t[1];
+                next = (Long) t[2];
+            }
+            out.add(new ColumnRow((String) r[0], (Integer) r[1], (String) r[2], (Boolean) r[3], base));
+        }
+        return out;
     }
 
     /**

@@ -53,6 +53,17 @@ public final class PgCatalog {
     /** {@code a.atttypmod}. */
     public static final Field<Integer> A_TYPMOD = field(name("a", "atttypmod"), SQLDataType.INTEGER);
 
+    /** {@code pg_type t}. */
+    public static final Table<?> T = table(name("pg_catalog", "pg_type")).as("t");
+    /** {@code t.oid}. */
+    public static final Field<Long> T_OID = field(name("t", "oid"), SQLDataType.BIGINT);
+    /** {@code t.typname}. */
+    public static final Field<String> T_NAME = field(name("t", "typname"), SQLDataType.VARCHAR);
+    /** {@code t.typtype}: {@code d} for a domain. */
+    public static final Field<String> T_KIND = field(name("t", "typtype"), SQLDataType.CHAR);
+    /** {@code t.typbasetype}: a domain's base type. */
+    public static final Field<Long> T_BASE = field(name("t", "typbasetype"), SQLDataType.BIGINT);
+
     /** {@code pg_index i}. */
     public static final Table<?> I = table(name("pg_catalog", "pg_index")).as("i");
     /** {@code i.indrelid}. */

@@ -68,7 +68,7 @@ public final class PgRun implements SourceRun {
     private @Nullable FirstSyncReader reader;
     private int readerBatchSize;
     /**
-     * First-sync mode: the key's text form is its Java value's ({@link #keyTextOnClient(String)}), so the server
+     * First-sync mode: the key's text form is its Java value's ({@link ColumnType#keyTextOnClient()}), so the server
      * need not print it.
      */
     private boolean keyTextOnClient;
@@ -242,13 +242,13 @@ public final class PgRun implements SourceRun {
      * @return the planned run
      */
     static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
-                           java.util.function.@Nullable Supplier<Session> readAhead, String keyType) {
+                           java.util.function.@Nullable Supplier<Session> readAhead) {
         long started = System.nanoTime();
         boolean clientHash = clientHashes(session, sql, request.jobId());
         PgRun run = new PgRun(session, lock, sql, tables, request, new Plan(new EnumMap<>(ChangeKind.class),
             new EnumMap<>(InvalidReason.class), List.of(), 0L), java.util.Set.of(JobTables.ADDED + NEW), true);
         run.readAheadOpener = readAhead;
-        run.keyTextOnClient = keyTextOnClient(keyType);
+        run.keyTextOnClient = sql.keyType().keyTextOnClient();
         run.clientHashKinds = clientHash ? sql.firstSyncKinds() : null;
         // When the batch size is known and batches will be read ahead, the first ones are read while the rows are
         // counted (the count reads the whole key index). The first sync is recorded as started first: any snapshot
@@ -352,25 +352,6 @@ public final class PgRun implements SourceRun {
     }
 
     /**
-     * Whether a key of this type ({@code format_type}'s name) prints in Java ({@code String.valueOf} of what
-     * {@link Values} reads) exactly as PostgreSQL prints it: integers, text, varchar and uuid (lower case, like
-     * {@code uuid_out}). Domains and every other type are printed by the server.
-     */
-    static boolean keyTextOnClient(String keyType) {
-        switch (keyType) {
-            case "smallint":
-            case "integer":
-            case "bigint":
-            case "text":
-            case "uuid":
-                return true;
-            default:
-                // (Not arrays: a List prints as [a, b], PostgreSQL's array as {a,b}.)
-                return keyType.startsWith("character varying") && !keyType.endsWith("]");
-        }
-    }
-
-    /**
      * Ends a first sync, in the caller's transaction: snapshot rows above the last acknowledged key are put in doubt
      * (their batch was handed out but never acknowledged, or failed), rows of rejected keys are deleted, the
      * snapshot's primary key is built again and the job record forgets the first sync. Run by the first sync's
@@ -445,8 +426,9 @@ public final class PgRun implements SourceRun {
             try (ResultSet rs = ps.executeQuery()) {
                 queryTime = System.nanoTime() - queried;
                 int n = layout.size();
-                Values.Reader keyReader = Values.reader(rs.getMetaData().getColumnTypeName(2));
-                Values.Reader[] readers = Values.readers(rs.getMetaData(), 4, 3 + n);
+                // (Chosen by the catalog's types, never by the result's: pgjdbc names a serial column's type "serial".)
+                Values.Reader keyReader = sql.keyType().reader();
+                Values.Reader[] readers = sql.valueReaders();
                 if (relay != null) {
                     // The next batch can start now: where it starts is the last row's key.
                     String last = null;

@@ -37,7 +37,8 @@ public final class PlanSql {
     private final String relation;
     private final String keyColumn;
     private final List<String> columns;
-    private final List<String> types;
+    private final ColumnType keyType;
+    private final List<ColumnType> types;
     private final boolean versioned;
     private final @org.jspecify.annotations.Nullable String versionScope;
     private final boolean inKeyOrder;
@@ -51,16 +52,18 @@ public final class PlanSql {
      * @param schema the source schema
      * @param relation the source relation
      * @param keyColumn the key column
+     * @param keyType the key column's type policy
      * @param columns the mapped columns, in mapping order
-     * @param types the mapped columns' types as {@code format_type} prints them, same order
+     * @param types the mapped columns' type policies, same order
      * @param versionScope what row versions are taken over ({@link #versionScope()}), or {@code null} when the
      *     relation's rows have no version that can be trusted (a view, a foreign table, a mapped column whose text
      *     form may change without a new row version)
      * @param inKeyOrder whether the source is a table with a unique index on the key whose rows lie in key order:
      *     the plan then merges source and snapshot by their key indexes ({@link #planSettings()})
      */
-    public PlanSql(JobTables tables, String schema, String relation, String keyColumn, List<String> columns,
-                   List<String> types, @org.jspecify.annotations.Nullable String versionScope, boolean inKeyOrder) {
+    PlanSql(JobTables tables, String schema, String relation, String keyColumn, ColumnType keyType,
+            List<String> columns, List<ColumnType> types, @org.jspecify.annotations.Nullable String versionScope,
+            boolean inKeyOrder) {
         this.inKeyOrder = inKeyOrder;
         if (types.size() != columns.size()) {
             throw new IllegalArgumentException("one type per mapped column");
@@ -69,6 +72,7 @@ public final class PlanSql {
         this.schema = schema;
         this.relation = relation;
         this.keyColumn = keyColumn;
+        this.keyType = keyType;
         this.columns = List.copyOf(columns);
         this.types = List.copyOf(types);
         this.versionScope = versionScope;
@@ -83,6 +87,28 @@ public final class PlanSql {
      */
     public String hashAlgorithm() {
         return RowHash.ALGORITHM;
+    }
+
+    /**
+     * The key column's type policy.
+     *
+     * @return the policy
+     */
+    ColumnType keyType() {
+        return keyType;
+    }
+
+    /**
+     * How each mapped column is read, as a batch selects it (a column selected as text reads as a String anyway).
+     *
+     * @return one reader per mapped column, mapping order
+     */
+    Values.Reader[] valueReaders() {
+        Values.Reader[] readers = new Values.Reader[types.size()];
+        for (int i = 0; i < readers.length; i++) {
+            readers[i] = types.get(i).reader();
+        }
+        return readers;
     }
 
     /**
@@ -141,18 +167,6 @@ public final class PlanSql {
     }
 
     /**
-     * Types whose text form a first sync prints once, for its hash and its result: types hashed by their text form
-     * and read as a String ({@link Values}) anyway, and whose cast to text prints what their output function prints
-     * (not inet: {@code text(inet)} adds the {@code /32} that a host address prints without).
-     */
-    private static boolean printedOnce(String type) {
-        String base = type.replaceAll("\\(.*\\)", "");
-        return !type.endsWith("]") && (base.equals("json") || base.equals("jsonb") || base.startsWith("interval")
-            || base.equals("xml") || base.equals("cidr") || base.equals("macaddr") || base.equals("macaddr8")
-            || selectedAsText(type));
-    }
-
-    /**
      * How a first sync's batch ({@link #firstBatch}) hashes each mapped column on the client: what is printed once
      * arrives as text.
      *
@@ -160,23 +174,18 @@ public final class PlanSql {
      */
     public List<RowHash.Kind> firstSyncKinds() {
         List<RowHash.Kind> kinds = new ArrayList<>();
-        for (String type : types) {
-            kinds.add(printedOnce(type) ? RowHash.Kind.TEXT : RowHash.kind(type));
+        for (ColumnType type : types) {
+            kinds.add(type.firstSyncHashKind());
         }
         return kinds;
     }
 
-    /**
-     * Types read as a String ({@link Values}) that pgjdbc receives in binary form once a statement is prepared on the
-     * server (after {@code prepareThreshold} executions), and then prints itself ({@code (1.0,2.0)} instead of
-     * PostgreSQL's {@code (1,2)}): every batch selects them as text, so that the server prints them.
-     */
-    private static boolean selectedAsText(String type) {
-        return type.equals("point") || type.equals("box");
-    }
-
     private Field<Long> rowHash(List<Field<Object>> values) {
-        return rowHash(values, types);
+        List<String> declared = new ArrayList<>(types.size());
+        for (ColumnType type : types) {
+            declared.add(type.declared());
+        }
+        return rowHash(values, declared);
     }
 
     private Field<Long> rowHash(List<Field<Object>> values, List<String> valueTypes) {
@@ -620,7 +629,7 @@ public final class PlanSql {
         out.add(f("pl", KT));
         for (int i = 1; i <= columns.size(); i++) {
             Field<Object> value = f("pl", JobTables.valueColumn(i));
-            out.add(selectedAsText(types.get(i - 1)) ? value.cast(SQLDataType.CLOB).as(value.getUnqualifiedName())
+            out.add(types.get(i - 1).selectedAsText() ? value.cast(SQLDataType.CLOB).as(value.getUnqualifiedName())
                 : value);
         }
         return DSL.select(out).from(pl)
@@ -998,7 +1007,7 @@ public final class PlanSql {
             out.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
             for (int i = 0; i < columns.size(); i++) {
                 Field<Object> column = f("t", columns.get(i));
-                out.add((printedOnce(types.get(i)) ? column.cast(SQLDataType.CLOB) : column)
+                out.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
                     .as(JobTables.valueColumn(i + 1)));
             }
             out.add(DSL.castNull(SQLDataType.CLOB).as(H));
@@ -1014,10 +1023,11 @@ public final class PlanSql {
         rows.add(key.as(K));
         rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
         rows.add(versioned ? f("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
-        List<String> hashTypes = new ArrayList<>(types);
+        List<String> hashTypes = new ArrayList<>(types.size());
+        types.forEach(t -> hashTypes.add(t.declared()));
         for (int i = 0; i < columns.size(); i++) {
             Field<Object> column = f("t", columns.get(i));
-            if (printedOnce(types.get(i))) {
+            if (types.get(i).printedOnce()) {
                 rows.add(column.cast(SQLDataType.CLOB).as(JobTables.valueColumn(i + 1)));
                 hashTypes.set(i, "text");
             } else {

@@ -12,7 +12,6 @@ import io.valmi.postgres.MissingGrantException;
 import io.valmi.postgres.RelationDetails;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,19 +54,23 @@ public final class RunStarter {
      * @param dataSource connections
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
-     * @param describe looks the relation up
+     * @param sourceSchema the source relation's schema
+     * @param sourceRelation the source relation
      * @param request the request
      * @param readAhead whether a first sync may read the next batch on a second connection while the destination
      *     writes one
      * @return the planned run
      */
     public static SourceRun start(DataSource dataSource, String description, String bookkeepingSchema,
-                                  Function<Session, RelationDetails> describe, RunRequest request, boolean readAhead) {
+                                  String sourceSchema, String sourceRelation, RunRequest request, boolean readAhead) {
         Mapping mapping = request.mapping();
         Session session = Session.open(dataSource, description);
         JobLock lock = null;
         try {
-            RelationDetails details = describe.apply(session);
+            Describe.Described described = session.transaction("describe " + sourceSchema + "." + sourceRelation,
+                c -> Describe.relation(c, sourceSchema, sourceRelation))
+                .orElseThrow(() -> Describe.notFound(sourceSchema, sourceRelation));
+            RelationDetails details = described.details();
             checkMapping(details, mapping, description);
             String schema = details.relation().schema();
             String relation = details.relation().name();
@@ -84,14 +87,12 @@ public final class RunStarter {
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
-            List<String> types = new ArrayList<>();
+            List<ColumnType> types = new ArrayList<>();
             for (String c : mapping.sourceColumns()) {
-                types.add(details.column(c).orElseThrow().typeName());
+                types.add(described.type(c));
             }
             CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description,
-                c -> CatalogQueries.versionFacts(c, (Long) CatalogQueries.relation(c, schema, relation).orElseThrow(
-                    () -> new ConfigurationException("Source " + description + " was dropped while the run started"))[0],
-                    mapping.sourceColumns()));
+                c -> CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns()));
             String scope = versionScope(details, mapping, types, facts);
             // (A unique index of a table with inheritance children does not cover the children's rows; one of a
             // partitioned table covers all partitions.)
@@ -109,12 +110,14 @@ public final class RunStarter {
             log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
                 correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
                 inKeyOrder ? "merges the source with" : "hashes");
-            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), mapping.sourceColumns(), types,
-                scope, inKeyOrder);
+            ColumnType keyType = described.type(mapping.keyColumn());
+            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), keyType, mapping.sourceColumns(),
+                types, scope, inKeyOrder);
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
             for (int i = 0; i < types.size(); i++) {
-                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=').append(types.get(i))
+                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=')
+                    .append(types.get(i).declared())
                     .append("->").append(mapping.destinationFields().get(i));
             }
             prepareJob(session, tables, sql, request.jobId(), description, keyColumn, mapped.toString());
@@ -123,8 +126,7 @@ public final class RunStarter {
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
             return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
-                    readAhead ? () -> Session.open(dataSource, description) : null,
-                    details.column(mapping.keyColumn()).orElseThrow().typeName())
+                    readAhead ? () -> Session.open(dataSource, description) : null)
                 : PgRun.plan(session, lock, sql, tables, request, !unique);
         } catch (RuntimeException e) {
             if (lock != null) {
@@ -144,17 +146,6 @@ public final class RunStarter {
     static final double KEY_ORDER_CORRELATION = 0.9;
 
     /**
-     * Built-in types whose text form is fixed by the stored value and the session settings a run pins (so that an
-     * unchanged row version means an unchanged text form). Types not listed (enums, whose labels can be renamed;
-     * domains, user-defined and composite types; money, which follows lc_monetary) are hashed on every run.
-     */
-    private static final java.util.Set<String> VERSION_SAFE_TYPES = java.util.Set.of("smallint", "integer", "bigint",
-        "numeric", "real", "double precision", "boolean", "text", "character varying", "character", "\"char\"", "name",
-        "uuid", "date", "time without time zone", "time with time zone", "timestamp without time zone",
-        "timestamp with time zone", "interval", "json", "jsonb", "bytea", "inet", "cidr", "macaddr", "macaddr8",
-        "bit", "bit varying", "oid", "xml", "tsvector", "point", "box", "line", "lseg", "path", "polygon", "circle");
-
-    /**
      * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust.
      *
      * @param details the relation
@@ -163,7 +154,7 @@ public final class RunStarter {
      * @param facts what the catalog says about the relation's row versions
      * @return the scope or {@code null}
      */
-    static String versionScope(RelationDetails details, Mapping mapping, List<String> types,
+    static String versionScope(RelationDetails details, Mapping mapping, List<ColumnType> types,
                                CatalogQueries.VersionFacts facts) {
         io.valmi.postgres.RelationKind kind = details.relation().kind();
         if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE
@@ -177,12 +168,11 @@ public final class RunStarter {
             .append(details.relation().name()).append(";oid=").append(facts.oid()).append(";children=")
             .append(facts.descendants()).append(";columns=").append(facts.columns());
         for (int i = 0; i < types.size(); i++) {
-            String type = types.get(i);
-            String base = type.replaceAll("\\(.*\\)", "").replace("[]", "").trim();
-            if (!VERSION_SAFE_TYPES.contains(base)) {
+            ColumnType type = types.get(i);
+            if (!type.versionSafe()) {
                 return null;
             }
-            scope.append(';').append(mapping.sourceColumns().get(i)).append('=').append(type);
+            scope.append(';').append(mapping.sourceColumns().get(i)).append('=').append(type.declared());
         }
         return scope.toString();
     }

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /** Keeps what it was sent and the state a keyed destination would hold; can reject keys or fail after applying. */
-final class CollectingDestination implements Destination {
+class CollectingDestination implements Destination {
     final List<Change> received = new ArrayList<>();
     final Map<Object, Row> state = new LinkedHashMap<>();
     Function<Change, String> rejector = c -> null;

@@ -76,6 +76,7 @@ class LightTouchTest {
         try (java.sql.Connection physical = db.dataSource().getConnection()) {
             try (java.sql.Statement s = physical.createStatement()) {
                 s.execute("set search_path = public, \"$user\"");
+                s.execute("set idle_in_transaction_session_timeout = '7min'");
             }
             javax.sql.DataSource poolOfOne = new SettingsDataSource(db.dataSource()) {
                 @Override
@@ -107,6 +108,11 @@ class LightTouchTest {
                  java.sql.ResultSet rs = s.executeQuery("show search_path")) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("public, \"$user\"");
+            }
+            try (java.sql.Statement s = physical.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("show idle_in_transaction_session_timeout")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("7min");
             }
         }
     }

@@ -13,6 +13,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,20 +125,140 @@ public final class PostgresServer implements AutoCloseable {
     private static PostgresServer embedded(ServerChoice choice, FixtureSettings settings) {
         settings.majorVersion();
         String exact = EmbeddedBinaries.exactVersion(settings.version());
-        try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setPgBinaryResolver((system, hardware) -> EmbeddedBinaries.open(exact))
+        Embedded pg = Embedded.start(exact);
+        return new PostgresServer(new ServerChoice(choice.kind(), choice.reason() + "; binaries " + exact),
+            "localhost", pg.port(), "postgres", null, "postgres", pg);
+    }
+
+    /**
+     * Kills this server as a power cut would kill PostgreSQL, then starts it again on the same data directory and
+     * port: every server process gets SIGKILL, so what was committed but not yet written out of PostgreSQL's WAL
+     * buffers (a transaction committed with {@code synchronous_commit = off}, say) is lost, and the restart goes
+     * through crash recovery. Connections open before are broken; data sources keep working.
+     *
+     * <p>Only for an embedded server of the caller's own ({@link #start(FixtureSettings)}), never the shared one:
+     * check {@link #canCrash()} first (e.g. with an assumption).
+     *
+     * @throws UnsupportedOperationException when this server cannot be crashed
+     */
+    public void crashAndRestart() {
+        if (!canCrash()) {
+            throw new UnsupportedOperationException("Only an embedded server of your own can be crashed (this one is "
+                + choice.kind() + (this == shared ? ", the shared one" : "") + "): start one with "
+                + "PostgresServer.start(FixtureSettings) and check canCrash()");
+        }
+        ((Embedded) resource).crashAndRestart();
+    }
+
+    /**
+     * Whether {@link #crashAndRestart()} works on this server: an embedded one that is not {@link #shared()}.
+     *
+     * @return whether it can be crashed
+     */
+    public boolean canCrash() {
+        return resource instanceof Embedded && this != shared;
+    }
+
+    /** An embedded server whose data directory outlives a crash of its processes. */
+    private static final class Embedded implements AutoCloseable {
+        private final String exactVersion;
+        private final File dataDirectory;
+        private EmbeddedPostgres pg;
+
+        private Embedded(String exactVersion, File dataDirectory, EmbeddedPostgres pg) {
+            this.exactVersion = exactVersion;
+            this.dataDirectory = dataDirectory;
+            this.pg = pg;
+        }
+
+        static Embedded start(String exactVersion) {
+            try {
+                File data = Files.createTempDirectory("valmi-pg-data-").toFile();
+                return new Embedded(exactVersion, data, launch(exactVersion, data, 0));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not start embedded PostgreSQL " + exactVersion + ": "
+                    + e.getMessage(), e);
+            }
+        }
+
+        private static EmbeddedPostgres launch(String exactVersion, File data, int port) throws IOException {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setPgBinaryResolver((system, hardware) -> EmbeddedBinaries.open(exactVersion))
+                .setDataDirectory(data)
+                // (A new data directory is initialized; one that exists is started as it is, after a crash.)
+                .setCleanDataDirectory(false)
                 .setServerConfig("fsync", "off")
                 .setServerConfig("synchronous_commit", "off")
                 .setServerConfig("full_page_writes", "off")
                 .setServerConfig("max_connections", "200")
                 .setDataDirectoryCustomizer(PostgresServer::requirePasswords)
-                .setRegisterShutdownHook(true)
-                .start();
-            return new PostgresServer(new ServerChoice(choice.kind(), choice.reason() + "; binaries " + exact),
-                "localhost", pg.getPort(), "postgres", null, "postgres", pg);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not start embedded PostgreSQL " + exact + ": " + e.getMessage(), e);
+                .setRegisterShutdownHook(true);
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            return builder.start();
+        }
+
+        int port() {
+            return pg.getPort();
+        }
+
+        void crashAndRestart() {
+            int port = pg.getPort();
+            try {
+                // (The postmaster's pid is the first line of postmaster.pid: zonky starts it through pg_ctl.)
+                long pid = Long.parseLong(Files.readAllLines(dataDirectory.toPath().resolve("postmaster.pid"),
+                    StandardCharsets.US_ASCII).get(0).trim());
+                ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                    "No postmaster process " + pid + " for the test server at port " + port));
+                List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+                processes.add(postmaster);
+                // Every server process at once: no checkpoint, no flush of the WAL buffers.
+                postmaster.destroyForcibly();
+                processes.forEach(ProcessHandle::destroyForcibly);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("Test server processes still alive 30 s after SIGKILL");
+                    }
+                    Thread.sleep(20);
+                }
+                try {
+                    pg.close();
+                } catch (IOException | RuntimeException e) {
+                    log.debug("Stopping the killed server reported: {}", e.toString());
+                }
+                Files.deleteIfExists(dataDirectory.toPath().resolve("postmaster.pid"));
+                pg = launch(exactVersion, dataDirectory, port);
+                log.info("Test PostgreSQL at port {} was killed and has restarted through crash recovery", port);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while crashing the test server", e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not restart embedded PostgreSQL after a crash: " + e.getMessage(),
+                    e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                pg.close();
+            } finally {
+                deleteTree(dataDirectory.toPath());
+            }
+        }
+
+        private static void deleteTree(java.nio.file.Path root) throws IOException {
+            if (!Files.exists(root)) {
+                return;
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> paths = Files.walk(root)) {
+                for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) paths.sorted(
+                    java.util.Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

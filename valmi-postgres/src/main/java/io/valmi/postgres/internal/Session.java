@@ -41,8 +41,22 @@ public final class Session implements AutoCloseable {
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
     /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
     private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
-    /** The connection's own search_path, while the session pins it (see {@link #open}). */
-    private @org.jspecify.annotations.Nullable String searchPathBefore;
+    /**
+     * Settings pinned for as long as valmi holds a connection, not only per transaction ({@link #SESSION_PINNED}),
+     * restored by {@link #close()}.
+     */
+    private static final String[][] SESSION_PINNED = {
+        // PostgreSQL 18 reports every change of search_path, and pgjdbc then drops its server-prepared statements (so
+        // no statement of a run would ever be reused or read in binary); unchanged, the per-transaction pin is not
+        // reported.
+        {"search_path", "pg_catalog"},
+        // A role's or database's idle_in_transaction_session_timeout would end a session that streams a batch in
+        // fetches (the server is idle in the transaction while the client decodes a fetch) or waits for its turn to
+        // read ahead; set per transaction only, it would not cover a transaction that fails before its pin.
+        {"idle_in_transaction_session_timeout", "0"},
+    };
+    /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
+    private String @org.jspecify.annotations.Nullable [] sessionSettingsBefore;
 
     private Session(Connection connection, String description) {
         this.connection = connection;
@@ -62,13 +76,7 @@ public final class Session implements AutoCloseable {
             c.setAutoCommit(false);
             Session s = new Session(c, description);
             try {
-                // search_path pinned for the session too, not only per transaction: PostgreSQL 18 reports every
-                // change of it, and pgjdbc then drops its server-prepared statements (so no statement of a run
-                // would ever be reused or read in binary). Unchanged, the per-transaction pin is not reported.
-                // (Not in transaction(): its own pin would hide the connection's search_path.)
-                s.searchPathBefore = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
-                    SQLDataType.CLOB, DSL.inline("search_path")), setConfig("search_path", DSL.inline("pg_catalog"),
-                    false)), rs -> rs.getString(1)).get(0);
+                s.sessionSettingsBefore = pinForSession(c);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 s.rollback();
@@ -128,13 +136,45 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Pins {@link #SESSION_PINNED} for the session; returns the values they had. */
+    private static String[] pinForSession(Connection c) throws SQLException {
+        Field<?>[] calls = new Field<?>[SESSION_PINNED.length * 2];
+        for (int i = 0; i < SESSION_PINNED.length; i++) {
+            calls[2 * i] = DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+                DSL.inline(SESSION_PINNED[i][0]));
+            calls[2 * i + 1] = setConfig(SESSION_PINNED[i][0], DSL.inline(SESSION_PINNED[i][1]), false);
+        }
+        return Sql.fetch(c, DSL.select(calls), rs -> {
+            String[] before = new String[SESSION_PINNED.length];
+            for (int i = 0; i < before.length; i++) {
+                before[i] = rs.getString(2 * i + 1);
+            }
+            return before;
+        }).get(0);
+    }
+
     static void pin(Connection c) throws SQLException {
-        Field<?>[] calls = new Field<?>[PINNED.length];
+        Field<?>[] calls = new Field<?>[PINNED.length + 1];
         for (int i = 0; i < PINNED.length; i++) {
             calls[i] = setLocal(PINNED[i][0], DSL.val(PINNED[i][1]));
         }
+        calls[PINNED.length] = setLocal(SYNCHRONOUS_COMMIT, DURABLE_COMMIT);
         Sql.fetch(c, DSL.select(calls), rs -> null);
     }
+
+    private static final String SYNCHRONOUS_COMMIT = "synchronous_commit";
+
+    /**
+     * Every transaction of the library commits durably: {@code synchronous_commit = off}, which a role, a database or
+     * an application's pool may set, would let a server crash within the WAL writer's window undo a commit that the
+     * library has acted on (a snapshot advanced past what the destination holds, a job record gone: every row sent
+     * again as ADDED and rows deleted meanwhile never removed). Any other value is kept ({@code remote_apply} waits
+     * for more than {@code on} does).
+     */
+    private static final Field<String> DURABLE_COMMIT = DSL.when(DSL.function(DSL.name("pg_catalog", "current_setting"),
+        SQLDataType.CLOB, DSL.inline(SYNCHRONOUS_COMMIT)).eq(DSL.inline("off")), DSL.inline("on"))
+        .otherwise(DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+            DSL.inline(SYNCHRONOUS_COMMIT)));
 
     /**
      * {@code set_config(name, value, true)}: a setting for the rest of the current transaction only, so that nothing
@@ -198,16 +238,20 @@ public final class Session implements AutoCloseable {
                 log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
             }
         }
-        if (searchPathBefore != null) {
+        String[] before = sessionSettingsBefore;
+        if (before != null) {
             // Not in transaction(): its set_config(..., true) of search_path would be undone at commit.
             try {
-                Sql.fetch(connection, DSL.select(setConfig("search_path", DSL.val(searchPathBefore), false)),
-                    rs -> null);
+                Field<?>[] calls = new Field<?>[before.length];
+                for (int i = 0; i < before.length; i++) {
+                    calls[i] = setConfig(SESSION_PINNED[i][0], DSL.val(before[i]), false);
+                }
+                Sql.fetch(connection, DSL.select(calls), rs -> null);
                 connection.commit();
             } catch (SQLException e) {
                 rollback();
-                log.warn("Could not restore search_path on {} before it goes back to its pool: {}", description,
-                    e.toString());
+                log.warn("Could not restore search_path and idle_in_transaction_session_timeout on {} before it goes"
+                    + " back to its pool: {}", description, e.toString());
             }
         }
         try {

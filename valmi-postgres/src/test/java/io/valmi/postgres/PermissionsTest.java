@@ -23,9 +23,12 @@ class PermissionsTest {
     void setupScriptQuotesIdentifiersAndCoversTheGuide() {
         String script = PostgresPermissions.setupScript("valmi \"user\"", List.of("public", "Sales EU"));
         assertThat(script).contains("CREATE USER \"valmi \"\"user\"\"\" WITH PASSWORD '<choose a strong password>';")
-            .contains("create schema if not exists \"valmi_scratch_computed_\";")
-            .contains("GRANT ALL ON SCHEMA \"valmi_scratch_computed_\" TO \"valmi \"\"user\"\"\";")
-            .contains("GRANT ALL ON ALL TABLES IN SCHEMA \"valmi_scratch_computed_\" TO \"valmi \"\"user\"\"\";")
+            .contains("DO 'BEGIN CREATE ROLE \"valmi_scratch_computed__owner\" NOLOGIN; EXCEPTION WHEN duplicate_object"
+                + " THEN NULL; END';")
+            .contains("GRANT \"valmi_scratch_computed__owner\" TO \"valmi \"\"user\"\"\";")
+            .contains("CREATE SCHEMA IF NOT EXISTS \"valmi_scratch_computed_\" AUTHORIZATION"
+                + " \"valmi_scratch_computed__owner\";")
+            .contains("ALTER SCHEMA \"valmi_scratch_computed_\" OWNER TO \"valmi_scratch_computed__owner\";")
             .contains("GRANT USAGE ON SCHEMA \"Sales EU\" TO \"valmi \"\"user\"\"\";")
             .contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"Sales EU\" TO \"valmi \"\"user\"\"\";")
             .contains("ALTER DEFAULT PRIVILEGES IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO \"valmi \"\"user\"\"\";")
@@ -37,6 +40,12 @@ class PermissionsTest {
     void setupScriptLetsAFreshUserSyncAndAMissingGrantIsNamed(TestDatabase db) {
         try (TestRole role = TestRole.reserve(db, "valmi")) {
             syncsAsAFreshUserOfTheSetupScript(db, role.name());
+        } finally {
+            // (The owner role the script made belongs to the server; what it owns, to this database.)
+            db.execute("drop schema if exists valmi_scratch_computed_ cascade",
+                "do $$ begin if exists (select from pg_roles where rolname = 'valmi_scratch_computed__owner') then"
+                    + " drop owned by valmi_scratch_computed__owner; drop role valmi_scratch_computed__owner;"
+                    + " end if; end $$");
         }
     }
 

@@ -49,6 +49,18 @@ public final class Bookkeeping {
      */
     public static final String FIRST_SYNC_ACKED = "first_sync_acked";
 
+    /**
+     * Column of {@code valmi_jobs}: the version of the job's own tables (snapshot, issues) when the job last ran
+     * ({@link #JOB_TABLES_VERSION}); {@code NULL} for a job recorded before the schema had versions.
+     */
+    public static final String TABLES_VERSION = "tables_version";
+
+    /**
+     * The version of a job's own tables this library needs. 1: the snapshot with its row versions ({@code xr},
+     * {@code xe}) and the issues table.
+     */
+    static final int JOB_TABLES_VERSION = 1;
+
     private Bookkeeping() {
     }
 
@@ -69,77 +81,25 @@ public final class Bookkeeping {
                 inline(0)))), rs -> null);
     }
 
-    /**
-     * Creates the bookkeeping schema (if missing) and the job and run tables.
-     *
-     * @param c the connection, in a transaction
-     * @param t the job's tables
-     * @throws SQLException on failure
-     */
-    public static void ensureSchema(Connection c, JobTables t) throws SQLException {
-        lockDdl(c, t.schema());
-        if (!CatalogQueries.schemaExists(c, t.schema())) {
-            Sql.execute(c, DSL.createSchemaIfNotExists(name(t.schema())));
-        }
-        Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())
-            .column("job_id", SQLDataType.CLOB.nullable(false))
-            .column("source_relation", SQLDataType.CLOB.nullable(false))
-            .column("key_column", SQLDataType.CLOB.nullable(false))
-            .column("key_type", SQLDataType.CLOB.nullable(false))
-            .column("hash_algorithm", SQLDataType.CLOB.nullable(false))
-            .column("server_major", SQLDataType.INTEGER.nullable(false))
-            .column("snapshot_table", SQLDataType.CLOB.nullable(false))
-            .column("created_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
-                .defaultValue(DSL.currentOffsetDateTime()))
-            .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
-            .column("last_status", SQLDataType.CLOB)
-            .column(IN_DOUBT, SQLDataType.CLOB.array())
-            .column(VERSION_SCOPE, SQLDataType.CLOB)
-            .column(MAPPED_COLUMNS, SQLDataType.CLOB)
-            .column(FIRST_SYNC_RUN, SQLDataType.CLOB)
-            .column(FIRST_SYNC_ACKED, SQLDataType.CLOB)
-            .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
-        java.util.Optional<Object[]> jobs = CatalogQueries.relation(c, t.schema(), t.jobsName().last());
-        if (jobs.isPresent() && !hasColumn(c, (Long) jobs.get()[0], FIRST_SYNC_ACKED)) {
-            // A jobs table made by an earlier version (each column added by some version; the newest is checked).
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(IN_DOUBT, SQLDataType.CLOB.array()));
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(VERSION_SCOPE, SQLDataType.CLOB));
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(MAPPED_COLUMNS, SQLDataType.CLOB));
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(FIRST_SYNC_RUN, SQLDataType.CLOB));
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(FIRST_SYNC_ACKED, SQLDataType.CLOB));
-        }
-        Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
-            .column("run_id", SQLDataType.CLOB.nullable(false))
-            .column("job_id", SQLDataType.CLOB.nullable(false))
-            .column("started_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
-            .column("finished_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
-            .column("status", SQLDataType.CLOB.nullable(false))
-            .column("planned", SQLDataType.BIGINT.nullable(false))
-            .column("delivered", SQLDataType.BIGINT.nullable(false))
-            .column("rejected", SQLDataType.BIGINT.nullable(false))
-            .column("skipped", SQLDataType.BIGINT.nullable(false))
-            .column("in_doubt", SQLDataType.BIGINT.nullable(false))
-            .column("invalid", SQLDataType.BIGINT.nullable(false))
-            .column("error", SQLDataType.CLOB)
-            .constraints(constraint("valmi_runs_pk").primaryKey("run_id")));
-        Sql.execute(c, DSL.createIndexIfNotExists("valmi_runs_job_idx").on(table(t.runsName()), field("job_id"),
-            field("started_at")));
-    }
-
     /** How full a snapshot's pages are written (percent). */
     static final int SNAPSHOT_FILLFACTOR = 90;
 
     /**
-     * Creates the job's snapshot (LOGGED, keyed) and issues tables if missing.
+     * Creates the job's snapshot (LOGGED, keyed) and issues tables if missing, and brings tables made by an earlier
+     * version to {@link #JOB_TABLES_VERSION}. Called when the job record says its tables are older than that (or
+     * there is no job record), not on every run.
      *
      * @param c the connection, in a transaction
      * @param t the job's tables
      * @param keySource a select of one column named {@code k} with the source key's type (no rows are read)
+     * @param schema the bookkeeping schema, to hand new tables to its owner
      * @return whether the snapshot was created now
      * @throws SQLException on failure
      */
-    public static boolean ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource) throws SQLException {
+    static boolean ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource,
+                                   BookkeepingSchema.State schema) throws SQLException {
         boolean created = false;
+        Bookkeeping.lockDdl(c, t.schema());
         if (!tableExists(c, t.schema(), t.snapshotName().last())) {
             Sql.execute(c, DSL.createTable(t.snapshotName()).as(DSL.select(
                     field(name("x", JobTables.K)).as(JobTables.K),
@@ -155,6 +115,7 @@ public final class Bookkeeping {
             // and leaves the key index alone (a HOT update), half the time of one that moves the row.
             Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
                 inline(SNAPSHOT_FILLFACTOR)));
+            schema.share(c, t.snapshotName());
             created = true;
         } else {
             Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
@@ -164,13 +125,16 @@ public final class Bookkeeping {
                     name(JobTables.XR), name("pg_catalog", "xid"), name(JobTables.XE)));
             }
         }
-        Sql.execute(c, DSL.createTableIfNotExists(t.issuesName())
-            .column("run_id", SQLDataType.CLOB.nullable(false))
-            .column("reason", SQLDataType.CLOB.nullable(false))
-            .column("key_text", SQLDataType.CLOB)
-            .column("detail", SQLDataType.CLOB)
-            .column("recorded_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
-                .defaultValue(DSL.currentOffsetDateTime())));
+        if (!tableExists(c, t.schema(), t.issuesName().last())) {
+            Sql.execute(c, DSL.createTable(t.issuesName())
+                .column("run_id", SQLDataType.CLOB.nullable(false))
+                .column("reason", SQLDataType.CLOB.nullable(false))
+                .column("key_text", SQLDataType.CLOB)
+                .column("detail", SQLDataType.CLOB)
+                .column("recorded_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                    .defaultValue(DSL.currentOffsetDateTime())));
+            schema.share(c, t.issuesName());
+        }
         return created;
     }
 
@@ -190,7 +154,7 @@ public final class Bookkeeping {
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
                             int serverMajor, @org.jspecify.annotations.Nullable String versionScope,
-                            @org.jspecify.annotations.Nullable String mappedColumns) {
+                            @org.jspecify.annotations.Nullable String mappedColumns, int tablesVersion) {
     }
 
     /**
@@ -205,10 +169,10 @@ public final class Bookkeeping {
     public static JobRecord job(Connection c, JobTables t, String jobId) throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
                 field("hash_algorithm"), field("server_major"), field(name(VERSION_SCOPE)),
-                field(name(MAPPED_COLUMNS))).from(table(t.jobsName()))
+                field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION))).from(table(t.jobsName()))
             .where(field("job_id").eq(val(jobId))),
             rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                rs.getString(6), rs.getString(7)));
+                rs.getString(6), rs.getString(7), rs.getInt(8)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 
@@ -225,10 +189,10 @@ public final class Bookkeeping {
         Field<Object> id = field("job_id");
         Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, field("source_relation"), field("key_column"),
                 field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"),
-                field(name(VERSION_SCOPE)), field(name(MAPPED_COLUMNS)))
+                field(name(VERSION_SCOPE)), field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION)))
             .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
                 val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
-                val(r.mappedColumns()))
+                val(r.mappedColumns()), val(r.tablesVersion()))
             .onConflict(id).doUpdate()
             .set(field("source_relation"), (Object) r.sourceRelation())
             .set(field("key_column"), (Object) r.keyColumn())
@@ -236,7 +200,8 @@ public final class Bookkeeping {
             .set(field("hash_algorithm"), (Object) r.hashAlgorithm())
             .set(field("server_major"), (Object) r.serverMajor())
             .set(field(name(VERSION_SCOPE)), (Object) r.versionScope())
-            .set(field(name(MAPPED_COLUMNS)), (Object) r.mappedColumns()));
+            .set(field(name(MAPPED_COLUMNS)), (Object) r.mappedColumns())
+            .set(field(name(TABLES_VERSION)), (Object) r.tablesVersion()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.valmi.postgres.internal;
 
 import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.val;
 
 import io.valmi.postgres.MissingGrant;
@@ -9,6 +10,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.Field;
+import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -19,34 +21,68 @@ public final class Grants {
     }
 
     /**
-     * The statements that set a user up, as the valmi.io guide describes.
+     * The statements that set a user up, as the valmi.io guide describes, for a bookkeeping schema that several users
+     * (several applications, or an application and an administrator) may share: the schema and every table in it
+     * belong to a role without login ({@link #ownerRole}) that each of them is a member of, so that each may use and
+     * change every table in it. Running the script again for another user adds that user.
      *
      * @param user the database user to create
      * @param schemas the schemas whose tables and views it may read
-     * @param bookkeepingSchema the schema it owns for its bookkeeping
+     * @param bookkeepingSchema the schema it keeps its bookkeeping in
      * @return the statements, each ending with a semicolon
      */
     public static List<String> setupScript(String user, List<String> schemas, String bookkeepingSchema) {
+        Name owner = DSL.quotedName(ownerRole(bookkeepingSchema));
+        Name schema = DSL.quotedName(bookkeepingSchema);
         List<String> out = new ArrayList<>();
         out.add(render(DSL.query("CREATE USER {0} WITH PASSWORD {1}", DSL.quotedName(user),
             inline("<choose a strong password>"))));
-        out.add(render(DSL.createSchemaIfNotExists(DSL.quotedName(bookkeepingSchema))));
-        out.add(render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
-            DSL.quotedName(user))));
-        out.add(render(DSL.query("GRANT ALL ON ALL TABLES IN SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
-            DSL.quotedName(user))));
-        for (String schema : schemas) {
-            out.add(render(grantUsage(schema, user)));
-            out.add(render(DSL.query("GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}", DSL.quotedName(schema),
+        out.add(render(doBlock(DSL.query("BEGIN {0}; EXCEPTION WHEN duplicate_object THEN NULL; END",
+            DSL.query("CREATE ROLE {0} NOLOGIN", owner)))));
+        out.add(render(DSL.query("GRANT {0} TO {1}", owner, DSL.quotedName(user))));
+        out.add(render(DSL.query("GRANT {0} TO CURRENT_USER", owner)));
+        out.add(render(DSL.query("CREATE SCHEMA IF NOT EXISTS {0} AUTHORIZATION {1}", schema, owner)));
+        out.add(render(DSL.query("ALTER SCHEMA {0} OWNER TO {1}", schema, owner)));
+        // Tables made before (by a sync run as another user) move to the owner role too.
+        Field<String> table = DSL.field("{0}::regclass::text", SQLDataType.CLOB, PgCatalog.C_OID);
+        out.add(render(doBlock(DSL.query("DECLARE r record; BEGIN FOR r IN {0} LOOP EXECUTE pg_catalog.format({1},"
+                + " r.t, {2}); END LOOP; END",
+            DSL.select(table.as("t")).from(PgCatalog.C).join(PgCatalog.N).on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
+                .where(PgCatalog.N_NAME.eq(inline(bookkeepingSchema)))
+                .and(PgCatalog.C_KIND.in(inline("r"), inline("p"))),
+            inline("ALTER TABLE %s OWNER TO %I"), inline(ownerRole(bookkeepingSchema))))));
+        for (String s : schemas) {
+            out.add(render(grantUsage(s, user)));
+            out.add(render(DSL.query("GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}", DSL.quotedName(s),
                 DSL.quotedName(user))));
             out.add(render(DSL.query("ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT SELECT ON TABLES TO {1}",
-                DSL.quotedName(schema), DSL.quotedName(user))));
-            out.add(render(DSL.query("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {0} TO {1}", DSL.quotedName(schema),
+                DSL.quotedName(s), DSL.quotedName(user))));
+            out.add(render(DSL.query("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {0} TO {1}", DSL.quotedName(s),
                 DSL.quotedName(user))));
             out.add(render(DSL.query("ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT EXECUTE ON FUNCTIONS TO {1}",
-                DSL.quotedName(schema), DSL.quotedName(user))));
+                DSL.quotedName(s), DSL.quotedName(user))));
         }
         return out;
+    }
+
+    /**
+     * The role that owns a bookkeeping schema set up by {@link #setupScript}: the schema's name with {@code _owner}
+     * (when that fits PostgreSQL's 63 bytes; else a shortened name with a hash of the schema's).
+     *
+     * @param bookkeepingSchema the schema
+     * @return the role's name
+     */
+    public static String ownerRole(String bookkeepingSchema) {
+        String name = bookkeepingSchema + "_owner";
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+            return name;
+        }
+        return "valmi_owner_" + JobTables.suffix(bookkeepingSchema);
+    }
+
+    /** {@code DO '<body>'}: the body is rendered by jOOQ and passed as a string literal. */
+    private static Query doBlock(Query body) {
+        return DSL.query("DO {0}", inline(Sql.renderInlined(body)));
     }
 
     private static Query grantUsage(String schema, String user) {
@@ -76,9 +112,17 @@ public final class Grants {
         boolean bookkeepingExists = CatalogQueries.schemaExists(c, bookkeepingSchema);
         if (bookkeepingExists) {
             if (!bool(c, PgCatalog.has("has_schema_privilege", val(bookkeepingSchema), inline("CREATE, USAGE")))) {
+                // A schema that belongs to a role without login (as the setup script makes it): membership is the fix.
+                List<String> group = Sql.fetch(c, DSL.select(DSL.function(name("pg_catalog", "pg_get_userbyid"),
+                        SQLDataType.VARCHAR, PgCatalog.N_OWNER)).from(PgCatalog.N)
+                    .join(DSL.table(name("pg_catalog", "pg_roles")).as("r"))
+                    .on(DSL.field(name("r", "oid"), SQLDataType.BIGINT).eq(PgCatalog.N_OWNER))
+                    .where(PgCatalog.N_NAME.eq(val(bookkeepingSchema)))
+                    .and(DSL.field(name("r", "rolcanlogin"), SQLDataType.BOOLEAN).isFalse()), rs -> rs.getString(1));
                 missing.add(new MissingGrant("cannot create tables in the bookkeeping schema \"" + bookkeepingSchema
-                    + "\"", render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
-                    DSL.quotedName(user)))));
+                    + "\"", group.isEmpty() ? render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}",
+                        DSL.quotedName(bookkeepingSchema), DSL.quotedName(user)))
+                    : render(DSL.query("GRANT {0} TO {1}", DSL.quotedName(group.get(0)), DSL.quotedName(user)))));
             }
         } else if (!bool(c, PgCatalog.has("has_database_privilege",
             DSL.function(DSL.name("pg_catalog", "current_database"), SQLDataType.VARCHAR), inline("CREATE")))) {
@@ -86,6 +130,33 @@ public final class Grants {
                 render(DSL.createSchemaIfNotExists(DSL.quotedName(bookkeepingSchema))) + " "
                     + render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
                     DSL.quotedName(user)))));
+        }
+        if (bookkeepingExists) {
+            // Tables of the schema that the user cannot change (a run migrates them, builds their keys, drops a scratch
+            // table another user's run left): they must belong to a role whose privileges the user has.
+            Field<Long> owner = DSL.field(name("c", "relowner"), SQLDataType.BIGINT);
+            for (String role : Sql.fetch(c, DSL.selectDistinct(DSL.function(name("pg_catalog", "pg_get_userbyid"),
+                        SQLDataType.VARCHAR, owner)).from(PgCatalog.C).join(PgCatalog.N)
+                    .on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
+                    .where(PgCatalog.N_NAME.eq(val(bookkeepingSchema)))
+                    .and(PgCatalog.C_KIND.in(inline("r"), inline("p")))
+                    .and(DSL.not(DSL.condition(PgCatalog.has("pg_has_role", owner, inline("USAGE"))))),
+                rs -> rs.getString(1))) {
+                String fix = render(DSL.query("GRANT {0} TO {1}", DSL.quotedName(role), DSL.quotedName(user)));
+                String problem = "cannot change the tables of the bookkeeping schema \"" + bookkeepingSchema
+                    + "\" that belong to role \"" + role + "\" (valmi adds columns and keys to them and drops scratch"
+                    + " tables there; PostgresPermissions.setupScript makes one role own them all, or give this user a"
+                    + " bookkeeping schema of its own)";
+                int same = -1;
+                for (int i = 0; i < missing.size(); i++) {
+                    same = missing.get(i).fix().equals(fix) ? i : same;
+                }
+                if (same >= 0) {
+                    missing.set(same, new MissingGrant(missing.get(same).problem() + ", and " + problem, fix));
+                } else {
+                    missing.add(new MissingGrant(problem, fix));
+                }
+            }
         }
         if (!CatalogQueries.schemaExists(c, schema)) {
             return missing;

@@ -23,6 +23,9 @@ public final class PgCatalog {
     /** {@code n.nspname}. */
     public static final Field<String> N_NAME = field(name("n", "nspname"), SQLDataType.VARCHAR);
 
+    /** {@code n.nspowner}. */
+    public static final Field<Long> N_OWNER = field(name("n", "nspowner"), SQLDataType.BIGINT);
+
     /** {@code pg_class c}. */
     public static final Table<?> C = table(name("pg_catalog", "pg_class")).as("c");
     /** {@code c.oid}. */

@@ -167,10 +167,11 @@ public final class PgRun implements SourceRun {
      * @param tables the job's tables
      * @param request the request
      * @param checkDuplicates whether the key may hold duplicates
+     * @param bookkeeping the bookkeeping schema, to hand the plan table to its owner
      * @return the planned run
      */
     static PgRun plan(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
-                      boolean checkDuplicates) {
+                      boolean checkDuplicates, BookkeepingSchema.State bookkeeping) {
         boolean incremental = request.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL;
         long started = System.nanoTime();
         // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
@@ -180,6 +181,7 @@ public final class PgRun implements SourceRun {
             Sql.execute(c, sql.dropPlan());
             Sql.fetch(c, sql.planSettings(), rs -> null);
             Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
+            bookkeeping.share(c, tables.planName());
             Sql.execute(c, sql.indexPlan());
             Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
             Sql.execute(c, sql.analyzePlan());

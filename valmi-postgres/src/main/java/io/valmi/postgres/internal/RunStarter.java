@@ -120,14 +120,15 @@ public final class RunStarter {
                     .append(types.get(i).declared())
                     .append("->").append(mapping.destinationFields().get(i));
             }
-            prepareJob(session, tables, sql, request.jobId(), description, keyColumn, mapped.toString());
+            BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
+                keyColumn, mapped.toString());
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
             return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
-                : PgRun.plan(session, lock, sql, tables, request, !unique);
+                : PgRun.plan(session, lock, sql, tables, request, !unique, bookkeeping);
         } catch (RuntimeException e) {
             if (lock != null) {
                 lock.release(session);
@@ -177,16 +178,19 @@ public final class RunStarter {
         return scope.toString();
     }
 
-    private static void prepareJob(Session session, JobTables tables, PlanSql sql, String jobId, String description,
-                                   Column keyColumn, String mappedColumns) {
-        session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
-            Bookkeeping.ensureSchema(c, tables);
-            Bookkeeping.ensureJobTables(c, tables, sql.keyOnly());
+    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, PlanSql sql, String jobId,
+                                                      String description, Column keyColumn, String mappedColumns) {
+        return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
+            BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
+            Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
+            if (saved == null || saved.tablesVersion() < Bookkeeping.JOB_TABLES_VERSION) {
+                // (DDL only for a new job, or one whose tables an earlier version made.)
+                Bookkeeping.ensureJobTables(c, tables, sql.keyOnly(), bookkeeping);
+            }
             int major = Bookkeeping.serverMajor(c);
             String scope = sql.versionScope();
             Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
-                keyColumn.typeName(), sql.hashAlgorithm(), major, scope, mappedColumns);
-            Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
+                keyColumn.typeName(), sql.hashAlgorithm(), major, scope, mappedColumns, Bookkeeping.JOB_TABLES_VERSION);
             if (saved != null) {
                 if (!saved.keyColumn().equals(current.keyColumn()) || !saved.keyType().equals(current.keyType())) {
                     throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \""
@@ -234,7 +238,7 @@ public final class RunStarter {
                     + " are offered again", jobId);
             }
             Sql.execute(c, sql.clearInDoubt(jobId));
-            return null;
+            return bookkeeping;
         });
     }
 }

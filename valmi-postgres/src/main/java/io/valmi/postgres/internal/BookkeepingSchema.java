@@ -1,0 +1,219 @@
+package io.valmi.postgres.internal;
+
+import static org.jooq.impl.DSL.constraint;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+import static org.jooq.impl.DSL.val;
+
+import io.valmi.ConfigurationException;
+import io.valmi.postgres.MissingGrant;
+import io.valmi.postgres.MissingGrantException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bookkeeping schema's version and its migrations: the schema-wide tables are changed only when the version row
+ * says they are older than this library needs, once, under a lock, never on every run.
+ *
+ * <p>Every table in the schema is shared by the roles that run syncs in it: when the schema belongs to a role the
+ * current user is a member of (what {@code PostgresPermissions.setupScript} sets up), each table the library creates
+ * is handed to that role, so that every member can use and change it (add a column, build an index, drop a scratch
+ * table left by another member's run).
+ */
+final class BookkeepingSchema {
+    private static final Logger log = LoggerFactory.getLogger(BookkeepingSchema.class);
+
+    /**
+     * The version of the schema-wide tables this library needs. 1: {@code valmi_jobs} and {@code valmi_runs} as
+     * before versioning; 2: {@code valmi_jobs.tables_version}, the version of each job's own tables.
+     */
+    static final int VERSION = 2;
+
+    /** The version table: one row. */
+    static final String VERSION_TABLE = "valmi_schema";
+    /** Its column: the version of the schema-wide tables. */
+    static final String VERSION_COLUMN = "version";
+
+    private BookkeepingSchema() {
+    }
+
+    /**
+     * The bookkeeping schema as the current user finds it.
+     *
+     * @param schema its name
+     * @param owner the role it belongs to, or {@code null} before it exists
+     * @param handOver whether tables the current user creates are handed to {@code owner} (the user is a member of it,
+     *     not the owner itself)
+     */
+    record State(String schema, @Nullable String owner, boolean handOver) {
+        /**
+         * Hands a table the current user just created to the schema's owner, when that is another role.
+         *
+         * @param c the connection, in a transaction
+         * @param table the table
+         * @throws SQLException on failure
+         */
+        void share(Connection c, Name table) throws SQLException {
+            if (handOver && owner != null) {
+                Sql.execute(c, DSL.query("ALTER TABLE {0} OWNER TO {1}", table, name(owner)));
+            }
+        }
+    }
+
+    /**
+     * Makes the schema-wide tables current: creates the schema when it is missing, and migrates its tables when their
+     * version is older than {@link #VERSION}.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables (for the schema's table names)
+     * @return the schema's state
+     * @throws SQLException on failure
+     */
+    static State prepare(Connection c, JobTables t) throws SQLException {
+        Looked looked = look(c, t.schema());
+        if (looked.owner() == null) {
+            Bookkeeping.lockDdl(c, t.schema());
+            Sql.execute(c, DSL.createSchemaIfNotExists(name(t.schema())));
+            looked = look(c, t.schema());
+        }
+        State state = new State(t.schema(), looked.owner(), looked.handOver());
+        int version = looked.versioned() ? version(c, t.schema()) : 0;
+        if (version >= VERSION) {
+            return state;
+        }
+        Bookkeeping.lockDdl(c, t.schema());
+        version = look(c, t.schema()).versioned() ? version(c, t.schema()) : 0;
+        if (version >= VERSION) {
+            return state;
+        }
+        String user = Grants.currentUser(c);
+        try {
+            migrate(c, t, state, version);
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw cannotMigrate(user, state, version, e);
+            }
+            throw e;
+        }
+        log.info("Bookkeeping schema \"{}\" migrated from version {} to {}", t.schema(), version, VERSION);
+        return state;
+    }
+
+    private static ConfigurationException cannotMigrate(String user, State state, int version, SQLException e) {
+        String owner = state.owner() == null ? "its owner" : "role \"" + state.owner() + "\"";
+        return new MissingGrantException(user, "migrating bookkeeping schema \"" + state.schema() + "\" from version "
+            + version + " to " + VERSION, List.of(new MissingGrant("cannot change the tables of bookkeeping schema \""
+            + state.schema() + "\" (" + e.getMessage() + "): they belong to " + owner + "; run a sync once as a member"
+            + " of it, or give this user a bookkeeping schema of its own",
+            state.owner() == null ? "" : Sql.renderInlined(DSL.query("GRANT {0} TO {1}", name(state.owner()),
+                name(user))) + ";")));
+    }
+
+    /** What one catalog query says of the schema. */
+    private record Looked(@Nullable String owner, boolean handOver, boolean versioned) {
+    }
+
+    private static Looked look(Connection c, String schema) throws SQLException {
+        Field<Long> owner = field(name("n", "nspowner"), SQLDataType.BIGINT);
+        Field<String> ownerName = DSL.function(name("pg_catalog", "pg_get_userbyid"), SQLDataType.VARCHAR, owner);
+        Field<Boolean> member = DSL.function(name("pg_catalog", "pg_has_role"), SQLDataType.BOOLEAN, owner,
+            inline("MEMBER"));
+        Field<Boolean> isOwner = ownerName.eq(DSL.field(DSL.sql("current_user"), SQLDataType.VARCHAR));
+        Field<Boolean> versioned = DSL.field(DSL.exists(DSL.selectOne().from(PgCatalog.C)
+            .where(PgCatalog.C_NAMESPACE.eq(PgCatalog.N_OID)).and(PgCatalog.C_NAME.eq(inline(VERSION_TABLE)))));
+        List<Looked> rows = Sql.fetch(c, DSL.select(ownerName, member, DSL.field(isOwner), versioned)
+                .from(PgCatalog.N).where(PgCatalog.N_NAME.eq(val(schema))),
+            rs -> new Looked(rs.getString(1), rs.getBoolean(2) && !rs.getBoolean(3), rs.getBoolean(4)));
+        return rows.isEmpty() ? new Looked(null, false, false) : rows.get(0);
+    }
+
+    private static int version(Connection c, String schema) throws SQLException {
+        List<Integer> rows = Sql.fetch(c, DSL.select(DSL.max(field(name(VERSION_COLUMN), SQLDataType.INTEGER)))
+            .from(table(name(schema, VERSION_TABLE))), rs -> rs.getInt(1));
+        return rows.isEmpty() ? 0 : rows.get(0);
+    }
+
+    private static void migrate(Connection c, JobTables t, State state, int from) throws SQLException {
+        if (from < 1) {
+            createVersion1(c, t, state);
+        }
+        if (from < 2) {
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(Bookkeeping.TABLES_VERSION,
+                SQLDataType.INTEGER));
+        }
+        Name versionTable = name(t.schema(), VERSION_TABLE);
+        Sql.execute(c, DSL.createTableIfNotExists(versionTable)
+            .column(VERSION_COLUMN, SQLDataType.INTEGER.nullable(false))
+            .column("migrated_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime())));
+        if (from < 1) {
+            state.share(c, versionTable);
+        }
+        Sql.execute(c, DSL.deleteFrom(table(versionTable)));
+        Sql.execute(c, DSL.insertInto(table(versionTable), field(name(VERSION_COLUMN))).values(inline(VERSION)));
+    }
+
+    /** The tables as they were before the schema had a version (made by earlier builds, or made now). */
+    private static void createVersion1(Connection c, JobTables t, State state) throws SQLException {
+        boolean jobsExisted = Bookkeeping.tableExists(c, t.schema(), t.jobsName().last());
+        Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())
+            .column("job_id", SQLDataType.CLOB.nullable(false))
+            .column("source_relation", SQLDataType.CLOB.nullable(false))
+            .column("key_column", SQLDataType.CLOB.nullable(false))
+            .column("key_type", SQLDataType.CLOB.nullable(false))
+            .column("hash_algorithm", SQLDataType.CLOB.nullable(false))
+            .column("server_major", SQLDataType.INTEGER.nullable(false))
+            .column("snapshot_table", SQLDataType.CLOB.nullable(false))
+            .column("created_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime()))
+            .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
+            .column("last_status", SQLDataType.CLOB)
+            .column(Bookkeeping.IN_DOUBT, SQLDataType.CLOB.array())
+            .column(Bookkeeping.VERSION_SCOPE, SQLDataType.CLOB)
+            .column(Bookkeeping.MAPPED_COLUMNS, SQLDataType.CLOB)
+            .column(Bookkeeping.FIRST_SYNC_RUN, SQLDataType.CLOB)
+            .column(Bookkeeping.FIRST_SYNC_ACKED, SQLDataType.CLOB)
+            .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
+        if (jobsExisted) {
+            // A jobs table made by an earlier build (each of these columns was added by one).
+            for (String column : List.of(Bookkeeping.VERSION_SCOPE, Bookkeeping.MAPPED_COLUMNS,
+                Bookkeeping.FIRST_SYNC_RUN, Bookkeeping.FIRST_SYNC_ACKED)) {
+                Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(column, SQLDataType.CLOB));
+            }
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(Bookkeeping.IN_DOUBT,
+                SQLDataType.CLOB.array()));
+        } else {
+            state.share(c, t.jobsName());
+        }
+        boolean runsExisted = Bookkeeping.tableExists(c, t.schema(), t.runsName().last());
+        Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
+            .column("run_id", SQLDataType.CLOB.nullable(false))
+            .column("job_id", SQLDataType.CLOB.nullable(false))
+            .column("started_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column("finished_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column("status", SQLDataType.CLOB.nullable(false))
+            .column("planned", SQLDataType.BIGINT.nullable(false))
+            .column("delivered", SQLDataType.BIGINT.nullable(false))
+            .column("rejected", SQLDataType.BIGINT.nullable(false))
+            .column("skipped", SQLDataType.BIGINT.nullable(false))
+            .column("in_doubt", SQLDataType.BIGINT.nullable(false))
+            .column("invalid", SQLDataType.BIGINT.nullable(false))
+            .column("error", SQLDataType.CLOB)
+            .constraints(constraint("valmi_runs_pk").primaryKey("run_id")));
+        Sql.execute(c, DSL.createIndexIfNotExists("valmi_runs_job_idx").on(table(t.runsName()), field(name("job_id")),
+            field(name("started_at"))));
+        if (!runsExisted) {
+            state.share(c, t.runsName());
+        }
+    }
+}

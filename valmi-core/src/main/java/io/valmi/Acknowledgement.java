@@ -11,7 +11,8 @@ import java.util.Set;
  * Every change of the batch that is not rejected was delivered.
  *
  * @param batch the batch as handed out by {@link SourceRun#nextBatch(int)}
- * @param rejections the rejected changes with reasons (keys of the batch only)
+ * @param rejections the rejected changes with reasons, each carrying the batch's own key object (the runner matches a
+ *     destination's rejections to the batch by key value), each key once
  */
 public record Acknowledgement(List<Change> batch, List<Rejection> rejections) {
 
@@ -19,7 +20,7 @@ public record Acknowledgement(List<Change> batch, List<Rejection> rejections) {
      * Copies the lists.
      *
      * @param batch the batch as handed out by {@link SourceRun#nextBatch(int)}
-     * @param rejections the rejected changes with reasons (keys of the batch only)
+     * @param rejections the rejected changes with reasons, each carrying the batch's own key object, each key once
      */
     public Acknowledgement {
         Objects.requireNonNull(batch, "batch");

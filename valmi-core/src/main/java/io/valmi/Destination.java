@@ -23,7 +23,12 @@ import java.util.List;
  *       and will not send them again until the row changes.</li>
  *   <li>{@link WriteResult#rejected(List)}: the listed changes were not applied (bad data, a record that does
  *       not exist in {@code UPDATE} mode, …). They are reported with their reason and offered again on the
- *       next run; the rest of the batch counts as delivered.</li>
+ *       next run; the rest of the batch counts as delivered. A rejection names its change by key value: the
+ *       change's own key, or another type holding the same value, as parsing a remote answer gives it (for a
+ *       number key any number or numeric text of that value, {@code 2L} or {@code "2"} for an {@code int} 2;
+ *       for a {@code UUID} key its text; a text key exactly). A rejection naming a key that is not in the batch
+ *       fails the batch as if {@code write} had thrown, without a retry: its keys are in doubt and sent again
+ *       on the next run.</li>
  *   <li>Throwing: the whole batch failed. It is retried with backoff; when retries run out the run fails. The
  *       batch's keys are treated as <em>in doubt</em> (the destination may have applied part of it) and are
  *       sent again on the next run.</li>

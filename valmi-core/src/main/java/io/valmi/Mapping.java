@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>The key identifies a row at the destination. It is always sent as {@link Change#key()}; map it as a
- * field too if the destination wants it among the fields. Only the mapped columns are compared between runs:
+ * <p>The key identifies a row at the destination. It is always sent as {@link Change#key()}, under the key
+ * column's name where a destination names it (a table destination's key column, for example); map it as a field
+ * too if the destination wants it among the fields. No other column may be mapped to the key column's name. Only the mapped columns are compared between runs:
  * a change to an unmapped column sends nothing.
  *
  * @param keyColumn the source column that identifies a row
@@ -63,6 +64,12 @@ public record Mapping(String keyColumn, List<FieldMapping> fields, SourceMode so
             if (!seenSource.add(field.sourceColumn())) {
                 throw new ConfigurationException("Source column '" + field.sourceColumn()
                     + "' is mapped twice: map each column once");
+            }
+            if (field.destinationField().equals(keyColumn) && !field.sourceColumn().equals(keyColumn)) {
+                throw new ConfigurationException("Destination field '" + field.destinationField()
+                    + "' (from source column '" + field.sourceColumn() + "') has the name of the key column '"
+                    + keyColumn + "', which destinations write from Change.key(): map column '"
+                    + field.sourceColumn() + "' to another field name");
             }
         }
     }
@@ -196,8 +203,9 @@ public record Mapping(String keyColumn, List<FieldMapping> fields, SourceMode so
          * Validates and builds the mapping.
          *
          * @return the mapping
-         * @throws ConfigurationException when the key is missing, no field is mapped, a name is blank, or a
-         *     destination field or source column is mapped twice
+         * @throws ConfigurationException when the key is missing, no field is mapped, a name is blank, a
+         *     destination field or source column is mapped twice, or a column other than the key is mapped to the
+         *     key column's name
          */
         public Mapping build() {
             if (key == null) {

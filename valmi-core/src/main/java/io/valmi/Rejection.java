@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * A change the destination did not apply, and why.
  *
- * @param key the key of the rejected change
+ * @param key the key of the rejected change: its {@link Change#key()}, or a value equal to it by value (see
+ *     {@link Destination})
  * @param reason why it was rejected, in words a person can act on
  */
 public record Rejection(Object key, String reason) {

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * the source (for PostgreSQL: its bookkeeping tables): keep it stable across runs and deployments, and give
  * each sync its own.
  *
- * @param id the stable job id; 1 to 200 characters
+ * @param id the stable job id: 1 to {@value #MAX_ID_LENGTH} characters, not blank, without control characters
  * @param source where rows come from
  * @param destination where changes go
  * @param mapping the key, the mapped fields and the modes
@@ -19,21 +19,81 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
     /**
      * Validates the job.
      *
-     * @param id the stable job id; 1 to 200 characters
+     * @param id the stable job id: 1 to {@value #MAX_ID_LENGTH} characters, not blank, without control characters
      * @param source where rows come from
      * @param destination where changes go
      * @param mapping the key, the mapped fields and the modes
      * @param options batch size, retries, samples
+     * @throws ConfigurationException when the id is missing, blank, longer than {@value #MAX_ID_LENGTH} characters,
+     *     or holds a control character (NUL, tab, a line break, ...) or an unpaired surrogate
      */
     public SyncJob {
-        if (id == null || id.isBlank() || id.length() > 200) {
-            throw new ConfigurationException("A SyncJob id must be 1 to 200 characters and not blank, got "
-                + (id == null ? "null" : "'" + id + "'"));
-        }
+        requireValidId(id);
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(mapping, "mapping");
         Objects.requireNonNull(options, "options");
+    }
+
+    /** The longest job id, in Java {@code char}s. */
+    public static final int MAX_ID_LENGTH = 200;
+
+    private static void requireValidId(@Nullable String id) {
+        if (id == null) {
+            throw new ConfigurationException("A SyncJob id is missing: give each sync a stable id of 1 to "
+                + MAX_ID_LENGTH + " characters");
+        }
+        if (id.isBlank()) {
+            throw new ConfigurationException("A SyncJob id must not be blank, got '" + printable(id) + "'");
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new ConfigurationException("A SyncJob id must be at most " + MAX_ID_LENGTH + " characters, got "
+                + id.length() + ": '" + printable(id.substring(0, 40)) + "...'; choose a shorter id");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR) {
+                throw new ConfigurationException("A SyncJob id must not contain control characters (NUL, tab, line"
+                    + " breaks, ...): it keys the job's state and appears in logs; got " + codePoint(c) + " at index "
+                    + i + " in '" + printable(id) + "'");
+            }
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c)
+                    ? i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))
+                    : i > 0 && Character.isHighSurrogate(id.charAt(i - 1));
+                if (!paired) {
+                    throw new ConfigurationException("A SyncJob id must be valid Unicode text: got an unpaired"
+                        + " surrogate " + codePoint(c) + " at index " + i + " in '" + printable(id) + "', which"
+                        + " cannot be stored as UTF-8");
+                }
+            }
+        }
+    }
+
+    /** The id with control characters and surrogates written as Java escapes, for messages. */
+    private static String printable(String id) {
+        StringBuilder out = new StringBuilder(id.length());
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < id.length()
+                && Character.isLowSurrogate(id.charAt(i + 1));
+            if (paired) {
+                out.append(c).append(id.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR
+                || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String codePoint(char c) {
+        return String.format("U+%04X", (int) c);
     }
 
     /**
@@ -145,9 +205,11 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * Validates and builds the job.
          *
          * @return the job
-         * @throws ConfigurationException when source, destination or mapping is missing
+         * @throws ConfigurationException when the id is not valid (see {@link SyncJob#SyncJob}), or source,
+         *     destination or mapping is missing
          */
         public SyncJob build() {
+            requireValidId(id);
             if (source == null || destination == null || mapping == null) {
                 throw new ConfigurationException("SyncJob '" + id + "' needs a source, a destination and a mapping;"
                     + " missing: " + (source == null ? "source " : "") + (destination == null ? "destination " : "")

@@ -27,7 +27,8 @@ public final class WriteResult {
     /**
      * Some changes were not applied; every other change of the batch was.
      *
-     * @param rejections the rejected changes, by key, with reasons
+     * @param rejections the rejected changes, by key (matched to the batch by value), with reasons; only keys of the
+     *     batch, or the runner fails the batch
      * @return the result
      */
     public static WriteResult rejected(List<Rejection> rejections) {

@@ -47,6 +47,24 @@ class MappingTest {
     }
 
     @Test
+    void rejectsAnotherColumnMappedToTheKeysName() {
+        assertThatThrownBy(() -> Mapping.builder().key("id").map("name", "id").build())
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Destination field 'id' (from source column 'name') has the name of the key column 'id', which"
+                + " destinations write from Change.key(): map column 'name' to another field name");
+        assertThatThrownBy(() -> Mapping.builder().key("id").map("id", "key_copy").map("name", "id").build())
+            .isInstanceOf(ConfigurationException.class).hasMessageContaining("source column 'name'");
+    }
+
+    @Test
+    void acceptsTheKeyMappedAsAFieldUnderItsOwnNameOrAnother() {
+        assertThat(Mapping.builder().key("id").map("id").map("name").build().destinationFields())
+            .containsExactly("id", "name");
+        assertThat(Mapping.builder().key("id").map("id", "ID").map("name", "Id").build().destinationFields())
+            .containsExactly("ID", "Id");
+    }
+
+    @Test
     void rowGivesTypedAccess() {
         Row row = Row.of(List.of("n", "s", "d"), 5, "text", new java.math.BigDecimal("1.50"));
         assertThat(row.getLong("n")).isEqualTo(5L);

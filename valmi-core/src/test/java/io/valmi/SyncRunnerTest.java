@@ -242,15 +242,54 @@ class SyncRunnerTest {
     }
 
     @Test
-    void rejectionOfUnknownKeyIsIgnored() {
-        InMemorySource source = new InMemorySource("id", "name").rows(2);
-        Destination destination = batch -> WriteResult.rejected(List.of(new Rejection(99L, "no such key")));
+    void rejectionsNamingKeysAsAnotherJavaTypeAreMatchedByValue() {
+        InMemorySource source = new InMemorySource("id", "name").rows(5);
+        // The source's keys are Longs; a destination parsing a remote answer names them as it parsed them.
+        Destination destination = batch -> WriteResult.rejected(List.of(new Rejection(2, "as an Integer"),
+            new Rejection("4", "as text"), new Rejection(new java.math.BigDecimal("4.0"), "the same key again")));
 
         SyncResult result = runner.run(job(source, destination,
             mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 10)).orThrow();
 
-        assertThat(result.counts().rejected()).isZero();
+        assertThat(result.counts().rejected()).isEqualTo(2);
+        assertThat(result.counts().delivered()).isEqualTo(3);
+        assertThat(result.rejectionSamples()).containsExactly(new Rejection(2L, "as an Integer"),
+            new Rejection(4L, "as text"));
+        assertThat(source.rejectedKeys).containsExactly(2L, 4L).allMatch(Long.class::isInstance);
+        assertThat(source.acknowledgedKeys).containsExactly(1L, 3L, 5L);
+    }
+
+    @Test
+    void rejectionOfAKeyNotInTheBatchFailsTheBatchAndKeepsItsKeysInDoubt() {
+        InMemorySource source = new InMemorySource("id", "name").rows(4);
+        List<Integer> writes = new ArrayList<>();
+        Destination destination = batch -> {
+            writes.add(batch.size());
+            return writes.size() == 2 ? WriteResult.rejected(List.of(new Rejection(3L, "fine"),
+                new Rejection(99L, "no such key"))) : WriteResult.ok();
+        };
+
+        SyncResult result = runner.run(job(source, destination,
+            mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 2));
+
+        assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(result.error()).isInstanceOf(DestinationException.class)
+            .hasMessageContaining("rejected key 99 (java.lang.Long), which matches no change of batch 2")
+            .hasMessageContaining("keys 3 to 4")
+            .hasMessageContaining("must reject only keys of the batch it was given")
+            .hasMessageContaining("kept in doubt and sent again on the next run");
+        assertThat(((ValmiException) result.error()).isRetriable()).isFalse();
+        assertThat(writes).as("not retried").containsExactly(2, 2);
+        assertThat(sleeps).isEmpty();
         assertThat(result.counts().delivered()).isEqualTo(2);
+        assertThat(result.counts().rejected()).isZero();
+        assertThat(result.counts().inDoubt()).isEqualTo(2);
+        assertThat(source.acknowledgedKeys).containsExactly(1L, 2L);
+        assertThat(source.inDoubtKeys).containsExactly(3L, 4L);
+
+        ScriptedDestination next = new ScriptedDestination();
+        runner.run(job(source, next, mapping(SourceMode.INCREMENTAL, DestinationMode.UPSERT), 10)).orThrow();
+        assertThat(next.appliedChanges()).extracting(Change::key).containsExactly(3L, 4L);
     }
 
     @Test

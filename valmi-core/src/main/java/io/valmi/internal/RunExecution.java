@@ -200,7 +200,7 @@ public final class RunExecution {
                 throw new IllegalStateException("Source " + job.source().description() + " returned " + batch.size()
                     + " changes for a batch of at most " + batchSize);
             }
-            List<Rejection> rejections = checkedRejections(writeWithRetries(run, batch), batch);
+            List<Rejection> rejections = checkedRejections(run, writeWithRetries(run, batch), batch);
             try {
                 run.acknowledge(new Acknowledgement(batch, rejections));
             } catch (RuntimeException e) {
@@ -265,25 +265,40 @@ public final class RunExecution {
         }
     }
 
-    private List<Rejection> checkedRejections(io.valmi.WriteResult result, List<Change> batch) {
+    /**
+     * The destination's rejections matched to the batch by key value ({@link BatchKeys}), each carrying the batch's
+     * own key object so that sources can look keys up by {@code equals}; a repeated key counts once. A rejection
+     * that names no change of the batch fails the batch like a failed write: its keys stay in doubt.
+     */
+    private List<Rejection> checkedRejections(SourceRun run, io.valmi.WriteResult result, List<Change> batch) {
         if (result.allApplied()) {
             return List.of();
         }
-        Set<Object> keys = new HashSet<>(batch.size() * 2);
-        for (Change c : batch) {
-            keys.add(c.key());
-        }
+        BatchKeys keys = BatchKeys.of(batch);
         Set<Object> seen = new HashSet<>();
-        List<Rejection> valid = new ArrayList<>(result.rejections().size());
+        List<Rejection> matched = new ArrayList<>(result.rejections().size());
+        List<Object> strays = new ArrayList<>();
         for (Rejection r : result.rejections()) {
-            if (!keys.contains(r.key())) {
-                log.warn("Destination {} rejected key {} which is not in the batch; ignored",
-                    job.destination().getClass().getSimpleName(), r.key());
-            } else if (seen.add(r.key())) {
-                valid.add(r);
+            Object key = keys.find(r.key());
+            if (key == null) {
+                strays.add(r.key());
+            } else if (seen.add(key)) {
+                matched.add(key == r.key() ? r : new Rejection(key, r.reason()));
             }
         }
-        return valid;
+        if (!strays.isEmpty()) {
+            run.markInDoubt(batch);
+            inDoubt += batch.size();
+            Object stray = strays.get(0);
+            throw new DestinationException("Destination " + job.destination().getClass().getName() + " rejected key "
+                + stray + " (" + stray.getClass().getName() + ")" + (strays.size() > 1 ? " and " + (strays.size() - 1)
+                + " more" : "") + ", which matches no change of batch " + (batches + 1) + " (" + batch.size()
+                + " changes, keys " + batch.get(0).key() + " to " + batch.get(batch.size() - 1).key() + "): a"
+                + " destination must reject only keys of the batch it was given (keys match by value: 2, 2L and \"2\""
+                + " name the same number). The batch's keys are kept in doubt and sent again on the next run.", null,
+                false);
+        }
+        return matched;
     }
 
     private SyncResult finished(Instant startedAt, Throwable failure) {

@@ -7,6 +7,7 @@ import io.valmi.Source;
 import io.valmi.SourceColumn;
 import io.valmi.SourceRun;
 import io.valmi.postgres.internal.Bookkeeping;
+import io.valmi.postgres.internal.Identifiers;
 import io.valmi.postgres.internal.JobLock;
 import io.valmi.postgres.internal.JobTables;
 import io.valmi.postgres.internal.RunStarter;
@@ -228,7 +229,8 @@ public final class PostgresSource implements Source {
         }
 
         /**
-         * The bookkeeping schema (default {@value PostgresSource#DEFAULT_BOOKKEEPING_SCHEMA}).
+         * The bookkeeping schema (default {@value PostgresSource#DEFAULT_BOOKKEEPING_SCHEMA}): at most 63 bytes in
+         * UTF-8, PostgreSQL's limit for names.
          *
          * @param schema the schema
          * @return this builder
@@ -258,7 +260,8 @@ public final class PostgresSource implements Source {
          * Validates and builds.
          *
          * @return the source
-         * @throws ConfigurationException when the connection or the relation is missing
+         * @throws ConfigurationException when the connection or the relation is missing, or a name (schema,
+         *     relation, bookkeeping schema) holds NUL or is longer than PostgreSQL's 63 bytes in UTF-8
          */
         public PostgresSource build() {
             if (dataSource == null || name == null) {
@@ -271,6 +274,10 @@ public final class PostgresSource implements Source {
             if (bookkeepingSchema.isBlank()) {
                 throw new ConfigurationException("The bookkeeping schema name must not be blank");
             }
+            Identifiers.check(schema, "schema", "no schema of that name can exist; give the schema's exact name");
+            Identifiers.check(relation, "relation", "no relation of that name can exist; give the relation's exact name");
+            Identifiers.check(bookkeepingSchema, "bookkeeping schema", "a longer name would be created cut short and"
+                + " not be found again by the next run; choose a shorter bookkeeping schema name");
             if (bookkeepingSchema.equals(schema)) {
                 throw new ConfigurationException("The bookkeeping schema must not be the source's schema \"" + schema
                     + "\": valmi never writes to the schemas it reads");

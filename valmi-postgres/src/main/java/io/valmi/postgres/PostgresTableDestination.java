@@ -95,8 +95,8 @@ public final class PostgresTableDestination implements Destination {
      * Checks the target table against the mapping.
      *
      * @param context the run
-     * @throws ConfigurationException when the table, a column or the unique key is missing, or the key's unique
-     *     constraint is {@code DEFERRABLE}
+     * @throws ConfigurationException when the table, a column or the unique key is missing, the key's unique
+     *     constraint is {@code DEFERRABLE}, or a field from a column other than the key is named like the key column
      */
     @Override
     public void open(SyncContext context) {

@@ -4,6 +4,7 @@ import io.valmi.Change;
 import io.valmi.ChangeKind;
 import io.valmi.Destination;
 import io.valmi.DestinationCapabilities;
+import io.valmi.Rejection;
 import io.valmi.Row;
 import io.valmi.WriteResult;
 import java.util.ArrayList;
@@ -17,6 +18,10 @@ class CollectingDestination implements Destination {
     final List<Change> received = new ArrayList<>();
     final Map<Object, Row> state = new LinkedHashMap<>();
     Function<Change, String> rejector = c -> null;
+    /** How a rejection names its key: the change's own key by default, or, e.g., a Long or String form of it. */
+    Function<Object, Object> rejectedKeyAs = key -> key;
+    /** Keys rejected in every batch besides the rejector's, whether in the batch or not (a confused destination). */
+    final List<Object> alsoRejected = new ArrayList<>();
     /** Batches (from 1) that are applied and then throw, as a timeout after a remote commit would. */
     final java.util.Set<Integer> applyThenThrow = new java.util.HashSet<>();
     /** Batches (from 1) that are applied and then "kill the process": an Error no code of the run handles. */
@@ -36,12 +41,12 @@ class CollectingDestination implements Destination {
     @Override
     public WriteResult write(List<Change> batch) throws Exception {
         batches++;
-        WriteResult.Builder result = WriteResult.builder();
+        List<Rejection> rejections = new ArrayList<>();
         for (Change c : batch) {
             received.add(c);
             String reason = rejector.apply(c);
             if (reason != null) {
-                result.reject(c, reason);
+                rejections.add(new Rejection(rejectedKeyAs.apply(c.key()), reason));
                 continue;
             }
             if (c.kind() == ChangeKind.REMOVED) {
@@ -56,7 +61,10 @@ class CollectingDestination implements Destination {
         if (applyThenThrow.contains(batches)) {
             throw new java.net.SocketTimeoutException("read timed out after the remote commit");
         }
-        return result.build();
+        for (Object key : alsoRejected) {
+            rejections.add(new Rejection(key, "not mine"));
+        }
+        return WriteResult.rejected(rejections);
     }
 
     /** A process dying inside {@code write}: only finally blocks run afterwards. */

@@ -93,6 +93,28 @@ class PostgresTableDestinationTest {
     }
 
     @Test
+    void refusesAFieldMappedToTheConfiguredKeyColumnFromAnotherColumn(TestDatabase db) throws Exception {
+        db.execute("create table by_customer (customer_id bigint primary key, name text)");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("by_customer")
+            .keyColumn("customer_id").build();
+        SyncContext nameAsKey = new SyncContext("job", "run", "test",
+            Mapping.builder().key("id").map("name", "customer_id").build(), 100);
+        assertThatThrownBy(() -> d.open(nameAsKey))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Field 'customer_id' (from source column 'name') is named like the key column \"customer_id\""
+                + " of target table \"public\".\"by_customer\", which is written from the key (source column 'id'):"
+                + " map column 'name' to another field name, or set another PostgresTableDestination.Builder"
+                + ".keyColumn(name)");
+
+        // The key column itself may be mapped to the target's key column: the same value.
+        d.open(new SyncContext("job", "run", "test", Mapping.builder().key("id").map("id", "customer_id")
+            .map("name").build(), 100));
+        assertThat(d.write(List.of(Change.added(7L, Row.of(List.of("customer_id", "name"), 7L, "seven"))))
+            .allApplied()).isTrue();
+        assertThat(db.query("select customer_id, name from by_customer")).containsExactly(List.of(7L, "seven"));
+    }
+
+    @Test
     void rejectsOnlyTheRowsPostgresRefusesAndTheKeysUpdateModeCannotFind(TestDatabase db) throws Exception {
         db.execute("create table short_names (id bigint primary key, name varchar(5) check (name <> 'bad'))",
             "insert into short_names values (1, 'old'), (2, 'old')");

@@ -8,6 +8,7 @@ import io.valmi.Destination;
 import io.valmi.DestinationCapabilities;
 import io.valmi.DestinationMode;
 import io.valmi.Mapping;
+import io.valmi.Rejection;
 import io.valmi.RetryPolicy;
 import io.valmi.Row;
 import io.valmi.SourceMode;
@@ -17,6 +18,8 @@ import io.valmi.SyncRunner;
 import io.valmi.WriteResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Random source changes and random destination faults (rejections, failures before and after applying a batch,
- * a process dying inside write, the source connection killed), then one clean run: the destination must hold
+ * Random source changes and random destination faults (rejections, also naming keys as another Java type than the
+ * source's, as a destination parsing a remote answer does; failures before and after applying a batch; an answer
+ * naming a key not in the batch; a process dying inside write; the source connection killed), then one clean run: the destination must hold
  * exactly the valid source rows, and the run after that must find nothing to send.
  */
 @WithPostgres
@@ -56,14 +60,16 @@ class RandomizedModelTest {
 
         @Override
         public WriteResult write(List<Change> batch) {
-            int fault = faults ? random.nextInt(10) : 9;
+            int fault = faults ? random.nextInt(12) : 11;
             if (fault == 0) {
                 throw new IllegalStateException("failed before applying");
             }
-            WriteResult.Builder result = WriteResult.builder();
+            List<Rejection> rejections = new ArrayList<>();
             for (Change c : batch) {
-                if (fault == 1 && random.nextBoolean()) {
-                    result.reject(c, "random rejection");
+                if ((fault == 1 || fault == 5) && random.nextBoolean()) {
+                    // Fault 5: the key as a destination that parsed a remote answer names it (Long, String, ...).
+                    rejections.add(new Rejection(fault == 1 ? c.key() : foreignForm((Integer) c.key()),
+                        "random rejection"));
                     continue;
                 }
                 if (c.kind() == ChangeKind.REMOVED) {
@@ -81,7 +87,24 @@ class RandomizedModelTest {
             if (fault == 4) {
                 killSourceConnection.run();
             }
-            return result.build();
+            if (fault == 6) {
+                // Applied, but the answer names a key that is not in the batch: the batch fails, its keys in doubt.
+                rejections.add(new Rejection(1000L + random.nextInt(1000), "a key from another batch"));
+            }
+            return WriteResult.rejected(rejections);
+        }
+
+        private Object foreignForm(int key) {
+            switch (random.nextInt(4)) {
+                case 0:
+                    return (long) key;
+                case 1:
+                    return String.valueOf(key);
+                case 2:
+                    return new BigDecimal(key).setScale(2);
+                default:
+                    return (short) key;
+            }
         }
     }
 

@@ -40,6 +40,8 @@ public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @
      * Reads the settings of this JVM.
      *
      * @return the settings
+     * @throws IllegalArgumentException when the provider is not one of {@code auto}, {@code external},
+     *     {@code docker}, {@code embedded}
      */
     public static FixtureSettings fromEnvironment() {
         return from(System.getProperties(), System.getenv());
@@ -51,10 +53,12 @@ public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @
      * @param properties system properties
      * @param env environment variables
      * @return the settings
+     * @throws IllegalArgumentException when the provider is not one of {@code auto}, {@code external},
+     *     {@code docker}, {@code embedded}
      */
     public static FixtureSettings from(Properties properties, Map<String, String> env) {
         String provider = read(properties, env, "valmi.test.postgres.provider").orElse("auto");
-        ServerKind kind = provider.equalsIgnoreCase("auto") ? null : ServerKind.valueOf(provider.toUpperCase(Locale.ROOT));
+        ServerKind kind = provider.equalsIgnoreCase("auto") ? null : provider(provider);
         return new FixtureSettings(
             read(properties, env, "valmi.test.jdbc-url").orElse(null),
             read(properties, env, "valmi.test.jdbc-user").orElse(null),
@@ -83,6 +87,20 @@ public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @
             throw new IllegalArgumentException("valmi.test.postgres.version must be 12 to 18, got " + version);
         }
         return m;
+    }
+
+    private static ServerKind provider(String value) {
+        for (ServerKind kind : ServerKind.values()) {
+            if (kind.name().equalsIgnoreCase(value)) {
+                return kind;
+            }
+        }
+        StringBuilder valid = new StringBuilder("auto");
+        for (ServerKind kind : ServerKind.values()) {
+            valid.append(", ").append(kind.name().toLowerCase(Locale.ROOT));
+        }
+        throw new IllegalArgumentException("valmi.test.postgres.provider (or VALMI_TEST_POSTGRES_PROVIDER) must be one "
+            + "of " + valid + ", got '" + value + "'");
     }
 
     private static Optional<String> read(Properties properties, Map<String, String> env, String property) {

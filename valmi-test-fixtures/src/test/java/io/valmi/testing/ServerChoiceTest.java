@@ -66,4 +66,17 @@ class ServerChoiceTest {
         assertThatThrownBy(() -> settings(Map.of("valmi.test.postgres.version", "9"), Map.of()).majorVersion())
             .hasMessageContaining("12 to 18");
     }
+
+    @Test
+    void unknownProviderIsRefusedWithTheValidValues() {
+        assertThatThrownBy(() -> settings(Map.of("valmi.test.postgres.provider", "dockr"), Map.of()))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("'dockr'")
+            .hasMessageContaining("auto, external, docker, embedded");
+        assertThatThrownBy(() -> settings(Map.of(), Map.of("VALMI_TEST_POSTGRES_PROVIDER", "podman")))
+            .hasMessageContaining("'podman'")
+            .hasMessageContaining("auto, external, docker, embedded");
+        assertThat(settings(Map.of("valmi.test.postgres.provider", "Docker"), Map.of()).provider())
+            .isEqualTo(ServerKind.DOCKER);
+    }
 }

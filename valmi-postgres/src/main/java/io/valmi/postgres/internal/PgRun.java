@@ -590,9 +590,8 @@ public final class PgRun implements SourceRun {
         for (Rejection r : ack.rejections()) {
             String text = keyTexts.get(r.key());
             if (text == null) {
-                log.warn("Rejected key {} is not in the current batch of sync job '{}'; ignored", r.key(),
-                    request.jobId());
-                continue;
+                throw new IllegalStateException("Rejected key " + r.key() + " is not in the current batch of sync job '"
+                    + request.jobId() + "': the runner acknowledges only keys of the batch, as the batch holds them");
             }
             rejectedTexts.add(text);
             reasons.add(r.reason());

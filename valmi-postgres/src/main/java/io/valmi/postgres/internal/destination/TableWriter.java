@@ -85,6 +85,16 @@ public final class TableWriter {
         String key = configuredKey != null ? configuredKey : context.mapping().keyColumn();
         DestinationMode runMode = context.destinationMode();
         List<String> fields = context.fields();
+        for (io.valmi.FieldMapping field : context.mapping().fields()) {
+            // The key column is written from Change.key(): a field of that name from another column would be lost.
+            if (field.destinationField().equals(key) && !field.sourceColumn().equals(context.mapping().keyColumn())) {
+                throw new ConfigurationException("Field '" + field.destinationField() + "' (from source column '"
+                    + field.sourceColumn() + "') is named like the key column \"" + key + "\" of target table "
+                    + qualified + ", which is written from the key (source column '" + context.mapping().keyColumn()
+                    + "'): map column '" + field.sourceColumn() + "' to another field name, or set another "
+                    + "PostgresTableDestination.Builder.keyColumn(name)");
+            }
+        }
         try (Connection c = dataSource.getConnection()) {
             Optional<Object[]> relation = CatalogQueries.relation(c, schema, table);
             tableMissing = relation.isEmpty();

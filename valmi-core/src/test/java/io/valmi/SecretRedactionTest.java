@@ -7,9 +7,15 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import com.sun.net.httpserver.HttpServer;
+import io.valmi.destinations.WebhookDestination;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +33,7 @@ class SecretRedactionTest {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Logger valmiLogger = (Logger) LoggerFactory.getLogger("io.valmi");
     private @Nullable Level level;
+    private @Nullable HttpServer server;
 
     @BeforeEach
     void captureLogs() {
@@ -42,6 +49,9 @@ class SecretRedactionTest {
         valmiLogger.detachAppender(appender);
         valmiLogger.setAdditive(true);
         valmiLogger.setLevel(level);
+        if (server != null) {
+            server.stop(0);
+        }
     }
 
     /** Everything a throwable prints: its messages, its causes' and suppressed exceptions' messages. */
@@ -157,5 +167,36 @@ class SecretRedactionTest {
         SyncResult result = run(destination, new ArrayList<>(), new InMemorySource("id", "name").rows(1));
         assertThat(result.error()).isInstanceOf(DestinationException.class);
         assertThat(result.error().getCause()).isSameAs(failure);
+    }
+
+    @Test
+    void aWebhookAnswering401WithTheTokenInItsBodyDoesNotLeakIt() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String echoed = exchange.getRequestHeaders().getFirst("Authorization");
+            byte[] body = ("{\"error\":\"invalid token\",\"received\":\"" + echoed + "\",\"token\":\"" + TOKEN
+                + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        WebhookDestination webhook = WebhookDestination.builder(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook")).bearerToken(TOKEN).build();
+        InMemorySource source = new InMemorySource("id", "name").rows(3);
+        List<SyncResult> seen = new ArrayList<>();
+
+        SyncResult result = run(webhook, seen, source);
+
+        assertThat(result.succeeded()).isFalse();
+        Throwable error = result.error();
+        assertThat(error).isNotNull();
+        assertThat(printed(error)).contains("HTTP 401").contains("invalid token").doesNotContain(TOKEN);
+        assertThat(source.finished).singleElement().satisfies(stored ->
+            assertThat(String.valueOf(stored.error().getMessage())).contains("HTTP 401").doesNotContain(TOKEN));
+        assertThat(seen).singleElement().satisfies(r -> assertThat(printed(r.error())).doesNotContain(TOKEN));
+        assertThat(logLines()).isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain(TOKEN));
+        assertThat(logLines()).anySatisfy(line -> assertThat(line).contains("HTTP 401"));
     }
 }

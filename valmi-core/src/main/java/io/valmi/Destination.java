@@ -1,6 +1,7 @@
 package io.valmi;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where a sync sends its changes. Implement {@link #write(List)}; the library does the rest.
@@ -64,6 +65,27 @@ public interface Destination extends AutoCloseable {
      * @throws Exception when the whole batch failed; see the class documentation
      */
     WriteResult write(List<Change> batch) throws Exception;
+
+    /**
+     * The credentials this destination holds (a token, a password, an API key): strings that must never appear in
+     * what the library repeats. In the run's error ({@link SyncResult#error()}, its causes and suppressed exceptions,
+     * and so the bookkeeping tables), in rejection reasons, in what {@link SyncListener}s receive and in the runner's
+     * log lines, every occurrence of each is replaced with {@code ****}; a server that echoes a token in an error
+     * response, or an exception whose message quotes it, does not leak it. An exception holding a secret is replaced
+     * by a copy: same stack trace, same retriability, for a {@link DestinationException} or {@link SourceException}
+     * the same type, otherwise a {@link ValmiException} whose message starts with the original type's name; its
+     * causes and suppressed exceptions are copied the same way.
+     *
+     * <p>Asked before {@link #open(SyncContext)} and again after it (a destination may obtain a secret there). The
+     * match is exact and case-sensitive: what a destination logs or shortens itself (a response body cut to 200
+     * characters) it redacts itself, before shortening, since a cut secret no longer matches. Return only strings
+     * long enough not to garble messages ({@code "2"} would mask every digit 2).
+     *
+     * @return the secrets; empty by default, empty strings are ignored
+     */
+    default Set<String> secrets() {
+        return Set.of();
+    }
 
     /** Called once at the end of each run that called {@link #open(SyncContext)}. */
     @Override

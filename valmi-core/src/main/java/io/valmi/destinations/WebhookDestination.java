@@ -11,25 +11,31 @@ import io.valmi.DestinationCapabilities;
 import io.valmi.DestinationException;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
+import io.valmi.internal.Redactor;
 import io.valmi.internal.Sleeper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +74,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The server should apply changes by key, since a batch may arrive more than once.
  *
- * <p>Header values (tokens) never appear in {@link #toString()} or in log lines; nor do the URL's query string and
- * user info, which sometimes carry secrets too.
+ * <p>Header values (tokens) never appear in {@link #toString()}, log lines, exception messages or results; nor do the
+ * URL's query string and user info, which sometimes carry secrets too. Where a server echoes them (a 401 body quoting
+ * the token), they are masked as {@code ****}: they are this destination's {@link #secrets()}, which the runner masks
+ * in everything it repeats. {@link Builder#build()} refuses a header value that HTTP cannot carry (a line break left
+ * by a secret file, a control character) and says where it is, without showing it.
  */
 public final class WebhookDestination implements Destination {
     private static final Logger log = LoggerFactory.getLogger(WebhookDestination.class);
@@ -85,6 +94,8 @@ public final class WebhookDestination implements Destination {
     private final HttpClient client;
     private final Sleeper sleeper;
     private final Clock clock;
+    private final Set<String> secrets;
+    private final Redactor redactor;
     private @Nullable SyncContext context;
 
     private WebhookDestination(Builder b) {
@@ -98,6 +109,43 @@ public final class WebhookDestination implements Destination {
         this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.timeout).build();
         this.sleeper = b.sleeper;
         this.clock = b.clock;
+        this.secrets = secretsOf(url, headers.values());
+        this.redactor = Redactor.of(secrets);
+    }
+
+    /**
+     * Every header value, the credentials after an authorization scheme ({@code Bearer <token>}), and the URL's
+     * user info and query string with each query parameter's value; shorter than 4 characters are left out.
+     */
+    private static Set<String> secretsOf(URI url, Collection<String> headerValues) {
+        Set<String> all = new HashSet<>();
+        for (String value : headerValues) {
+            all.add(value);
+            String[] schemeAndCredentials = value.split("[ \\t]+", 2);
+            if (schemeAndCredentials.length == 2) {
+                all.add(schemeAndCredentials[1]);
+            }
+        }
+        all.add(url.getRawUserInfo());
+        all.add(url.getUserInfo());
+        if (url.getUserInfo() != null && url.getUserInfo().contains(":")) {
+            all.add(url.getUserInfo().substring(url.getUserInfo().indexOf(':') + 1));
+        }
+        all.add(url.getRawQuery());
+        all.add(url.getQuery());
+        if (url.getRawQuery() != null) {
+            for (String parameter : url.getRawQuery().split("&")) {
+                String value = parameter.substring(parameter.indexOf('=') + 1);
+                all.add(value);
+                try {
+                    all.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException malformed) {
+                    // not percent-encoded as it should be: the raw form, added above, is what a server would echo
+                }
+            }
+        }
+        all.removeIf(secret -> secret == null || secret.length() < 4);
+        return Set.copyOf(all);
     }
 
     /**
@@ -123,6 +171,17 @@ public final class WebhookDestination implements Destination {
     @Override
     public void open(SyncContext context) {
         this.context = context;
+    }
+
+    /**
+     * The header values (for {@code Authorization: Bearer <token>} also the token alone) and the URL's user info
+     * and query string, each of at least 4 characters (shorter ones would garble every message).
+     *
+     * @return the secrets the runner masks
+     */
+    @Override
+    public Set<String> secrets() {
+        return secrets;
     }
 
     @Override
@@ -152,7 +211,7 @@ public final class WebhookDestination implements Destination {
                 problem = "HTTP " + status;
                 wait = retryAfter(response).orElse(backoff(attempt));
             } catch (IOException e) {
-                problem = e.toString();
+                problem = redactor.redact(e.toString());
                 wait = backoff(attempt);
             }
             if (attempt > retries) {
@@ -214,9 +273,10 @@ public final class WebhookDestination implements Destination {
             }
             Change change = byKey.get(canonical(key));
             if (change == null) {
-                log.warn("Webhook {} rejected key {}, which is not in the batch; ignored", safeUrl(), key);
+                log.warn("Webhook {} rejected key {}, which is not in the batch; ignored", safeUrl(),
+                    redactor.redact(key.toString()));
             } else {
-                result.reject(change, reason.asText());
+                result.reject(change, redactor.redact(reason.asText()));
             }
         }
         return result.build();
@@ -313,8 +373,9 @@ public final class WebhookDestination implements Destination {
         }
     }
 
-    private static String abbreviate(String body) {
-        String oneLine = body.replaceAll("\\s+", " ").strip();
+    /** The body on one line, at most 200 characters, secrets masked first (a secret cut in two would escape). */
+    private String abbreviate(String body) {
+        String oneLine = redactor.redact(body).replaceAll("\\s+", " ").strip();
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
     }
 
@@ -333,6 +394,8 @@ public final class WebhookDestination implements Destination {
     public static final class Builder {
         private final URI url;
         private final Map<String, String> headers = new LinkedHashMap<>();
+        /** Whether the {@code Authorization} header was set by {@link #bearerToken(String)}. */
+        private boolean bearer;
         private Duration timeout = Duration.ofSeconds(30);
         private int retries = 3;
         private Duration initialBackoff = Duration.ofMillis(500);
@@ -347,7 +410,9 @@ public final class WebhookDestination implements Destination {
         }
 
         /**
-         * Adds a header to every request. Its value never appears in logs or {@link #toString()}.
+         * Adds a header to every request. Its value never appears in logs, messages or {@link #toString()}, and is
+         * masked where a server echoes it. It must be what HTTP can carry: no line break or other control character,
+         * no character beyond ISO-8859-1, no whitespace at either end (checked by {@link #build()}).
          *
          * @param name the header name
          * @param value the value
@@ -355,17 +420,23 @@ public final class WebhookDestination implements Destination {
          */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            if (name.equals("Authorization")) {
+                bearer = false;
+            }
             return this;
         }
 
         /**
-         * Sends {@code Authorization: Bearer <token>}.
+         * Sends {@code Authorization: Bearer <token>}. A token read from a file usually ends in a line break: strip
+         * it ({@link String#strip()}), or {@link #build()} refuses the token.
          *
          * @param token the token
          * @return this builder
          */
         public Builder bearerToken(String token) {
-            return header("Authorization", "Bearer " + Objects.requireNonNull(token, "token"));
+            header("Authorization", "Bearer " + Objects.requireNonNull(token, "token"));
+            bearer = true;
+            return this;
         }
 
         /**
@@ -433,7 +504,8 @@ public final class WebhookDestination implements Destination {
          * Validates and builds the destination.
          *
          * @return the destination
-         * @throws ConfigurationException when the URL is not absolute http(s) or a setting is out of range
+         * @throws ConfigurationException when the URL is not absolute http(s), a setting is out of range, or a header
+         *     is one HTTP cannot carry (the message says where, never what the value is)
          */
         public WebhookDestination build() {
             String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -446,7 +518,69 @@ public final class WebhookDestination implements Destination {
                 throw new ConfigurationException("Webhook settings out of range: retries >= 0, 0 <= initial backoff <= "
                     + "max backoff, timeout > 0, maxRetryAfter >= 0");
             }
+            headers.forEach(this::checkHeader);
             return new WebhookDestination(this);
+        }
+
+        /**
+         * Refuses what the JDK's client would refuse at every write (each batch failing with a message that quotes
+         * the value), and values HTTP would alter. Messages name the header and the position, never the value.
+         */
+        private void checkHeader(String name, String value) {
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c > 0x7e || !(Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                    throw new ConfigurationException("Webhook header name '" + name.replaceAll("\\p{Cntrl}", "?")
+                        + "' is not a valid HTTP header name: character " + (i + 1) + " is not allowed (letters, "
+                        + "digits and !#$%&'*+-.^_`|~ only)");
+                }
+            }
+            boolean fromToken = bearer && name.equals("Authorization");
+            String what = fromToken ? "The webhook's bearer token (header 'Authorization')"
+                : "The value of webhook header '" + name + "'";
+            String checked = fromToken ? value.substring("Bearer ".length()) : value;
+            String trim = "; trim the value you read from the secret file or variable (for example with "
+                + "String.strip())";
+            String notShown = ". The value is not shown: it may be a secret";
+            if (fromToken && checked.isEmpty()) {
+                throw new ConfigurationException(what + " is empty; check the secret file or variable it is read from");
+            }
+            for (int i = 0; i < checked.length(); i++) {
+                char c = checked.charAt(i);
+                String at = " at character " + (i + 1) + " of " + checked.length();
+                if (c == '\r' || c == '\n') {
+                    throw new ConfigurationException(what + " contains a line break (CR/LF)" + at + trim + notShown);
+                }
+                if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    throw new ConfigurationException(what + " contains a control character" + at + trim + notShown);
+                }
+                if (c > 0xff) {
+                    throw new ConfigurationException(what + " contains a character outside ISO-8859-1" + at
+                        + ", which an HTTP header cannot carry; encode the value as the receiving service expects "
+                        + "(for example Base64)" + notShown);
+                }
+            }
+            if (!checked.isEmpty() && (isBlank(checked.charAt(0)) || isBlank(checked.charAt(checked.length() - 1)))) {
+                throw new ConfigurationException(what + " starts or ends with whitespace, which HTTP drops" + trim
+                    + notShown);
+            }
+            try {
+                HttpRequest.newBuilder(url).header(name, "x");
+            } catch (IllegalArgumentException refused) {
+                throw new ConfigurationException("Webhook header '" + name + "' is refused by the JDK's HTTP client, "
+                    + "which sets Connection, Content-Length, Expect, Host and Upgrade itself: remove the header");
+            }
+            try {
+                HttpRequest.newBuilder(url).header(name, value);
+            } catch (IllegalArgumentException refused) {
+                // The JDK's message quotes the value: neither repeated nor kept as the cause.
+                throw new ConfigurationException(what + " is refused by the JDK's HTTP client. The value is not shown: "
+                    + "it may be a secret");
+            }
+        }
+
+        private static boolean isBlank(char c) {
+            return c == ' ' || c == '\t';
         }
     }
 }

@@ -59,6 +59,8 @@ public final class RunExecution {
     private long skipped;
     private long toSend;
     private final List<Rejection> rejectionSamples = new ArrayList<>();
+    /** The destination's secrets, masked in everything the run repeats: its error, rejections, log lines. */
+    private Redactor redactor = Redactor.NONE;
 
     public RunExecution(SyncJob job, List<SyncListener> listeners, Sleeper sleeper, Clock clock) {
         this.job = job;
@@ -90,6 +92,7 @@ public final class RunExecution {
                 + "' is already running in this process: wait for that run to end (one run per job at a time)"));
         }
         try {
+            redactor = Redactor.of(job.destination().secrets());
             DestinationCapabilities caps = job.destination().capabilities();
             int batchSize = Math.min(job.options().batchSize(), caps.maxBatchSize());
             SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
@@ -136,6 +139,7 @@ public final class RunExecution {
             try {
                 job.destination().open(context);
                 opened = true;
+                redactor = Redactor.of(job.destination().secrets());
                 sendAll(run, context);
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
@@ -147,8 +151,9 @@ public final class RunExecution {
                     try {
                         job.destination().close();
                     } catch (Exception e) {
+                        Throwable shown = redactor.redact(e);
                         log.warn("Destination {} of sync job '{}' failed to close: {}",
-                            job.destination().getClass().getName(), job.id(), e.toString(), e);
+                            job.destination().getClass().getName(), job.id(), redactor.redact(e.toString()), shown);
                         if (failure == null) {
                             failure = e;
                         }
@@ -159,10 +164,11 @@ public final class RunExecution {
             try {
                 run.finish(result);
             } catch (RuntimeException e) {
-                if (failure == null) {
+                Throwable reported = result.error();
+                if (reported == null) {
                     return finished(startedAt, e);
                 }
-                failure.addSuppressed(e);
+                reported.addSuppressed(redactor.redact(e));
             }
             return announce(result);
         }
@@ -259,7 +265,7 @@ public final class RunExecution {
                 java.time.Duration backoff = job.options().retryPolicy().backoffAfter(attempt);
                 log.warn("Destination {} failed to write batch {} (attempt {} of {}), retrying in {} ms: {}",
                     destination.getClass().getSimpleName(), batches + 1, attempt, maxAttempts, backoff.toMillis(),
-                    e.toString());
+                    redactor.redact(e.toString()));
                 sleeper.sleep(backoff);
             }
         }
@@ -283,7 +289,8 @@ public final class RunExecution {
             if (key == null) {
                 strays.add(r.key());
             } else if (seen.add(key)) {
-                matched.add(key == r.key() ? r : new Rejection(key, r.reason()));
+                String reason = redactor.reveals(r.reason()) ? redactor.redact(r.reason()) : r.reason();
+                matched.add(key == r.key() && reason.equals(r.reason()) ? r : new Rejection(key, reason));
             }
         }
         if (!strays.isEmpty()) {
@@ -332,7 +339,8 @@ public final class RunExecution {
             delivered, rejected, skipped, inDoubt, batches);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
         return new SyncResult(job.id(), runId, failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, startedAt,
-            clock.instant(), syncCounts, invalidSamples, rejectionSamples, failure);
+            clock.instant(), syncCounts, invalidSamples, rejectionSamples,
+            failure == null ? null : redactor.redact(failure));
     }
 
     private void notify(java.util.function.Consumer<SyncListener> event) {
@@ -340,7 +348,9 @@ public final class RunExecution {
             try {
                 event.accept(listener);
             } catch (RuntimeException e) {
-                log.warn("SyncListener {} threw; ignored: {}", listener.getClass().getName(), e.toString(), e);
+                Throwable shown = redactor.redact(e);
+                log.warn("SyncListener {} threw; ignored: {}", listener.getClass().getName(), redactor.redact(e.toString()),
+                    shown);
             }
         }
     }

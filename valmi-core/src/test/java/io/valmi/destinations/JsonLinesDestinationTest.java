@@ -3,6 +3,10 @@ package io.valmi.destinations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.valmi.Change;
 import io.valmi.DestinationException;
 import io.valmi.DestinationMode;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class JsonLinesDestinationTest {
     private static final SyncContext CONTEXT = new SyncContext("job", "run", "test",
@@ -137,6 +142,57 @@ class JsonLinesDestinationTest {
         assertThat(Files.readAllLines(file)).containsExactly(
             "{\"kind\":\"ADDED\",\"key\":1,\"fields\":{\"v\":\"kept\"}}",
             "{\"kind\":\"ADDED\",\"key\":4,\"fields\":{\"v\":\"after\"}}");
+    }
+
+    @Test
+    void cutsATornLastLineLeftByAKilledRunBeforeAppending(@TempDir Path dir) throws Exception {
+        String complete = "{\"kind\":\"ADDED\",\"key\":1,\"fields\":{\"v\":\"kept\"}}\n";
+        String torn = "{\"kind\":\"ADDED\",\"key\":2,\"fields\":{\"v\":\"cut \u00e9";
+        Path file = dir.resolve("out.jsonl");
+        Files.write(file, (complete + torn).getBytes(StandardCharsets.UTF_8));
+        Path onlyTorn = dir.resolve("only-torn.jsonl");
+        Files.writeString(onlyTorn, "{\"kind\":\"ADD", StandardCharsets.UTF_8);
+        Path whole = dir.resolve("whole.jsonl");
+        Files.writeString(whole, complete, StandardCharsets.UTF_8);
+
+        List<ILoggingEvent> logged = logged(() -> {
+            for (Path p : List.of(file, onlyTorn, whole)) {
+                JsonLinesDestination d = JsonLinesDestination.toFile(p);
+                d.open(CONTEXT);
+                d.write(List.of(one(3L, "next run")));
+                d.close();
+            }
+        });
+
+        String next = "{\"kind\":\"ADDED\",\"key\":3,\"fields\":{\"v\":\"next run\"}}";
+        assertThat(Files.readAllLines(file)).containsExactly(complete.strip(), next);
+        assertThat(Files.readAllLines(onlyTorn)).containsExactly(next);
+        assertThat(Files.readAllLines(whole)).containsExactly(complete.strip(), next);
+        assertThat(logged).hasSize(2).allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
+        assertThat(logged.get(0).getFormattedMessage()).contains(file.toString())
+            .contains(torn.getBytes(StandardCharsets.UTF_8).length + " bytes");
+        assertThat(logged.get(1).getFormattedMessage()).contains(onlyTorn.toString()).contains("12 bytes");
+    }
+
+    /** What {@link JsonLinesDestination} logs at INFO or above while the action runs. */
+    private static List<ILoggingEvent> logged(ThrowingRunnable action) throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(JsonLinesDestination.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Level level = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        logger.addAppender(appender);
+        try {
+            action.run();
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+        return appender.list;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     @Test

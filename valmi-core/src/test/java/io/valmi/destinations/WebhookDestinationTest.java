@@ -229,6 +229,49 @@ class WebhookDestinationTest {
     }
 
     @Test
+    void refusesAtBuildAHeaderValueHttpCannotCarryWithoutShowingIt() {
+        String token = "tok_SECRET_123";
+        assertThatThrownBy(() -> builder().bearerToken(token + "\n").build())
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessageContaining("bearer token (header 'Authorization') contains a line break (CR/LF) at character 15 "
+                + "of 15")
+            .hasMessageContaining("trim the value you read from the secret file")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token).doesNotContain("SECRET"))
+            .hasNoCause();
+        assertThatThrownBy(() -> builder().header("X-Api-Key", "key\r\nX-Injected: 1").build())
+            .hasMessageContaining("header 'X-Api-Key' contains a line break (CR/LF) at character 4 of 18")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("key\r").doesNotContain("Injected"));
+        assertThatThrownBy(() -> builder().header("X-Api-Key", "abc\u0000def").build())
+            .hasMessageContaining("header 'X-Api-Key' contains a control character at character 4 of 7")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("abc"));
+        assertThatThrownBy(() -> builder().header("X-Api-Key", "p\u20acss").build())
+            .hasMessageContaining("outside ISO-8859-1 at character 2 of 4");
+        assertThatThrownBy(() -> builder().header("X-Api-Key", " padded-key").build())
+            .hasMessageContaining("header 'X-Api-Key' starts or ends with whitespace")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("padded"));
+        assertThatThrownBy(() -> builder().bearerToken("").build()).hasMessageContaining("bearer token")
+            .hasMessageContaining("is empty");
+        assertThatThrownBy(() -> builder().header("X Api", "v").build())
+            .hasMessageContaining("not a valid HTTP header name");
+        assertThatThrownBy(() -> builder().header("Host", "example.com").build())
+            .hasMessageContaining("header 'Host' is refused by the JDK's HTTP client");
+
+        assertThat(builder().header("X-Name", "Zo\u00eb\tand friends").build()).isNotNull();
+        assertThat(builder().bearerToken(token).header("Authorization", "Basic dXNlcjpwYXNz").build()).isNotNull();
+    }
+
+    @Test
+    void masksTheTokenWhereTheServerEchoesItInAnErrorBody() {
+        String padding = "x".repeat(175); // the token starts 5 characters before the body is cut at 200
+        answers.add(new Answer(401, Map.of(), "{\"error\":\"" + padding + " invalid: " + TOKEN + "\"}"));
+        assertThatThrownBy(() -> opened(builder().build()).write(batch())).isInstanceOf(DestinationException.class)
+            .hasMessageContaining("answered HTTP 401").hasMessageContaining("invalid: ****")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN).doesNotContain(TOKEN.substring(0, 4)));
+        assertThat(builder().header("X-Api-Key", "another-secret").build().secrets())
+            .contains("Bearer " + TOKEN, TOKEN, "another-secret", "api_key=in-the-query", "in-the-query");
+    }
+
+    @Test
     void validatesTheUrl() {
         assertThatThrownBy(() -> WebhookDestination.builder(URI.create("file:///etc/passwd")).build())
             .isInstanceOf(ConfigurationException.class).hasMessageContaining("http or https");

@@ -11,17 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Base64;
 import java.util.List;
 
-/** A custom destination in a few lines: appends each change as a CSV line (kind, key, fields). */
+/**
+ * A custom destination in a few lines: appends each change as a CSV record (kind, key, fields) as RFC 4180 writes it,
+ * with null (an empty field) told apart from the empty string ({@code ""}).
+ */
 // tag::destination[]
-public final class CsvDestination implements Destination {
-    private final Path file;
-
-    public CsvDestination(Path file) {
-        this.file = file;
-    }
-
+public record CsvDestination(Path file) implements Destination {
     @Override
     public DestinationCapabilities capabilities() {
         return DestinationCapabilities.all(); // MIRROR too: REMOVED changes become lines as well
@@ -30,7 +28,9 @@ public final class CsvDestination implements Destination {
     @Override
     public void open(SyncContext context) throws IOException {
         if (!Files.exists(file)) {
-            Files.writeString(file, "kind,key," + String.join(",", context.fields()) + "\n", StandardCharsets.UTF_8);
+            StringBuilder header = new StringBuilder("kind,key");
+            context.fields().forEach(name -> header.append(',').append(csv(name)));
+            Files.writeString(file, header.append("\r\n"), StandardCharsets.UTF_8);
         }
     }
 
@@ -42,15 +42,18 @@ public final class CsvDestination implements Destination {
                 for (int i = 0; change.row() != null && i < change.row().size(); i++) {
                     line.append(',').append(csv(change.row().get(i)));
                 }
-                w.write(line.append('\n').toString());
+                w.write(line.append("\r\n").toString()); // RFC 4180 ends each record with CRLF
             }
         }
         return WriteResult.ok();
     }
 
+    // RFC 4180: quote a field holding a comma, a quote, CR or LF, and double its quotes. null is an empty field,
+    // the empty string is quoted (""), so a reader can tell them apart. Bytes as Base64, the rest as toString().
     private static String csv(Object value) {
-        String s = value == null ? "" : value.toString();
-        return s.matches(".*[,\"\n].*") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+        String s = value instanceof byte[] ? Base64.getEncoder().encodeToString((byte[]) value) : String.valueOf(value);
+        boolean quote = s.isEmpty() || s.chars().anyMatch(c -> c == ',' || c == '"' || c == '\r' || c == '\n');
+        return value == null ? "" : quote ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 }
 // end::destination[]

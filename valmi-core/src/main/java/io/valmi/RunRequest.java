@@ -14,9 +14,12 @@ import java.util.Set;
  * @param maxSamples how many invalid rows to return as samples in the plan
  * @param batchSize the size every {@link SourceRun#nextBatch(int)} of the run will ask for, so that a source may
  *     start reading while it plans; 0 when not known (a dry run, or a caller that does not say)
+ * @param writeTimeout how long one write of the run may take ({@link SyncOptions#writeTimeout()}): a write of a run
+ *     that ended without its source knowing (a lost connection) may land this long after it started, so a later
+ *     run keeps the keys such a write may hold in doubt for that long
  */
 public record RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
-                         int batchSize) {
+                         int batchSize, java.time.Duration writeTimeout) {
     /**
      * Validates and copies.
      *
@@ -26,8 +29,10 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      * @param deliver the kinds of change the destination mode sends; only these are handed out by {@link SourceRun#nextBatch(int)}, the others are counted in the plan only
      * @param maxSamples how many invalid rows to return as samples in the plan
      * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
+     * @param writeTimeout how long one write of the run may take
      */
     public RunRequest {
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(mapping, "mapping");
@@ -48,5 +53,20 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      */
     public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples) {
         this(jobId, runId, mapping, deliver, maxSamples, 0);
+    }
+
+    /**
+     * A request with the default write timeout ({@link SyncOptions#DEFAULT_WRITE_TIMEOUT}).
+     *
+     * @param jobId the stable id of the job
+     * @param runId the id of this run
+     * @param mapping the mapping
+     * @param deliver the kinds of change the destination mode sends
+     * @param maxSamples how many invalid rows to return as samples in the plan
+     * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
+     */
+    public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
+                      int batchSize) {
+        this(jobId, runId, mapping, deliver, maxSamples, batchSize, SyncOptions.DEFAULT_WRITE_TIMEOUT);
     }
 }

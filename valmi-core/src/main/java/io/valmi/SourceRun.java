@@ -41,6 +41,18 @@ public interface SourceRun extends AutoCloseable {
     List<Change> nextBatch(int maxSize);
 
     /**
+     * Called right before each attempt to write a batch: a source whose run can lose its hold on the job without
+     * knowing (a lock that lives as long as a database connection) checks that it still holds it, and throws when it
+     * does not, so that no write starts after another run of the job may have started. The default does nothing.
+     *
+     * @param batch the batch as handed out
+     * @param attempt the attempt about to start, from 1
+     * @throws SourceException when the run no longer holds the job
+     */
+    default void beforeWrite(List<Change> batch, int attempt) {
+    }
+
+    /**
      * Records the outcome of a batch the destination answered: delivered changes advance the state, rejected
      * changes are recorded with their reason and left to be offered again.
      *

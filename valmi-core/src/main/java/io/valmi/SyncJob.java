@@ -191,6 +191,18 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets how long one write may take (default {@link SyncOptions#DEFAULT_WRITE_TIMEOUT}): see
+         * {@link SyncOptions#writeTimeout()}.
+         *
+         * @param timeout the limit, positive
+         * @return this builder
+         */
+        public Builder writeTimeout(java.time.Duration timeout) {
+            this.options = options.withWriteTimeout(timeout);
+            return this;
+        }
+
+        /**
          * Sets the removal guard: the largest share of the destination's keys one run may remove.
          *
          * @param fraction 0.0 to 1.0 (1.0 turns the guard off)

@@ -1,5 +1,6 @@
 package io.valmi;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -15,12 +16,21 @@ import java.util.Objects;
  * @param allowEmptySource guard: when {@code false} (the default) and the mode sends removals, a run whose source
  *     has no valid row at all while the destination holds keys fails before any row moves (a broken view or a
  *     truncated table would otherwise empty the destination)
+ * @param writeTimeout how long one {@link Destination#write(java.util.List)} may take (default
+ *     {@link #DEFAULT_WRITE_TIMEOUT}): the runner interrupts a write still running then and counts the attempt as
+ *     failed, its keys in doubt. It is also the lease of a batch's keys: a run that lost its job lock (its database
+ *     connection died) while a write was on may still see that write land for this long, so a later run keeps those
+ *     keys in doubt, and sends them again, until the lease has passed. A destination must give up within it (set
+ *     its HTTP or JDBC timeouts below it, or stop when interrupted)
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
-                          boolean allowEmptySource) {
+                          boolean allowEmptySource, Duration writeTimeout) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
+
+    /** The default {@link #writeTimeout()}: 5 minutes. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofMinutes(5);
 
     /**
      * Validates the settings.
@@ -30,9 +40,14 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param maxSamples how many samples a result keeps
      * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
      * @param allowEmptySource whether a source without valid rows may empty the destination
+     * @param writeTimeout how long one write may take, positive
      */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
+        if (writeTimeout.isZero() || writeTimeout.isNegative()) {
+            throw new ConfigurationException("writeTimeout must be positive, got " + writeTimeout);
+        }
         if (batchSize < 1) {
             throw new ConfigurationException("batchSize must be at least 1, got " + batchSize);
         }
@@ -45,12 +60,27 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     }
 
     /**
-     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused.
+     * Settings with the default {@link #writeTimeout()}.
+     *
+     * @param batchSize the most changes per write
+     * @param retryPolicy how failed writes are retried
+     * @param maxSamples how many samples a result keeps
+     * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
+     * @param allowEmptySource whether a source without valid rows may empty the destination
+     */
+    public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
+                       boolean allowEmptySource) {
+        this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_WRITE_TIMEOUT);
+    }
+
+    /**
+     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, writes
+     * of at most 5 minutes.
      *
      * @return the defaults
      */
     public static SyncOptions defaults() {
-        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false);
+        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false, DEFAULT_WRITE_TIMEOUT);
     }
 
     /**
@@ -60,7 +90,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withBatchSize(int size) {
-        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, writeTimeout);
     }
 
     /**
@@ -70,7 +100,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
-        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource, writeTimeout);
     }
 
     /**
@@ -80,7 +110,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxSamples(int samples) {
-        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource, writeTimeout);
     }
 
     /**
@@ -90,7 +120,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, writeTimeout);
     }
 
     /**
@@ -100,6 +130,16 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, writeTimeout);
+    }
+
+    /**
+     * A copy with another write timeout.
+     *
+     * @param timeout how long one write may take
+     * @return new options
+     */
+    public SyncOptions withWriteTimeout(Duration timeout) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, timeout);
     }
 }

@@ -72,7 +72,7 @@ public final class SyncRunner {
     public Plan plan(SyncJob job) {
         Objects.requireNonNull(job, "job");
         RunRequest request = new RunRequest(job.id(), "dry-run-" + java.util.UUID.randomUUID(), job.mapping(),
-            java.util.Set.of(), job.options().maxSamples());
+            java.util.Set.of(), job.options().maxSamples(), 0, job.options().writeTimeout());
         try (SourceRun run = job.source().startRun(request)) {
             return run.plan();
         }

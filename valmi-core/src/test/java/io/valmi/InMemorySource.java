@@ -24,6 +24,9 @@ class InMemorySource implements Source {
     final List<Object> inDoubtKeys = new ArrayList<>();
     final List<SyncResult> finished = new ArrayList<>();
     final List<String> calls = new ArrayList<>();
+    /** Thrown by {@code beforeWrite} from the given attempt on (0: never): the run lost its hold on the job. */
+    int loseHoldAtAttempt;
+    RunRequest lastRequest;
     private final List<String> columns;
 
     InMemorySource(String... columns) {
@@ -59,6 +62,7 @@ class InMemorySource implements Source {
     @Override
     public SourceRun startRun(RunRequest request) {
         calls.add("startRun");
+        lastRequest = request;
         RowLayout layout = new RowLayout(request.mapping().destinationFields());
         List<Change> planned = new ArrayList<>();
         EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
@@ -130,6 +134,14 @@ class InMemorySource implements Source {
                     } else {
                         snapshot.remove((Long) r.key());
                     }
+                }
+            }
+
+            @Override
+            public void beforeWrite(List<Change> batch, int attempt) {
+                calls.add("beforeWrite " + attempt);
+                if (loseHoldAtAttempt > 0 && attempt >= loseHoldAtAttempt) {
+                    throw new SourceException("the job's lock is gone", null, true);
                 }
             }
 

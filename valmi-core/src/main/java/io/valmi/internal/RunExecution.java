@@ -117,7 +117,7 @@ public final class RunExecution {
         Mapping mapping = context.mapping();
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
-            context.batchSize());
+            context.batchSize(), job.options().writeTimeout());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;
@@ -238,9 +238,37 @@ public final class RunExecution {
     private io.valmi.WriteResult writeWithRetries(SourceRun run, List<Change> batch) throws Exception {
         Destination destination = job.destination();
         int maxAttempts = job.options().retryPolicy().maxAttempts();
+        java.time.Duration timeout = job.options().writeTimeout();
         for (int attempt = 1; ; attempt++) {
             try {
-                io.valmi.WriteResult result = destination.write(batch);
+                run.beforeWrite(batch, attempt);
+            } catch (RuntimeException e) {
+                // The run lost its hold on the job: no write may start. (The keys were marked before the hand-out.)
+                run.markInDoubt(batch);
+                inDoubt += batch.size();
+                throw e;
+            }
+            try {
+                io.valmi.WriteResult result;
+                boolean timedOut;
+                try (WriteWatchdog.Watch watch = WriteWatchdog.start(timeout)) {
+                    try {
+                        result = destination.write(batch);
+                    } catch (InterruptedException e) {
+                        if (!watch.timedOut()) {
+                            throw e;
+                        }
+                        result = null;
+                    }
+                    timedOut = watch.timedOut();
+                }
+                if (timedOut) {
+                    // (Even a write that returned after its timeout: a later run may have trusted the lease by then.)
+                    throw new DestinationException("Destination " + destination.getClass().getName() + " took longer"
+                        + " than the write timeout of " + timeout.toMillis() + " ms for batch " + (batches + 1)
+                        + ": it was interrupted. Give it timeouts below the job's writeTimeout, or raise that", null,
+                        true);
+                }
                 if (result == null) {
                     throw new DestinationException("Destination " + destination.getClass().getName()
                         + " returned null from write(): return WriteResult.ok() or WriteResult.rejected(...)", null,

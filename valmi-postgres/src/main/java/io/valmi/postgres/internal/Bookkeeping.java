@@ -57,9 +57,9 @@ public final class Bookkeeping {
 
     /**
      * The version of a job's own tables this library needs. 1: the snapshot with its row versions ({@code xr},
-     * {@code xe}) and the issues table.
+     * {@code xe}) and the issues table; 2: the snapshot's in-doubt lease ({@link JobTables#DU}).
      */
-    static final int JOB_TABLES_VERSION = 1;
+    static final int JOB_TABLES_VERSION = 2;
 
     private Bookkeeping() {
     }
@@ -106,7 +106,8 @@ public final class Bookkeeping {
                     DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
                     inline(false).as(JobTables.D),
                     JobTables.nullXid().as(JobTables.XR),
-                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE))
+                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
+                    DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
                 .from(keySource.asTable("x"))).withNoData());
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
                 constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
@@ -124,6 +125,8 @@ public final class Bookkeeping {
                 Sql.execute(c, DSL.query("ALTER TABLE {0} ADD COLUMN {1} {2}, ADD COLUMN {3} bigint", t.snapshotName(),
                     name(JobTables.XR), name("pg_catalog", "xid"), name(JobTables.XE)));
             }
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(JobTables.DU,
+                SQLDataType.TIMESTAMPWITHTIMEZONE));
         }
         if (!tableExists(c, t.schema(), t.issuesName().last())) {
             Sql.execute(c, DSL.createTable(t.issuesName())

@@ -61,6 +61,13 @@ public final class JobTables {
     public static final String XR = "xr";
     /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
     public static final String XE = "xe";
+    /**
+     * Snapshot: until when the key stays in doubt whatever is acknowledged ({@code NULL}: no lease). A run that
+     * ended without knowing it (its connection, and so its job lock, died while a write was on) may still see that
+     * write land until its write timeout has passed: a later run sends such keys and keeps them in doubt until then,
+     * so that it sends them once more after the late write could have landed.
+     */
+    public static final String DU = "du";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
 

@@ -112,11 +112,12 @@ public final class PgRun implements SourceRun {
         this.applyKinds = new ArrayList<>();
         for (ChangeKind kind : request.deliver()) {
             deliverKinds.add(letter(kind));
+            // Every key handed out is marked, unchanged ones too: a write of this run that lands late (after the run
+            // lost its lock, and a later run sent the key's new value or its removal) would undo that run's work.
+            markKinds.add(letter(kind));
             if (kind == ChangeKind.UNCHANGED && request.mapping().sourceMode() != io.valmi.SourceMode.INCREMENTAL) {
                 deliverKinds.add(JobTables.TOUCHED);
-            }
-            if (kind != ChangeKind.UNCHANGED) {
-                markKinds.add(letter(kind));
+                markKinds.add(JobTables.TOUCHED);
             }
             if (kind == ChangeKind.ADDED || kind == ChangeKind.CHANGED) {
                 applyKinds.add(letter(kind));
@@ -368,11 +369,14 @@ public final class PgRun implements SourceRun {
      * @param handedOutKnown whether the caller knows the last batch handed out (the first sync's own
      *     {@code finish}); otherwise every row above the acknowledged key is put in doubt
      * @param handedOutTo the last key handed out, or {@code null} when no batch was
+     * @param lease how long a write of the first sync may still land (it ended without its {@code finish}: its
+     *     connection may have died while a write was on), or {@code null}
      * @throws java.sql.SQLException on failure
      */
     static void completeFirstSync(java.sql.Connection c, PlanSql sql, String jobId, String runId,
                                   @Nullable String ackedKeyText, boolean interrupted, boolean handedOutKnown,
-                                  @Nullable String handedOutTo) throws java.sql.SQLException {
+                                  @Nullable String handedOutTo, java.time.@Nullable Duration lease)
+        throws java.sql.SQLException {
         if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
             if (interrupted) {
                 Sql.execute(c, sql.dropDuplicateSnapshotKeys());
@@ -385,11 +389,11 @@ public final class PgRun implements SourceRun {
             if (handedOutTo == null) {
                 Sql.execute(c, sql.firstSyncForgetAbove(null));
             } else {
-                Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, handedOutTo));
+                Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, handedOutTo, lease));
                 Sql.execute(c, sql.firstSyncForgetAbove(handedOutTo));
             }
         } else {
-            Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null));
+            Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null, lease));
         }
         Sql.execute(c, sql.firstSyncForgetRejected(runId));
         Sql.execute(c, sql.firstSyncEnded(jobId));
@@ -534,7 +538,7 @@ public final class PgRun implements SourceRun {
                 long read = System.nanoTime();
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
-                    Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                    Sql.execute(c, sql.foldInDoubt(request.jobId(), null));
                     doubtLeft = false;
                 }
                 Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, f.last()));
@@ -571,6 +575,26 @@ public final class PgRun implements SourceRun {
         }
     }
 
+
+    /**
+     * Checks, before a write, that the run still holds its job lock: the lock lives as long as the session's
+     * connection, and once that has died another run may have started, so no write of this run may start. (The first
+     * write of a batch read from a plan table follows the transaction that marked it, which proved as much.)
+     */
+    @Override
+    public void beforeWrite(List<Change> batch, int attempt) {
+        if (!first && attempt == 1) {
+            return;
+        }
+        try {
+            session.transaction("check that sync job '" + request.jobId() + "' still holds its lock",
+                c -> Sql.fetch(c, DSL.selectOne(), rs -> null));
+        } catch (io.valmi.SourceException e) {
+            throw new io.valmi.SourceException("Sync job '" + request.jobId() + "' lost its lock (its connection to"
+                + " PostgreSQL ended, so another run may have started): no write of this run starts, and the batch's"
+                + " keys stay in doubt for the next run. " + e.getMessage(), e, true);
+        }
+    }
 
     @Override
     public void acknowledge(Acknowledgement ack) {
@@ -615,7 +639,9 @@ public final class PgRun implements SourceRun {
                 Sql.execute(c, sql.applyDelivered(applyKinds, true, from, to, rejectedTexts));
             }
             if (deliverRemoved) {
-                Sql.execute(c, sql.applyRemoved(from, to, rejectedTexts));
+                for (Query q : sql.applyRemoved(from, to, rejectedTexts)) {
+                    Sql.execute(c, q);
+                }
             }
             if (markAny) {
                 Sql.execute(c, sql.clearInDoubt(request.jobId()));
@@ -647,11 +673,11 @@ public final class PgRun implements SourceRun {
         try {
             session.transaction("put the keys of a failed batch of sync job '" + request.jobId() + "' in doubt", c -> {
                 if (first) {
-                    Sql.execute(c, sql.firstSyncInDoubt(batchFrom, batchTo));
+                    Sql.execute(c, sql.firstSyncInDoubt(batchFrom, batchTo, null));
                     Sql.execute(c, sql.firstSyncAcked(request.jobId(), java.util.Objects.requireNonNull(batchTo)));
                     return null;
                 }
-                Sql.execute(c, sql.foldInDoubt(request.jobId()));
+                Sql.execute(c, sql.foldInDoubt(request.jobId(), null));
                 Sql.execute(c, sql.clearInDoubt(request.jobId()));
                 return null;
             });
@@ -682,7 +708,7 @@ public final class PgRun implements SourceRun {
             if (first && firstStarted) {
                 String[] state = Bookkeeping.firstSync(c, tables, request.jobId());
                 if (state != null) {
-                    completeFirstSync(c, sql, request.jobId(), state[0], state[1], false, true, batchTo);
+                    completeFirstSync(c, sql, request.jobId(), state[0], state[1], false, true, batchTo, null);
                 }
             }
             var counts = result.counts();

@@ -1,6 +1,7 @@
 package io.valmi.postgres.internal;
 
 import static io.valmi.postgres.internal.JobTables.D;
+import static io.valmi.postgres.internal.JobTables.DU;
 import static io.valmi.postgres.internal.JobTables.H;
 import static io.valmi.postgres.internal.JobTables.K;
 import static io.valmi.postgres.internal.JobTables.KIND;
@@ -703,26 +704,60 @@ public final class PlanSql {
      * MIRROR mode if it is gone); a known key keeps its hash and gets the in-doubt flag. A key's text comes back
      * to the key's type through the snapshot's row type: {@code CAST(CAST(ROW(text, NULL, true) AS text) AS
      * snapshot)} parses it with the key type's input function, whatever that type is (json, arrays, enums too).
-     * The row constructor follows the snapshot's columns (k, h, d, xr, xe).
+     * The row constructor follows the snapshot's columns (k, h, d, xr, xe, du).
+     *
+     * <p>Keys left by a run that may still be writing (folded when the next run starts: the earlier run may have lost
+     * its connection, and with it its job lock, while a write was on) get a lease ({@link JobTables#DU}): they stay
+     * in doubt, whatever is acknowledged, until it has passed.
      *
      * @param jobId the job
+     * @param lease how long a write of the run that marked the keys may still land, or {@code null} when none can
      * @return the statement
      */
-    public Query foldInDoubt(String jobId) {
+    public Query foldInDoubt(String jobId, java.time.@org.jspecify.annotations.Nullable Duration lease) {
         Table<?> jobs = table(tables.jobsName()).as("j");
         Table<?> elements = DSL.table("{0}({1})", name("pg_catalog", "unnest"), field(name("j", Bookkeeping.IN_DOUBT)))
             .as("e", "v");
-        Field<Object> typedKey = DSL.field("(CAST(CAST(ROW({0}, NULL, true, NULL, NULL) AS text) AS {1})).{2}",
+        Field<Object> typedKey = DSL.field("(CAST(CAST(ROW({0}, NULL, true, NULL, NULL, NULL) AS text) AS {1})).{2}",
             field(name("e", "v")), tables.snapshotName(), name(K));
         Table<?> rows = DSL.select(typedKey.as(K)).from(jobs).crossJoin(elements)
             .where(field(name("j", "job_id")).eq(DSL.val((Object) jobId))).asTable("r");
         Field<Object> k = field(name(K));
         Field<Long> h = field(name(H), SQLDataType.BIGINT);
         Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
-        return DSL.insertInto(table(tables.snapshotName()), k, h, d)
-            .select(DSL.select(f("r", K), DSL.castNull(SQLDataType.BIGINT), inline(true)).from(rows)
+        Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<java.time.OffsetDateTime> until = leaseEnd(lease);
+        // (The row's own lease, qualified: in ON CONFLICT DO UPDATE a bare column name is ambiguous.)
+        Field<java.time.OffsetDateTime> current = field(tables.snapshotName().append(DU),
+            SQLDataType.TIMESTAMPWITHTIMEZONE);
+        return DSL.insertInto(table(tables.snapshotName()), k, h, d, du)
+            .select(DSL.select(f("r", K), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
                 .where(f("r", K).isNotNull()))
-            .onConflict(k).doUpdate().set(d, inline(true));
+            .onConflict(k).doUpdate().set(d, inline(true))
+            .set(du, lease == null ? current : DSL.greatest(DSL.coalesce(current, until), until));
+    }
+
+    /**
+     * When a lease given now ends: {@code now() + lease}, or {@code NULL} for none.
+     *
+     * @param lease how long, or {@code null}
+     * @return the field
+     */
+    private static Field<java.time.OffsetDateTime> leaseEnd(java.time.@org.jspecify.annotations.Nullable Duration lease) {
+        if (lease == null) {
+            return DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE);
+        }
+        return DSL.field("{0} + {1} * interval '1 millisecond'", SQLDataType.TIMESTAMPWITHTIMEZONE,
+            DSL.currentOffsetDateTime(), inline(lease.toMillis()));
+    }
+
+    /**
+     * Keys under a lease that has not passed ({@link JobTables#DU}) stay in doubt when acknowledged. Never NULL (a key
+     * without a lease is not leased: {@code NOT (NULL > now())} would keep it).
+     */
+    private static Condition leased(String alias) {
+        Field<java.time.OffsetDateTime> du = field(name(alias, DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        return du.isNotNull().and(du.gt(DSL.currentOffsetDateTime()));
     }
 
     /**
@@ -749,7 +784,10 @@ public final class PlanSql {
         Field<Long> xr = field(name(XR), SQLDataType.BIGINT);
         Field<Long> xe = field(name(XE), SQLDataType.BIGINT);
         if (known) {
-            return DSL.update(tables.snapshot("sn")).set(h, field(name("pl", H), SQLDataType.BIGINT)).set(d, inline(false))
+            Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+            return DSL.update(tables.snapshot("sn")).set(h, field(name("pl", H), SQLDataType.BIGINT))
+                .set(d, DSL.field(leased("sn")))
+                .set(du, DSL.when(leased("sn"), f("sn", DU).coerce(du)))
                 .set(xr, field(name("pl", XR), SQLDataType.BIGINT)).set(xe, field(name("pl", XE), SQLDataType.BIGINT))
                 .from(pl).where(f("sn", K).eq(f("pl", K))).and(kindIn(kinds)).and(ps.isTrue()).and(range(from, to))
                 .and(notRejected(rejected));
@@ -766,18 +804,23 @@ public final class PlanSql {
     }
 
     /**
-     * Deletes the delivered REMOVED keys of a batch from the snapshot.
+     * Deletes the delivered REMOVED keys of a batch from the snapshot (keys under a lease stay, in doubt).
      *
      * @param from the last key of the previous batch, or {@code null}
      * @param to the last key of this batch
      * @param rejected key texts of rejected changes, left out
-     * @return the statement
+     * @return the statements
      */
-    public Query applyRemoved(String from, String to, List<String> rejected) {
+    public List<Query> applyRemoved(String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        return DSL.deleteFrom(tables.snapshot("sn"))
-            .where(f("sn", K).in(DSL.select(f("pl", K)).from(pl)
-                .where(kindIn(List.of(JobTables.REMOVED))).and(range(from, to)).and(notRejected(rejected))));
+        Condition removed = f("sn", K).in(DSL.select(f("pl", K)).from(pl)
+            .where(kindIn(List.of(JobTables.REMOVED))).and(range(from, to)).and(notRejected(rejected)));
+        // A removal acknowledged while a late write of an earlier run may still land keeps its key, in doubt: the
+        // next run after the lease sends the removal again.
+        return List.of(
+            DSL.deleteFrom(tables.snapshot("sn")).where(removed).and(DSL.not(leased("sn"))),
+            DSL.update(tables.snapshot("sn")).set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
+                .set(field(name(D), SQLDataType.BOOLEAN), inline(true)).where(removed).and(leased("sn")));
     }
 
     /**
@@ -933,13 +976,16 @@ public final class PlanSql {
      *
      * @param afterKeyText the range's exclusive start, or {@code null}
      * @param toKeyText the range's inclusive end, or {@code null} for no end
+     * @param lease how long a write of the first sync may still land ({@link #foldInDoubt}), or {@code null}
      * @return the statement
      */
-    public Query firstSyncInDoubt(String afterKeyText, String toKeyText) {
+    public Query firstSyncInDoubt(String afterKeyText, String toKeyText,
+                                  java.time.@org.jspecify.annotations.Nullable Duration lease) {
         Field<Object> k = field(name(K));
         return DSL.update(table(tables.snapshotName()))
             .set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
             .set(field(name(D), SQLDataType.BOOLEAN), inline(true))
+            .set(field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE), leaseEnd(lease))
             .set(noVersion())
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
             .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));

@@ -121,7 +121,7 @@ public final class RunStarter {
                     .append("->").append(mapping.destinationFields().get(i));
             }
             BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
-                keyColumn, mapped.toString());
+                keyColumn, mapped.toString(), request.writeTimeout());
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
@@ -179,7 +179,8 @@ public final class RunStarter {
     }
 
     private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, PlanSql sql, String jobId,
-                                                      String description, Column keyColumn, String mappedColumns) {
+                                                      String description, Column keyColumn, String mappedColumns,
+                                                      java.time.Duration lease) {
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
             Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
@@ -226,14 +227,15 @@ public final class RunStarter {
                 // acknowledgement is put in doubt, and the snapshot gets its key back.
                 log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
                     + " acknowledgement are offered again", jobId, firstSync[0]);
-                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true, false, null);
+                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true, false, null, lease);
             } else if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
                 // (A job reset while a first sync was interrupted.)
                 Sql.execute(c, sql.dropDuplicateSnapshotKeys());
                 Sql.execute(c, sql.addSnapshotKey());
             }
             // Keys of a batch that a failed or killed run handed out without an acknowledgement.
-            if (Sql.execute(c, sql.foldInDoubt(jobId)) > 0) {
+            // (That run may have lost its connection, and with it its lock, while a write was on: the keys get a lease.)
+            if (Sql.execute(c, sql.foldInDoubt(jobId, lease)) > 0) {
                 log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"
                     + " are offered again", jobId);
             }

@@ -85,6 +85,10 @@ public final class RunStarter {
                 }
                 return null;
             });
+            session.transaction("check the key column of sync job '" + request.jobId() + "'", c -> {
+                KeyColumn.requireComparable(c, details, mapping.keyColumn(), request.jobId(), description);
+                return null;
+            });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
             List<ColumnType> types = new ArrayList<>();

@@ -2,11 +2,16 @@ package io.valmi.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.valmi.ConfigurationException;
+import io.valmi.DestinationMode;
+import io.valmi.InvalidReason;
+import io.valmi.InvalidRow;
 import io.valmi.Mapping;
 import io.valmi.RetryPolicy;
 import io.valmi.RunStatus;
+import io.valmi.SourceMode;
 import io.valmi.SyncJob;
 import io.valmi.SyncResult;
 import io.valmi.SyncRunner;
@@ -23,6 +28,34 @@ class KeyColumnProblemsTest {
     private static SyncJob job(String id, PostgresSource source, CollectingDestination dest, Mapping mapping) {
         return SyncJob.builder(id).source(source).destination(dest).mapping(mapping).batchSize(100)
             .retryPolicy(RetryPolicy.none()).build();
+    }
+
+    @Test
+    void everyRowOfADuplicatedKeyIsReportedWithHowManyRowsShareIt(TestDatabase db) {
+        db.execute("create table people (id int primary key, code text, name text)",
+            "insert into people values (1, 'a', 'Ann'), (2, 'a', 'Al'), (3, 'a', 'Abe'), (4, 'b', 'Bo'),"
+                + " (5, 'c', 'Cy'), (6, 'd', 'Di'), (7, 'e', 'Ed'), (8, 'f', 'Fa'), (9, null, 'Nil')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "people");
+        Mapping byCode = Mapping.builder().key("code").map("name").sourceMode(SourceMode.INCREMENTAL)
+            .destinationMode(DestinationMode.UPSERT).build();
+        CollectingDestination dest = new CollectingDestination();
+
+        SyncResult result = SyncRunner.create().run(job("by-code", source, dest, byCode)).orThrow();
+
+        assertThat(result.counts().delivered()).isEqualTo(5);
+        assertThat(result.invalidSamples()).extracting(InvalidRow::reason, InvalidRow::key, InvalidRow::detail)
+            .containsExactlyInAnyOrder(
+                tuple(InvalidReason.DUPLICATE_KEY, "a", "3 rows share this key; this row: (Ann)"),
+                tuple(InvalidReason.DUPLICATE_KEY, "a", "3 rows share this key; this row: (Al)"),
+                tuple(InvalidReason.DUPLICATE_KEY, "a", "3 rows share this key; this row: (Abe)"),
+                tuple(InvalidReason.NULL_KEY, null, "(Nil)"));
+        // 1.0 and 1.00 are one numeric key, as the plan compares them.
+        db.execute("create table amounts (id int primary key, amount numeric, name text)",
+            "insert into amounts values (1, 1.0, 'one'), (2, 1.00, 'one again'), (3, 2, 'two')");
+        SyncResult amounts = SyncRunner.create().run(job("by-amount", Syncs.source(db.dataSource(), "public",
+            "amounts"), dest, Mapping.builder().key("amount").map("name").build())).orThrow();
+        assertThat(amounts.invalidSamples()).extracting(InvalidRow::detail).containsExactlyInAnyOrder(
+            "2 rows share this key; this row: (one)", "2 rows share this key; this row: (\"one again\")");
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

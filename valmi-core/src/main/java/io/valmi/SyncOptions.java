@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Settings of a run that are not part of the mapping: batching, retries, samples, and the guards that stop a
- * run before it removes what it should not.
+ * run before it removes what it should not, or when most of the source's rows cannot be sent.
  *
  * @param batchSize the most changes per {@link Destination#write(java.util.List)} (also limited by the
  *     destination's {@link DestinationCapabilities#maxBatchSize()})
@@ -15,12 +15,21 @@ import java.util.Objects;
  * @param allowEmptySource guard: when {@code false} (the default) and the mode sends removals, a run whose source
  *     has no valid row at all while the destination holds keys fails before any row moves (a broken view or a
  *     truncated table would otherwise empty the destination)
+ * @param maxInvalidFraction guard: a run in which more than this share of the source's rows is invalid (a NULL or
+ *     duplicated key: never sent) fails before any row moves, whatever the mode. Such a run is almost always a key
+ *     column that is not unique, or a view whose join repeats rows, and would otherwise succeed while sending little
+ *     or nothing. The share is {@code invalid / (valid + invalid)}; in incremental mode, whose plans leave unchanged
+ *     rows out, the valid rows are estimated from the keys the job's state holds. Default
+ *     {@value #DEFAULT_MAX_INVALID_FRACTION}; 1.0 turns it off, 0.0 refuses any invalid row
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
-                          boolean allowEmptySource) {
+                          boolean allowEmptySource, double maxInvalidFraction) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
+
+    /** The default {@link #maxInvalidFraction()}: a run fails when more than half of the source's rows are invalid. */
+    public static final double DEFAULT_MAX_INVALID_FRACTION = 0.5;
 
     /**
      * Validates the settings.
@@ -30,6 +39,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param maxSamples how many samples a result keeps
      * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
      * @param allowEmptySource whether a source without valid rows may empty the destination
+     * @param maxInvalidFraction the largest share of the source's rows that may be invalid, 0.0 to 1.0
      */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -42,15 +52,34 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
         if (!(maxRemovedFraction >= 0.0 && maxRemovedFraction <= 1.0)) {
             throw new ConfigurationException("maxRemovedFraction must be from 0.0 to 1.0, got " + maxRemovedFraction);
         }
+        if (!(maxInvalidFraction >= 0.0 && maxInvalidFraction <= 1.0)) {
+            throw new ConfigurationException("maxInvalidFraction must be from 0.0 to 1.0, got " + maxInvalidFraction);
+        }
     }
 
     /**
-     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused.
+     * Settings with the default {@link #maxInvalidFraction()}.
+     *
+     * @param batchSize the most changes per write
+     * @param retryPolicy how failed writes are retried
+     * @param maxSamples how many samples a result keeps
+     * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
+     * @param allowEmptySource whether a source without valid rows may empty the destination
+     */
+    public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
+                       boolean allowEmptySource) {
+        this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_MAX_INVALID_FRACTION);
+    }
+
+    /**
+     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, runs with
+     * more than half of the rows invalid refused.
      *
      * @return the defaults
      */
     public static SyncOptions defaults() {
-        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false);
+        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false,
+            DEFAULT_MAX_INVALID_FRACTION);
     }
 
     /**
@@ -60,7 +89,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withBatchSize(int size) {
-        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction);
     }
 
     /**
@@ -70,7 +100,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
-        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction);
     }
 
     /**
@@ -80,7 +111,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxSamples(int samples) {
-        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource);
+        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction);
     }
 
     /**
@@ -90,7 +122,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction);
     }
 
     /**
@@ -100,6 +132,17 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction);
+    }
+
+    /**
+     * A copy with another invalid-row guard.
+     *
+     * @param fraction the largest share of the source's rows that may be invalid, e.g. 0.1 for 10 % (1.0 turns the
+     *     guard off)
+     * @return new options
+     */
+    public SyncOptions withMaxInvalidFraction(double fraction) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction);
     }
 }

@@ -24,6 +24,8 @@ class InMemorySource implements Source {
     final List<Object> inDoubtKeys = new ArrayList<>();
     final List<SyncResult> finished = new ArrayList<>();
     final List<String> calls = new ArrayList<>();
+    /** Invalid rows the plans report (besides the table's rows, which are all valid). */
+    final Map<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
     private final List<String> columns;
 
     InMemorySource(String... columns) {
@@ -88,7 +90,7 @@ class InMemorySource implements Source {
                 planned.add(c);
             }
         }
-        Plan plan = new Plan(counts, Map.of(), List.of(), snapshot.size());
+        Plan plan = new Plan(counts, invalid, List.of(), snapshot.size());
         Iterator<Change> it = planned.iterator();
         return new SourceRun() {
             @Override

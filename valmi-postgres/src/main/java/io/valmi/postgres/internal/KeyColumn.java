@@ -1,6 +1,9 @@
 package io.valmi.postgres.internal;
 
+import io.valmi.ChangeKind;
 import io.valmi.ConfigurationException;
+import io.valmi.InvalidReason;
+import io.valmi.Plan;
 import io.valmi.postgres.CandidateKey;
 import io.valmi.postgres.Column;
 import io.valmi.postgres.RelationDetails;
@@ -9,9 +12,15 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** What a run needs of its key column, checked before anything is locked or created, and said in the user's terms. */
+/**
+ * What a run needs of its key column, checked before anything is locked or created, and what the plan found about it,
+ * said in the user's terms.
+ */
 final class KeyColumn {
+    private static final Logger log = LoggerFactory.getLogger(KeyColumn.class);
     /** SQLSTATE undefined_function: PostgreSQL's "could not identify an ordering operator for type ...". */
     private static final String UNDEFINED_FUNCTION = "42883";
 
@@ -51,6 +60,31 @@ final class KeyColumn {
                 + candidateKeys(details) + "), or cast the column in a view over the relation (CREATE VIEW ... AS"
                 + " SELECT \"" + keyColumn + "\"::text AS key_text, ...) and key by that. Nothing was changed");
         }
+    }
+
+    /**
+     * Warns when the plan found rows whose key other rows share: they are held back, and a key column that is not
+     * unique is almost always the wrong one. Names the relation's candidate keys.
+     *
+     * @param plan the run's plan
+     * @param details the relation
+     * @param keyColumn the mapping's key column
+     * @param jobId the job
+     * @param description the source
+     */
+    static void warnDuplicates(Plan plan, RelationDetails details, String keyColumn, String jobId,
+                               String description) {
+        long duplicated = plan.invalid().get(InvalidReason.DUPLICATE_KEY);
+        if (duplicated == 0) {
+            return;
+        }
+        log.warn("Sync job '{}': key column \"{}\" of {} is not unique: {} rows share their key with another row and"
+                + " are not sent ({} more have a NULL key; planned: {} added, {} changed, {} unchanged, {} removed);"
+                + " {}. Choose a unique key column with Mapping.Builder.key(...) (for a job that ran before: after"
+                + " PostgresSource.resetJob, or under a new job id), or remove the duplicates",
+            jobId, keyColumn, description, duplicated, plan.invalid().get(InvalidReason.NULL_KEY),
+            plan.count(ChangeKind.ADDED), plan.count(ChangeKind.CHANGED), plan.count(ChangeKind.UNCHANGED),
+            plan.count(ChangeKind.REMOVED), candidateKeys(details));
     }
 
     /**

@@ -130,9 +130,11 @@ public final class RunStarter {
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
-            return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
+            SourceRun run = firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PgRun.plan(session, lock, sql, tables, request, !unique, bookkeeping);
+            KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);
+            return run;
         } catch (RuntimeException e) {
             if (lock != null) {
                 lock.release(session);

@@ -27,7 +27,8 @@ public final class Errors {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         boolean retriable = isRetriable(state);
         return new SourceException("Could not " + what + ": " + e.getMessage() + (state.isEmpty() ? "" : " [SQLState "
-            + state + "]"), e, retriable);
+            + state + "]") + (state.equals(ReadOnly.READ_ONLY_SQL_TRANSACTION) ? "; " + ReadOnly.ADVICE : ""), e,
+            retriable);
     }
 
     /**

@@ -77,6 +77,10 @@ public final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
+            session.transaction("check that sync job '" + request.jobId() + "' can write its bookkeeping", c -> {
+                ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
+                return null;
+            });
             session.transaction("check privileges", c -> {
                 List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
                 if (!missing.isEmpty()) {

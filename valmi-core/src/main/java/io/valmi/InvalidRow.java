@@ -8,7 +8,10 @@ import org.jspecify.annotations.Nullable;
  *
  * @param reason why it is invalid
  * @param key the key as text, {@code null} for {@link InvalidReason#NULL_KEY}
- * @param detail more about it (for duplicates: how many rows share the key)
+ * @param detail which row it is, for a person to find it: for {@link InvalidReason#DUPLICATE_KEY}, how many rows share
+ *     the key and this row's mapped values, e.g. {@code 3 rows share this key; this row: (Ann,ann@example.com)}; for
+ *     {@link InvalidReason#NULL_KEY}, the row's mapped values. {@code PostgresSource} prints the values as a
+ *     PostgreSQL record, cut at 300 characters; other sources may leave it empty
  */
 public record InvalidRow(InvalidReason reason, @Nullable String key, String detail) {
 }

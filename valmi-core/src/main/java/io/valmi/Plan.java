@@ -11,8 +11,9 @@ import java.util.Map;
  * @param invalid invalid rows by reason
  * @param invalidSamples up to the requested number of invalid rows
  * @param knownKeys how many keys the job's state holds: keys the destination acknowledged (or may hold, when in
- *     doubt) before this run; the base of the removal guards ({@link SyncOptions#maxRemovedFraction()}). Sources may
- *     leave it 0 when the destination mode sends no removals
+ *     doubt) before this run; the base of the removal guards ({@link SyncOptions#maxRemovedFraction()}), and of the
+ *     invalid-row guard in incremental mode ({@link SyncOptions#maxInvalidFraction()}). Sources may leave it 0 when
+ *     the destination mode sends no removals and the plan found no invalid row
  */
 public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples,
                    long knownKeys) {

@@ -214,6 +214,19 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets the invalid-row guard: the largest share of the source's rows that may be invalid (a NULL or duplicated
+         * key) before a run fails instead of sending the rest (default
+         * {@value SyncOptions#DEFAULT_MAX_INVALID_FRACTION}; see {@link SyncOptions#maxInvalidFraction()}).
+         *
+         * @param fraction 0.0 to 1.0 (1.0 turns the guard off)
+         * @return this builder
+         */
+        public Builder maxInvalidFraction(double fraction) {
+            this.options = options.withMaxInvalidFraction(fraction);
+            return this;
+        }
+
+        /**
          * Validates and builds the job.
          *
          * @return the job

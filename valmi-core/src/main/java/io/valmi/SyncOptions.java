@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Settings of a run that are not part of the mapping: batching, retries, samples, and the guards that stop a
- * run before it removes what it should not.
+ * run before it removes what it should not, or when most of the source's rows cannot be sent.
  *
  * @param batchSize the most changes per {@link Destination#write(java.util.List)} (also limited by the
  *     destination's {@link DestinationCapabilities#maxBatchSize()})
@@ -16,6 +16,12 @@ import java.util.Objects;
  * @param allowEmptySource guard: when {@code false} (the default) and the mode sends removals, a run whose source
  *     has no valid row at all while the destination holds keys fails before any row moves (a broken view or a
  *     truncated table would otherwise empty the destination)
+ * @param maxInvalidFraction guard: a run in which more than this share of the source's rows is invalid (a NULL or
+ *     duplicated key: never sent) fails before any row moves, whatever the mode. Such a run is almost always a key
+ *     column that is not unique, or a view whose join repeats rows, and would otherwise succeed while sending little
+ *     or nothing. The share is {@code invalid / (valid + invalid)}; in incremental mode, whose plans leave unchanged
+ *     rows out, the valid rows are estimated from the keys the job's state holds. Default
+ *     {@value #DEFAULT_MAX_INVALID_FRACTION}; 1.0 turns it off, 0.0 refuses any invalid row
  * @param writeTimeout how long one {@link Destination#write(java.util.List)} may take (default
  *     {@link #DEFAULT_WRITE_TIMEOUT}): the runner interrupts a write still running then and counts the attempt as
  *     failed, its keys in doubt. It is also the lease of a batch's keys: a run that lost its job lock (its database
@@ -24,10 +30,13 @@ import java.util.Objects;
  *     its HTTP or JDBC timeouts below it, or stop when interrupted)
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
-                          boolean allowEmptySource, Duration writeTimeout) {
+                          boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
+
+    /** The default {@link #maxInvalidFraction()}: a run fails when more than half of the source's rows are invalid. */
+    public static final double DEFAULT_MAX_INVALID_FRACTION = 0.5;
 
     /** The default {@link #writeTimeout()}: 5 minutes. */
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofMinutes(5);
@@ -40,6 +49,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param maxSamples how many samples a result keeps
      * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
      * @param allowEmptySource whether a source without valid rows may empty the destination
+     * @param maxInvalidFraction the largest share of the source's rows that may be invalid, 0.0 to 1.0
      * @param writeTimeout how long one write may take, positive
      */
     public SyncOptions {
@@ -57,10 +67,13 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
         if (!(maxRemovedFraction >= 0.0 && maxRemovedFraction <= 1.0)) {
             throw new ConfigurationException("maxRemovedFraction must be from 0.0 to 1.0, got " + maxRemovedFraction);
         }
+        if (!(maxInvalidFraction >= 0.0 && maxInvalidFraction <= 1.0)) {
+            throw new ConfigurationException("maxInvalidFraction must be from 0.0 to 1.0, got " + maxInvalidFraction);
+        }
     }
 
     /**
-     * Settings with the default {@link #writeTimeout()}.
+     * Settings with the default {@link #maxInvalidFraction()} and {@link #writeTimeout()}.
      *
      * @param batchSize the most changes per write
      * @param retryPolicy how failed writes are retried
@@ -70,17 +83,19 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                        boolean allowEmptySource) {
-        this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_WRITE_TIMEOUT);
+        this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_MAX_INVALID_FRACTION,
+            DEFAULT_WRITE_TIMEOUT);
     }
 
     /**
-     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, writes
-     * of at most 5 minutes.
+     * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, runs with
+     * more than half of the rows invalid refused, writes of at most 5 minutes.
      *
      * @return the defaults
      */
     public static SyncOptions defaults() {
-        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false, DEFAULT_WRITE_TIMEOUT);
+        return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false,
+            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT);
     }
 
     /**
@@ -90,7 +105,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withBatchSize(int size) {
-        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, writeTimeout);
+        return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout);
     }
 
     /**
@@ -100,7 +116,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
-        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource, writeTimeout);
+        return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout);
     }
 
     /**
@@ -110,7 +127,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxSamples(int samples) {
-        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource, writeTimeout);
+        return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout);
     }
 
     /**
@@ -120,7 +138,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, writeTimeout);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction,
+            writeTimeout);
     }
 
     /**
@@ -130,7 +149,20 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, writeTimeout);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction,
+            writeTimeout);
+    }
+
+    /**
+     * A copy with another invalid-row guard.
+     *
+     * @param fraction the largest share of the source's rows that may be invalid, e.g. 0.1 for 10 % (1.0 turns the
+     *     guard off)
+     * @return new options
+     */
+    public SyncOptions withMaxInvalidFraction(double fraction) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction,
+            writeTimeout);
     }
 
     /**
@@ -140,6 +172,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @return new options
      */
     public SyncOptions withWriteTimeout(Duration timeout) {
-        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, timeout);
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, timeout);
     }
 }

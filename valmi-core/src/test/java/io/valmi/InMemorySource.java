@@ -27,6 +27,8 @@ class InMemorySource implements Source {
     /** Thrown by {@code beforeWrite} from the given attempt on (0: never): the run lost its hold on the job. */
     int loseHoldAtAttempt;
     RunRequest lastRequest;
+    /** Invalid rows the plans report (besides the table's rows, which are all valid). */
+    final Map<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
     private final List<String> columns;
 
     InMemorySource(String... columns) {
@@ -92,7 +94,7 @@ class InMemorySource implements Source {
                 planned.add(c);
             }
         }
-        Plan plan = new Plan(counts, Map.of(), List.of(), snapshot.size());
+        Plan plan = new Plan(counts, invalid, List.of(), snapshot.size());
         Iterator<Change> it = planned.iterator();
         return new SourceRun() {
             @Override

@@ -175,6 +175,7 @@ public final class RunExecution {
     }
 
     private void checkGuards(Plan p, Set<ChangeKind> deliver) {
+        checkInvalidShare(p);
         if (!deliver.contains(ChangeKind.REMOVED)) {
             return;
         }
@@ -192,6 +193,32 @@ public final class RunExecution {
                 + removed + " of " + known + " keys (" + Math.round(100.0 * removed / known) + " %), more than the "
                 + Math.round(100 * limit) + " % that SyncOptions.maxRemovedFraction allows. If that is intended, raise"
                 + " the limit for one run");
+        }
+    }
+
+    /** The invalid-row guard ({@link io.valmi.SyncOptions#maxInvalidFraction()}), whatever the mode. */
+    private void checkInvalidShare(Plan p) {
+        long invalid = p.invalidTotal();
+        double limit = job.options().maxInvalidFraction();
+        if (invalid == 0 || limit >= 1.0) {
+            return;
+        }
+        long valid = p.validRows();
+        if (job.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL) {
+            // The plan leaves unchanged rows out: the source holds at least the known keys not removed, plus the new.
+            valid = Math.max(valid, p.knownKeys() - p.count(ChangeKind.REMOVED) + p.count(ChangeKind.ADDED));
+        }
+        long rows = valid + invalid;
+        if (invalid > limit * rows) {
+            throw new io.valmi.GuardException("Sync job '" + job.id() + "' stopped before sending anything: " + invalid
+                + " of " + rows + " rows (" + Math.round(100.0 * invalid / rows) + " %) are invalid ("
+                + p.invalid().get(io.valmi.InvalidReason.DUPLICATE_KEY) + " share their key with another row, "
+                + p.invalid().get(io.valmi.InvalidReason.NULL_KEY) + " have a NULL key), more than the "
+                + Math.round(100 * limit) + " % that SyncOptions.maxInvalidFraction allows. Invalid rows are never sent:"
+                + " check that key column \"" + job.mapping().keyColumn() + "\" of the Mapping is unique and never NULL"
+                + " (the source's primary key or a unique column; SyncResult.invalidSamples() shows rows), or that the"
+                + " source does not repeat rows (a view's join). If these rows are expected, raise the limit"
+                + " (SyncOptions.withMaxInvalidFraction; 1.0 turns the guard off)");
         }
     }
 

@@ -1,19 +1,29 @@
 package io.valmi.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.valmi.Change;
 import io.valmi.ChangeKind;
 import io.valmi.DestinationMode;
 import io.valmi.Mapping;
-import io.valmi.RunRequest;
 import io.valmi.RunStatus;
 import io.valmi.SourceMode;
-import io.valmi.SourceRun;
+import io.valmi.SyncJob;
 import io.valmi.SyncResult;
+import io.valmi.SyncRunner;
+import io.valmi.ValmiException;
+import io.valmi.WriteResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
-import java.util.Set;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 @WithPostgres
@@ -42,17 +52,65 @@ class JobAdminTest {
     }
 
     @Test
-    void oneRunPerJobAcrossProcesses(TestDatabase db) {
+    void oneRunPerJobAcrossProcesses(TestDatabase db) throws Exception {
         db.execute("create table locked (id int primary key, v text)", "insert into locked values (1, 'a')");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "locked");
-        try (SourceRun held = source.startRun(new RunRequest("locked", "other-process", MAPPING,
-            Set.of(ChangeKind.ADDED), 5))) {
-            assertThat(held.plan().count(ChangeKind.ADDED)).isEqualTo(1);
+        // Another process's run: a session of its own holding the job's advisory lock (its key as JobLock makes it).
+        try (Connection other = db.dataSource().getConnection(); Statement s = other.createStatement()) {
+            s.execute("select pg_advisory_lock(hashtextextended('valmi job valmi_scratch_computed_ locked', 0))");
             SyncResult second = Syncs.run("locked", source, new CollectingDestination(), MAPPING, 10);
             assertThat(second.status()).isEqualTo(RunStatus.FAILED);
-            assertThat(second.error()).hasMessageContaining("already running");
+            assertThat(second.error()).hasMessageContaining("already running")
+                .hasMessageContaining("another process holds its lock");
+            assertThatThrownBy(() -> source.resetJob("locked")).hasMessageContaining("another process holds its lock");
         }
         assertThat(Syncs.runOk("locked", source, new CollectingDestination(), MAPPING).counts().added()).isEqualTo(1);
+    }
+
+    /** Holds every write until released, to look at the job while its run is on. */
+    static final class HeldDestination extends CollectingDestination {
+        final CountDownLatch writing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public WriteResult write(List<Change> batch) throws Exception {
+            writing.countDown();
+            if (!release.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released");
+            }
+            return super.write(batch);
+        }
+    }
+
+    @Test
+    void planAndResetWhileARunIsOnInThisProcessSaySo(TestDatabase db) throws Exception {
+        db.execute("create table busy (id int primary key, v text)", "insert into busy values (1, 'a'), (2, 'b')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "busy");
+        HeldDestination dest = new HeldDestination();
+        SyncJob job = SyncJob.builder("busy").source(source).destination(dest).mapping(MAPPING).build();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<SyncResult> run = executor.submit(() -> SyncRunner.create().run(job));
+            assertThat(dest.writing.await(30, TimeUnit.SECONDS)).isTrue();
+
+            assertThatThrownBy(() -> SyncRunner.create().plan(job)).isInstanceOf(ValmiException.class)
+                .hasMessageContaining("a run of this job is in progress in this process")
+                .hasMessageNotContaining("another process");
+            assertThatThrownBy(() -> source.resetJob("busy"))
+                .hasMessageContaining("a run of this job is in progress in this process");
+            assertThatThrownBy(() -> source.dropJob("busy"))
+                .hasMessageContaining("a run of this job is in progress in this process");
+
+            dest.release.countDown();
+            assertThat(run.get(30, TimeUnit.SECONDS).orThrow().counts().delivered()).isEqualTo(2);
+        } finally {
+            dest.release.countDown();
+            executor.shutdownNow();
+        }
+        // The lock was released with the run: the job can be planned and reset again.
+        assertThat(SyncRunner.create().plan(job).total()).isZero();
+        source.resetJob("busy");
+        assertThat(SyncRunner.create().plan(job).count(ChangeKind.ADDED)).isEqualTo(2);
     }
 
     @Test

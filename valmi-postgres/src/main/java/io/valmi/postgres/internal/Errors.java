@@ -1,7 +1,15 @@
 package io.valmi.postgres.internal;
 
 import io.valmi.SourceException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.postgresql.ds.common.BaseDataSource;
 
 /** Turns SQL exceptions into valmi exceptions that say what failed and whether retrying may help. */
 public final class Errors {
@@ -19,7 +27,81 @@ public final class Errors {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         boolean retriable = isRetriable(state);
         return new SourceException("Could not " + what + ": " + e.getMessage() + (state.isEmpty() ? "" : " [SQLState "
-            + state + "]"), e, retriable);
+            + state + "]") + (state.equals(ReadOnly.READ_ONLY_SQL_TRANSACTION) ? "; " + ReadOnly.ADVICE : ""), e,
+            retriable);
+    }
+
+    /**
+     * Wraps a failure to connect: names where the connection went (host, port, database, user, as far as the data
+     * source tells; never the password) and what to check, which pgjdbc's own message often does not (an unknown host
+     * is only "The connection attempt failed").
+     *
+     * @param dataSource the data source that failed
+     * @param description the source's description, for the message
+     * @param e the failure
+     * @return the exception to throw
+     */
+    public static SourceException connect(DataSource dataSource, String description, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        Throwable cause = rootCause(e);
+        String reason = "";
+        String check;
+        if (cause instanceof UnknownHostException) {
+            reason = " (unknown host " + cause.getMessage() + ")";
+            check = "check that the host name is right and resolves from this machine (DNS, VPN, /etc/hosts)";
+        } else if (cause instanceof ConnectException) {
+            check = "check that the server runs and listens on that host and port (its listen_addresses and port"
+                + " settings, a firewall between)";
+        } else if (cause instanceof SocketTimeoutException || cause instanceof NoRouteToHostException) {
+            check = "check that the host can be reached from this machine (a firewall or security group that drops"
+                + " packets, a VPN), or raise PostgresConnection.connectTimeout";
+        } else if (state.equals("28P01") || state.equals("28000")) {
+            check = "check the user name and password, and that the server's pg_hba.conf lets this user connect from"
+                + " this machine";
+        } else if (state.equals("3D000")) {
+            check = "check the database name: the server has no such database";
+        } else {
+            check = "check the host, port, database, user and password, and that the server's pg_hba.conf lets this"
+                + " user connect from this machine";
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
+        return new SourceException("Could not connect to PostgreSQL for " + description + " (" + target(dataSource)
+            + "): " + message + reason + (state.isEmpty() ? "" : " [SQLState " + state + "]") + "; " + check, e,
+            isRetriable(state));
+    }
+
+    /** Where a data source connects, from pgjdbc's own data sources (or one that unwraps to them); never a secret. */
+    private static String target(DataSource dataSource) {
+        BaseDataSource pg = null;
+        try {
+            if (dataSource instanceof BaseDataSource) {
+                pg = (BaseDataSource) dataSource;
+            } else if (dataSource.isWrapperFor(BaseDataSource.class)) {
+                pg = dataSource.unwrap(BaseDataSource.class);
+            }
+        } catch (SQLException | RuntimeException ignored) {
+            // (A data source that cannot say: the message says so.)
+        }
+        if (pg == null) {
+            return "the data source does not say which host, port, database and user";
+        }
+        String[] hosts = pg.getServerNames();
+        int[] ports = pg.getPortNumbers();
+        List<String> where = new ArrayList<>();
+        for (int i = 0; i < hosts.length; i++) {
+            int port = ports != null && i < ports.length && ports[i] != 0 ? ports[i] : 5432;
+            where.add(hosts.length == 1 ? "host " + hosts[i] + ", port " + port : hosts[i] + ":" + port);
+        }
+        return (hosts.length == 1 ? where.get(0) : "hosts " + String.join(" ", where)) + ", database "
+            + pg.getDatabaseName() + ", user " + pg.getUser();
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        for (int i = 0; i < 10 && t.getCause() != null && t.getCause() != t; i++) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /**

@@ -6,18 +6,34 @@ import static org.jooq.impl.DSL.val;
 
 import io.valmi.ValmiException;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One run per job at a time, across processes: a session-level advisory lock keyed by schema and job id. */
+/**
+ * One run per job at a time, across processes: a session-level advisory lock keyed by schema and job id. The locks
+ * this JVM holds are also kept in {@link #HELD}, so that a job busy in this process (a run still on while the
+ * application plans, resets or drops the job) is told apart from one busy in another process.
+ */
 public final class JobLock {
     private static final Logger log = LoggerFactory.getLogger(JobLock.class);
 
+    /**
+     * The job locks this JVM holds: bookkeeping schema, job id and the server's database (its name and the server's
+     * start time, which tell apart databases of one name on different servers: the same job id may run against
+     * several).
+     */
+    private static final Set<List<String>> HELD = ConcurrentHashMap.newKeySet();
+
     private final String schema;
     private final String jobId;
+    private @Nullable List<String> held;
 
     private JobLock(String schema, String jobId) {
         this.schema = schema;
@@ -40,11 +56,24 @@ public final class JobLock {
      */
     public static JobLock acquire(Session session, String schema, String jobId) {
         JobLock lock = new JobLock(schema, jobId);
-        boolean taken = session.transaction("lock sync job '" + jobId + "'", c -> Sql.fetch(c,
-            DSL.select(DSL.function(name("pg_catalog", "pg_try_advisory_lock"), SQLDataType.BOOLEAN, lock.key())),
-            rs -> rs.getBoolean(1)).get(0));
+        Object[] answer = session.transaction("lock sync job '" + jobId + "'", c -> Sql.fetch(c,
+            DSL.select(DSL.function(name("pg_catalog", "pg_try_advisory_lock"), SQLDataType.BOOLEAN, lock.key()),
+                DSL.function(name("pg_catalog", "current_database"), SQLDataType.CLOB),
+                DSL.function(name("pg_catalog", "pg_postmaster_start_time"), SQLDataType.OTHER)
+                    .cast(SQLDataType.CLOB)),
+            rs -> new Object[] {rs.getBoolean(1), rs.getString(2), rs.getString(3)}).get(0));
+        boolean taken = (Boolean) answer[0];
+        List<String> key = List.of(schema, jobId, (String) answer[1], (String) answer[2]);
         if (taken) {
+            HELD.add(key);
+            lock.held = key;
             session.stayWhileIdle();
+        }
+        if (!taken && HELD.contains(key)) {
+            throw new ValmiException("Sync job '" + jobId + "' is already running: a run of this job is in progress in"
+                + " this process (it holds the job's lock in bookkeeping schema \"" + schema + "\"); wait for that run"
+                + " to end (its SyncRunner.run returns, or its SourceRun is closed) before planning, resetting or"
+                + " dropping the job; one run per job at a time", null, true);
         }
         if (!taken) {
             throw new ValmiException("Sync job '" + jobId + "' is already running (another process holds its lock in "
@@ -68,6 +97,12 @@ public final class JobLock {
         } catch (SQLException | RuntimeException e) {
             log.warn("Could not release the lock of sync job '{}' (it is released when the connection closes): {}",
                 jobId, e.toString());
+        } finally {
+            List<String> key = held;
+            if (key != null) {
+                HELD.remove(key);
+                held = null;
+            }
         }
     }
 }

@@ -220,8 +220,10 @@ public final class PgRun implements SourceRun {
                 : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
                     rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                         rs.getString(3) == null ? "" : rs.getString(3)));
-            // The base of the removal guards; counted only when removals can be sent (or for a dry run).
-            boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED);
+            // The base of the removal guards; counted only when removals can be sent (or for a dry run), or when the
+            // invalid-row guard needs it (an incremental plan does not count unchanged rows).
+            boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED)
+                || !invalid.isEmpty();
             long known = removalsMatter ? Sql.fetch(c, sql.countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
             return new Plan(counts, invalid, samples, known);
         });

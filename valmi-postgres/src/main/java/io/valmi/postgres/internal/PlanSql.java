@@ -566,7 +566,8 @@ public final class PlanSql {
     }
 
     /**
-     * Replaces the issues table's content by the invalid rows of this plan.
+     * Replaces the issues table's content by the invalid rows of this plan. A row of a duplicated key is described as
+     * {@code 3 rows share this key; this row: (…)}, a row with a NULL key by its values alone.
      *
      * @param runId the run
      * @return the statements
@@ -580,7 +581,12 @@ public final class PlanSql {
         for (int i = 1; i <= columns.size(); i++) {
             values.add(f("pl", JobTables.valueColumn(i)));
         }
-        return replaceIssues(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), rowDetail(values)).from(pl)
+        // (Counted by the key's own equality, as the plan found the duplicates: 1.0 and 1.00 are one numeric key.)
+        Field<String> sharing = DSL.count().over(DSL.partitionBy(f("pl", K))).cast(SQLDataType.CLOB);
+        Field<String> detail = DSL.when(kind.eq(inline(JobTables.DUPLICATE_KEY)),
+                DSL.concat(sharing, inline(" rows share this key; this row: "), rowDetail(values)))
+            .otherwise(rowDetail(values));
+        return replaceIssues(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), detail).from(pl)
             .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY))));
     }
 

@@ -77,12 +77,20 @@ public final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
+            session.transaction("check that sync job '" + request.jobId() + "' can write its bookkeeping", c -> {
+                ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
+                return null;
+            });
             session.transaction("check privileges", c -> {
                 List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
                 if (!missing.isEmpty()) {
                     throw new MissingGrantException(Grants.currentUser(c), "sync job '" + request.jobId() + "' on "
                         + description, missing);
                 }
+                return null;
+            });
+            session.transaction("check the key column of sync job '" + request.jobId() + "'", c -> {
+                KeyColumn.requireComparable(c, details, mapping.keyColumn(), request.jobId(), description);
                 return null;
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
@@ -126,9 +134,11 @@ public final class RunStarter {
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
-            return firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
+            SourceRun run = firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PgRun.plan(session, lock, sql, tables, request, !unique, bookkeeping);
+            KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);
+            return run;
         } catch (RuntimeException e) {
             if (lock != null) {
                 lock.release(session);

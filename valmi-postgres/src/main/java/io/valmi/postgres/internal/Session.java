@@ -71,8 +71,13 @@ public final class Session implements AutoCloseable {
      * @return the session
      */
     public static Session open(DataSource dataSource, String description) {
+        Connection c;
         try {
-            Connection c = dataSource.getConnection();
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw Errors.connect(dataSource, description, e);
+        }
+        try {
             c.setAutoCommit(false);
             Session s = new Session(c, description);
             try {

@@ -10,7 +10,8 @@ import java.util.Set;
  * @param runId the id of this run
  * @param mapping the mapping
  * @param deliver the kinds of change the destination mode sends; only these are handed out by
- *     {@link SourceRun#nextBatch(int)}, the others are counted in the plan only
+ *     {@link SourceRun#nextBatch(int)}, the others are counted in the plan only. Empty for a dry run
+ *     ({@link SyncRunner#plan(SyncJob)}), which hands nothing out and must leave the job's state as it was
  * @param maxSamples how many invalid rows to return as samples in the plan
  * @param batchSize the size every {@link SourceRun#nextBatch(int)} of the run will ask for, so that a source may
  *     start reading while it plans; 0 when not known (a dry run, or a caller that does not say)

@@ -94,6 +94,10 @@ public final class RunStarter {
                 return null;
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
+            if (request.deliver().isEmpty()) {
+                // A dry run (SyncRunner.plan): it plans as a run would, and leaves the job's state as it was.
+                session.beginDryRun();
+            }
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
             List<ColumnType> types = new ArrayList<>();
             for (String c : mapping.sourceColumns()) {

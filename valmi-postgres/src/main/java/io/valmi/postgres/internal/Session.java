@@ -126,6 +126,9 @@ public final class Session implements AutoCloseable {
      * @throws SourceException when it fails
      */
     public <T> T transaction(String what, Work<T> work) {
+        if (dryRun) {
+            return savepoint(what, work);
+        }
         try {
             pin(connection);
             T result = work.run(connection);
@@ -138,6 +141,46 @@ public final class Session implements AutoCloseable {
             // (An Error too: a connection used again must not commit this transaction's half-done work later.)
             rollback();
             throw e;
+        }
+    }
+
+    /**
+     * From now on, every {@link #transaction} of this session is a savepoint inside one transaction that is never
+     * committed: a dry run plans as a run would, and leaves the job's state (its record, snapshot, issues) as it was.
+     * The transaction ends, rolled back, when the session is closed or its job lock released.
+     */
+    void beginDryRun() {
+        dryRun = true;
+    }
+
+    private boolean dryRun;
+
+    private <T> T savepoint(String what, Work<T> work) {
+        java.sql.Savepoint savepoint = null;
+        try {
+            savepoint = connection.setSavepoint();
+            pin(connection);
+            T result = work.run(connection);
+            connection.releaseSavepoint(savepoint);
+            return result;
+        } catch (SQLException e) {
+            rollbackTo(savepoint);
+            throw Errors.wrap(what + " (" + description + ")", e);
+        } catch (RuntimeException | Error e) {
+            rollbackTo(savepoint);
+            throw e;
+        }
+    }
+
+    private void rollbackTo(java.sql.@org.jspecify.annotations.Nullable Savepoint savepoint) {
+        try {
+            if (savepoint != null) {
+                connection.rollback(savepoint);
+            } else {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            log.debug("Rollback to a savepoint failed on {}: {}", description, e.toString());
         }
     }
 
@@ -235,6 +278,7 @@ public final class Session implements AutoCloseable {
         } catch (SQLException e) {
             log.debug("Rollback before close failed on {}: {}", description, e.toString());
         }
+        dryRun = false;
         if (idleTimeoutBefore != null) {
             try {
                 transaction("restore the idle timeout of " + description, c -> Sql.fetch(c, DSL.select(

@@ -6,18 +6,13 @@ import io.valmi.RunRequest;
 import io.valmi.Source;
 import io.valmi.SourceColumn;
 import io.valmi.SourceRun;
-import io.valmi.postgres.internal.Bookkeeping;
 import io.valmi.postgres.internal.Identifiers;
-import io.valmi.postgres.internal.JobLock;
-import io.valmi.postgres.internal.JobTables;
+import io.valmi.postgres.internal.JobAdmin;
 import io.valmi.postgres.internal.RunStarter;
-import io.valmi.postgres.internal.Session;
-import io.valmi.postgres.internal.Sql;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
-import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -126,19 +121,15 @@ public final class PostgresSource implements Source {
     }
 
     /**
-     * Forgets what the destination of a job holds: the next run sends every row as ADDED. Rows deleted from the
-     * source before that run are not sent as REMOVED (the snapshot no longer knows them).
+     * Starts a job over: forgets what its destination holds, and its key, key type and hashes, so that the next run
+     * is a first sync that sends every row as ADDED. Keys the destination holds that the source no longer has are
+     * not sent as REMOVED (the snapshot no longer knows them): for a MIRROR destination, empty it first. The job's
+     * run history stays.
      *
      * @param jobId the job
      */
     public void resetJob(String jobId) {
-        JobTables tables = new JobTables(bookkeepingSchema, jobId);
-        underJobLock(jobId, "reset sync job '" + jobId + "'", c -> {
-            if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.snapshotName().last())) {
-                Sql.execute(c, DSL.truncate(DSL.table(tables.snapshotName())));
-            }
-            return null;
-        });
+        JobAdmin.reset(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     /**
@@ -147,29 +138,7 @@ public final class PostgresSource implements Source {
      * @param jobId the job
      */
     public void dropJob(String jobId) {
-        JobTables tables = new JobTables(bookkeepingSchema, jobId);
-        underJobLock(jobId, "drop sync job '" + jobId + "'", c -> {
-            Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
-            Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
-            Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
-            if (Bookkeeping.tableExists(c, bookkeepingSchema, tables.jobsName().last())) {
-                Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
-                    .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
-            }
-            return null;
-        });
-    }
-
-    /** Runs administrative work on a job in one transaction, holding the job's lock (fails if a run holds it). */
-    private void underJobLock(String jobId, String what, Session.Work<Void> work) {
-        try (Session session = Session.open(dataSource, description())) {
-            JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
-            try {
-                session.transaction(what, work);
-            } finally {
-                lock.release(session);
-            }
-        }
+        JobAdmin.drop(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     @Override

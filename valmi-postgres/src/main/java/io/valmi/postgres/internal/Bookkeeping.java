@@ -142,6 +142,69 @@ public final class Bookkeeping {
     }
 
     /**
+     * Reads the snapshot's keys again as the source key column's type and collation, after the column changed (the
+     * plan compares them with the source's keys; a text key of another collation cannot even be compared). Each key
+     * is printed by its old type and parsed by the new one's input function (through the row type of the new table,
+     * so no type is named in SQL): {@code int} to {@code bigint}, {@code varchar} to {@code text} or a collation
+     * change keep every key; a key the new type cannot read fails the run, with what to do.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param keySource a select of one column named {@code k} with the source key's type (no rows are read)
+     * @param schema the bookkeeping schema, to hand the new table to its owner
+     * @param jobId the job, for messages
+     * @param before the key's recorded type
+     * @param after the key's type now
+     * @return how many keys were converted
+     * @throws SQLException on failure
+     */
+    static long convertSnapshotKeys(Connection c, JobTables t, org.jooq.Select<?> keySource,
+                                    BookkeepingSchema.State schema, String jobId, String before, String after)
+        throws SQLException {
+        lockDdl(c, t.schema());
+        org.jooq.Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
+        Sql.execute(c, DSL.dropTableIfExists(converted));
+        Sql.execute(c, DSL.createTable(converted).as(DSL.select(
+                field(name("x", JobTables.K)).as(JobTables.K),
+                DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
+                inline(false).as(JobTables.D),
+                JobTables.nullXid().as(JobTables.XR),
+                DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
+                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
+            .from(keySource.asTable("x"))).withNoData());
+        Field<Object> newKey = DSL.field("(CAST(CAST(ROW(CAST({0} AS text), NULL, false, NULL, NULL, NULL) AS text)"
+            + " AS {1})).{2}", field(name("o", JobTables.K)), converted, name(JobTables.K));
+        long keys;
+        try {
+            keys = Sql.execute(c, DSL.insertInto(table(converted), field(name(JobTables.K)), field(name(JobTables.H)),
+                    field(name(JobTables.D)), field(name(JobTables.XR)), field(name(JobTables.XE)),
+                    field(name(JobTables.DU)))
+                .select(DSL.select(newKey, field(name("o", JobTables.H)), field(name("o", JobTables.D)),
+                        field(name("o", JobTables.XR)), field(name("o", JobTables.XE)), field(name("o", JobTables.DU)))
+                    .from(table(t.snapshotName()).as("o"))));
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (state.startsWith("22") || state.equals("23505")) {
+                throw new io.valmi.ConfigurationException("Sync job '" + jobId + "': its key column changed from "
+                    + before + " to " + after + ", and the keys the destination holds cannot all be read as " + after
+                    + " (" + e.getMessage() + "). Keys the source can no longer have are still at the destination:"
+                    + " remove them there, then call PostgresSource.resetJob(\"" + jobId + "\") (the next run sends"
+                    + " every row as ADDED), or change the column back");
+            }
+            throw e;
+        }
+        Sql.execute(c, DSL.dropTable(t.snapshotName()));
+        Sql.execute(c, DSL.alterTable(converted).renameTo(name(t.snapshotName().last())));
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
+            constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
+        Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
+            inline(SNAPSHOT_FILLFACTOR)));
+        schema.share(c, t.snapshotName());
+        return keys;
+    }
+
+    /**
      * Whether a table exists.
      *
      * @param c the connection

@@ -46,15 +46,17 @@ public final class CatalogQueries {
      * @param type its type as {@code format_type} prints it
      * @param notNull whether it is {@code NOT NULL}
      * @param baseType the internal name of the type its values arrive in (domains resolved to their base type)
+     * @param collation the collation the column declares other than its type's, quoted, or {@code null}
      */
-    public record ColumnRow(String name, int position, String type, boolean notNull, String baseType) {
+    public record ColumnRow(String name, int position, String type, boolean notNull, String baseType,
+                            @Nullable String collation) {
         /**
          * The column's type policy.
          *
          * @return the policy
          */
         ColumnType columnType() {
-            return new ColumnType(type, baseType);
+            return new ColumnType(type, baseType, collation);
         }
     }
 
@@ -142,12 +144,21 @@ public final class CatalogQueries {
      * @throws SQLException on failure
      */
     public static List<ColumnRow> columns(Connection c, long oid) throws SQLException {
+        // A collation the column declares other than its type's (quoted as an identifier), or NULL.
+        Field<Long> attCollation = DSL.field(DSL.name("a", "attcollation"), SQLDataType.BIGINT);
+        Field<Long> typCollation = DSL.field(DSL.name("t", "typcollation"), SQLDataType.BIGINT);
+        Field<String> collation = DSL.field(DSL.select(DSL.function(DSL.name("pg_catalog", "quote_ident"),
+                SQLDataType.VARCHAR, DSL.field(DSL.name("co", "collname"))))
+            .from(DSL.table(DSL.name("pg_catalog", "pg_collation")).as("co"))
+            .where(DSL.field(DSL.name("co", "oid"), SQLDataType.BIGINT).eq(attCollation))
+            .and(attCollation.ne(typCollation)));
         List<Object[]> rows = Sql.fetch(c, DSL.select(A_NAME, A_NUM, PgCatalog.formatType(), A_NOT_NULL, PgCatalog.T_NAME,
-                PgCatalog.T_KIND, PgCatalog.T_BASE).from(A).join(PgCatalog.T).on(PgCatalog.T_OID.eq(PgCatalog.A_TYPE))
+                PgCatalog.T_KIND, PgCatalog.T_BASE, collation).from(A).join(PgCatalog.T)
+            .on(PgCatalog.T_OID.eq(PgCatalog.A_TYPE))
             .where(A_REL.eq(oidParam(oid)))
             .and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse())
             .orderBy(A_NUM), rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4),
-                rs.getString(5), rs.getString(6), rs.getLong(7)});
+                rs.getString(5), rs.getString(6), rs.getLong(7), rs.getString(8)});
         List<ColumnRow> out = new java.util.ArrayList<>(rows.size());
         for (Object[] r : rows) {
             String base = (String) r[4];
@@ -162,7 +173,7 @@ public final class CatalogQueries {
                 kind = (String) t[1];
                 next = (Long) t[2];
             }
-            out.add(new ColumnRow((String) r[0], (Integer) r[1], (String) r[2], (Boolean) r[3], base));
+            out.add(new ColumnRow((String) r[0], (Integer) r[1], (String) r[2], (Boolean) r[3], base, (String) r[7]));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.valmi.postgres.internal;
 
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The type policy of one source column: every path of a run (first sync, plan table, keys, values, hashes, row
@@ -14,8 +15,30 @@ import java.util.Set;
  *     name): what hashes and row versions go by, and what the job records
  * @param base the internal name of the type values arrive in ({@code pg_type.typname} after domains are resolved to
  *     their base type, as the server reports a result column: {@code int4}, {@code _varchar}): what the Java value is
+ * @param collation the collation the column declares other than its type's (quoted as an identifier), or
+ *     {@code null}: keys compare by it, so a snapshot's key column must have the same
  */
-record ColumnType(String declared, String base) {
+record ColumnType(String declared, String base, @Nullable String collation) {
+
+    /**
+     * A type policy without a collation of its own.
+     *
+     * @param declared the type as {@code format_type} prints it
+     * @param base the internal name of the type values arrive in
+     */
+    ColumnType(String declared, String base) {
+        this(declared, base, null);
+    }
+
+    /**
+     * What a key of this column is, as the job records it: the declared type and any collation of the column's own.
+     * When it changes, the snapshot's keys are converted ({@code Bookkeeping.convertSnapshotKeys}).
+     *
+     * @return e.g. {@code integer} or {@code text COLLATE "C"}
+     */
+    String keyDescription() {
+        return collation == null ? declared : declared + " COLLATE " + collation;
+    }
 
     /**
      * Built-in types whose text form is fixed by the stored value and the session settings a run pins (so that an

@@ -205,13 +205,24 @@ public final class RunStarter {
             int major = Bookkeeping.serverMajor(c);
             String scope = sql.versionScope();
             Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
-                keyColumn.typeName(), sql.hashAlgorithm(), major, scope, mappedColumns, Bookkeeping.JOB_TABLES_VERSION);
+                sql.keyType().keyDescription(), sql.hashAlgorithm(), major, scope, mappedColumns,
+                Bookkeeping.JOB_TABLES_VERSION);
             if (saved != null) {
-                if (!saved.keyColumn().equals(current.keyColumn()) || !saved.keyType().equals(current.keyType())) {
+                if (!saved.keyColumn().equals(current.keyColumn())) {
                     throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \""
-                        + saved.keyColumn() + "\" (" + saved.keyType() + "), now by \"" + current.keyColumn() + "\" ("
-                        + current.keyType() + "): its snapshot cannot be compared. Call PostgresSource.resetJob(\""
-                        + jobId + "\") to start over (the next run sends every row as ADDED), or use a new job id");
+                        + saved.keyColumn() + "\", now by \"" + current.keyColumn() + "\": its snapshot holds other keys"
+                        + " than the destination would be sent. Map the key back, or start over: call"
+                        + " PostgresSource.resetJob(\"" + jobId + "\") (the next run sends every row as ADDED; keys the"
+                        + " destination holds that the source no longer has are not removed, so in MIRROR mode empty the"
+                        + " destination first), or use a new job id and destination");
+                }
+                if (!saved.keyType().equals(current.keyType())) {
+                    // Keys whose text stays the same (int to bigint, varchar to text, another collation) just work;
+                    // the snapshot's keys are read again as the new type (a key that cannot be fails the run).
+                    long keys = Bookkeeping.convertSnapshotKeys(c, tables, sql.keyOnly(), bookkeeping, jobId,
+                        saved.keyType(), current.keyType());
+                    log.info("Sync job '{}': its key column \"{}\" changed from {} to {}; the snapshot's {} keys were"
+                        + " converted", jobId, current.keyColumn(), saved.keyType(), current.keyType(), keys);
                 }
                 if (!saved.hashAlgorithm().equals(current.hashAlgorithm()) || saved.serverMajor() != major) {
                     log.warn("Sync job '{}': its snapshot was hashed with {} on PostgreSQL {}, now {} on PostgreSQL {};"

@@ -88,7 +88,7 @@ public final class RunExecution {
     private SyncResult runGuarded(Instant startedAt) {
         Mapping mapping = job.mapping();
         if (!RUNNING.add(job.id())) {
-            return finished(startedAt, new ConfigurationException("Sync job '" + job.id()
+            return finished(startedAt, new io.valmi.JobBusyException(job.id(), true, "Sync job '" + job.id()
                 + "' is already running in this process: wait for that run to end (one run per job at a time)"));
         }
         try {

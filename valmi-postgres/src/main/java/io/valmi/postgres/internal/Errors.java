@@ -28,7 +28,7 @@ public final class Errors {
         boolean retriable = isRetriable(state);
         return new SourceException("Could not " + what + ": " + e.getMessage() + (state.isEmpty() ? "" : " [SQLState "
             + state + "]") + (state.equals(ReadOnly.READ_ONLY_SQL_TRANSACTION) ? "; " + ReadOnly.ADVICE : ""), e,
-            retriable);
+            retriable, state.isEmpty() ? null : state);
     }
 
     /**
@@ -67,7 +67,7 @@ public final class Errors {
         String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
         return new SourceException("Could not connect to PostgreSQL for " + description + " (" + target(dataSource)
             + "): " + message + reason + (state.isEmpty() ? "" : " [SQLState " + state + "]") + "; " + check, e,
-            isRetriable(state));
+            isRetriable(state), state.isEmpty() ? null : state);
     }
 
     /** Where a data source connects, from pgjdbc's own data sources (or one that unwraps to them); never a secret. */

@@ -4,7 +4,7 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.val;
 
-import io.valmi.ValmiException;
+import io.valmi.JobBusyException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
@@ -52,7 +52,7 @@ public final class JobLock {
      * @param schema the bookkeeping schema
      * @param jobId the job
      * @return the lock
-     * @throws ValmiException when another run of the job holds it
+     * @throws JobBusyException when a run of the job holds it, in this process or another
      */
     public static JobLock acquire(Session session, String schema, String jobId) {
         JobLock lock = new JobLock(schema, jobId);
@@ -70,15 +70,15 @@ public final class JobLock {
             session.stayWhileIdle();
         }
         if (!taken && HELD.contains(key)) {
-            throw new ValmiException("Sync job '" + jobId + "' is already running: a run of this job is in progress in"
-                + " this process (it holds the job's lock in bookkeeping schema \"" + schema + "\"); wait for that run"
-                + " to end (its SyncRunner.run returns, or its SourceRun is closed) before planning, resetting or"
-                + " dropping the job; one run per job at a time", null, true);
+            throw new JobBusyException(jobId, true, "Sync job '" + jobId + "' is already running: a run of this job is"
+                + " in progress in this process (it holds the job's lock in bookkeeping schema \"" + schema + "\"); wait"
+                + " for that run to end (its SyncRunner.run returns, or its SourceRun is closed) before planning,"
+                + " resetting or dropping the job; one run per job at a time");
         }
         if (!taken) {
-            throw new ValmiException("Sync job '" + jobId + "' is already running (another process holds its lock in "
-                + "bookkeeping schema \"" + schema + "\"): wait for that run to end; one run per job at a time", null,
-                true);
+            throw new JobBusyException(jobId, false, "Sync job '" + jobId + "' is already running (another process holds"
+                + " its lock in bookkeeping schema \"" + schema + "\"): wait for that run to end; one run per job at a"
+                + " time");
         }
         return lock;
     }

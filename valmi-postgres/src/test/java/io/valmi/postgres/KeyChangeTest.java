@@ -83,6 +83,23 @@ class KeyChangeTest {
         assertThat(Syncs.runOk(table, source, dest, MAPPING).counts().planned()).isZero();
     }
 
+    @org.junit.jupiter.api.Test
+    void twoKeysTheNewTypeReadsAsOneFailWithTheSameAdvice(TestDatabase db) {
+        db.execute("create table kc_numeric (k text primary key, v text)",
+            "insert into kc_numeric values ('1.0', 'a'), ('1.00', 'b'), ('2', 'c')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "kc_numeric");
+        ByText dest = new ByText();
+        Syncs.runOk("kc-numeric", source, dest, MAPPING);
+        db.execute("delete from kc_numeric where k = '1.00'",
+            "alter table kc_numeric alter column k type numeric using k::numeric");
+
+        SyncResult failed = Syncs.run("kc-numeric", source, dest, MAPPING, 10);
+
+        assertThat(failed.error()).isInstanceOf(io.valmi.ConfigurationException.class)
+            .hasMessageContaining("cannot all be read as numeric without two of them becoming one")
+            .hasMessageContaining("PostgresSource.resetJob(\"kc-numeric\")");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"kc_uuid"})
     void aKeyTheNewTypeCannotReadFailsWithAFixThatWorks(String table, TestDatabase db) {

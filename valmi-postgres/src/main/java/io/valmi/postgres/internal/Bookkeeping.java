@@ -182,21 +182,26 @@ public final class Bookkeeping {
                 .select(DSL.select(newKey, field(name("o", JobTables.H)), field(name("o", JobTables.D)),
                         field(name("o", JobTables.XR)), field(name("o", JobTables.XE)), field(name("o", JobTables.DU)))
                     .from(table(t.snapshotName()).as("o"))));
+            // (The key is built before the old snapshot goes: two keys that the new type or collation reads as one
+            // fail here, as a key the new type cannot read fails above.)
+            Sql.execute(c, DSL.alterTable(converted).add(
+                constraint(t.snapshotName().last() + "_conv_pk").primaryKey(JobTables.K)));
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             if (state.startsWith("22") || state.equals("23505")) {
                 throw new io.valmi.ConfigurationException("Sync job '" + jobId + "': its key column changed from "
-                    + before + " to " + after + ", and the keys the destination holds cannot all be read as " + after
-                    + " (" + e.getMessage() + "). Keys the source can no longer have are still at the destination:"
-                    + " remove them there, then call PostgresSource.resetJob(\"" + jobId + "\") (the next run sends"
-                    + " every row as ADDED), or change the column back");
+                    + before + " to " + after + ", and the keys the destination holds cannot all be read as "
+                    + after + (state.equals("23505") ? " without two of them becoming one" : "") + " ("
+                    + e.getMessage() + "). Keys the source can no longer have are still at the destination: remove"
+                    + " them there, then call PostgresSource.resetJob(\"" + jobId + "\") (the next run sends every row"
+                    + " as ADDED), or change the column back");
             }
             throw e;
         }
         Sql.execute(c, DSL.dropTable(t.snapshotName()));
         Sql.execute(c, DSL.alterTable(converted).renameTo(name(t.snapshotName().last())));
-        Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
-            constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
+        Sql.execute(c, DSL.query("ALTER TABLE {0} RENAME CONSTRAINT {1} TO {2}", t.snapshotName(),
+            name(t.snapshotName().last() + "_conv_pk"), name(t.snapshotName().last() + "_pk")));
         Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
         Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
             inline(SNAPSHOT_FILLFACTOR)));

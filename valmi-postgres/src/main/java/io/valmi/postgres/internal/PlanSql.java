@@ -81,8 +81,8 @@ public final class PlanSql {
     }
 
     /**
-     * The name of the row hash these statements compute, recorded with the snapshot: a change of it (a new
-     * formula, or a server upgrade from 13 or older) makes every row's hash incomparable.
+     * The name of the row hash these statements compute, recorded with the snapshot with the server's major version:
+     * a change of either (a new formula, any major upgrade) sends every row again.
      *
      * @return the name
      */
@@ -669,7 +669,7 @@ public final class PlanSql {
 
     /**
      * Marks the keys of a batch in doubt before it is handed to the destination, in one small row: the job record's
-     * {@value Bookkeeping#IN_DOUBT} column gets the text forms of the batch's keys (ADDED, CHANGED and REMOVED) as
+     * {@value Bookkeeping#IN_DOUBT} column gets the text forms of every key of the batch (of the kinds given) as
      * one array, taken from the plan table (no row data through Java). Until the acknowledgement clears it, "the destination
      * may or may not hold these keys"; a run that starts and finds keys there puts them in doubt in the snapshot
      * ({@link #foldInDoubt}).
@@ -680,7 +680,7 @@ public final class PlanSql {
      * array costs ~9 ms per 10,000 keys, a jsonb array ~14 ms.)
      *
      * @param jobId the job
-     * @param kinds plan kinds of the batch that change the destination (ADDED, CHANGED, REMOVED)
+     * @param kinds the plan kinds the batch hands out (every one: a late write of an unchanged row can undo a later run)
      * @param from the last key of the previous batch, or {@code null}
      * @param to the last key of this batch
      * @return the statement

@@ -82,7 +82,7 @@ final class BookkeepingSchema {
     static State prepare(Connection c, JobTables t) throws SQLException {
         Looked looked = look(c, t.schema());
         if (looked.owner() == null) {
-            Bookkeeping.lockDdl(c, t.schema());
+            BookkeepingSchema.lockDdl(c, t.schema());
             Sql.execute(c, DSL.createSchemaIfNotExists(name(t.schema())));
             looked = look(c, t.schema());
         }
@@ -91,7 +91,7 @@ final class BookkeepingSchema {
         if (version >= VERSION) {
             return state;
         }
-        Bookkeeping.lockDdl(c, t.schema());
+        BookkeepingSchema.lockDdl(c, t.schema());
         version = look(c, t.schema()).versioned() ? version(c, t.schema()) : 0;
         if (version >= VERSION) {
             return state;
@@ -148,7 +148,7 @@ final class BookkeepingSchema {
             createVersion1(c, t, state);
         }
         if (from < 2) {
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(Bookkeeping.TABLES_VERSION,
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(JobsTable.TABLES_VERSION,
                 SQLDataType.INTEGER));
         }
         Name versionTable = name(t.schema(), VERSION_TABLE);
@@ -165,7 +165,7 @@ final class BookkeepingSchema {
 
     /** The tables as they were before the schema had a version (made by earlier builds, or made now). */
     private static void createVersion1(Connection c, JobTables t, State state) throws SQLException {
-        boolean jobsExisted = Bookkeeping.tableExists(c, t.schema(), t.jobsName().last());
+        boolean jobsExisted = BookkeepingSchema.tableExists(c, t.schema(), t.jobsName().last());
         Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())
             .column("job_id", SQLDataType.CLOB.nullable(false))
             .column("source_relation", SQLDataType.CLOB.nullable(false))
@@ -178,24 +178,24 @@ final class BookkeepingSchema {
                 .defaultValue(DSL.currentOffsetDateTime()))
             .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
             .column("last_status", SQLDataType.CLOB)
-            .column(Bookkeeping.IN_DOUBT, SQLDataType.CLOB.array())
-            .column(Bookkeeping.VERSION_SCOPE, SQLDataType.CLOB)
-            .column(Bookkeeping.MAPPED_COLUMNS, SQLDataType.CLOB)
-            .column(Bookkeeping.FIRST_SYNC_RUN, SQLDataType.CLOB)
-            .column(Bookkeeping.FIRST_SYNC_ACKED, SQLDataType.CLOB)
+            .column(JobsTable.IN_DOUBT, SQLDataType.CLOB.array())
+            .column(JobsTable.VERSION_SCOPE, SQLDataType.CLOB)
+            .column(JobsTable.MAPPED_COLUMNS, SQLDataType.CLOB)
+            .column(JobsTable.FIRST_SYNC_RUN, SQLDataType.CLOB)
+            .column(JobsTable.FIRST_SYNC_ACKED, SQLDataType.CLOB)
             .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
         if (jobsExisted) {
             // A jobs table made by an earlier build (each of these columns was added by one).
-            for (String column : List.of(Bookkeeping.VERSION_SCOPE, Bookkeeping.MAPPED_COLUMNS,
-                Bookkeeping.FIRST_SYNC_RUN, Bookkeeping.FIRST_SYNC_ACKED)) {
+            for (String column : List.of(JobsTable.VERSION_SCOPE, JobsTable.MAPPED_COLUMNS,
+                JobsTable.FIRST_SYNC_RUN, JobsTable.FIRST_SYNC_ACKED)) {
                 Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(column, SQLDataType.CLOB));
             }
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(Bookkeeping.IN_DOUBT,
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(JobsTable.IN_DOUBT,
                 SQLDataType.CLOB.array()));
         } else {
             state.share(c, t.jobsName());
         }
-        boolean runsExisted = Bookkeeping.tableExists(c, t.schema(), t.runsName().last());
+        boolean runsExisted = BookkeepingSchema.tableExists(c, t.schema(), t.runsName().last());
         Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
             .column("run_id", SQLDataType.CLOB.nullable(false))
             .column("job_id", SQLDataType.CLOB.nullable(false))
@@ -216,4 +216,34 @@ final class BookkeepingSchema {
             state.share(c, t.runsName());
         }
     }
-}
+
+
+    static boolean hasColumn(Connection c, long oid, String column) throws SQLException {
+        return CatalogQueries.columns(c, oid).stream().anyMatch(col -> col.name().equals(column));
+    }
+
+    /**
+     * Serializes DDL in the bookkeeping schema among concurrent runs (transaction-scoped advisory lock).
+     *
+     * @param c the connection, in a transaction
+     * @param schema the bookkeeping schema
+     * @throws SQLException on failure
+     */
+    static void lockDdl(Connection c, String schema) throws SQLException {
+        Sql.fetch(c, DSL.select(DSL.function(name("pg_catalog", "pg_advisory_xact_lock"), SQLDataType.OTHER,
+            DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT, val("valmi bookkeeping " + schema),
+                inline(0)))), rs -> null);
+    }
+
+    /**
+     * Whether a table exists.
+     *
+     * @param c the connection
+     * @param schema the schema
+     * @param table the table
+     * @return true when it exists
+     * @throws SQLException on failure
+     */
+    static boolean tableExists(Connection c, String schema, String table) throws SQLException {
+        return CatalogQueries.relation(c, schema, table).isPresent();
+    }}

@@ -205,7 +205,7 @@ public final class CatalogQueries {
     }
 
     /**
-     * What decides whether a relation's row versions ({@code xmin}) can be trusted (see {@code PlanSql.rowVersion()}).
+     * What decides whether a relation's row versions ({@code xmin}) can be trusted (see {@code RowVersions}).
      *
      * @param oid the relation
      * @param heapOnly every relation read (itself and all its partitions and inheritance children) is a heap table,

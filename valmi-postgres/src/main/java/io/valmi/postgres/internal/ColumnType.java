@@ -32,7 +32,7 @@ record ColumnType(String declared, String base, @Nullable String collation) {
 
     /**
      * What a key of this column is, as the job records it: the declared type and any collation of the column's own.
-     * When it changes, the snapshot's keys are converted ({@code Bookkeeping.convertSnapshotKeys}).
+     * When it changes, the snapshot's keys are converted ({@code SnapshotTable.convertKeys}).
      *
      * @return e.g. {@code integer} or {@code text COLLATE "C"}
      */

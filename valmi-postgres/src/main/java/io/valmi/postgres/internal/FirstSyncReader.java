@@ -26,7 +26,7 @@ import org.slf4j.MDC;
  * destination writes the current one.
  *
  * <p>The batches are read as a relay: each batch is the next {@code maxSize} keys after the last key of the batch
- * before (keyset paging, {@link PlanSql#firstBatch}), so its statement can start as soon as the rows of the one
+ * before (keyset paging, {@link FirstSyncSql#firstBatch}), so its statement can start as soon as the rows of the one
  * before have arrived; while it runs, the connection that read the one before decodes those rows, hashes them and
  * writes their snapshot rows (in the transaction that read them). The server reads the table in one stream, with
  * no bounds to look up, and the client's work and the snapshot's writes happen beside it. At most {@value #DEPTH}

@@ -47,7 +47,7 @@ public final class JobAdmin {
     }
 
     private static void forgetJob(java.sql.Connection c, JobTables tables, String jobId) throws java.sql.SQLException {
-        if (Bookkeeping.tableExists(c, tables.schema(), tables.jobsName().last())) {
+        if (BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())) {
             Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
                 .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
         }

@@ -56,7 +56,7 @@ public final class JobTables {
     public static final String PS = "ps";
     /**
      * Row version of snapshot and plan: the source row's {@code xmin} (type {@code xid}) when its hash was taken, for
-     * tables; {@code NULL} for views and when the version cannot be trusted (see {@link PlanSql#rowVersion}).
+     * tables; {@code NULL} for views and when the version cannot be trusted (see {@link RowVersions}).
      */
     public static final String XR = "xr";
     /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
@@ -190,6 +190,17 @@ public final class JobTables {
      */
     public static String valueColumn(int i) {
         return "v" + i;
+    }
+
+    /**
+     * A column of an aliased table.
+     *
+     * @param alias the alias
+     * @param column the column
+     * @return the field
+     */
+    static Field<Object> col(String alias, String column) {
+        return field(name(alias, column));
     }
 
     /**

@@ -36,7 +36,7 @@ public final class PgRun implements SourceRun {
 
     private final Session session;
     private final JobLock lock;
-    private final PlanSql sql;
+    private final RunStatements sql;
     private final JobTables tables;
     private final RunRequest request;
     /** The plan (of a first sync: set after its batches started to be read, {@link #planFirst}). */
@@ -97,7 +97,7 @@ public final class PgRun implements SourceRun {
     private long ackNanos;
     private final long plannedAt = System.nanoTime();
 
-    PgRun(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request, Plan plan,
+    PgRun(Session session, JobLock lock, RunStatements sql, JobTables tables, RunRequest request, Plan plan,
           java.util.Set<String> present, boolean first) {
         this.first = first;
         this.session = session;
@@ -171,7 +171,7 @@ public final class PgRun implements SourceRun {
      * @param bookkeeping the bookkeeping schema, to hand the plan table to its owner
      * @return the planned run
      */
-    static PgRun plan(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
+    static PgRun plan(Session session, JobLock lock, RunStatements sql, JobTables tables, RunRequest request,
                       boolean checkDuplicates, BookkeepingSchema.State bookkeeping) {
         boolean incremental = request.mapping().sourceMode() == io.valmi.SourceMode.INCREMENTAL;
         long started = System.nanoTime();
@@ -179,20 +179,20 @@ public final class PgRun implements SourceRun {
         // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
         java.util.Set<String> present = new java.util.HashSet<>();
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
-            Sql.execute(c, sql.dropPlan());
-            Sql.fetch(c, sql.planSettings(), rs -> null);
-            Sql.execute(c, sql.createPlan(incremental, checkDuplicates));
+            Sql.execute(c, sql.plan().dropPlan());
+            Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates));
             bookkeeping.share(c, tables.planName());
-            Sql.execute(c, sql.indexPlan());
-            Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
-            Sql.execute(c, sql.analyzePlan());
-            for (Query q : sql.recordInvalid(request.runId())) {
+            Sql.execute(c, sql.plan().indexPlan());
+            Sql.fetch(c, sql.plan().smallStatisticsTarget(), rs -> null);
+            Sql.execute(c, sql.plan().analyzePlan());
+            for (Query q : sql.issues().recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
             present.clear();
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-            for (Object[] row : Sql.fetch(c, sql.countPlan(),
+            for (Object[] row : Sql.fetch(c, sql.plan().countPlan(),
                 rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)})) {
                 String k = (String) row[0];
                 long n = (Long) row[1];
@@ -214,17 +214,17 @@ public final class PgRun implements SourceRun {
             }
             if (present.contains(JobTables.TOUCHED)) {
                 // Unchanged rows with a new version: the snapshot learns it now, so they are not hashed next time.
-                Sql.execute(c, sql.recordTouched());
+                Sql.execute(c, sql.plan().recordTouched());
             }
             List<InvalidRow> samples = request.maxSamples() == 0 ? List.of()
-                : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
+                : Sql.fetch(c, sql.issues().invalidSamples(request.runId(), request.maxSamples()),
                     rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                         rs.getString(3) == null ? "" : rs.getString(3)));
             // The base of the removal guards; counted only when removals can be sent (or for a dry run), or when the
             // invalid-row guard needs it (an incremental plan does not count unchanged rows).
             boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED)
                 || !invalid.isEmpty();
-            long known = removalsMatter ? Sql.fetch(c, sql.countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
+            long known = removalsMatter ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
             return new Plan(counts, invalid, samples, known);
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
@@ -246,24 +246,24 @@ public final class PgRun implements SourceRun {
      *     {@code null} for no reading ahead
      * @return the planned run
      */
-    static PgRun planFirst(Session session, JobLock lock, PlanSql sql, JobTables tables, RunRequest request,
+    static PgRun planFirst(Session session, JobLock lock, RunStatements sql, JobTables tables, RunRequest request,
                            java.util.function.@Nullable Supplier<Session> readAhead) {
         long started = System.nanoTime();
         boolean clientHash = clientHashes(session, sql, request.jobId());
         PgRun run = new PgRun(session, lock, sql, tables, request, new Plan(new EnumMap<>(ChangeKind.class),
             new EnumMap<>(InvalidReason.class), List.of(), 0L), java.util.Set.of(JobTables.ADDED + NEW), true);
         run.readAheadOpener = readAhead;
-        run.keyTextOnClient = sql.keyType().keyTextOnClient();
-        run.clientHashKinds = clientHash ? sql.firstSyncKinds() : null;
+        run.keyTextOnClient = sql.shape().keyType().keyTextOnClient();
+        run.clientHashKinds = clientHash ? sql.shape().firstSyncKinds() : null;
         // When the batch size is known and batches will be read ahead, the first ones are read while the rows are
         // counted (the count reads the whole key index). The first sync is recorded as started first: any snapshot
         // row a batch writes belongs to it.
         boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
         if (early) {
             run.firstUpTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
-                String top = Sql.fetch(c, sql.highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
+                String top = Sql.fetch(c, sql.firstSync().highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
                 if (top != null) {
-                    Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId()));
+                    Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
                 }
                 return top;
             });
@@ -276,13 +276,13 @@ public final class PgRun implements SourceRun {
         try {
             plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
                 if (!early) {
-                    run.firstUpTo = Sql.fetch(c, sql.highestKey(), rs -> rs.getString(1)).stream().findFirst()
+                    run.firstUpTo = Sql.fetch(c, sql.firstSync().highestKey(), rs -> rs.getString(1)).stream().findFirst()
                         .orElse(null);
                 }
                 // (The count reads the whole table too: on one process, as the plan does.)
-                Sql.fetch(c, sql.planSettings(), rs -> null);
-                long[] counts = Sql.fetch(c, sql.countSource(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
-                for (Query q : sql.recordNullKeys(request.runId(), counts[1] > 0)) {
+                Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+                long[] counts = Sql.fetch(c, sql.firstSync().countSource(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+                for (Query q : sql.issues().recordNullKeys(request.runId(), counts[1] > 0)) {
                     Sql.execute(c, q);
                 }
                 EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
@@ -292,7 +292,7 @@ public final class PgRun implements SourceRun {
                     invalid.put(InvalidReason.NULL_KEY, counts[1]);
                 }
                 List<InvalidRow> samples = request.maxSamples() == 0 || counts[1] == 0 ? List.of()
-                    : Sql.fetch(c, sql.invalidSamples(request.runId(), request.maxSamples()),
+                    : Sql.fetch(c, sql.issues().invalidSamples(request.runId(), request.maxSamples()),
                         rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                             rs.getString(3) == null ? "" : rs.getString(3)));
                 return new Plan(byKind, invalid, samples, 0L);
@@ -322,8 +322,8 @@ public final class PgRun implements SourceRun {
      * computes the same hashes for probes of those kinds ({@link RowHash#probes}). Asked in a transaction of its own:
      * a probe the server refuses (a text it cannot represent in its encoding, say) only means the server hashes.
      */
-    private static boolean clientHashes(Session session, PlanSql sql, String jobId) {
-        List<RowHash.Kind> kinds = sql.firstSyncKinds();
+    private static boolean clientHashes(Session session, RunStatements sql, String jobId) {
+        List<RowHash.Kind> kinds = sql.shape().firstSyncKinds();
         if (!RowHash.clientHashable(kinds)) {
             return false;
         }
@@ -375,30 +375,30 @@ public final class PgRun implements SourceRun {
      *     connection may have died while a write was on), or {@code null}
      * @throws java.sql.SQLException on failure
      */
-    static void completeFirstSync(java.sql.Connection c, PlanSql sql, String jobId, String runId,
+    static void completeFirstSync(java.sql.Connection c, RunStatements sql, String jobId, String runId,
                                   @Nullable String ackedKeyText, boolean interrupted, boolean handedOutKnown,
                                   @Nullable String handedOutTo, java.time.@Nullable Duration lease)
         throws java.sql.SQLException {
-        if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+        if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
             if (interrupted) {
-                Sql.execute(c, sql.dropDuplicateSnapshotKeys());
+                Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
             }
-            Sql.execute(c, sql.addSnapshotKey());
+            Sql.execute(c, sql.snapshot().addSnapshotKey());
         }
         // (With the key built, the range is found by it rather than by reading the whole snapshot.)
         if (handedOutKnown) {
             // Rows of a batch read ahead but never handed out: the destination never saw them.
             if (handedOutTo == null) {
-                Sql.execute(c, sql.firstSyncForgetAbove(null));
+                Sql.execute(c, sql.firstSync().firstSyncForgetAbove(null));
             } else {
-                Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, handedOutTo, lease));
-                Sql.execute(c, sql.firstSyncForgetAbove(handedOutTo));
+                Sql.execute(c, sql.firstSync().firstSyncInDoubt(ackedKeyText, handedOutTo, lease));
+                Sql.execute(c, sql.firstSync().firstSyncForgetAbove(handedOutTo));
             }
         } else {
-            Sql.execute(c, sql.firstSyncInDoubt(ackedKeyText, null, lease));
+            Sql.execute(c, sql.firstSync().firstSyncInDoubt(ackedKeyText, null, lease));
         }
-        Sql.execute(c, sql.firstSyncForgetRejected(runId));
-        Sql.execute(c, sql.firstSyncEnded(jobId));
+        Sql.execute(c, sql.firstSync().firstSyncForgetRejected(runId));
+        Sql.execute(c, sql.firstSync().firstSyncEnded(jobId));
     }
 
     @Override
@@ -418,11 +418,11 @@ public final class PgRun implements SourceRun {
         org.jooq.Query query;
         long[] ids = {0, 0};
         if (first) {
-            ids = Sql.fetch(c, sql.transactionIds(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
-            query = sql.firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient,
+            ids = Sql.fetch(c, RowVersions.transactionIds(), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+            query = sql.firstSync().firstBatch(from, java.util.Objects.requireNonNull(upTo), maxSize, !keyTextOnClient,
                 clientHashKinds != null);
         } else {
-            query = sql.nextBatch(deliverKinds, from, maxSize);
+            query = sql.plan().nextBatch(deliverKinds, from, maxSize);
         }
         long queryTime;
         // First sync: the batch's snapshot rows, written by COPY before the transaction commits.
@@ -435,8 +435,8 @@ public final class PgRun implements SourceRun {
                 queryTime = System.nanoTime() - queried;
                 int n = layout.size();
                 // (Chosen by the catalog's types, never by the result's: pgjdbc names a serial column's type "serial".)
-                Values.Reader keyReader = sql.keyType().reader();
-                Values.Reader[] readers = sql.valueReaders();
+                Values.Reader keyReader = sql.shape().keyType().reader();
+                Values.Reader[] readers = sql.shape().valueReaders();
                 if (relay != null) {
                     // The next batch can start now: where it starts is the last row's key.
                     String last = null;
@@ -475,7 +475,7 @@ public final class PgRun implements SourceRun {
                         }
                         byte[] xr = rs.getBytes(5 + n);
                         snapshotRows.add(FALSE).add(xr);
-                        Long xe = xr == null ? null : PlanSql.storableVersion(ids[0], ids[1], parseDigits(xr));
+                        Long xe = xr == null ? null : RowVersions.storableVersion(ids[0], ids[1], parseDigits(xr));
                         if (xe == null) {
                             snapshotRows.add((byte[]) null);
                         } else {
@@ -487,7 +487,7 @@ public final class PgRun implements SourceRun {
             }
         }
         if (snapshotRows != null && !batch.isEmpty()) {
-            Sql.copyIn(c, sql.snapshotCopy(), snapshotRows);
+            Sql.copyIn(c, sql.snapshot().snapshotCopy(), snapshotRows);
         }
         return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }
@@ -514,7 +514,7 @@ public final class PgRun implements SourceRun {
             // (The snapshot keeps its primary key: its index is written beside the batches, off the path of the reads,
             // which costs less than building it at the end while the other core idles.)
             session.transaction("start the first sync of job '" + request.jobId() + "'",
-                c -> Sql.execute(c, sql.firstSyncStarted(request.jobId(), request.runId())));
+                c -> Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId())));
             firstStarted = true;
         }
         if (first) {
@@ -540,10 +540,10 @@ public final class PgRun implements SourceRun {
                 long read = System.nanoTime();
                 if (doubtLeft) {
                     // An earlier batch of this run failed and its keys could not be put in doubt then.
-                    Sql.execute(c, sql.foldInDoubt(request.jobId(), null));
+                    Sql.execute(c, sql.marks().foldInDoubt(request.jobId(), null));
                     doubtLeft = false;
                 }
-                Sql.execute(c, sql.markInDoubt(request.jobId(), markKinds, from, f.last()));
+                Sql.execute(c, sql.marks().markInDoubt(request.jobId(), markKinds, from, f.last()));
                 markNanos += System.nanoTime() - read;
             }
             return accept(f, from, maxSize);
@@ -627,29 +627,29 @@ public final class PgRun implements SourceRun {
         session.transaction("record the acknowledged batch of sync job '" + request.jobId() + "'", c -> {
             if (first) {
                 // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
-                Sql.execute(c, sql.firstSyncAcked(request.jobId(), to));
+                Sql.execute(c, sql.firstSync().firstSyncAcked(request.jobId(), to));
                 if (!rejectedTexts.isEmpty()) {
-                    Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
+                    Sql.execute(c, sql.issues().recordRejections(request.runId(), rejectedTexts, reasons));
                 }
                 return null;
             }
-            Sql.fetch(c, sql.ackSettings(), rs -> null);
+            Sql.fetch(c, sql.snapshot().ackSettings(), rs -> null);
             if (applyNew) {
-                Sql.execute(c, sql.applyDelivered(applyKinds, false, from, to, rejectedTexts));
+                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, false, from, to, rejectedTexts));
             }
             if (applyKnown) {
-                Sql.execute(c, sql.applyDelivered(applyKinds, true, from, to, rejectedTexts));
+                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, true, from, to, rejectedTexts));
             }
             if (deliverRemoved) {
-                for (Query q : sql.applyRemoved(from, to, rejectedTexts)) {
+                for (Query q : sql.snapshot().applyRemoved(from, to, rejectedTexts)) {
                     Sql.execute(c, q);
                 }
             }
             if (markAny) {
-                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+                Sql.execute(c, sql.marks().clearInDoubt(request.jobId()));
             }
             if (!rejectedTexts.isEmpty()) {
-                Sql.execute(c, sql.recordRejections(request.runId(), rejectedTexts, reasons));
+                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejectedTexts, reasons));
             }
             return null;
         });
@@ -658,7 +658,7 @@ public final class PgRun implements SourceRun {
 
     private void dropPlanQuietly() {
         try {
-            session.transaction("drop the plan of sync job '" + request.jobId() + "'", c -> Sql.execute(c, sql.dropPlan()));
+            session.transaction("drop the plan of sync job '" + request.jobId() + "'", c -> Sql.execute(c, sql.plan().dropPlan()));
         } catch (RuntimeException e) {
             log.debug("Could not drop the plan of sync job '{}' (the next run replaces it): {}", request.jobId(),
                 e.toString());
@@ -675,12 +675,12 @@ public final class PgRun implements SourceRun {
         try {
             session.transaction("put the keys of a failed batch of sync job '" + request.jobId() + "' in doubt", c -> {
                 if (first) {
-                    Sql.execute(c, sql.firstSyncInDoubt(batchFrom, batchTo, null));
-                    Sql.execute(c, sql.firstSyncAcked(request.jobId(), java.util.Objects.requireNonNull(batchTo)));
+                    Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo, null));
+                    Sql.execute(c, sql.firstSync().firstSyncAcked(request.jobId(), java.util.Objects.requireNonNull(batchTo)));
                     return null;
                 }
-                Sql.execute(c, sql.foldInDoubt(request.jobId(), null));
-                Sql.execute(c, sql.clearInDoubt(request.jobId()));
+                Sql.execute(c, sql.marks().foldInDoubt(request.jobId(), null));
+                Sql.execute(c, sql.marks().clearInDoubt(request.jobId()));
                 return null;
             });
         } catch (RuntimeException e) {
@@ -708,7 +708,7 @@ public final class PgRun implements SourceRun {
         }
         session.transaction("record the run of sync job '" + request.jobId() + "'", c -> {
             if (first && firstStarted) {
-                String[] state = Bookkeeping.firstSync(c, tables, request.jobId());
+                String[] state = JobsTable.firstSync(c, tables, request.jobId());
                 if (state != null) {
                     completeFirstSync(c, sql, request.jobId(), state[0], state[1], false, true, batchTo, null);
                 }
@@ -731,7 +731,7 @@ public final class PgRun implements SourceRun {
                 .set(DSL.field(DSL.name("last_run_at")), (Object) result.finishedAt().atOffset(java.time.ZoneOffset.UTC))
                 .set(DSL.field(DSL.name("last_status")), (Object) result.status().name())
                 .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) result.jobId()))));
-            Sql.execute(c, sql.dropPlan());
+            Sql.execute(c, sql.plan().dropPlan());
             return null;
         });
         finished = true;
@@ -739,8 +739,8 @@ public final class PgRun implements SourceRun {
         if (result.counts().delivered() > 0 && changes >= 1000 && changes * 10 >= plan.total()) {
             try {
                 session.transaction("analyze the snapshot of sync job '" + request.jobId() + "'", c -> {
-                    Sql.fetch(c, sql.smallStatisticsTarget(), rs -> null);
-                    Sql.execute(c, sql.analyzeSnapshot());
+                    Sql.fetch(c, sql.plan().smallStatisticsTarget(), rs -> null);
+                    Sql.execute(c, sql.snapshot().analyzeSnapshot());
                     return null;
                 });
             } catch (RuntimeException e) {

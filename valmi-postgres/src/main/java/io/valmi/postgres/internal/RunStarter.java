@@ -99,20 +99,20 @@ public final class RunStarter {
                 session.beginDryRun();
             }
             JobTables tables = new JobTables(bookkeepingSchema, request.jobId());
-            List<ColumnType> types = new ArrayList<>();
+            List<RunShape.MappedColumn> columns = new ArrayList<>();
             for (String c : mapping.sourceColumns()) {
-                types.add(described.type(c));
+                columns.add(new RunShape.MappedColumn(c, described.type(c)));
             }
             CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description,
                 c -> CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns()));
-            String scope = versionScope(details, mapping, types, facts);
+            String scope = versionScope(details, columns, facts);
             // (A unique index of a table with inheritance children does not cover the children's rows; one of a
             // partitioned table covers all partitions.)
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
                 .anyMatch(mapping.keyColumn()::equals)
                 && !(details.relation().kind() == io.valmi.postgres.RelationKind.TABLE && !facts.descendants().isEmpty());
             // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
-            // indexes and merges them (PlanSql.planSettings).
+            // indexes and merges them (PlanTable.planSettings).
             java.util.Optional<Double> correlation = unique
                 && details.relation().kind() == io.valmi.postgres.RelationKind.TABLE
                 ? session.transaction("look at the order of " + description, c -> CatalogQueries.correlation(c,
@@ -122,14 +122,14 @@ public final class RunStarter {
             log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
                 correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
                 inKeyOrder ? "merges the source with" : "hashes");
-            ColumnType keyType = described.type(mapping.keyColumn());
-            PlanSql sql = new PlanSql(tables, schema, relation, mapping.keyColumn(), keyType, mapping.sourceColumns(),
-                types, scope, inKeyOrder);
+            RunStatements sql = RunStatements.of(new RunShape(tables, schema, relation,
+                new RunShape.MappedColumn(mapping.keyColumn(), described.type(mapping.keyColumn())), columns, scope,
+                inKeyOrder));
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();
             StringBuilder mapped = new StringBuilder();
-            for (int i = 0; i < types.size(); i++) {
-                mapped.append(i == 0 ? "" : ";").append(mapping.sourceColumns().get(i)).append('=')
-                    .append(types.get(i).declared())
+            for (int i = 0; i < columns.size(); i++) {
+                mapped.append(i == 0 ? "" : ";").append(columns.get(i).name()).append('=')
+                    .append(columns.get(i).type().declared())
                     .append("->").append(mapping.destinationFields().get(i));
             }
             BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
@@ -137,7 +137,7 @@ public final class RunStarter {
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
-                    c -> Sql.fetch(c, sql.snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
+                    c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
             SourceRun run = firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PgRun.plan(session, lock, sql, tables, request, !unique, bookkeeping);
@@ -164,12 +164,11 @@ public final class RunStarter {
      * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust.
      *
      * @param details the relation
-     * @param mapping the mapping
-     * @param types the mapped columns' types, mapping order
+     * @param columns the mapped columns, mapping order
      * @param facts what the catalog says about the relation's row versions
      * @return the scope or {@code null}
      */
-    static String versionScope(RelationDetails details, Mapping mapping, List<ColumnType> types,
+    static String versionScope(RelationDetails details, List<RunShape.MappedColumn> columns,
                                CatalogQueries.VersionFacts facts) {
         io.valmi.postgres.RelationKind kind = details.relation().kind();
         if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE
@@ -182,31 +181,30 @@ public final class RunStarter {
         StringBuilder scope = new StringBuilder(kind.name()).append(':').append(details.relation().schema()).append('.')
             .append(details.relation().name()).append(";oid=").append(facts.oid()).append(";children=")
             .append(facts.descendants()).append(";columns=").append(facts.columns());
-        for (int i = 0; i < types.size(); i++) {
-            ColumnType type = types.get(i);
-            if (!type.versionSafe()) {
+        for (RunShape.MappedColumn column : columns) {
+            if (!column.type().versionSafe()) {
                 return null;
             }
-            scope.append(';').append(mapping.sourceColumns().get(i)).append('=').append(type.declared());
+            scope.append(';').append(column.name()).append('=').append(column.type().declared());
         }
         return scope.toString();
     }
 
-    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, PlanSql sql, String jobId,
+    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, RunStatements sql, String jobId,
                                                       String description, Column keyColumn, String mappedColumns,
                                                       java.time.Duration lease) {
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
-            Bookkeeping.JobRecord saved = Bookkeeping.job(c, tables, jobId);
-            if (saved == null || saved.tablesVersion() < Bookkeeping.JOB_TABLES_VERSION) {
+            JobsTable.JobRecord saved = JobsTable.job(c, tables, jobId);
+            if (saved == null || saved.tablesVersion() < JobsTable.JOB_TABLES_VERSION) {
                 // (DDL only for a new job, or one whose tables an earlier version made.)
-                Bookkeeping.ensureJobTables(c, tables, sql.keyOnly(), bookkeeping);
+                JobsTable.ensureJobTables(c, tables, sql.snapshot().keyOnly(), bookkeeping);
             }
-            int major = Bookkeeping.serverMajor(c);
-            String scope = sql.versionScope();
-            Bookkeeping.JobRecord current = new Bookkeeping.JobRecord(description, keyColumn.name(),
-                sql.keyType().keyDescription(), sql.hashAlgorithm(), major, scope, mappedColumns,
-                Bookkeeping.JOB_TABLES_VERSION);
+            int major = JobsTable.serverMajor(c);
+            String scope = sql.shape().versionScope();
+            JobsTable.JobRecord current = new JobsTable.JobRecord(description, keyColumn.name(),
+                sql.shape().keyType().keyDescription(), sql.shape().hashAlgorithm(), major, scope, mappedColumns,
+                JobsTable.JOB_TABLES_VERSION);
             if (saved != null) {
                 if (!saved.keyColumn().equals(current.keyColumn())) {
                     throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \""
@@ -219,7 +217,7 @@ public final class RunStarter {
                 if (!saved.keyType().equals(current.keyType())) {
                     // Keys whose text stays the same (int to bigint, varchar to text, another collation) just work;
                     // the snapshot's keys are read again as the new type (a key that cannot be fails the run).
-                    long keys = Bookkeeping.convertSnapshotKeys(c, tables, sql.keyOnly(), bookkeeping, jobId,
+                    long keys = SnapshotTable.convertKeys(c, tables, sql.snapshot().keyOnly(), bookkeeping, jobId,
                         saved.keyType(), current.keyType());
                     log.info("Sync job '{}': its key column \"{}\" changed from {} to {}; the snapshot's {} keys were"
                         + " converted", jobId, current.keyColumn(), saved.keyType(), current.keyType(), keys);
@@ -229,7 +227,7 @@ public final class RunStarter {
                             + " hashes are not comparable, so every row is sent again as CHANGED (removals are still"
                             + " detected)", jobId, saved.hashAlgorithm(), saved.serverMajor(), current.hashAlgorithm(),
                         major);
-                    Sql.execute(c, sql.markAllInDoubt());
+                    Sql.execute(c, sql.snapshot().markAllInDoubt());
                 }
             }
             if (saved != null && saved.mappedColumns() != null && !saved.mappedColumns().equals(mappedColumns)) {
@@ -237,34 +235,34 @@ public final class RunStarter {
                 // values but is sent as an instant), and a hash over other columns means nothing anyway.
                 log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); every row is sent again",
                     jobId, saved.mappedColumns(), mappedColumns);
-                Sql.execute(c, sql.markAllInDoubt());
+                Sql.execute(c, sql.snapshot().markAllInDoubt());
             } else if (saved != null && !java.util.Objects.equals(saved.versionScope(), scope)) {
                 // The recorded row versions vouch for hashes over other columns, types or another relation.
-                if (Sql.execute(c, sql.forgetVersions()) > 0) {
+                if (Sql.execute(c, sql.snapshot().forgetVersions()) > 0) {
                     log.info("Sync job '{}': its source or mapping changed since the last run; every row is hashed and"
                         + " compared again", jobId);
                 }
             }
-            Bookkeeping.saveJob(c, tables, jobId, current);
-            String[] firstSync = Bookkeeping.firstSync(c, tables, jobId);
+            JobsTable.saveJob(c, tables, jobId, current);
+            String[] firstSync = JobsTable.firstSync(c, tables, jobId);
             if (firstSync != null) {
                 // A first sync that ended without finishing (the process died): what it handed out without an
                 // acknowledgement is put in doubt, and the snapshot gets its key back.
                 log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
                     + " acknowledgement are offered again", jobId, firstSync[0]);
                 PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true, false, null, lease);
-            } else if (!Sql.fetch(c, sql.snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+            } else if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
                 // (A job reset while a first sync was interrupted.)
-                Sql.execute(c, sql.dropDuplicateSnapshotKeys());
-                Sql.execute(c, sql.addSnapshotKey());
+                Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
+                Sql.execute(c, sql.snapshot().addSnapshotKey());
             }
             // Keys of a batch that a failed or killed run handed out without an acknowledgement.
             // (That run may have lost its connection, and with it its lock, while a write was on: the keys get a lease.)
-            if (Sql.execute(c, sql.foldInDoubt(jobId, lease)) > 0) {
+            if (Sql.execute(c, sql.marks().foldInDoubt(jobId, lease)) > 0) {
                 log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"
                     + " are offered again", jobId);
             }
-            Sql.execute(c, sql.clearInDoubt(jobId));
+            Sql.execute(c, sql.marks().clearInDoubt(jobId));
             return bookkeeping;
         });
     }

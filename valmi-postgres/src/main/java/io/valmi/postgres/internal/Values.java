@@ -43,7 +43,7 @@ import org.postgresql.util.PGobject;
  *   <tr><td>arrays</td><td>List (unmodifiable, elements converted likewise, NULL elements kept)</td></tr>
  *   <tr><td>everything else (text, varchar, char, json, jsonb, enums, inet, interval, ...)</td>
  *       <td>String, as PostgreSQL prints it (interval in ISO 8601); point and box, which pgjdbc would print itself
- *       from their binary form, are selected as text ({@code PlanSql})</td></tr>
+ *       from their binary form, are selected as text ({@code PlanTable}, {@code FirstSyncSql})</td></tr>
  * </table>
  */
 public final class Values {

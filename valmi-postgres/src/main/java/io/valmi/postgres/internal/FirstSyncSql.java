@@ -1,0 +1,247 @@
+package io.valmi.postgres.internal;
+
+import static io.valmi.postgres.internal.JobTables.D;
+import static io.valmi.postgres.internal.JobTables.DU;
+import static io.valmi.postgres.internal.JobTables.H;
+import static io.valmi.postgres.internal.JobTables.K;
+import static io.valmi.postgres.internal.JobTables.KIND;
+import static io.valmi.postgres.internal.JobTables.KT;
+import static io.valmi.postgres.internal.JobTables.PS;
+import static io.valmi.postgres.internal.JobTables.XE;
+import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.col;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Query;
+import org.jooq.Select;
+import org.jooq.SelectField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The statements of a first sync ({@code docs/internals.md#the-first-sync-relay}): its batches read straight from the
+ * source by the key's index, and its progress in the job record.
+ */
+final class FirstSyncSql {
+    private final JobTables tables;
+    private final String schema;
+    private final String relation;
+    private final String keyColumn;
+    private final List<String> columns;
+    private final List<ColumnType> types;
+    private final boolean versioned;
+    private final RunShape shape;
+
+    FirstSyncSql(RunShape shape) {
+        this.shape = shape;
+        this.tables = shape.tables();
+        this.schema = shape.schema();
+        this.relation = shape.relation();
+        this.keyColumn = shape.keyColumn();
+        this.columns = shape.columns();
+        this.types = shape.types();
+        this.versioned = shape.versioned();
+    }
+
+
+    // ---- First sync: no plan table, batches read from the source by key, snapshot rows written before hand-out ----
+
+    /**
+     * Counts the source's rows and its rows with a NULL key (a first sync of a key declared unique has no other
+     * invalid rows).
+     *
+     * @return the query of (rows, NULL keys)
+     */
+    public Select<?> countSource() {
+        Field<Object> key = col("t", keyColumn);
+        return DSL.select(DSL.count(), DSL.count().filterWhere(key.isNull()))
+            .from(table(name(schema, relation)).as("t"));
+    }
+
+    /**
+     * The highest key, by the key's index ({@code max()} does not exist for every type with a btree order, e.g. uuid).
+     *
+     * @return the query of the highest key's text form, or of no row
+     */
+    public Select<?> highestKey() {
+        Field<Object> top = col("t2", keyColumn);
+        return DSL.select(top.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t2"))
+            .where(top.isNotNull()).orderBy(top.desc()).limit(inline(1));
+    }
+
+    /**
+     * Records that a first sync started (before its first batch).
+     *
+     * @param jobId the job
+     * @param runId the run
+     * @return the statement
+     */
+    public Query firstSyncStarted(String jobId, String runId) {
+        return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.val(runId))
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+    }
+
+    /**
+     * Records the acknowledgement of a first sync's batch.
+     *
+     * @param jobId the job
+     * @param lastKeyText the batch's last key
+     * @return the statement
+     */
+    public Query firstSyncAcked(String jobId, String lastKeyText) {
+        return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED),
+            DSL.val(lastKeyText)).where(InDoubtMarks.jobIs(jobId));
+    }
+
+    /**
+     * Records that no first sync is in progress.
+     *
+     * @param jobId the job
+     * @return the statement
+     */
+    public Query firstSyncEnded(String jobId) {
+        return DSL.update(table(tables.jobsName()))
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.castNull(SQLDataType.CLOB))
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+    }
+
+    /**
+     * Puts the snapshot rows of a first sync's key range in doubt ("the destination may or may not hold them": a
+     * NULL hash), for a batch that failed or was never acknowledged.
+     *
+     * @param afterKeyText the range's exclusive start, or {@code null}
+     * @param toKeyText the range's inclusive end, or {@code null} for no end
+     * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldInDoubt}), or {@code null}
+     * @return the statement
+     */
+    public Query firstSyncInDoubt(String afterKeyText, String toKeyText,
+                                  java.time.@org.jspecify.annotations.Nullable Duration lease) {
+        Field<Object> k = field(name(K));
+        return DSL.update(table(tables.snapshotName()))
+            .set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
+            .set(field(name(D), SQLDataType.BOOLEAN), inline(true))
+            .set(field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
+            .set(SnapshotTable.noVersion())
+            .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
+            .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));
+    }
+
+    /**
+     * Deletes a first sync's snapshot rows above a key: rows of a batch read ahead that was never handed out.
+     *
+     * @param afterKeyText the last key handed out, or {@code null} for all rows
+     * @return the statement
+     */
+    public Query firstSyncForgetAbove(@org.jspecify.annotations.Nullable String afterKeyText) {
+        return DSL.deleteFrom(table(tables.snapshotName()))
+            .where(afterKeyText == null ? DSL.noCondition() : field(name(K)).gt(Sql.untyped(afterKeyText)));
+    }
+
+    /**
+     * Deletes the snapshot rows of the keys a first sync's destination rejected (recorded in the issues table when
+     * each batch was acknowledged): the destination does not hold them.
+     *
+     * @param runId the first sync's run
+     * @return the statement
+     */
+    public Query firstSyncForgetRejected(String runId) {
+        return DSL.deleteFrom(table(tables.snapshotName()))
+            .where(field(name(K)).cast(SQLDataType.CLOB).in(DSL.select(JobTables.text(null, "key_text"))
+                .from(table(tables.issuesName()))
+                .where(field(name("run_id")).eq(DSL.val((Object) runId)))
+                .and(field(name("reason")).eq(inline((Object) "REJECTED")))));
+    }
+
+    /**
+     * A first sync's next batch: reads up to {@code limit} rows with a key above the previous batch's straight from
+     * the source (by its unique key's index) and returns, like {@link PlanTable#nextBatch}, kind, key, key text and mapped
+     * values in key order, followed by two columns of the rows' snapshot rows: hash and version ({@code xr}). The
+     * kind is always ADDED and left {@code NULL}; so is the key text when {@code printKey} is false (the caller
+     * prints keys whose Java value prints as PostgreSQL does: integers, text, uuid). The caller works out the
+     * version's 64-bit id ({@link RowVersions#transactionIds()}) and writes the snapshot rows in the same transaction
+     * ({@link SnapshotTable#snapshotCopy()}), before the batch is handed out.
+     *
+     * <p>Why not one statement that also writes the snapshot rows (a data-modifying {@code WITH}): the rows would be
+     * materialized and sorted again, and single-row inserts cost twice what {@code COPY}'s multi-row inserts do;
+     * together that was half of a first sync's time on the server. Every value printed here is printed once per
+     * row, so whatever the client can do as cheaply (the kind, key texts, version ids) it does.
+     *
+     * <p>With {@code clientHash}, the hash column is NULL and there is no inner level: the client hashes each row
+     * from the values as they come ({@link RowHash.Client}, the columns' kinds in {@link RunShape#firstSyncKinds()}), which
+     * takes about a quarter of the statement's time off the server.
+     *
+     * @param afterKeyText the last key of the previous batch, or {@code null}
+     * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
+     *     case for generated keys) wait for the next run, as with a plan table
+     * @param limit the batch size
+     * @param printKey whether the server prints the key text
+     * @param clientHash whether the client hashes the rows
+     * @return the query
+     */
+    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, boolean printKey,
+                                              boolean clientHash) {
+        Field<Object> key = col("t", keyColumn);
+        if (clientHash) {
+            List<SelectField<?>> out = new ArrayList<>();
+            out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
+            out.add(key.as(K));
+            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
+            for (int i = 0; i < columns.size(); i++) {
+                Field<Object> column = col("t", columns.get(i));
+                out.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
+                    .as(JobTables.valueColumn(i + 1)));
+            }
+            out.add(DSL.castNull(SQLDataType.CLOB).as(H));
+            out.add((versioned ? col("t", "xmin") : JobTables.nullXid()).cast(SQLDataType.CLOB).as(XR));
+            return DSL.select(out).from(table(name(schema, relation)).as("t"))
+                .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+                .and(key.le(Sql.untyped(upToKeyText)))
+                .orderBy(key).limit(inline(limit));
+        }
+        // Inner level (not flattened: it has a LIMIT): the rows, with the text form of columns that are read as text
+        // anyway printed once, for the hash and for the result (jsonb prints slowly: ~0.5 s per 1M values).
+        List<SelectField<?>> rows = new ArrayList<>();
+        rows.add(key.as(K));
+        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
+        rows.add(versioned ? col("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
+        List<String> hashTypes = new ArrayList<>(types.size());
+        types.forEach(t -> hashTypes.add(t.declared()));
+        for (int i = 0; i < columns.size(); i++) {
+            Field<Object> column = col("t", columns.get(i));
+            if (types.get(i).printedOnce()) {
+                rows.add(column.cast(SQLDataType.CLOB).as(JobTables.valueColumn(i + 1)));
+                hashTypes.set(i, "text");
+            } else {
+                rows.add(column.as(JobTables.valueColumn(i + 1)));
+            }
+        }
+        Table<?> r = DSL.select(rows).from(table(name(schema, relation)).as("t"))
+            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+            .and(key.le(Sql.untyped(upToKeyText)))
+            .orderBy(key).limit(inline(limit)).asTable("r");
+        List<Field<Object>> values = new ArrayList<>();
+        List<SelectField<?>> out = new ArrayList<>();
+        out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
+        out.add(col("r", K));
+        out.add(col("r", KT));
+        for (int i = 1; i <= columns.size(); i++) {
+            values.add(col("r", JobTables.valueColumn(i)));
+        }
+        out.addAll(values);
+        // The snapshot row's values as text (never sent in binary): the caller copies their bytes as they come.
+        out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(H));
+        out.add(col("r", XR).cast(SQLDataType.CLOB).as(XR));
+        // The subquery's rows come in key order already: this ORDER BY costs no sort.
+        return DSL.select(out).from(r).orderBy(col("r", K));
+    }
+}

@@ -1,0 +1,167 @@
+package io.valmi.postgres.internal;
+
+import static io.valmi.postgres.internal.JobTables.D;
+import static io.valmi.postgres.internal.JobTables.DU;
+import static io.valmi.postgres.internal.JobTables.H;
+import static io.valmi.postgres.internal.JobTables.K;
+import static io.valmi.postgres.internal.JobTables.KIND;
+import static io.valmi.postgres.internal.JobTables.KT;
+import static io.valmi.postgres.internal.JobTables.PS;
+import static io.valmi.postgres.internal.JobTables.XE;
+import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.col;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Query;
+import org.jooq.Select;
+import org.jooq.SelectField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The issues table of a job ({@code issues_<job>}): the invalid rows and rejected changes of its last run.
+ */
+final class IssuesTable {
+    private final JobTables tables;
+    private final String schema;
+    private final String relation;
+    private final String keyColumn;
+    private final List<String> columns;
+
+    IssuesTable(RunShape shape) {
+        this.tables = shape.tables();
+        this.schema = shape.schema();
+        this.relation = shape.relation();
+        this.keyColumn = shape.keyColumn();
+        this.columns = shape.columns();
+    }
+
+
+    /**
+     * Replaces the issues table's content by the invalid rows of this plan. A row of a duplicated key is described as
+     * {@code 3 rows share this key; this row: (…)}, a row with a NULL key by its values alone.
+     *
+     * @param runId the run
+     * @return the statements
+     */
+    public List<Query> recordInvalid(String runId) {
+        Table<?> pl = tables.plan("pl");
+        Field<String> kind = field(name("pl", KIND), SQLDataType.CLOB);
+        Field<String> reason = DSL.when(kind.eq(inline(JobTables.NULL_KEY)), inline("NULL_KEY"))
+            .otherwise(inline("DUPLICATE_KEY"));
+        List<Field<?>> values = new ArrayList<>();
+        for (int i = 1; i <= columns.size(); i++) {
+            values.add(col("pl", JobTables.valueColumn(i)));
+        }
+        // (Counted by the key's own equality, as the plan found the duplicates: 1.0 and 1.00 are one numeric key.)
+        Field<String> sharing = DSL.count().over(DSL.partitionBy(col("pl", K))).cast(SQLDataType.CLOB);
+        Field<String> detail = DSL.when(kind.eq(inline(JobTables.DUPLICATE_KEY)),
+                DSL.concat(sharing, inline(" rows share this key; this row: "), rowDetail(values)))
+            .otherwise(rowDetail(values));
+        return replaceIssues(DSL.select(DSL.val(runId), reason, JobTables.text("pl", KT), detail).from(pl)
+            .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY))));
+    }
+
+    /** An invalid row's values as a record's text, cut at 300 characters. */
+    private static Field<String> rowDetail(List<Field<?>> values) {
+        return DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
+    }
+
+    /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */
+    private List<Query> replaceIssues(Select<? extends org.jooq.Record4<String, String, String, String>> rows) {
+        return List.of(
+            DSL.deleteFrom(table(tables.issuesName())),
+            DSL.insertInto(table(tables.issuesName()), JobTables.text(null, "run_id"), JobTables.text(null, "reason"),
+                    JobTables.text(null, "key_text"), JobTables.text(null, "detail"))
+                .select(rows));
+    }
+
+    /**
+     * Samples of this run's invalid rows.
+     *
+     * @param runId the run
+     * @param limit how many
+     * @return the query of (reason, key_text, detail)
+     */
+    public Select<?> invalidSamples(String runId, int limit) {
+        return DSL.select(field(name("reason")), field(name("key_text")), field(name("detail")))
+            .from(table(tables.issuesName()))
+            .where(field(name("run_id")).eq(DSL.val((Object) runId)))
+            .and(field(name("reason")).in(inline("NULL_KEY"), inline("DUPLICATE_KEY")))
+            .orderBy(field(name("reason")), field(name("key_text")))
+            .limit(inline(limit));
+    }
+
+    /**
+     * Records rejected changes in the issues table.
+     *
+     * @param runId the run
+     * @param keyTexts key texts
+     * @param reasons reasons, same order
+     * @return the statement
+     */
+    public Query recordRejections(String runId, List<String> keyTexts, List<String> reasons) {
+        var insert = DSL.insertInto(table(tables.issuesName()), field(name("run_id")), field(name("reason")),
+            field(name("key_text")), field(name("detail")));
+        var step = insert.values(DSL.val((Object) runId), inline((Object) "REJECTED"), DSL.val((Object) keyTexts.get(0)),
+            DSL.val((Object) reasons.get(0)));
+        for (int i = 1; i < keyTexts.size(); i++) {
+            step = step.values(DSL.val((Object) runId), inline((Object) "REJECTED"), DSL.val((Object) keyTexts.get(i)),
+                DSL.val((Object) reasons.get(i)));
+        }
+        return step;
+    }
+
+    /**
+     * Replaces the issues table's content by the source's rows with a NULL key.
+     *
+     * @param runId the run
+     * @param any whether there are such rows (else only the old issues are deleted)
+     * @return the statements
+     */
+    public List<Query> recordNullKeys(String runId, boolean any) {
+        if (!any) {
+            return List.of(DSL.deleteFrom(table(tables.issuesName())));
+        }
+        List<Field<?>> values = new ArrayList<>();
+        for (String column : columns) {
+            values.add(col("t", column));
+        }
+        return replaceIssues(DSL.select(DSL.val(runId), inline("NULL_KEY"), DSL.castNull(SQLDataType.CLOB),
+                rowDetail(values))
+            .from(table(name(schema, relation)).as("t")).where(col("t", keyColumn).isNull()));
+    }
+
+    /**
+     * Creates the job's issues table if missing.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param schema the bookkeeping schema, to hand a new table to its owner
+     * @throws SQLException on failure
+     */
+    static void ensure(Connection c, JobTables t, BookkeepingSchema.State schema) throws SQLException {
+        if (!BookkeepingSchema.tableExists(c, t.schema(), t.issuesName().last())) {
+            Sql.execute(c, DSL.createTable(t.issuesName())
+                .column("run_id", SQLDataType.CLOB.nullable(false))
+                .column("reason", SQLDataType.CLOB.nullable(false))
+                .column("key_text", SQLDataType.CLOB)
+                .column("detail", SQLDataType.CLOB)
+                .column("recorded_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                    .defaultValue(DSL.currentOffsetDateTime())));
+            schema.share(c, t.issuesName());
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.valmi.postgres.internal;
+
+import static org.jooq.impl.DSL.constraint;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+import static org.jooq.impl.DSL.val;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/** The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. */
+final class JobsTable {
+    /**
+     * Column of {@code valmi_jobs}: the keys of the batch in flight (an array of the keys' text forms), written before
+     * the batch is handed to the destination and cleared in the transaction that records its acknowledgement. Keys
+     * left there by a failed or killed run are put in doubt in the snapshot when the next run starts.
+     */
+    public static final String IN_DOUBT = "in_doubt";
+
+    /**
+     * Column of {@code valmi_jobs}: what the row versions in the snapshot were taken over (the relation, its kind and
+     * the mapped columns with their types, see {@link RunShape#versionScope()}). When it changes, every stored row
+     * version is forgotten, so that each row is hashed and compared again.
+     */
+    public static final String VERSION_SCOPE = "version_scope";
+
+    /**
+     * Column of {@code valmi_jobs}: the mapped columns and their types at the last run. When they change, what is sent
+     * for every row changes (a new column, a value of another type), so every key is put in doubt (sent again).
+     */
+    public static final String MAPPED_COLUMNS = "mapped_columns";
+
+    /**
+     * Column of {@code valmi_jobs}: the run id of a first sync in progress ({@link PgRun}'s first-sync mode), whose
+     * batches write their snapshot rows before they are handed out; {@code NULL} otherwise.
+     */
+    public static final String FIRST_SYNC_RUN = "first_sync_run";
+
+    /**
+     * Column of {@code valmi_jobs}: the text form of the last key of the first sync's last acknowledged batch
+     * ({@code NULL} before the first acknowledgement): snapshot rows above it may or may not be held by the
+     * destination until the run records more.
+     */
+    public static final String FIRST_SYNC_ACKED = "first_sync_acked";
+
+    /**
+     * Column of {@code valmi_jobs}: the version of the job's own tables (snapshot, issues) when the job last ran
+     * ({@link #JOB_TABLES_VERSION}); {@code NULL} for a job recorded before the schema had versions.
+     */
+    public static final String TABLES_VERSION = "tables_version";
+
+    /**
+     * The version of a job's own tables this library needs. 1: the snapshot with its row versions ({@code xr},
+     * {@code xe}) and the issues table; 2: the snapshot's in-doubt lease ({@link JobTables#DU}).
+     */
+    static final int JOB_TABLES_VERSION = 2;
+
+    private JobsTable() {
+    }
+    /**
+     * Creates the job's snapshot and issues tables if missing, and brings tables made by an earlier version to
+     * {@link #JOB_TABLES_VERSION}. Called when the job record says its tables are older than that (or there is no job
+     * record), not on every run.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param keySource a select of one column named {@code k} with the source key's type (no rows are read)
+     * @param schema the bookkeeping schema, to hand new tables to its owner
+     * @throws SQLException on failure
+     */
+    static void ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource,
+                                BookkeepingSchema.State schema) throws SQLException {
+        SnapshotTable.ensure(c, t, keySource, schema);
+        IssuesTable.ensure(c, t, schema);
+    }
+
+
+
+    /** A job's record. */
+    public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
+                            int serverMajor, @org.jspecify.annotations.Nullable String versionScope,
+                            @org.jspecify.annotations.Nullable String mappedColumns, int tablesVersion) {
+    }
+
+    /**
+     * Reads a job's record.
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job id
+     * @return the record, or {@code null}
+     * @throws SQLException on failure
+     */
+    public static JobRecord job(Connection c, JobTables t, String jobId) throws SQLException {
+        List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
+                field("hash_algorithm"), field("server_major"), field(name(VERSION_SCOPE)),
+                field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION))).from(table(t.jobsName()))
+            .where(field("job_id").eq(val(jobId))),
+            rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                rs.getString(6), rs.getString(7), rs.getInt(8)));
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /**
+     * Inserts or replaces a job's record.
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job id
+     * @param r the record
+     * @throws SQLException on failure
+     */
+    public static void saveJob(Connection c, JobTables t, String jobId, JobRecord r) throws SQLException {
+        Field<Object> id = field("job_id");
+        Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, field("source_relation"), field("key_column"),
+                field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"),
+                field(name(VERSION_SCOPE)), field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION)))
+            .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
+                val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
+                val(r.mappedColumns()), val(r.tablesVersion()))
+            .onConflict(id).doUpdate()
+            .set(field("source_relation"), (Object) r.sourceRelation())
+            .set(field("key_column"), (Object) r.keyColumn())
+            .set(field("key_type"), (Object) r.keyType())
+            .set(field("hash_algorithm"), (Object) r.hashAlgorithm())
+            .set(field("server_major"), (Object) r.serverMajor())
+            .set(field(name(VERSION_SCOPE)), (Object) r.versionScope())
+            .set(field(name(MAPPED_COLUMNS)), (Object) r.mappedColumns())
+            .set(field(name(TABLES_VERSION)), (Object) r.tablesVersion()));
+    }
+
+    /**
+     * A first sync left in progress: its run id and the last acknowledged key text (or {@code null}).
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job
+     * @return {run id, acknowledged key text}, or {@code null} when none is in progress
+     * @throws SQLException on failure
+     */
+    public static String @org.jspecify.annotations.Nullable [] firstSync(Connection c, JobTables t, String jobId)
+        throws SQLException {
+        List<String[]> rows = Sql.fetch(c, DSL.select(field(name(FIRST_SYNC_RUN)), field(name(FIRST_SYNC_ACKED)))
+                .from(table(t.jobsName())).where(field("job_id").eq(val(jobId))).and(field(name(FIRST_SYNC_RUN)).isNotNull()),
+            rs -> new String[] {rs.getString(1), rs.getString(2)});
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /**
+     * The server's major version.
+     *
+     * @param c the connection
+     * @return e.g. 17
+     * @throws SQLException on failure
+     */
+    public static int serverMajor(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseMajorVersion();
+    }
+}

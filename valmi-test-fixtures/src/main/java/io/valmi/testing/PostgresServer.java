@@ -142,16 +142,12 @@ public final class PostgresServer implements AutoCloseable {
      * @throws UnsupportedOperationException when this server cannot be crashed
      */
     public void crashAndRestart() {
-        if (!canCrash()) {
-            throw new UnsupportedOperationException("Only an embedded server of your own can be crashed (this one is "
-                + choice.kind() + (this == shared ? ", the shared one" : "") + "): start one with "
-                + "PostgresServer.start(FixtureSettings) and check canCrash()");
-        }
-        ((Embedded) resource).crashAndRestart();
+        ownEmbedded("crashed").crashAndRestart();
     }
 
     /**
-     * Whether {@link #crashAndRestart()} works on this server: an embedded one that is not {@link #shared()}.
+     * Whether {@link #crashAndRestart()}, {@link #freeze()} and {@link #thaw()} work on this server: an embedded one
+     * that is not {@link #shared()}.
      *
      * @return whether it can be crashed
      */
@@ -159,11 +155,47 @@ public final class PostgresServer implements AutoCloseable {
         return resource instanceof Embedded && this != shared;
     }
 
+    /**
+     * Freezes this server as a hung machine would: every server process gets SIGSTOP (the postmaster first, so that
+     * it starts no new one). Connections stay open and the kernel still accepts new ones and answers TCP keepalives,
+     * but no statement is answered and no start-up completes until {@link #thaw()}. {@link #close()} thaws a frozen
+     * server before it stops it.
+     *
+     * <p>Only for an embedded server of the caller's own on a system with a {@code kill} command (Linux, macOS):
+     * check {@link #canCrash()} first (e.g. with an assumption), and thaw in a {@code finally} block.
+     *
+     * @throws UnsupportedOperationException when this server cannot be frozen
+     */
+    public void freeze() {
+        ownEmbedded("frozen").signal(true);
+    }
+
+    /**
+     * Lets a server stopped by {@link #freeze()} go on: every server process gets SIGCONT. Does nothing to a server
+     * that is not frozen.
+     *
+     * @throws UnsupportedOperationException when this server cannot be frozen
+     */
+    public void thaw() {
+        ownEmbedded("thawed").signal(false);
+    }
+
+    private Embedded ownEmbedded(String what) {
+        if (!canCrash()) {
+            throw new UnsupportedOperationException("Only an embedded server of your own can be " + what + " (this one"
+                + " is " + choice.kind() + (this == shared ? ", the shared one" : "") + "): start one with "
+                + "PostgresServer.start(FixtureSettings) and check canCrash()");
+        }
+        return (Embedded) resource;
+    }
+
     /** An embedded server whose data directory outlives a crash of its processes. */
     private static final class Embedded implements AutoCloseable {
         private final String exactVersion;
         private final File dataDirectory;
         private EmbeddedPostgres pg;
+        /** Whether {@link #signal(boolean)} stopped the server's processes. */
+        private boolean frozen;
 
         private Embedded(String exactVersion, File dataDirectory, EmbeddedPostgres pg) {
             this.exactVersion = exactVersion;
@@ -203,14 +235,63 @@ public final class PostgresServer implements AutoCloseable {
             return pg.getPort();
         }
 
-        void crashAndRestart() {
+        /** The postmaster, from the first line of postmaster.pid (zonky starts it through pg_ctl). */
+        private ProcessHandle postmaster() throws IOException {
+            long pid = Long.parseLong(Files.readAllLines(dataDirectory.toPath().resolve("postmaster.pid"),
+                StandardCharsets.US_ASCII).get(0).trim());
+            return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                "No postmaster process " + pid + " for the test server at port " + pg.getPort()));
+        }
+
+        /** Sends SIGSTOP (freeze) or SIGCONT (thaw) to the postmaster and every process it started. */
+        synchronized void signal(boolean stop) {
+            if (frozen == stop) {
+                return;
+            }
+            try {
+                ProcessHandle postmaster = postmaster();
+                // Freezing: the postmaster first, so that it forks no process after the list is taken. Thawing: the
+                // children first, so that the postmaster finds them running.
+                if (stop) {
+                    kill("-STOP", List.of(postmaster));
+                }
+                kill(stop ? "-STOP" : "-CONT", postmaster.descendants().toList());
+                if (!stop) {
+                    kill("-CONT", List.of(postmaster));
+                }
+                frozen = stop;
+                log.info("Test PostgreSQL at port {} is {}", pg.getPort(), stop ? "frozen (SIGSTOP)" : "thawed (SIGCONT)");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not " + (stop ? "freeze" : "thaw") + " the test server at port "
+                    + pg.getPort() + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while signalling the test server", e);
+            }
+        }
+
+        /** Signals each process; one that has ended meanwhile (a backend whose client left) is passed over. */
+        private static void kill(String signal, List<ProcessHandle> processes) throws IOException,
+            InterruptedException {
+            for (ProcessHandle p : processes) {
+                Process kill;
+                try {
+                    kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).redirectErrorStream(true).start();
+                } catch (IOException e) {
+                    throw new UnsupportedOperationException("Freezing a test server needs the kill command (Linux,"
+                        + " macOS): " + e.getMessage(), e);
+                }
+                String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (kill.waitFor() != 0 && p.isAlive()) {
+                    throw new IOException("kill " + signal + " " + p.pid() + " failed: " + output);
+                }
+            }
+        }
+
+        synchronized void crashAndRestart() {
             int port = pg.getPort();
             try {
-                // (The postmaster's pid is the first line of postmaster.pid: zonky starts it through pg_ctl.)
-                long pid = Long.parseLong(Files.readAllLines(dataDirectory.toPath().resolve("postmaster.pid"),
-                    StandardCharsets.US_ASCII).get(0).trim());
-                ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
-                    "No postmaster process " + pid + " for the test server at port " + port));
+                ProcessHandle postmaster = postmaster();
                 List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
                 processes.add(postmaster);
                 // Every server process at once: no checkpoint, no flush of the WAL buffers.
@@ -230,6 +311,7 @@ public final class PostgresServer implements AutoCloseable {
                 }
                 Files.deleteIfExists(dataDirectory.toPath().resolve("postmaster.pid"));
                 pg = launch(exactVersion, dataDirectory, port);
+                frozen = false;
                 log.info("Test PostgreSQL at port {} was killed and has restarted through crash recovery", port);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -243,6 +325,14 @@ public final class PostgresServer implements AutoCloseable {
         @Override
         public void close() throws IOException {
             try {
+                if (frozen) {
+                    // (A frozen server would not stop.)
+                    try {
+                        signal(false);
+                    } catch (RuntimeException e) {
+                        log.warn("Could not thaw the test server before stopping it: {}", e.toString());
+                    }
+                }
                 pg.close();
             } finally {
                 deleteTree(dataDirectory.toPath());

@@ -24,11 +24,29 @@ public final class Errors {
      * @return the exception to throw
      */
     public static SourceException wrap(String what, SQLException e) {
+        return wrap(what, e, 0);
+    }
+
+    /**
+     * Wraps a SQL exception of a connection with a read timeout: when that timeout passed, the message says so.
+     *
+     * @param what what was being done, e.g. "plan run of job x (postgres:public.t)"
+     * @param e the failure
+     * @param readTimeoutMillis the connection's read timeout ({@link java.sql.Connection#getNetworkTimeout()}), 0 for
+     *     none or unknown
+     * @return the exception to throw
+     */
+    public static SourceException wrap(String what, SQLException e, int readTimeoutMillis) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         boolean retriable = isRetriable(state);
-        return new SourceException("Could not " + what + ": " + e.getMessage() + (state.isEmpty() ? "" : " [SQLState "
-            + state + "]") + (state.equals(ReadOnly.READ_ONLY_SQL_TRANSACTION) ? "; " + ReadOnly.ADVICE : ""), e,
-            retriable, state.isEmpty() ? null : state);
+        String why = readTimedOut(e) ? "PostgreSQL did not answer within " + (readTimeoutMillis > 0
+            ? duration(readTimeoutMillis) + " " : "") + "(the connection's read timeout: PostgresConnection's"
+            + " readTimeout, or pgjdbc's socketTimeout of your own DataSource), so the connection was closed: the server"
+            + " may be frozen, overloaded or cut off from here. A statement that runs longer than that by right (the"
+            + " plan of a very large table) needs a larger readTimeout" : e.getMessage();
+        return new SourceException("Could not " + what + ": " + why + (state.isEmpty() ? "" : " [SQLState " + state
+            + "]") + (state.equals(ReadOnly.READ_ONLY_SQL_TRANSACTION) ? "; " + ReadOnly.ADVICE : ""), e, retriable,
+            state.isEmpty() ? null : state);
     }
 
     /**
@@ -46,7 +64,11 @@ public final class Errors {
         Throwable cause = rootCause(e);
         String reason = "";
         String check;
-        if (cause instanceof UnknownHostException) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
+        if (e instanceof BoundedDataSource.StartUpTimeout) {
+            message = ((BoundedDataSource.StartUpTimeout) e).reason();
+            check = BoundedDataSource.StartUpTimeout.CHECK;
+        } else if (cause instanceof UnknownHostException) {
             reason = " (unknown host " + cause.getMessage() + ")";
             check = "check that the host name is right and resolves from this machine (DNS, VPN, /etc/hosts)";
         } else if (cause instanceof ConnectException) {
@@ -64,7 +86,6 @@ public final class Errors {
             check = "check the host, port, database, user and password, and that the server's pg_hba.conf lets this"
                 + " user connect from this machine";
         }
-        String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
         return new SourceException("Could not connect to PostgreSQL for " + description + " (" + target(dataSource)
             + "): " + message + reason + (state.isEmpty() ? "" : " [SQLState " + state + "]") + "; " + check, e,
             isRetriable(state), state.isEmpty() ? null : state);
@@ -102,6 +123,35 @@ public final class Errors {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** Whether a read from the server timed out (pgjdbc then closes the connection). */
+    private static boolean readTimedOut(SQLException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A duration for messages: {@code 3 s}, {@code 30 min}, {@code 1 h}, {@code 1500 ms}.
+     *
+     * @param millis milliseconds
+     * @return the text
+     */
+    public static String duration(long millis) {
+        if (millis % 3_600_000 == 0 && millis > 0) {
+            return millis / 3_600_000 + " h";
+        }
+        if (millis % 60_000 == 0 && millis > 0) {
+            return millis / 60_000 + " min";
+        }
+        if (millis % 1000 == 0) {
+            return millis / 1000 + " s";
+        }
+        return millis + " ms";
     }
 
     /**

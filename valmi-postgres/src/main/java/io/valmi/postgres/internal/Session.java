@@ -58,9 +58,26 @@ public final class Session implements AutoCloseable {
     /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
     private String @org.jspecify.annotations.Nullable [] sessionSettingsBefore;
 
+    /** The connection's read timeout when it was opened, for messages (0: none, or unknown). */
+    private final int readTimeoutMillis;
+    /**
+     * The longest {@link #close()} waits for each statement that restores the connection's settings: against a server
+     * that stopped answering, each would wait the whole read timeout (or for ever), one session after the other.
+     */
+    static final int CLOSE_TIMEOUT_MILLIS = 10_000;
+
     private Session(Connection connection, String description) {
         this.connection = connection;
         this.description = description;
+        this.readTimeoutMillis = networkTimeout(connection);
+    }
+
+    private static int networkTimeout(Connection c) {
+        try {
+            return c.getNetworkTimeout();
+        } catch (SQLException | RuntimeException | AbstractMethodError e) {
+            return 0;
+        }
     }
 
     /**
@@ -90,7 +107,7 @@ public final class Session implements AutoCloseable {
             }
             return s;
         } catch (SQLException e) {
-            throw Errors.wrap("connect to " + description, e);
+            throw Errors.wrap("connect to " + description, e, networkTimeout(c));
         }
     }
 
@@ -136,7 +153,7 @@ public final class Session implements AutoCloseable {
             return result;
         } catch (SQLException e) {
             rollback();
-            throw Errors.wrap(what + " (" + description + ")", e);
+            throw Errors.wrap(what + " (" + description + ")", e, readTimeoutMillis);
         } catch (RuntimeException | Error e) {
             // (An Error too: a connection used again must not commit this transaction's half-done work later.)
             rollback();
@@ -165,7 +182,7 @@ public final class Session implements AutoCloseable {
             return result;
         } catch (SQLException e) {
             rollbackTo(savepoint);
-            throw Errors.wrap(what + " (" + description + ")", e);
+            throw Errors.wrap(what + " (" + description + ")", e, readTimeoutMillis);
         } catch (RuntimeException | Error e) {
             rollbackTo(savepoint);
             throw e;
@@ -181,6 +198,36 @@ public final class Session implements AutoCloseable {
             }
         } catch (SQLException e) {
             log.debug("Rollback to a savepoint failed on {}: {}", description, e.toString());
+        }
+    }
+
+    /** Whether the connection is closed (pgjdbc closes one whose read timed out or broke); {@code true} when unsure. */
+    private boolean closedQuietly() {
+        try {
+            return connection.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Bounds each wait of {@link #close()} by {@link #CLOSE_TIMEOUT_MILLIS}; returns the connection's network timeout,
+     * to restore before the connection goes back to its pool, or -1 when it was not changed.
+     */
+    private int boundClose() {
+        try {
+            if (connection.isClosed()) {
+                return -1;
+            }
+            int before = connection.getNetworkTimeout();
+            if (before != 0 && before <= CLOSE_TIMEOUT_MILLIS) {
+                return -1;
+            }
+            connection.setNetworkTimeout(BoundedDataSource.DIRECT, CLOSE_TIMEOUT_MILLIS);
+            return before;
+        } catch (SQLException | RuntimeException | AbstractMethodError e) {
+            log.debug("Could not bound the network waits of closing {}: {}", description, e.toString());
+            return -1;
         }
     }
 
@@ -265,12 +312,13 @@ public final class Session implements AutoCloseable {
                     DSL.inline(IDLE_TIMEOUT)), setConfig(IDLE_TIMEOUT, DSL.inline("0"), false)),
                 rs -> rs.getString(1)).get(0));
         } catch (SQLException e) {
-            throw Errors.wrap("read the server version (" + description + ")", e);
+            throw Errors.wrap("read the server version (" + description + ")", e, readTimeoutMillis);
         }
     }
 
     @Override
     public void close() {
+        int networkTimeout = boundClose();
         try {
             if (!connection.isClosed() && !connection.getAutoCommit()) {
                 connection.rollback();
@@ -279,7 +327,7 @@ public final class Session implements AutoCloseable {
             log.debug("Rollback before close failed on {}: {}", description, e.toString());
         }
         dryRun = false;
-        if (idleTimeoutBefore != null) {
+        if (idleTimeoutBefore != null && !closedQuietly()) {
             try {
                 transaction("restore the idle timeout of " + description, c -> Sql.fetch(c, DSL.select(
                     setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false)), rs -> null));
@@ -288,8 +336,9 @@ public final class Session implements AutoCloseable {
             }
         }
         String[] before = sessionSettingsBefore;
-        if (before != null) {
-            // Not in transaction(): its set_config(..., true) of search_path would be undone at commit.
+        if (before != null && !closedQuietly()) {
+            // (A connection that broke goes back to no pool.) Not in transaction(): its set_config(..., true) of
+            // search_path would be undone at commit.
             try {
                 Field<?>[] calls = new Field<?>[before.length];
                 for (int i = 0; i < before.length; i++) {
@@ -307,6 +356,15 @@ public final class Session implements AutoCloseable {
             connection.setAutoCommit(true);
         } catch (SQLException e) {
             log.debug("Resetting autocommit failed on {}: {}", description, e.toString());
+        }
+        if (networkTimeout >= 0) {
+            try {
+                if (!connection.isClosed()) {
+                    connection.setNetworkTimeout(BoundedDataSource.DIRECT, networkTimeout);
+                }
+            } catch (SQLException | RuntimeException e) {
+                log.debug("Restoring the network timeout failed on {}: {}", description, e.toString());
+            }
         }
         try {
             connection.close();

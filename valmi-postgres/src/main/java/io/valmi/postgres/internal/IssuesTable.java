@@ -164,4 +164,23 @@ final class IssuesTable {
             schema.share(c, t.issuesName());
         }
     }
+
+    /**
+     * Samples of a run's invalid rows, as many as the request asks for.
+     *
+     * @param c the connection, in the plan's transaction
+     * @param issues the issues table
+     * @param request the request
+     * @return the samples
+     * @throws SQLException on failure
+     */
+    static List<io.valmi.InvalidRow> samples(Connection c, IssuesTable issues, io.valmi.RunRequest request)
+        throws SQLException {
+        if (request.maxSamples() == 0) {
+            return List.of();
+        }
+        return Sql.fetch(c, issues.invalidSamples(request.runId(), request.maxSamples()),
+            rs -> new io.valmi.InvalidRow(io.valmi.InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
+                rs.getString(3) == null ? "" : rs.getString(3)));
+    }
 }

@@ -136,19 +136,29 @@ final class JobsTable {
     }
 
     /**
-     * A first sync left in progress: its run id and the last acknowledged key text (or {@code null}).
+     * A first sync left in progress.
+     *
+     * @param runId its run
+     * @param ackedKeyText the text form of the last key of its last acknowledged batch, or {@code null}
+     */
+    record FirstSyncState(String runId, @org.jspecify.annotations.Nullable String ackedKeyText) {
+    }
+
+    /**
+     * The first sync in progress, if any.
      *
      * @param c the connection
      * @param t the job's tables
      * @param jobId the job
-     * @return {run id, acknowledged key text}, or {@code null} when none is in progress
+     * @return its state, or {@code null} when none is in progress
      * @throws SQLException on failure
      */
-    public static String @org.jspecify.annotations.Nullable [] firstSync(Connection c, JobTables t, String jobId)
+    static @org.jspecify.annotations.Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<String[]> rows = Sql.fetch(c, DSL.select(field(name(FIRST_SYNC_RUN)), field(name(FIRST_SYNC_ACKED)))
-                .from(table(t.jobsName())).where(field("job_id").eq(val(jobId))).and(field(name(FIRST_SYNC_RUN)).isNotNull()),
-            rs -> new String[] {rs.getString(1), rs.getString(2)});
+        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(field(name(FIRST_SYNC_RUN)), field(name(FIRST_SYNC_ACKED)))
+                .from(table(t.jobsName())).where(field(name("job_id")).eq(val(jobId)))
+                .and(field(name(FIRST_SYNC_RUN)).isNotNull()),
+            rs -> new FirstSyncState(rs.getString(1), rs.getString(2)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 

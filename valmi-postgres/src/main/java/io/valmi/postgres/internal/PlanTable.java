@@ -319,4 +319,55 @@ final class PlanTable {
         return (fromExclusive == null ? DSL.noCondition() : col("pl", K).gt(Sql.untyped(fromExclusive)))
             .and(col("pl", K).le(Sql.untyped(toInclusive)));
     }
+
+    /**
+     * A kind of the plan with how many rows it has.
+     *
+     * @param kind the plan kind ({@link JobTables#ADDED} and the others)
+     * @param rows how many rows
+     * @param known how many of them had a snapshot row when the run was planned
+     */
+    record KindCount(String kind, long rows, long known) {
+    }
+
+    /**
+     * The plan kind of a change kind.
+     *
+     * @param kind the change kind
+     * @return its letter in the plan table
+     */
+    static String letter(io.valmi.ChangeKind kind) {
+        switch (kind) {
+            case ADDED:
+                return JobTables.ADDED;
+            case CHANGED:
+                return JobTables.CHANGED;
+            case UNCHANGED:
+                return JobTables.UNCHANGED;
+            default:
+                return JobTables.REMOVED;
+        }
+    }
+
+    /**
+     * The change kind a deliverable plan kind hands out.
+     *
+     * @param letter the plan kind
+     * @return the change kind (a touched row is unchanged)
+     */
+    static io.valmi.ChangeKind kind(String letter) {
+        switch (letter) {
+            case JobTables.ADDED:
+                return io.valmi.ChangeKind.ADDED;
+            case JobTables.CHANGED:
+                return io.valmi.ChangeKind.CHANGED;
+            case JobTables.UNCHANGED:
+            case JobTables.TOUCHED:
+                return io.valmi.ChangeKind.UNCHANGED;
+            case JobTables.REMOVED:
+                return io.valmi.ChangeKind.REMOVED;
+            default:
+                throw new IllegalStateException("Not a deliverable plan kind: " + letter);
+        }
+    }
 }

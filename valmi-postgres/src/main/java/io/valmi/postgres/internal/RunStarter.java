@@ -138,9 +138,9 @@ public final class RunStarter {
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
-            SourceRun run = firstSync ? PgRun.planFirst(session, lock, sql, tables, request,
+            SourceRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
-                : PgRun.plan(session, lock, sql, tables, request, !unique, bookkeeping);
+                : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);
             KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);
             return run;
         } catch (RuntimeException e) {
@@ -205,64 +205,7 @@ public final class RunStarter {
             JobsTable.JobRecord current = new JobsTable.JobRecord(description, keyColumn.name(),
                 sql.shape().keyType().keyDescription(), sql.shape().hashAlgorithm(), major, scope, mappedColumns,
                 JobsTable.JOB_TABLES_VERSION);
-            if (saved != null) {
-                if (!saved.keyColumn().equals(current.keyColumn())) {
-                    throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \""
-                        + saved.keyColumn() + "\", now by \"" + current.keyColumn() + "\": its snapshot holds other keys"
-                        + " than the destination would be sent. Map the key back, or start over: call"
-                        + " PostgresSource.resetJob(\"" + jobId + "\") (the next run sends every row as ADDED; keys the"
-                        + " destination holds that the source no longer has are not removed, so in MIRROR mode empty the"
-                        + " destination first), or use a new job id and destination");
-                }
-                if (!saved.keyType().equals(current.keyType())) {
-                    // Keys whose text stays the same (int to bigint, varchar to text, another collation) just work;
-                    // the snapshot's keys are read again as the new type (a key that cannot be fails the run).
-                    long keys = SnapshotTable.convertKeys(c, tables, sql.snapshot().keyOnly(), bookkeeping, jobId,
-                        saved.keyType(), current.keyType());
-                    log.info("Sync job '{}': its key column \"{}\" changed from {} to {}; the snapshot's {} keys were"
-                        + " converted", jobId, current.keyColumn(), saved.keyType(), current.keyType(), keys);
-                }
-                if (!saved.hashAlgorithm().equals(current.hashAlgorithm()) || saved.serverMajor() != major) {
-                    log.warn("Sync job '{}': its snapshot was hashed with {} on PostgreSQL {}, now {} on PostgreSQL {};"
-                            + " hashes are not comparable, so every row is sent again as CHANGED (removals are still"
-                            + " detected)", jobId, saved.hashAlgorithm(), saved.serverMajor(), current.hashAlgorithm(),
-                        major);
-                    Sql.execute(c, sql.snapshot().markAllInDoubt());
-                }
-            }
-            if (saved != null && saved.mappedColumns() != null && !saved.mappedColumns().equals(mappedColumns)) {
-                // Hashes by value do not see every such change (a timestamp column that became timestamptz keeps its
-                // values but is sent as an instant), and a hash over other columns means nothing anyway.
-                log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); every row is sent again",
-                    jobId, saved.mappedColumns(), mappedColumns);
-                Sql.execute(c, sql.snapshot().markAllInDoubt());
-            } else if (saved != null && !java.util.Objects.equals(saved.versionScope(), scope)) {
-                // The recorded row versions vouch for hashes over other columns, types or another relation.
-                if (Sql.execute(c, sql.snapshot().forgetVersions()) > 0) {
-                    log.info("Sync job '{}': its source or mapping changed since the last run; every row is hashed and"
-                        + " compared again", jobId);
-                }
-            }
-            JobsTable.saveJob(c, tables, jobId, current);
-            String[] firstSync = JobsTable.firstSync(c, tables, jobId);
-            if (firstSync != null) {
-                // A first sync that ended without finishing (the process died): what it handed out without an
-                // acknowledgement is put in doubt, and the snapshot gets its key back.
-                log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
-                    + " acknowledgement are offered again", jobId, firstSync[0]);
-                PgRun.completeFirstSync(c, sql, jobId, firstSync[0], firstSync[1], true, false, null, lease);
-            } else if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
-                // (A job reset while a first sync was interrupted.)
-                Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
-                Sql.execute(c, sql.snapshot().addSnapshotKey());
-            }
-            // Keys of a batch that a failed or killed run handed out without an acknowledgement.
-            // (That run may have lost its connection, and with it its lock, while a write was on: the keys get a lease.)
-            if (Sql.execute(c, sql.marks().foldInDoubt(jobId, lease)) > 0) {
-                log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and"
-                    + " are offered again", jobId);
-            }
-            Sql.execute(c, sql.marks().clearInDoubt(jobId));
+            Recovery.recover(c, sql, jobId, bookkeeping, saved, current, lease);
             return bookkeeping;
         });
     }

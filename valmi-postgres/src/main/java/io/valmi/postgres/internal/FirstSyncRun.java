@@ -1,0 +1,377 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.Acknowledgement;
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.InvalidReason;
+import io.valmi.InvalidRow;
+import io.valmi.Plan;
+import io.valmi.RunRequest;
+import io.valmi.postgres.internal.FirstSyncReader.Fetched;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.jooq.Query;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A first sync: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there is
+ * nothing to compare. Instead of a plan table, each batch is read straight from the source by key, on up to three
+ * connections ahead of the destination ({@link FirstSyncReader}), and writes its own snapshot rows before it is handed
+ * out; the job record keeps the last acknowledged key, and snapshot rows above it count as in doubt if the run ends
+ * early ({@link Recovery}). See {@code docs/internals.md#the-first-sync-relay}.
+ */
+final class FirstSyncRun extends PgRun {
+    private static final byte[] FALSE = {'f'};
+
+    /** Whether the job record says this first sync started (before any snapshot row of a batch is written). */
+    private boolean started;
+    /** The highest key when the run was planned ({@code null}: the source had no key). */
+    private @Nullable String upTo;
+    /** Opens the read-ahead connections ({@code null}: no reading ahead). */
+    private final @Nullable Supplier<Session> readAheadOpener;
+    /** The batches, read ahead. */
+    private @Nullable FirstSyncReader reader;
+    private int readerBatchSize;
+    /** The key's text form is its Java value's ({@link ColumnType#keyTextOnClient()}): the server need not print it. */
+    private final boolean keyTextOnClient;
+    /**
+     * The columns' kinds when the client hashes the rows ({@link RowHash.Client}), or {@code null} when the server does
+     * (a mapped type the client cannot hash, or a server that hashes otherwise).
+     */
+    private final @Nullable List<RowHash.Kind> clientHashKinds;
+    /** How long the run waited for batches (reading ahead, {@link #readNanos} sums all readers). */
+    private long waitNanos;
+
+    private FirstSyncRun(Session session, JobLock lock, RunStatements sql, RunRequest request,
+                         @Nullable Supplier<Session> readAheadOpener, boolean clientHash) {
+        super(session, lock, sql, request, new Plan(new EnumMap<>(ChangeKind.class),
+            new EnumMap<>(InvalidReason.class), List.of(), 0L));
+        this.readAheadOpener = readAheadOpener;
+        this.keyTextOnClient = sql.shape().keyType().keyTextOnClient();
+        this.clientHashKinds = clientHash ? sql.shape().firstSyncKinds() : null;
+    }
+
+    /**
+     * Plans a first sync: counts the source's rows and records its rows with a NULL key; no plan table. When the
+     * run's batch size is known and batches are read ahead, the first batches are read while the rows are counted.
+     *
+     * @param session the run's session
+     * @param lock the job's lock
+     * @param sql the job's statements
+     * @param request the request
+     * @param readAhead opens the connections that read batches ahead while the destination writes one, or
+     *     {@code null} for no reading ahead
+     * @return the planned run
+     */
+    static FirstSyncRun plan(Session session, JobLock lock, RunStatements sql, RunRequest request,
+                             @Nullable Supplier<Session> readAhead) {
+        long startedAt = System.nanoTime();
+        FirstSyncRun run = new FirstSyncRun(session, lock, sql, request, readAhead,
+            clientHashes(session, sql, request.jobId()));
+        // When the batch size is known and batches will be read ahead, the first ones are read while the rows are
+        // counted (the count reads the whole key index). The first sync is recorded as started first: any snapshot
+        // row a batch writes belongs to it.
+        boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
+        if (early) {
+            run.upTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
+                String top = highestKey(c, sql);
+                if (top != null) {
+                    Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
+                }
+                return top;
+            });
+            if (run.upTo != null) {
+                run.started = true;
+                run.startReader(request.batchSize());
+            }
+        }
+        try {
+            run.plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
+                if (!early) {
+                    run.upTo = highestKey(c, sql);
+                }
+                // (The count reads the whole table too: on one process, as the plan does.)
+                Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+                SourceCount count = Sql.fetch(c, sql.firstSync().countSource(),
+                    rs -> new SourceCount(rs.getLong(1), rs.getLong(2))).get(0);
+                for (Query q : sql.issues().recordNullKeys(request.runId(), count.nullKeys() > 0)) {
+                    Sql.execute(c, q);
+                }
+                EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
+                byKind.put(ChangeKind.ADDED, count.rows() - count.nullKeys());
+                EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+                if (count.nullKeys() > 0) {
+                    invalid.put(InvalidReason.NULL_KEY, count.nullKeys());
+                }
+                List<InvalidRow> samples = count.nullKeys() == 0 ? List.of()
+                    : IssuesTable.samples(c, sql.issues(), request);
+                return new Plan(byKind, invalid, samples, 0L);
+            });
+        } catch (RuntimeException | Error e) {
+            // (Nothing reads on: the next run completes the first sync that was recorded as started.)
+            run.stopReading();
+            throw e;
+        }
+        log.debug("Planned the first sync of job '{}' in {} ms: {}", request.jobId(),
+            (System.nanoTime() - startedAt) / 1_000_000, run.plan.counts());
+        return run;
+    }
+
+    /** The source's rows and how many of them have a NULL key. */
+    private record SourceCount(long rows, long nullKeys) {
+    }
+
+    private static @Nullable String highestKey(Connection c, RunStatements sql) throws SQLException {
+        return Sql.fetch(c, sql.firstSync().highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
+    }
+
+    /**
+     * Whether a first sync hashes its rows on the client: when every mapped column is of a kind the client hashes,
+     * the database's encoding is the client's (UTF8; or SQL_ASCII, which passes bytes through) and the server
+     * computes the same hashes for probes of those kinds ({@link RowHash#probes}). Asked in a transaction of its own:
+     * a probe the server refuses (a text it cannot represent in its encoding, say) only means the server hashes.
+     */
+    private static boolean clientHashes(Session session, RunStatements sql, String jobId) {
+        List<RowHash.Kind> kinds = sql.shape().firstSyncKinds();
+        if (!RowHash.clientHashable(kinds)) {
+            return false;
+        }
+        boolean agree;
+        try {
+            agree = session.transaction("compare the row hash of sync job '" + jobId + "' with the server's", c -> {
+                String encoding = Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"),
+                    SQLDataType.CLOB, DSL.inline("server_encoding"))), rs -> rs.getString(1)).get(0);
+                if (!encoding.equals("UTF8") && !encoding.equals("SQL_ASCII")) {
+                    return false;
+                }
+                List<RowHash.Probe> probes = RowHash.probes(kinds);
+                if (probes.isEmpty()) {
+                    return true;
+                }
+                try (PreparedStatement ps = Sql.prepare(c, RowHash.probeQuery(probes));
+                     ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && RowHash.agrees(rs, probes);
+                }
+            });
+        } catch (RuntimeException e) {
+            // (A value the server refuses or the driver cannot read: the server hashes.)
+            log.debug("Sync job '{}': probing the row hash failed: {}", jobId, e.toString());
+            agree = false;
+        }
+        if (!agree) {
+            log.info("Sync job '{}': this server's encoding or hashes differ from what valmi computes on the client;"
+                + " the first sync hashes its rows on the server (slower, same result)", jobId);
+        }
+        return agree;
+    }
+
+    /** Creates the reader and starts reading ahead. */
+    private void startReader(int maxSize) {
+        readerBatchSize = maxSize;
+        reader = new FirstSyncReader(session, readAheadOpener, Objects.requireNonNull(upTo), maxSize,
+            (c, lo, hi, relay) -> read(c, lo, hi, maxSize, relay), jobId());
+        reader.start();
+    }
+
+    @Override
+    public List<Change> nextBatch(int maxSize) {
+        if (exhausted || upTo == null || request.deliver().isEmpty()) {
+            return List.of();
+        }
+        if (!started) {
+            // (The snapshot keeps its primary key: its index is written beside the batches, off the path of the reads,
+            // which costs less than building it at the end while the other core idles.)
+            session.transaction("start the first sync of job '" + jobId() + "'",
+                c -> Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId())));
+            started = true;
+        }
+        // The batch's transaction wrote its snapshot rows and is committed before the batch is handed out.
+        FirstSyncReader current = reader;
+        if (current == null) {
+            startReader(maxSize);
+            current = Objects.requireNonNull(reader);
+        } else if (maxSize != readerBatchSize) {
+            throw new IllegalArgumentException("A first sync's batch size cannot change during the run: "
+                + readerBatchSize + ", now " + maxSize);
+        }
+        long waited = System.nanoTime();
+        FirstSyncReader.Batch b = current.next();
+        waitNanos += System.nanoTime() - waited;
+        if (b == null) {
+            exhausted = true;
+            return List.of();
+        }
+        return accept(b.fetched(), b.from(), false, maxSize);
+    }
+
+    /**
+     * Reads the batch after {@code from} up to {@code upTo} in the caller's transaction, and writes its snapshot rows
+     * (by COPY, before the transaction commits).
+     */
+    private Fetched read(Connection c, @Nullable String from, String upTo, int maxSize,
+                         FirstSyncReader.@Nullable Relay relay) throws SQLException {
+        long startedAt = System.nanoTime();
+        List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
+        List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
+        TransactionIds ids = Sql.fetch(c, RowVersions.transactionIds(),
+            rs -> new TransactionIds(rs.getLong(1), rs.getLong(2))).get(0);
+        BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
+        int n = decoder.width();
+        long queryTime;
+        // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
+        Sql.CopyText snapshotRows = new Sql.CopyText(Math.min(maxSize, 10_000) * 64);
+        org.jooq.ResultQuery<?> query = sql.firstSync().firstBatch(from, upTo, maxSize, !keyTextOnClient,
+            clientHashKinds != null);
+        try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
+            ps.setFetchSize(Math.min(maxSize, 10_000));
+            long queried = System.nanoTime();
+            try (ResultSet rs = ps.executeQuery()) {
+                queryTime = System.nanoTime() - queried;
+                if (relay != null) {
+                    // The next batch can start now: where it starts is the last row's key.
+                    String last = null;
+                    int rows = 0;
+                    if (rs.last()) {
+                        rows = rs.getRow();
+                        last = keyTextOnClient ? String.valueOf(decoder.key(rs)) : rs.getString(BatchDecoder.KEY_TEXT);
+                    }
+                    relay.arrived(rows, last);
+                    rs.beforeFirst();
+                }
+                RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
+                while (rs.next()) {
+                    Object key = decoder.key(rs);
+                    String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
+                    keyTexts.add(keyText);
+                    @Nullable Object[] values = decoder.values(rs);
+                    batch.add(decoder.change(ChangeKind.ADDED, key, values));
+                    // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its 64-bit
+                    // id (pgjdbc's getBytes: the text form's bytes, as received)
+                    snapshotRows.add(keyText);
+                    if (hasher != null) {
+                        snapshotRows.add(hasher.hash(rs, BatchDecoder.FIRST_VALUE, values));
+                    } else {
+                        snapshotRows.add(rs.getBytes(BatchDecoder.FIRST_VALUE + n));
+                    }
+                    byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
+                    snapshotRows.add(FALSE).add(xr);
+                    Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(),
+                        parseDigits(xr));
+                    if (xe == null) {
+                        snapshotRows.add((byte[]) null);
+                    } else {
+                        snapshotRows.add(xe.longValue());
+                    }
+                    snapshotRows.endRow();
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            Sql.copyIn(c, sql.snapshot().snapshotCopy(), snapshotRows);
+        }
+        return new Fetched(batch, keyTexts, System.nanoTime() - startedAt, queryTime);
+    }
+
+    /** The reading transaction's 64-bit id and the oldest transaction still running ({@link RowVersions}). */
+    private record TransactionIds(long xid, long horizon) {
+    }
+
+    /** A non-negative integer's ASCII digits (a transaction id as the server prints it). */
+    private static long parseDigits(byte[] digits) {
+        long v = 0;
+        for (byte b : digits) {
+            if (b < '0' || b > '9') {
+                throw new NumberFormatException("Not a transaction id: "
+                    + new String(digits, StandardCharsets.US_ASCII));
+            }
+            v = v * 10 + (b - '0');
+        }
+        return v;
+    }
+
+    /** A batch read ahead may have waited long after the last transaction of the run's own session: check always. */
+    @Override
+    public void beforeWrite(List<Change> batch, int attempt) {
+        checkLockHeld();
+    }
+
+    @Override
+    public void acknowledge(Acknowledgement ack) {
+        if (ack.batch().isEmpty()) {
+            return;
+        }
+        String to = batchTo();
+        Rejected rejected = rejected(ack);
+        long startedAt = System.nanoTime();
+        session.transaction("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
+            // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
+            Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), to));
+            if (rejected.any()) {
+                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
+                    rejected.reasons()));
+            }
+            return null;
+        });
+        ackNanos += System.nanoTime() - startedAt;
+    }
+
+    @Override
+    public void markInDoubt(List<Change> batch) {
+        FirstSyncReader current = reader;
+        if (current != null) {
+            current.settle();
+        }
+        // The batch's rows are in the snapshot above the acknowledged key. Put them in doubt now (no lease: this run's
+        // write has returned); if that fails too (e.g. the connection is gone), the next run completes the first sync.
+        try {
+            session.transaction("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
+                Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo, null));
+                Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), batchTo()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); the next"
+                + " run puts them in doubt when it completes this first sync", jobId(), e.toString());
+        }
+        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
+            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    }
+
+    @Override
+    long readingNanos() {
+        return waitNanos;
+    }
+
+    /**
+     * A batch read ahead but never handed out is in the snapshot above the last acknowledged key: the reader is
+     * stopped (its batches committed or failed) before the first sync is completed, which puts such rows in doubt.
+     */
+    @Override
+    void stopReading() {
+        FirstSyncReader current = reader;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    @Override
+    void settle(Connection c) throws SQLException {
+        if (!started) {
+            return;
+        }
+        JobsTable.FirstSyncState state = JobsTable.firstSync(c, sql.shape().tables(), jobId());
+        if (state != null) {
+            Recovery.finishFirstSync(c, sql, jobId(), state, batchTo);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.Acknowledgement;
+import io.valmi.Change;
+import io.valmi.ChangeKind;
+import io.valmi.InvalidReason;
+import io.valmi.InvalidRow;
+import io.valmi.Plan;
+import io.valmi.RunRequest;
+import io.valmi.SourceMode;
+import io.valmi.postgres.internal.FirstSyncReader.Fetched;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jooq.Query;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A run that reads its batches from a plan table: the plan is made when the run starts (one statement over the
+ * source); batches are read from it in key order (keyset paging, one short transaction per batch, no transaction held
+ * while the destination works), marked in doubt before they are handed out, and applied to the snapshot when
+ * acknowledged. See {@code docs/internals.md#plan} and {@code docs/internals.md#hand-out}.
+ */
+final class PlanTableRun extends PgRun {
+    /** A plan kind whose rows had no snapshot row when the run was planned: {@code A} + this. */
+    private static final String NEW = "+new";
+
+    private final List<String> deliverKinds = new ArrayList<>();
+    private final List<String> markKinds = new ArrayList<>();
+    private final List<String> applyKinds = new ArrayList<>();
+    private final boolean deliverRemoved;
+    private final boolean applyNew;
+    private final boolean applyKnown;
+    private final boolean markAny;
+    /** An earlier batch of this run failed, and its keys could not be put in doubt in the snapshot then. */
+    private boolean doubtLeft;
+
+    private PlanTableRun(Session session, JobLock lock, RunStatements sql, RunRequest request, Plan plan,
+                         Set<String> present) {
+        super(session, lock, sql, request, plan);
+        for (ChangeKind kind : request.deliver()) {
+            deliverKinds.add(PlanTable.letter(kind));
+            // Every key handed out is marked, unchanged ones too: a write of this run that lands late (after the run
+            // lost its lock, and a later run sent the key's new value or its removal) would undo that run's work.
+            markKinds.add(PlanTable.letter(kind));
+            if (kind == ChangeKind.UNCHANGED && request.mapping().sourceMode() != SourceMode.INCREMENTAL) {
+                deliverKinds.add(JobTables.TOUCHED);
+                markKinds.add(JobTables.TOUCHED);
+            }
+            if (kind == ChangeKind.ADDED || kind == ChangeKind.CHANGED) {
+                applyKinds.add(PlanTable.letter(kind));
+            }
+        }
+        Collections.sort(deliverKinds);
+        this.deliverRemoved = request.deliver().contains(ChangeKind.REMOVED) && present.contains(JobTables.REMOVED);
+        this.applyNew = applyKinds.stream().anyMatch(k -> present.contains(k + NEW));
+        this.applyKnown = applyKinds.stream().anyMatch(present::contains);
+        this.markAny = markKinds.stream().anyMatch(k -> present.contains(k) || present.contains(k + NEW));
+    }
+
+    /**
+     * Plans a run: creates the plan table, records invalid rows, counts.
+     *
+     * @param session the run's session
+     * @param lock the job's lock
+     * @param sql the job's statements
+     * @param request the request
+     * @param checkDuplicates whether the key may hold duplicates
+     * @param bookkeeping the bookkeeping schema, to hand the plan table to its owner
+     * @return the planned run
+     */
+    static PlanTableRun plan(Session session, JobLock lock, RunStatements sql, RunRequest request,
+                             boolean checkDuplicates, BookkeepingSchema.State bookkeeping) {
+        boolean incremental = request.mapping().sourceMode() == SourceMode.INCREMENTAL;
+        long started = System.nanoTime();
+        // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
+        // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
+        Set<String> present = new HashSet<>();
+        Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
+            Sql.execute(c, sql.plan().dropPlan());
+            Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates));
+            bookkeeping.share(c, sql.shape().tables().planName());
+            Sql.execute(c, sql.plan().indexPlan());
+            Sql.fetch(c, sql.plan().smallStatisticsTarget(), rs -> null);
+            Sql.execute(c, sql.plan().analyzePlan());
+            for (Query q : sql.issues().recordInvalid(request.runId())) {
+                Sql.execute(c, q);
+            }
+            present.clear();
+            EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
+            EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+            for (PlanTable.KindCount row : Sql.fetch(c, sql.plan().countPlan(),
+                rs -> new PlanTable.KindCount(rs.getString(1), rs.getLong(2), rs.getLong(3)))) {
+                if (row.known() > 0) {
+                    present.add(row.kind());
+                }
+                if (row.rows() > row.known()) {
+                    present.add(row.kind() + NEW);
+                }
+                if (row.kind().equals(JobTables.NULL_KEY)) {
+                    invalid.put(InvalidReason.NULL_KEY, row.rows());
+                } else if (row.kind().equals(JobTables.DUPLICATE_KEY)) {
+                    invalid.put(InvalidReason.DUPLICATE_KEY, row.rows());
+                } else if (!(incremental && row.kind().equals(JobTables.TOUCHED))) {
+                    // (An incremental plan keeps touched rows only to record their version: they are not planned.)
+                    counts.merge(PlanTable.kind(row.kind()), row.rows(), Long::sum);
+                }
+            }
+            if (present.contains(JobTables.TOUCHED)) {
+                // Unchanged rows with a new version: the snapshot learns it now, so they are not hashed next time.
+                Sql.execute(c, sql.plan().recordTouched());
+            }
+            List<InvalidRow> samples = IssuesTable.samples(c, sql.issues(), request);
+            // The base of the removal guards; counted only when removals can be sent (or for a dry run), or when the
+            // invalid-row guard needs it (an incremental plan does not count unchanged rows).
+            boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED)
+                || !invalid.isEmpty();
+            long known = removalsMatter ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
+            return new Plan(counts, invalid, samples, known);
+        });
+        log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
+            plan.counts());
+        return new PlanTableRun(session, lock, sql, request, plan, present);
+    }
+
+    @Override
+    public List<Change> nextBatch(int maxSize) {
+        if (exhausted || deliverKinds.isEmpty()) {
+            return List.of();
+        }
+        String from = lastKeyText;
+        return session.transaction("read the next batch of sync job '" + jobId() + "'", c -> {
+            Fetched f = read(c, from, maxSize);
+            if (!f.changes().isEmpty() && markAny) {
+                long read = System.nanoTime();
+                if (doubtLeft) {
+                    // An earlier batch of this run failed and its keys could not be put in doubt then.
+                    Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
+                    doubtLeft = false;
+                }
+                Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, f.last()));
+                markNanos += System.nanoTime() - read;
+            }
+            return accept(f, from, true, maxSize);
+        });
+    }
+
+    /** Reads the batch after {@code from} from the plan table, in the caller's transaction. */
+    private Fetched read(Connection c, @Nullable String from, int maxSize) throws SQLException {
+        long started = System.nanoTime();
+        List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
+        List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
+        BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
+        long queryTime;
+        try (PreparedStatement ps = Sql.prepare(c, sql.plan().nextBatch(deliverKinds, from, maxSize), false)) {
+            ps.setFetchSize(Math.min(maxSize, 10_000));
+            long queried = System.nanoTime();
+            try (ResultSet rs = ps.executeQuery()) {
+                queryTime = System.nanoTime() - queried;
+                while (rs.next()) {
+                    ChangeKind kind = PlanTable.kind(rs.getString(BatchDecoder.KIND));
+                    Object key = decoder.key(rs);
+                    keyTexts.add(rs.getString(BatchDecoder.KEY_TEXT));
+                    batch.add(decoder.change(kind, key, kind == ChangeKind.REMOVED ? null : decoder.values(rs)));
+                }
+            }
+        }
+        return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
+    }
+
+    /** The first write of a batch follows the transaction that marked it, which proved the lock still held. */
+    @Override
+    public void beforeWrite(List<Change> batch, int attempt) {
+        if (attempt > 1) {
+            checkLockHeld();
+        }
+    }
+
+    @Override
+    public void acknowledge(Acknowledgement ack) {
+        if (ack.batch().isEmpty()) {
+            return;
+        }
+        String to = batchTo();
+        String from = batchFrom;
+        Rejected rejected = rejected(ack);
+        // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
+        long started = System.nanoTime();
+        session.transaction("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
+            Sql.fetch(c, sql.snapshot().ackSettings(), rs -> null);
+            if (applyNew) {
+                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, false, from, to, rejected.keyTexts()));
+            }
+            if (applyKnown) {
+                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, true, from, to, rejected.keyTexts()));
+            }
+            if (deliverRemoved) {
+                for (Query q : sql.snapshot().applyRemoved(from, to, rejected.keyTexts())) {
+                    Sql.execute(c, q);
+                }
+            }
+            if (markAny) {
+                Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+            }
+            if (rejected.any()) {
+                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
+                    rejected.reasons()));
+            }
+            return null;
+        });
+        ackNanos += System.nanoTime() - started;
+    }
+
+    @Override
+    public void markInDoubt(List<Change> batch) {
+        // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
+        // snapshot now (no lease: this run's write has returned); if that fails too (e.g. the connection is gone),
+        // the next run does it when it starts.
+        try {
+            session.transaction("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
+                Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
+                Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            doubtLeft = true;
+            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); they stay"
+                + " marked in the job record and are put in doubt when the next run starts", jobId(), e.toString());
+        }
+        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
+            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    }
+
+    @Override
+    long readingNanos() {
+        return readNanos;
+    }
+
+    @Override
+    void settle(Connection c) {
+        // (The plan table is dropped when the run is recorded.)
+    }
+}

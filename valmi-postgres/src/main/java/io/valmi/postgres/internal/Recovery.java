@@ -1,0 +1,208 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.ConfigurationException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The at-least-once promise at the start of a run: whatever an earlier run left unfinished (it failed, its process
+ * died, its connection and lock were lost while a write was on) and whatever changed under the job since (its key's
+ * type, its hash, its mapped columns, its source) is settled before the run plans, so that the snapshot again records
+ * what the destination may hold. Each step is one method, called in this order by {@link #recover}; see
+ * {@code docs/internals.md#recover}.
+ */
+final class Recovery {
+    private static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresSource");
+
+    private final Connection c;
+    private final RunStatements sql;
+    private final String jobId;
+    private final BookkeepingSchema.State bookkeeping;
+
+    private Recovery(Connection c, RunStatements sql, String jobId, BookkeepingSchema.State bookkeeping) {
+        this.c = c;
+        this.sql = sql;
+        this.jobId = jobId;
+        this.bookkeeping = bookkeeping;
+    }
+
+    /**
+     * Settles the job's state before a run plans, in the caller's transaction, and records the job as it is now.
+     *
+     * @param c the connection, in a transaction
+     * @param sql the run's statements
+     * @param jobId the job
+     * @param bookkeeping the bookkeeping schema
+     * @param saved the job record as the last run left it, or {@code null} for a new job
+     * @param current the job record as it is now
+     * @param lease how long a write of an earlier run may still land (the write timeout)
+     * @throws SQLException on failure
+     */
+    static void recover(Connection c, RunStatements sql, String jobId, BookkeepingSchema.State bookkeeping,
+                        JobsTable.@Nullable JobRecord saved, JobsTable.JobRecord current, Duration lease)
+        throws SQLException {
+        Recovery recovery = new Recovery(c, sql, jobId, bookkeeping);
+        if (saved != null) {
+            recovery.refuseAnotherKeyColumn(saved, current);
+            recovery.convertKeysToANewKeyType(saved, current);
+            recovery.resendEverythingAfterAHashChange(saved, current);
+            if (!recovery.resendEverythingAfterAMappingChange(saved, current)) {
+                recovery.forgetRowVersionsOfAnotherScope(saved, current);
+            }
+        }
+        JobsTable.saveJob(c, sql.shape().tables(), jobId, current);
+        JobsTable.FirstSyncState firstSync = JobsTable.firstSync(c, sql.shape().tables(), jobId);
+        if (firstSync != null) {
+            recovery.completeAnInterruptedFirstSync(firstSync, lease);
+        } else {
+            recovery.restoreTheSnapshotKey();
+        }
+        recovery.putKeysLeftInDoubtInDoubt(lease);
+    }
+
+    /** A key in another column is another identity: the snapshot's keys say nothing of it. */
+    private void refuseAnotherKeyColumn(JobsTable.JobRecord saved, JobsTable.JobRecord current) {
+        if (!saved.keyColumn().equals(current.keyColumn())) {
+            throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \"" + saved.keyColumn()
+                + "\", now by \"" + current.keyColumn() + "\": its snapshot holds other keys than the destination"
+                + " would be sent. Map the key back, or start over: call PostgresSource.resetJob(\"" + jobId + "\")"
+                + " (the next run sends every row as ADDED; keys the destination holds that the source no longer has"
+                + " are not removed, so in MIRROR mode empty the destination first), or use a new job id and"
+                + " destination");
+        }
+    }
+
+    /**
+     * Keys whose text stays the same (int to bigint, varchar to text, another collation) just work: the snapshot's
+     * keys are read again as the new type (a key that cannot be fails the run with what to do).
+     */
+    private void convertKeysToANewKeyType(JobsTable.JobRecord saved, JobsTable.JobRecord current)
+        throws SQLException {
+        if (!saved.keyType().equals(current.keyType())) {
+            long keys = SnapshotTable.convertKeys(c, sql.shape().tables(), sql.snapshot().keyOnly(), bookkeeping,
+                jobId, saved.keyType(), current.keyType());
+            log.info("Sync job '{}': its key column \"{}\" changed from {} to {}; the snapshot's {} keys were"
+                + " converted", jobId, current.keyColumn(), saved.keyType(), current.keyType(), keys);
+        }
+    }
+
+    /** Hashes of another algorithm or server version are not comparable: every row is sent again as CHANGED. */
+    private void resendEverythingAfterAHashChange(JobsTable.JobRecord saved, JobsTable.JobRecord current)
+        throws SQLException {
+        if (!saved.hashAlgorithm().equals(current.hashAlgorithm()) || saved.serverMajor() != current.serverMajor()) {
+            log.warn("Sync job '{}': its snapshot was hashed with {} on PostgreSQL {}, now {} on PostgreSQL {}; hashes"
+                    + " are not comparable, so every row is sent again as CHANGED (removals are still detected)", jobId,
+                saved.hashAlgorithm(), saved.serverMajor(), current.hashAlgorithm(), current.serverMajor());
+            Sql.execute(c, sql.snapshot().markAllInDoubt());
+        }
+    }
+
+    /**
+     * What is sent for every row changed (a new column, a value of another type): every row is sent again. Hashes by
+     * value do not see every such change (a timestamp column that became timestamptz keeps its values but is sent as
+     * an instant), and a hash over other columns means nothing anyway.
+     *
+     * @return whether it changed
+     */
+    private boolean resendEverythingAfterAMappingChange(JobsTable.JobRecord saved, JobsTable.JobRecord current)
+        throws SQLException {
+        if (saved.mappedColumns() == null || saved.mappedColumns().equals(current.mappedColumns())) {
+            return false;
+        }
+        log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); every row is sent again", jobId,
+            saved.mappedColumns(), current.mappedColumns());
+        Sql.execute(c, sql.snapshot().markAllInDoubt());
+        return true;
+    }
+
+    /** The recorded row versions vouch for hashes over other columns, types or another relation: forget them. */
+    private void forgetRowVersionsOfAnotherScope(JobsTable.JobRecord saved, JobsTable.JobRecord current)
+        throws SQLException {
+        if (!Objects.equals(saved.versionScope(), current.versionScope())
+            && Sql.execute(c, sql.snapshot().forgetVersions()) > 0) {
+            log.info("Sync job '{}': its source or mapping changed since the last run; every row is hashed and"
+                + " compared again", jobId);
+        }
+    }
+
+    /**
+     * A first sync that ended without its {@code finish} (the process died, or its connection): what it handed out
+     * without an acknowledgement is put in doubt, under a lease (a write of it may still land), and the snapshot gets
+     * its key back.
+     */
+    private void completeAnInterruptedFirstSync(JobsTable.FirstSyncState firstSync, Duration lease)
+        throws SQLException {
+        log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
+            + " acknowledgement are offered again", jobId, firstSync.runId());
+        keySnapshot(true);
+        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease));
+        endFirstSync(c, sql, jobId, firstSync);
+    }
+
+    /** A snapshot left without its key (a job reset while a first sync was interrupted) gets it back. */
+    private void restoreTheSnapshotKey() throws SQLException {
+        keySnapshot(true);
+    }
+
+    private void keySnapshot(boolean dropDuplicates) throws SQLException {
+        keySnapshot(c, sql, dropDuplicates);
+    }
+
+    private static void keySnapshot(Connection c, RunStatements sql, boolean dropDuplicates) throws SQLException {
+        if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+            if (dropDuplicates) {
+                Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
+            }
+            Sql.execute(c, sql.snapshot().addSnapshotKey());
+        }
+    }
+
+    /**
+     * Keys of a batch that a failed or killed run handed out without an acknowledgement: put in doubt in the snapshot,
+     * under a lease, since that run may have lost its connection, and with it its lock, while a write was on.
+     */
+    private void putKeysLeftInDoubtInDoubt(Duration lease) throws SQLException {
+        if (Sql.execute(c, sql.marks().foldInDoubt(jobId, lease)) > 0) {
+            log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and are"
+                + " offered again", jobId);
+        }
+        Sql.execute(c, sql.marks().clearInDoubt(jobId));
+    }
+
+    /**
+     * Ends a first sync from its own {@code finish}, in the caller's transaction: snapshot rows of batches handed out
+     * after the last acknowledged one are put in doubt (no lease: every write of the run has returned), rows of
+     * batches read ahead but never handed out are deleted (the destination never saw them), rows of rejected keys
+     * are deleted, and the job record forgets the first sync.
+     *
+     * @param c the connection, in a transaction
+     * @param sql the run's statements
+     * @param jobId the job
+     * @param firstSync the first sync's run and last acknowledged key
+     * @param handedOutTo the last key handed out, or {@code null} when no batch was
+     * @throws SQLException on failure
+     */
+    static void finishFirstSync(Connection c, RunStatements sql, String jobId, JobsTable.FirstSyncState firstSync,
+                                @Nullable String handedOutTo) throws SQLException {
+        keySnapshot(c, sql, false);
+        // (With the key built, the range is found by it rather than by reading the whole snapshot.)
+        if (handedOutTo == null) {
+            Sql.execute(c, sql.firstSync().firstSyncForgetAbove(null));
+        } else {
+            Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), handedOutTo, null));
+            Sql.execute(c, sql.firstSync().firstSyncForgetAbove(handedOutTo));
+        }
+        endFirstSync(c, sql, jobId, firstSync);
+    }
+
+    private static void endFirstSync(Connection c, RunStatements sql, String jobId,
+                                     JobsTable.FirstSyncState firstSync) throws SQLException {
+        Sql.execute(c, sql.firstSync().firstSyncForgetRejected(firstSync.runId()));
+        Sql.execute(c, sql.firstSync().firstSyncEnded(jobId));
+    }
+}

@@ -1,10 +1,7 @@
 package io.valmi.postgres;
 
 import io.valmi.ConfigurationException;
-import io.valmi.postgres.internal.CatalogQueries;
-import io.valmi.postgres.internal.Describe;
-import io.valmi.postgres.internal.Session;
-import java.util.ArrayList;
+import io.valmi.postgres.internal.Postgres;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,9 +57,7 @@ public final class PostgresCatalog {
      * @return schema names, sorted
      */
     public List<String> namespaces() {
-        try (Session s = Session.open(dataSource, "catalog")) {
-            return s.transaction("list schemas", c -> CatalogQueries.namespaces(c, bookkeepingSchema));
-        }
+        return Postgres.namespaces(dataSource, bookkeepingSchema);
     }
 
     /**
@@ -72,15 +67,7 @@ public final class PostgresCatalog {
      * @return relations, sorted by name
      */
     public List<Relation> relations(String schema) {
-        try (Session s = Session.open(dataSource, "catalog")) {
-            List<CatalogQueries.RelationRow> rows = s.transaction("list relations of schema " + schema,
-                c -> CatalogQueries.relations(c, schema));
-            List<Relation> out = new ArrayList<>(rows.size());
-            for (CatalogQueries.RelationRow r : rows) {
-                out.add(new Relation(schema, r.name(), Describe.kind(r.relkind())));
-            }
-            return out;
-        }
+        return Postgres.relations(dataSource, schema);
     }
 
     /**
@@ -92,7 +79,7 @@ public final class PostgresCatalog {
      * @throws ConfigurationException when there is no such readable relation
      */
     public RelationDetails describe(String schema, String name) {
-        return find(schema, name).orElseThrow(() -> Describe.notFound(schema, name));
+        return find(schema, name).orElseThrow(() -> Postgres.notFound(schema, name));
     }
 
     /**
@@ -103,8 +90,6 @@ public final class PostgresCatalog {
      * @return the details, or empty
      */
     public Optional<RelationDetails> find(String schema, String name) {
-        try (Session s = Session.open(dataSource, "catalog")) {
-            return s.transaction("describe " + schema + "." + name, c -> Describe.details(c, schema, name));
-        }
+        return Postgres.describe(dataSource, schema, name);
     }
 }

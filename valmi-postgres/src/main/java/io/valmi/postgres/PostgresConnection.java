@@ -1,7 +1,7 @@
 package io.valmi.postgres;
 
 import io.valmi.ConfigurationException;
-import io.valmi.postgres.internal.BoundedDataSource;
+import io.valmi.postgres.internal.Postgres;
 import java.time.Duration;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -131,7 +131,7 @@ public record PostgresConnection(String name, String host, int port, String data
         ds.setSslMode(sslMode);
         ds.setApplicationName("valmi");
         ds.setLogUnclosedConnections(false);
-        return new BoundedDataSource(ds, name, connectTimeout, readTimeout);
+        return Postgres.dataSource(ds, name, connectTimeout, readTimeout);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.valmi.postgres;
 
-import io.valmi.postgres.internal.Grants;
-import io.valmi.postgres.internal.Session;
+import io.valmi.postgres.internal.Postgres;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -28,7 +27,7 @@ public final class PostgresPermissions {
      * @return the script, one statement per line
      */
     public static String setupScript(String user, List<String> schemas, String bookkeepingSchema) {
-        return String.join("\n", Grants.setupScript(user, schemas, bookkeepingSchema)) + "\n";
+        return String.join("\n", Postgres.setupScript(user, schemas, bookkeepingSchema)) + "\n";
     }
 
     /**
@@ -54,8 +53,17 @@ public final class PostgresPermissions {
      */
     public static List<MissingGrant> check(DataSource dataSource, String bookkeepingSchema, String schema,
                                            String relation, List<String> columns) {
-        try (Session s = Session.open(dataSource, schema + "." + relation)) {
-            return s.transaction("check privileges", c -> Grants.check(c, bookkeepingSchema, schema, relation, columns));
-        }
+        return Postgres.checkPermissions(dataSource, bookkeepingSchema, schema, relation, columns);
+    }
+
+    /**
+     * The role without login that owns a bookkeeping schema set up by {@link #setupScript}: every user the script
+     * sets up is a member of it.
+     *
+     * @param bookkeepingSchema the bookkeeping schema
+     * @return the role's name ({@code <schema>_owner}, shortened with a hash when that exceeds 63 bytes)
+     */
+    public static String ownerRole(String bookkeepingSchema) {
+        return Postgres.ownerRole(bookkeepingSchema);
     }
 }

@@ -6,9 +6,7 @@ import io.valmi.RunRequest;
 import io.valmi.Source;
 import io.valmi.SourceColumn;
 import io.valmi.SourceRun;
-import io.valmi.postgres.internal.Identifiers;
-import io.valmi.postgres.internal.JobAdmin;
-import io.valmi.postgres.internal.RunStarter;
+import io.valmi.postgres.internal.Postgres;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -117,7 +115,7 @@ public final class PostgresSource implements Source {
 
     @Override
     public SourceRun startRun(RunRequest request) {
-        return RunStarter.start(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead);
+        return Postgres.startRun(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead);
     }
 
     /**
@@ -129,7 +127,7 @@ public final class PostgresSource implements Source {
      * @param jobId the job
      */
     public void resetJob(String jobId) {
-        JobAdmin.reset(dataSource, description(), bookkeepingSchema, jobId);
+        Postgres.resetJob(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     /**
@@ -138,7 +136,7 @@ public final class PostgresSource implements Source {
      * @param jobId the job
      */
     public void dropJob(String jobId) {
-        JobAdmin.drop(dataSource, description(), bookkeepingSchema, jobId);
+        Postgres.dropJob(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     @Override
@@ -243,9 +241,9 @@ public final class PostgresSource implements Source {
             if (bookkeepingSchema.isBlank()) {
                 throw new ConfigurationException("The bookkeeping schema name must not be blank");
             }
-            Identifiers.check(schema, "schema", "no schema of that name can exist; give the schema's exact name");
-            Identifiers.check(relation, "relation", "no relation of that name can exist; give the relation's exact name");
-            Identifiers.check(bookkeepingSchema, "bookkeeping schema", "a longer name would be created cut short and"
+            Postgres.checkName(schema, "schema", "no schema of that name can exist; give the schema's exact name");
+            Postgres.checkName(relation, "relation", "no relation of that name can exist; give the relation's exact name");
+            Postgres.checkName(bookkeepingSchema, "bookkeeping schema", "a longer name would be created cut short and"
                 + " not be found again by the next run; choose a shorter bookkeeping schema name");
             if (bookkeepingSchema.equals(schema)) {
                 throw new ConfigurationException("The bookkeeping schema must not be the source's schema \"" + schema

@@ -6,7 +6,7 @@ import io.valmi.Destination;
 import io.valmi.DestinationCapabilities;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
-import io.valmi.postgres.internal.destination.TableWriter;
+import io.valmi.postgres.internal.TableWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

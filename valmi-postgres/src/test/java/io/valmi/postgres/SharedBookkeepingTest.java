@@ -6,7 +6,6 @@ import io.valmi.DestinationMode;
 import io.valmi.Mapping;
 import io.valmi.SourceMode;
 import io.valmi.SyncResult;
-import io.valmi.postgres.internal.Grants;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.util.List;
@@ -42,7 +41,7 @@ class SharedBookkeepingTest {
     @Test
     void theDatabaseOwnerAndTwoUsersOfTheSetupScriptShareOneBookkeepingSchema(TestDatabase db) {
         String bookkeeping = "bk_" + UUID.randomUUID().toString().substring(0, 8);
-        String owner = Grants.ownerRole(bookkeeping);
+        String owner = PostgresPermissions.ownerRole(bookkeeping);
         db.execute("create schema sales", "create table sales.orders (id int primary key, name text)",
             "insert into sales.orders select g, 'o' || g from generate_series(1, 5) g",
             "create table sales.items (id int primary key, name text)",

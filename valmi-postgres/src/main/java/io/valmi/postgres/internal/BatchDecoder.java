@@ -23,8 +23,8 @@ final class BatchDecoder {
     static final int FIRST_VALUE = 4;
 
     private final RowLayout layout;
-    private final Values.Reader keyReader;
-    private final Values.Reader[] readers;
+    private final ValueReaders.Reader keyReader;
+    private final ValueReaders.Reader[] readers;
 
     BatchDecoder(RunShape shape, RowLayout layout) {
         this.layout = layout;

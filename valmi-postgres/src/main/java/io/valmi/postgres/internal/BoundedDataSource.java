@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A start-up that times out fails with a message naming host, port, the timeout and what to do.
  */
-public final class BoundedDataSource implements DataSource {
+final class BoundedDataSource implements DataSource {
     private static final Logger log = LoggerFactory.getLogger(BoundedDataSource.class);
     /** pgjdbc does not use the executor of {@link Connection#setNetworkTimeout}; JDBC wants one. */
     static final Executor DIRECT = Runnable::run;

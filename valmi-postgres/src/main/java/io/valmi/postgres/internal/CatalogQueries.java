@@ -30,7 +30,7 @@ import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /** Catalog queries, rendered by jOOQ. Returns plain rows; the public records are built by the caller. */
-public final class CatalogQueries {
+final class CatalogQueries {
     private CatalogQueries() {
     }
 

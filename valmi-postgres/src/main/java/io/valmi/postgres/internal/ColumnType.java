@@ -65,8 +65,8 @@ record ColumnType(String declared, String base, @Nullable String collation) {
      *
      * @return the reader
      */
-    Values.Reader reader() {
-        return Values.reader(base);
+    ValueReaders.Reader reader() {
+        return ValueReaders.reader(base);
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Describes a relation from the catalog: what discovery shows, and what a run needs besides (oid, type policies). */
-public final class Describe {
+final class Describe {
     private Describe() {
     }
 

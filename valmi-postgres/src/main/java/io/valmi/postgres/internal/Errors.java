@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 import org.postgresql.ds.common.BaseDataSource;
 
 /** Turns SQL exceptions into valmi exceptions that say what failed and whether retrying may help. */
-public final class Errors {
+final class Errors {
     private Errors() {
     }
 

@@ -16,7 +16,7 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /** The setup script and the privilege check, both rendered by jOOQ with quoted identifiers. */
-public final class Grants {
+final class Grants {
     private Grants() {
     }
 

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * ({@code NAMEDATALEN - 1}) without an error, so a schema created under a long name is not found by that name again;
  * and no name can hold NUL.
  */
-public final class Identifiers {
+final class Identifiers {
     /** The longest name PostgreSQL keeps whole, in bytes (its default {@code NAMEDATALEN} is 64, with the NUL). */
     public static final int MAX_BYTES = 63;
 

@@ -4,7 +4,7 @@ import javax.sql.DataSource;
 import org.jooq.impl.DSL;
 
 /** What an application asks of a job besides runs: starting it over, and removing it. */
-public final class JobAdmin {
+final class JobAdmin {
     private JobAdmin() {
     }
 

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * this JVM holds are also kept in {@link #HELD}, so that a job busy in this process (a run still on while the
  * application plans, resets or drops the job) is told apart from one busy in another process.
  */
-public final class JobLock {
+final class JobLock {
     private static final Logger log = LoggerFactory.getLogger(JobLock.class);
 
     /**

@@ -12,7 +12,7 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /** The parts of {@code pg_catalog} the library reads, as jOOQ objects. */
-public final class PgCatalog {
+final class PgCatalog {
     private PgCatalog() {
     }
 

@@ -238,7 +238,7 @@ final class RowHash {
          *
          * @param rs the result, on the row
          * @param firstColumn the result's column of the first mapped value (text columns are hashed by their bytes)
-         * @param values the values as read ({@link Values}), mapping order
+         * @param values the values as read ({@link ValueReaders}), mapping order
          * @return the hash
          * @throws SQLException on failure
          */
@@ -556,7 +556,7 @@ final class RowHash {
         for (int i = 0; i < probes.size(); i++) {
             int column = 2 * i + 1;
             Kind kind = kind(probes.get(i).typeName());
-            Object value = Values.reader(rs.getMetaData().getColumnTypeName(column)).read(rs, column);
+            Object value = ValueReaders.reader(rs.getMetaData().getColumnTypeName(column)).read(rs, column);
             long java = value == null ? nullHash(0) : new Client(List.of(kind)).column(kind, rs, column, value, seed(0));
             if (java != rs.getLong(column + 1)) {
                 return false;

@@ -79,8 +79,8 @@ record RunShape(JobTables tables, String schema, String relation, MappedColumn k
      *
      * @return one reader per mapped column, mapping order
      */
-    Values.Reader[] valueReaders() {
-        Values.Reader[] readers = new Values.Reader[mapped.size()];
+    ValueReaders.Reader[] valueReaders() {
+        ValueReaders.Reader[] readers = new ValueReaders.Reader[mapped.size()];
         for (int i = 0; i < readers.length; i++) {
             readers[i] = mapped.get(i).type().reader();
         }

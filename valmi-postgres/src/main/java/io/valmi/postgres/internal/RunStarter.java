@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Starts a run: checks, lock, bookkeeping, plan. Nothing is created or locked before the checks pass. */
-public final class RunStarter {
+final class RunStarter {
     private static final Logger log = LoggerFactory.getLogger(RunStarter.class);
 
     private RunStarter() {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * A connection the library works on, with short transactions whose session settings are pinned, so that
  * values print (and hash) the same whatever settings the application's connections carry.
  */
-public final class Session implements AutoCloseable {
+final class Session implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     /** Settings that change the text form of values, pinned in every transaction. */

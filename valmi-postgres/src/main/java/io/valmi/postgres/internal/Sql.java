@@ -27,7 +27,7 @@ import org.jooq.impl.SQLDataType;
  * The one place where SQL is rendered (by jOOQ, with every identifier quoted) and executed (through plain JDBC,
  * so that the library controls transactions, fetch sizes and how values are bound).
  */
-public final class Sql {
+final class Sql {
     private static final Settings SETTINGS = new Settings()
         .withRenderQuotedNames(RenderQuotedNames.ALWAYS)
         .withParamCastMode(ParamCastMode.NEVER)
@@ -248,7 +248,7 @@ public final class Sql {
 
     /**
      * Rows for {@code COPY ... FROM STDIN} in text format, built in memory: values tab-separated, rows ended by a
-     * newline, {@code null} as {@code \N}, backslash, tab, newline and carriage return escaped. Values come as the
+     * newline, {@code null} as {@code \N}, backslash, tab, newline and carriage return escaped. ValueReaders come as the
      * UTF-8 bytes of their text forms (pgjdbc's client encoding), so nothing is decoded and encoded again.
      */
     public static final class CopyText {

@@ -102,7 +102,7 @@ class RowHashTest {
             // Twice: the second execution is read in binary form with prepareThreshold=-1 from the start anyway.
             for (int round = 0; round < 2; round++) {
                 try (PreparedStatement ps = Sql.prepare(c, query); ResultSet rs = ps.executeQuery()) {
-                    Values.Reader[] readers = Values.readers(rs.getMetaData(), 1, COLUMNS.size());
+                    ValueReaders.Reader[] readers = ValueReaders.readers(rs.getMetaData(), 1, COLUMNS.size());
                     RowHash.Client client = new RowHash.Client(kinds);
                     while (rs.next()) {
                         Object[] values = new Object[COLUMNS.size()];

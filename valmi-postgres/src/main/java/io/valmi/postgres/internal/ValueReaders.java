@@ -46,11 +46,11 @@ import org.postgresql.util.PGobject;
  *       from their binary form, are selected as text ({@code PlanTable}, {@code FirstSyncSql})</td></tr>
  * </table>
  */
-public final class Values {
+final class ValueReaders {
     private static final String END_OF_DAY = "24:00:00";
     private static final long END_OF_DAY_MICROS = 86_400_000_000L;
 
-    private Values() {
+    private ValueReaders() {
     }
 
     /** Reads one column of the current row. */
@@ -104,7 +104,7 @@ public final class Values {
                     return rs.wasNull() ? null : v;
                 };
             case "numeric":
-                return Values::numeric;
+                return ValueReaders::numeric;
             case "float4":
                 return (rs, i) -> {
                     float v = rs.getFloat(i);
@@ -125,7 +125,7 @@ public final class Values {
             case "time":
                 return (rs, i) -> rs.getObject(i, LocalTime.class);
             case "timetz":
-                return Values::timetz;
+                return ValueReaders::timetz;
             case "timestamp":
                 return (rs, i) -> rs.getObject(i, LocalDateTime.class);
             case "timestamptz":

@@ -1,9 +1,8 @@
-package io.valmi.postgres.internal.destination;
+package io.valmi.postgres.internal;
 
 import io.valmi.Change;
 import io.valmi.Row;
 import io.valmi.RowLayout;
-import io.valmi.postgres.internal.Sql;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,9 +126,9 @@ final class TableStatements {
             Row row = change.requireRow();
             int[] at = positions.of(row);
             Field<?>[] values = new Field<?>[columns.size()];
-            values[0] = Values.bind(change.key());
+            values[0] = ValueBinders.bind(change.key());
             for (int i = 0; i < at.length; i++) {
-                values[i + 1] = Values.bind(row.get(at[i]));
+                values[i + 1] = ValueBinders.bind(row.get(at[i]));
             }
             insert = insert.values(values);
         }
@@ -162,7 +161,7 @@ final class TableStatements {
             int[] at = positions.of(row);
             for (int j = 0; j < width; j++) {
                 Object value = j == 0 ? change.key() : row.get(at[j - 1]);
-                Class<?> type = Values.typedClass(value);
+                Class<?> type = ValueBinders.typedClass(value);
                 if (value != null && (type == null || typed[j] != null && typed[j] != type)) {
                     asText[j] = true;
                 } else if (type != null) {
@@ -184,7 +183,7 @@ final class TableStatements {
             Field<?>[] values = new Field<?>[width + 1];
             for (int j = 0; j < width; j++) {
                 Object value = j == 0 ? change.key() : row.get(at[j - 1]);
-                values[j] = asText[j] ? Values.bindText(value) : Values.bind(value);
+                values[j] = asText[j] ? ValueBinders.bindText(value) : ValueBinders.bind(value);
             }
             values[width] = DSL.val(i);
             rows[i + 1] = DSL.row(values);
@@ -203,7 +202,7 @@ final class TableStatements {
     Query delete(List<Object> keys) {
         List<String> texts = new ArrayList<>(keys.size());
         for (Object k : keys) {
-            texts.add(Values.text(k));
+            texts.add(ValueBinders.text(k));
         }
         return DSL.deleteFrom(target).where(Sql.inTexts(keyField, texts));
     }
@@ -232,10 +231,10 @@ final class TableStatements {
             }
         }
         CreateTableElementListStep create = DSL.createTableIfNotExists(tableName).column(Sql.name(key),
-            declared.getOrDefault(key, Values.columnType(batch.get(0).key())).notNull());
+            declared.getOrDefault(key, ValueBinders.columnType(batch.get(0).key())).notNull());
         for (int i = 0; i < fields.size(); i++) {
             create = create.column(Sql.name(fields.get(i)),
-                declared.getOrDefault(fields.get(i), Values.columnType(samples[i])));
+                declared.getOrDefault(fields.get(i), ValueBinders.columnType(samples[i])));
         }
         return create.primaryKey(Sql.name(key));
     }

@@ -1,4 +1,4 @@
-package io.valmi.postgres.internal.destination;
+package io.valmi.postgres.internal;
 
 import io.valmi.Change;
 import io.valmi.ChangeKind;
@@ -8,9 +8,6 @@ import io.valmi.DestinationMode;
 import io.valmi.Rejection;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
-import io.valmi.postgres.internal.CatalogQueries;
-import io.valmi.postgres.internal.Errors;
-import io.valmi.postgres.internal.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;

@@ -1,6 +1,5 @@
-package io.valmi.postgres.internal.destination;
+package io.valmi.postgres.internal;
 
-import io.valmi.postgres.internal.Sql;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -29,10 +28,10 @@ import org.jspecify.annotations.Nullable;
  * bound with their own type ({@link #bind}), or as their text form where a statement needs every value untyped
  * ({@link #bindText}).
  */
-final class Values {
+final class ValueBinders {
     private static final HexFormat HEX = HexFormat.of();
 
-    private Values() {
+    private ValueBinders() {
     }
 
     /**
@@ -80,7 +79,7 @@ final class Values {
         if (value instanceof String) {
             return (String) value;
         } else if (value instanceof Collection) {
-            return Sql.arrayLiteral((Collection<?>) value, Values::text);
+            return Sql.arrayLiteral((Collection<?>) value, ValueBinders::text);
         } else if (value instanceof Temporal) {
             return isoText((Temporal) value);
         } else if (value instanceof byte[]) {

@@ -1,0 +1,186 @@
+package io.valmi.postgres.internal;
+
+import io.valmi.ConfigurationException;
+import io.valmi.RunRequest;
+import io.valmi.SourceRun;
+import io.valmi.postgres.MissingGrant;
+import io.valmi.postgres.Relation;
+import io.valmi.postgres.RelationDetails;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The one door from the public API of {@code io.valmi.postgres} into its implementation, as jOOQ's {@code DSL} is into
+ * {@code org.jooq.impl}: every other class of this package is package-private (but {@link TableWriter}, the
+ * destination's, and {@link JobTables}, the names of the bookkeeping tables). Not an API.
+ */
+public final class Postgres {
+    private Postgres() {
+    }
+
+    /**
+     * Starts a run: describe, check, lock, recover, plan ({@code docs/internals.md#the-run-protocol}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param schema the source relation's schema
+     * @param relation the source relation
+     * @param request the request
+     * @param readAhead whether a first sync reads batches ahead on connections of its own
+     * @return the planned run
+     */
+    public static SourceRun startRun(DataSource dataSource, String description, String bookkeepingSchema,
+                                     String schema, String relation, RunRequest request, boolean readAhead) {
+        return RunStarter.start(dataSource, description, bookkeepingSchema, schema, relation, request, readAhead);
+    }
+
+    /**
+     * Starts a job over ({@code PostgresSource.resetJob}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     */
+    public static void resetJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+        JobAdmin.reset(dataSource, description, bookkeepingSchema, jobId);
+    }
+
+    /**
+     * Drops a job's tables and record ({@code PostgresSource.dropJob}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     */
+    public static void dropJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+        JobAdmin.drop(dataSource, description, bookkeepingSchema, jobId);
+    }
+
+    /**
+     * The schemas the user may use, but the system's and the bookkeeping schema.
+     *
+     * @param dataSource connections
+     * @param bookkeepingSchema left out
+     * @return schema names, sorted
+     */
+    public static List<String> namespaces(DataSource dataSource, String bookkeepingSchema) {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            return s.transaction("list schemas", c -> CatalogQueries.namespaces(c, bookkeepingSchema));
+        }
+    }
+
+    /**
+     * The relations valmi can read in a schema.
+     *
+     * @param dataSource connections
+     * @param schema the schema
+     * @return relations, sorted by name
+     */
+    public static List<Relation> relations(DataSource dataSource, String schema) {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            List<CatalogQueries.RelationRow> rows = s.transaction("list relations of schema " + schema,
+                c -> CatalogQueries.relations(c, schema));
+            List<Relation> out = new ArrayList<>(rows.size());
+            for (CatalogQueries.RelationRow r : rows) {
+                out.add(new Relation(schema, r.name(), Describe.kind(r.relkind())));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * One relation with its columns and candidate keys, if it exists.
+     *
+     * @param dataSource connections
+     * @param schema the schema
+     * @param name the relation's exact name
+     * @return the details, or empty
+     */
+    public static Optional<RelationDetails> describe(DataSource dataSource, String schema, String name) {
+        try (Session s = Session.open(dataSource, "catalog")) {
+            return s.transaction("describe " + schema + "." + name, c -> Describe.details(c, schema, name));
+        }
+    }
+
+    /**
+     * The error when a relation is missing or invisible.
+     *
+     * @param schema the schema
+     * @param name the relation
+     * @return the exception to throw
+     */
+    public static ConfigurationException notFound(String schema, String name) {
+        return Describe.notFound(schema, name);
+    }
+
+    /**
+     * What the connected user lacks to sync a relation.
+     *
+     * @param dataSource connects as the user
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param schema the relation's schema
+     * @param relation the relation
+     * @param columns the columns a sync reads
+     * @return the missing privileges with their fixes
+     */
+    public static List<MissingGrant> checkPermissions(DataSource dataSource, String bookkeepingSchema, String schema,
+                                                      String relation, List<String> columns) {
+        try (Session s = Session.open(dataSource, schema + "." + relation)) {
+            return s.transaction("check privileges", c -> Grants.check(c, bookkeepingSchema, schema, relation, columns));
+        }
+    }
+
+    /**
+     * The setup script, one statement per line.
+     *
+     * @param user the user to create
+     * @param schemas the schemas it may read
+     * @param bookkeepingSchema its bookkeeping schema
+     * @return the statements
+     */
+    public static List<String> setupScript(String user, List<String> schemas, String bookkeepingSchema) {
+        return Grants.setupScript(user, schemas, bookkeepingSchema);
+    }
+
+    /**
+     * The role that owns a bookkeeping schema set up by the setup script.
+     *
+     * @param bookkeepingSchema the schema
+     * @return the role's name
+     */
+    public static String ownerRole(String bookkeepingSchema) {
+        return Grants.ownerRole(bookkeepingSchema);
+    }
+
+    /**
+     * Refuses a name PostgreSQL would cut short or cannot store.
+     *
+     * @param name the name
+     * @param what what it names, for the message
+     * @param fix what to do, for the message
+     */
+    public static void checkName(String name, String what, String fix) {
+        Identifiers.check(name, what, fix);
+    }
+
+    /**
+     * The data source of a {@code PostgresConnection}: start-up and reads bounded, TCP keepalive tuned.
+     *
+     * @param pg the configured pgjdbc data source
+     * @param name the connection's name, for messages
+     * @param connectTimeout bounds the whole start-up
+     * @param readTimeout bounds every read ({@code ZERO}: none)
+     * @return the data source
+     */
+    public static DataSource dataSource(PGSimpleDataSource pg, String name, Duration connectTimeout,
+                                        Duration readTimeout) {
+        return new BoundedDataSource(pg, name, connectTimeout, readTimeout);
+    }
+}

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL's hash functions, computed in Java bit for bit as the server computes them on a little-endian machine
  * (Bob Jenkins' lookup3 as {@code src/common/hashfn.c} has it): what lets a first sync hash its rows on the client
  * ({@link RowHash}) and still compare with hashes later runs compute in SQL. Whether the server agrees is checked
- * at run time ({@link RowHash#probe}) before any of it is used.
+ * at run time ({@link RowHash#probes}) before any of it is used.
  */
 final class PgHashes {
     private static final int INIT = 0x9e3779b9 + 3923095;

@@ -7,7 +7,9 @@ package io.valmi;
 public class JobBusyException extends ValmiException {
     private static final long serialVersionUID = 1L;
 
+    /** The job that is busy. */
     private final String jobId;
+    /** Whether the run that is on belongs to this process. */
     private final boolean inThisProcess;
 
     /**

@@ -33,6 +33,7 @@ public class SourceException extends ValmiException {
         this.sqlState = sqlState;
     }
 
+    /** The SQLSTATE the database reported, or {@code null}. */
     private final @Nullable String sqlState;
 
     /**

@@ -60,7 +60,7 @@ public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invali
      * @return the count
      */
     public long count(ChangeKind kind) {
-        return counts.get(kind);
+        return counts.getOrDefault(kind, 0L);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.valmi;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ public final class RowLayout {
      * @return the row
      * @throws IllegalArgumentException when the number of values does not match the layout
      */
-    public Row row(Object... values) {
+    public Row row(@Nullable Object... values) {
         if (values.length != names.size()) {
             throw new IllegalArgumentException("Expected " + names.size() + " values for " + names + ", got "
                 + values.length);

@@ -101,7 +101,9 @@ public final class Redactor {
         if (secrets.isEmpty() || !reveals(failure, Collections.newSetFromMap(new IdentityHashMap<>()))) {
             return failure;
         }
-        return copy(failure, new IdentityHashMap<>());
+        Throwable copy = copy(failure, new IdentityHashMap<>());
+        // (Only a cause of a cause can be cut as a cycle: the top is copied first.)
+        return copy == null ? failure : copy;
     }
 
     private boolean reveals(Throwable t, Set<Throwable> seen) {

@@ -23,7 +23,6 @@ import io.valmi.ValmiException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -382,15 +381,15 @@ public final class RunExecution {
         return result;
     }
 
+    private static long count(@Nullable Plan plan, ChangeKind kind) {
+        return plan == null ? 0L : plan.count(kind);
+    }
+
     private SyncResult result(Instant startedAt, @Nullable Throwable failure) {
         Plan p = plan;
         Map<io.valmi.InvalidReason, Long> invalid = p == null ? Map.of() : p.invalid();
-        EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
-        for (ChangeKind kind : ChangeKind.values()) {
-            counts.put(kind, p == null ? 0L : p.count(kind));
-        }
-        SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), counts.get(ChangeKind.ADDED),
-            counts.get(ChangeKind.CHANGED), counts.get(ChangeKind.UNCHANGED), counts.get(ChangeKind.REMOVED), invalid,
+        SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
+            count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
             delivered, rejected, skipped, inDoubt, batches);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
         return new SyncResult(job.id(), runId, failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, startedAt,

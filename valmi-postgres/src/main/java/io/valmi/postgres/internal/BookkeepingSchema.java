@@ -230,9 +230,9 @@ final class BookkeepingSchema {
      * @throws SQLException on failure
      */
     static void lockDdl(Connection c, String schema) throws SQLException {
-        Sql.fetch(c, DSL.select(DSL.function(name("pg_catalog", "pg_advisory_xact_lock"), SQLDataType.OTHER,
+        Sql.select(c, DSL.select(DSL.function(name("pg_catalog", "pg_advisory_xact_lock"), SQLDataType.OTHER,
             DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT, val("valmi bookkeeping " + schema),
-                inline(0)))), rs -> null);
+                inline(0)))));
     }
 
     /**

@@ -333,7 +333,7 @@ final class FirstSyncReader implements AutoCloseable {
                 }
                 opening.thenAccept(Session::close);
                 log.info("Sync job '{}': {} connection(s) for reading ahead ({}); no more are opened", jobId,
-                    readers.size(), e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+                    readers.size(), e instanceof ExecutionException ? String.valueOf(e.getCause()) : e.toString());
                 break;
             }
         }

@@ -84,12 +84,12 @@ final class FirstSyncRun extends PgRun {
         boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
         if (early) {
             run.upTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
-                String top = highestKey(c, sql);
-                if (top != null) {
+                java.util.Optional<String> top = java.util.Optional.ofNullable(highestKey(c, sql));
+                if (top.isPresent()) {
                     Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
                 }
                 return top;
-            });
+            }).orElse(null);
             if (run.upTo != null) {
                 run.started = true;
                 run.startReader(request.batchSize());
@@ -101,7 +101,7 @@ final class FirstSyncRun extends PgRun {
                     run.upTo = highestKey(c, sql);
                 }
                 // (The count reads the whole table too: on one process, as the plan does.)
-                Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+                Sql.select(c, sql.plan().planSettings());
                 SourceCount count = Sql.fetch(c, sql.firstSync().countSource(),
                     rs -> new SourceCount(rs.getLong(1), rs.getLong(2))).get(0);
                 for (Query q : sql.issues().recordNullKeys(request.runId(), count.nullKeys() > 0)) {
@@ -313,14 +313,13 @@ final class FirstSyncRun extends PgRun {
         String to = batchTo();
         Rejected rejected = rejected(ack);
         long startedAt = System.nanoTime();
-        session.transaction("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
+        session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
             Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), to));
             if (rejected.any()) {
                 Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
                     rejected.reasons()));
             }
-            return null;
         });
         ackNanos += System.nanoTime() - startedAt;
     }
@@ -334,10 +333,9 @@ final class FirstSyncRun extends PgRun {
         // The batch's rows are in the snapshot above the acknowledged key. Put them in doubt now (no lease: this run's
         // write has returned); if that fails too (e.g. the connection is gone), the next run completes the first sync.
         try {
-            session.transaction("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
-                Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo, null));
+            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
+                Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo(), null));
                 Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), batchTo()));
-                return null;
             });
         } catch (RuntimeException e) {
             log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); the next"

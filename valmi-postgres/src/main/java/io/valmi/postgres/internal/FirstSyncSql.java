@@ -124,7 +124,7 @@ final class FirstSyncSql {
      * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldInDoubt}), or {@code null}
      * @return the statement
      */
-    public Query firstSyncInDoubt(String afterKeyText, String toKeyText,
+    public Query firstSyncInDoubt(@org.jspecify.annotations.Nullable String afterKeyText, @org.jspecify.annotations.Nullable String toKeyText,
                                   java.time.@org.jspecify.annotations.Nullable Duration lease) {
         Field<Object> k = field(name(K));
         return DSL.update(table(tables.snapshotName()))
@@ -188,7 +188,7 @@ final class FirstSyncSql {
      * @param clientHash whether the client hashes the rows
      * @return the query
      */
-    public org.jooq.ResultQuery<?> firstBatch(String afterKeyText, String upToKeyText, int limit, boolean printKey,
+    public org.jooq.ResultQuery<?> firstBatch(@org.jspecify.annotations.Nullable String afterKeyText, String upToKeyText, int limit, boolean printKey,
                                               boolean clientHash) {
         Field<Object> key = col("t", keyColumn);
         if (clientHash) {

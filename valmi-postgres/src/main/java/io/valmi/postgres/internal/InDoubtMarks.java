@@ -67,7 +67,7 @@ final class InDoubtMarks {
      * @param to the last key of this batch
      * @return the statement
      */
-    public Query markInDoubt(String jobId, List<String> kinds, String from, String to) {
+    public Query markInDoubt(String jobId, List<String> kinds, @org.jspecify.annotations.Nullable String from, String to) {
         Table<?> pl = tables.plan("pl");
         Field<String[]> keys = DSL.field(DSL.select(DSL.function(name("pg_catalog", "array_agg"),
             SQLDataType.CLOB.array(), col("pl", KT))).from(pl).where(PlanTable.kindIn(kinds)).and(PlanTable.range(from, to)));

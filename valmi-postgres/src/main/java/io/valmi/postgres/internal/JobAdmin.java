@@ -23,7 +23,6 @@ final class JobAdmin {
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             forgetJob(c, tables, jobId);
-            return null;
         });
     }
 
@@ -42,7 +41,6 @@ final class JobAdmin {
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
             forgetJob(c, tables, jobId);
-            return null;
         });
     }
 
@@ -55,11 +53,11 @@ final class JobAdmin {
 
     /** Runs administrative work on a job in one transaction, holding the job's lock (fails if a run holds it). */
     private static void underJobLock(DataSource dataSource, String description, String bookkeepingSchema,
-                                     String jobId, String what, Session.Work<Void> work) {
+                                     String jobId, String what, Session.Step work) {
         try (Session session = Session.open(dataSource, description)) {
             JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
             try {
-                session.transaction(what, work);
+                session.run(what, work);
             } finally {
                 lock.release(session);
             }

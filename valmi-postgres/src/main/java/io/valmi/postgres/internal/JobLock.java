@@ -91,8 +91,8 @@ final class JobLock {
     public void release(Session session) {
         try {
             session.connection().rollback();
-            Sql.fetch(session.connection(), DSL.select(DSL.function(name("pg_catalog", "pg_advisory_unlock"),
-                SQLDataType.BOOLEAN, key())), rs -> null);
+            Sql.select(session.connection(), DSL.select(DSL.function(name("pg_catalog", "pg_advisory_unlock"),
+                SQLDataType.BOOLEAN, key())));
             session.connection().commit();
         } catch (SQLException | RuntimeException e) {
             log.warn("Could not release the lock of sync job '{}' (it is released when the connection closes): {}",

@@ -97,7 +97,8 @@ final class JobsTable {
      * @return the record, or {@code null}
      * @throws SQLException on failure
      */
-    public static JobRecord job(Connection c, JobTables t, String jobId) throws SQLException {
+    static @org.jspecify.annotations.Nullable JobRecord job(Connection c, JobTables t, String jobId)
+        throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
                 field("hash_algorithm"), field("server_major"), field(name(VERSION_SCOPE)),
                 field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION))).from(table(t.jobsName()))

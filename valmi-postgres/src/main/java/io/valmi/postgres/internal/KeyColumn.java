@@ -47,8 +47,8 @@ final class KeyColumn {
                                   String description) throws SQLException {
         var key = DSL.field(DSL.name("t", keyColumn));
         try {
-            Sql.fetch(c, DSL.select(key).from(DSL.table(DSL.name(details.relation().schema(), details.relation().name()))
-                .as("t")).where(DSL.falseCondition()).orderBy(key).limit(DSL.inline(0)), rs -> null);
+            Sql.select(c, DSL.select(key).from(DSL.table(DSL.name(details.relation().schema(), details.relation().name()))
+                .as("t")).where(DSL.falseCondition()).orderBy(key).limit(DSL.inline(0)));
         } catch (SQLException e) {
             if (!UNDEFINED_FUNCTION.equals(e.getSQLState())) {
                 throw e;
@@ -74,7 +74,7 @@ final class KeyColumn {
      */
     static void warnDuplicates(Plan plan, RelationDetails details, String keyColumn, String jobId,
                                String description) {
-        long duplicated = plan.invalid().get(InvalidReason.DUPLICATE_KEY);
+        long duplicated = plan.invalid().getOrDefault(InvalidReason.DUPLICATE_KEY, 0L);
         if (duplicated == 0) {
             return;
         }

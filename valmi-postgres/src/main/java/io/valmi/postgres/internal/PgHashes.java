@@ -24,6 +24,8 @@ final class PgHashes {
      * @param seed the seed (0: none)
      * @return the hash
      */
+    private static final byte[] NO_BYTES = new byte[0];
+
     static long bytes(byte[] k, int off, int len, long seed) {
         return hash(k, off, len, 0, seed);
     }
@@ -40,12 +42,13 @@ final class PgHashes {
     }
 
     /** lookup3 over {@code len} bytes of {@code k}, or over the four bytes of {@code word} when {@code k} is null. */
-    private static long hash(byte @Nullable [] k, int off, int len, int word, long seed) {
+    private static long hash(byte @Nullable [] key, int off, int len, int word, long seed) {
+        byte[] k = key == null ? NO_BYTES : key;
         int a = INIT + len;
         int b = a;
         int c = a;
         int p = off;
-        int n = k == null ? 0 : len;
+        int n = key == null ? 0 : len;
         // A seed counts as a first 12-byte chunk of its own (padded with zeroes); then every whole chunk of the key.
         boolean seeded = seed != 0;
         while (seeded || n >= 12) {
@@ -68,7 +71,7 @@ final class PgHashes {
             b -= a; b ^= Integer.rotateLeft(a, 19); a += c;
             c -= b; c ^= Integer.rotateLeft(b, 4); b += a;
         }
-        if (k == null) {
+        if (key == null) {
             a += word;
         } else {
             // The last 11 bytes; the lowest byte of c is reserved for the length. (C's switch falls through from n

@@ -159,8 +159,8 @@ abstract class PgRun implements SourceRun {
      */
     final void checkLockHeld() {
         try {
-            session.transaction("check that sync job '" + jobId() + "' still holds its lock",
-                c -> Sql.fetch(c, DSL.selectOne(), rs -> null));
+            session.run("check that sync job '" + jobId() + "' still holds its lock",
+                c -> Sql.select(c, DSL.selectOne()));
         } catch (io.valmi.SourceException e) {
             throw new io.valmi.SourceException("Sync job '" + jobId() + "' lost its lock (its connection to"
                 + " PostgreSQL ended, so another run may have started): no write of this run starts, and the batch's"
@@ -194,20 +194,18 @@ abstract class PgRun implements SourceRun {
                 readNanos / 1_000_000, queryNanos / 1_000_000, markNanos / 1_000_000, ackNanos / 1_000_000,
                 (System.nanoTime() - plannedAt - reading - markNanos - ackNanos) / 1_000_000);
         }
-        session.transaction("record the run of sync job '" + jobId() + "'", c -> {
+        session.run("record the run of sync job '" + jobId() + "'", c -> {
             settle(c);
             RunsTable.record(c, sql.shape().tables(), result);
             Sql.execute(c, sql.plan().dropPlan());
-            return null;
         });
         finished = true;
         long changes = plan.count(ChangeKind.ADDED) + plan.count(ChangeKind.CHANGED) + plan.count(ChangeKind.REMOVED);
         if (result.counts().delivered() > 0 && changes >= 1000 && changes * 10 >= plan.total()) {
             try {
-                session.transaction("analyze the snapshot of sync job '" + jobId() + "'", c -> {
-                    Sql.fetch(c, sql.plan().smallStatisticsTarget(), rs -> null);
+                session.run("analyze the snapshot of sync job '" + jobId() + "'", c -> {
+                    Sql.select(c, sql.plan().smallStatisticsTarget());
                     Sql.execute(c, sql.snapshot().analyzeSnapshot());
-                    return null;
                 });
             } catch (RuntimeException e) {
                 // Only the next plan's speed depends on it; autovacuum analyzes the snapshot later anyway.

@@ -289,7 +289,7 @@ final class PlanTable {
      * @param limit the batch size
      * @return the query
      */
-    public Select<?> nextBatch(List<String> kinds, String afterKeyText, int limit) {
+    public Select<?> nextBatch(List<String> kinds, @org.jspecify.annotations.Nullable String afterKeyText, int limit) {
         Table<?> pl = tables.plan("pl");
         List<SelectField<?>> out = new ArrayList<>();
         out.add(col("pl", KIND));
@@ -315,7 +315,7 @@ final class PlanTable {
         return field(name("pl", KIND), SQLDataType.CLOB).in(inlined);
     }
 
-    static Condition range(String fromExclusive, String toInclusive) {
+    static Condition range(@org.jspecify.annotations.Nullable String fromExclusive, String toInclusive) {
         return (fromExclusive == null ? DSL.noCondition() : col("pl", K).gt(Sql.untyped(fromExclusive)))
             .and(col("pl", K).le(Sql.untyped(toInclusive)));
     }

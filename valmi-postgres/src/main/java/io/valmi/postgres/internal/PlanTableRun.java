@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.jooq.Query;
 import org.jspecify.annotations.Nullable;
@@ -85,11 +86,11 @@ final class PlanTableRun extends PgRun {
         Set<String> present = new HashSet<>();
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
             Sql.execute(c, sql.plan().dropPlan());
-            Sql.fetch(c, sql.plan().planSettings(), rs -> null);
+            Sql.select(c, sql.plan().planSettings());
             Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates));
             bookkeeping.share(c, sql.shape().tables().planName());
             Sql.execute(c, sql.plan().indexPlan());
-            Sql.fetch(c, sql.plan().smallStatisticsTarget(), rs -> null);
+            Sql.select(c, sql.plan().smallStatisticsTarget());
             Sql.execute(c, sql.plan().analyzePlan());
             for (Query q : sql.issues().recordInvalid(request.runId())) {
                 Sql.execute(c, q);
@@ -146,7 +147,7 @@ final class PlanTableRun extends PgRun {
                     Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
                     doubtLeft = false;
                 }
-                Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, f.last()));
+                Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, Objects.requireNonNull(f.last())));
                 markNanos += System.nanoTime() - read;
             }
             return accept(f, from, true, maxSize);
@@ -194,8 +195,8 @@ final class PlanTableRun extends PgRun {
         Rejected rejected = rejected(ack);
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         long started = System.nanoTime();
-        session.transaction("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
-            Sql.fetch(c, sql.snapshot().ackSettings(), rs -> null);
+        session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
+            Sql.select(c, sql.snapshot().ackSettings());
             if (applyNew) {
                 Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, false, from, to, rejected.keyTexts()));
             }
@@ -214,7 +215,6 @@ final class PlanTableRun extends PgRun {
                 Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
                     rejected.reasons()));
             }
-            return null;
         });
         ackNanos += System.nanoTime() - started;
     }
@@ -225,10 +225,9 @@ final class PlanTableRun extends PgRun {
         // snapshot now (no lease: this run's write has returned); if that fails too (e.g. the connection is gone),
         // the next run does it when it starts.
         try {
-            session.transaction("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
+            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
                 Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
                 Sql.execute(c, sql.marks().clearInDoubt(jobId()));
-                return null;
             });
         } catch (RuntimeException e) {
             doubtLeft = true;

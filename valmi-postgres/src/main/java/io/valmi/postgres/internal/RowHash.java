@@ -146,10 +146,10 @@ final class RowHash {
         if (values.isEmpty()) {
             return inline(0L);
         }
-        Field<Long> row = null;
-        for (int i = 0; i < values.size(); i++) {
+        Field<Long> row = DSL.coalesce(columnSql(values.get(0), types.get(0), seed(0)), inline(nullHash(0)));
+        for (int i = 1; i < values.size(); i++) {
             Field<Long> part = DSL.coalesce(columnSql(values.get(i), types.get(i), seed(i)), inline(nullHash(i)));
-            row = row == null ? part : DSL.field("({0} # {1})", SQLDataType.BIGINT, row, part);
+            row = DSL.field("({0} # {1})", SQLDataType.BIGINT, row, part);
         }
         return row;
     }

@@ -13,6 +13,7 @@ import io.valmi.postgres.RelationDetails;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,21 +78,18 @@ final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
-            session.transaction("check that sync job '" + request.jobId() + "' can write its bookkeeping", c -> {
+            session.run("check that sync job '" + request.jobId() + "' can write its bookkeeping", c -> {
                 ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
-                return null;
             });
-            session.transaction("check privileges", c -> {
+            session.run("check privileges", c -> {
                 List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
                 if (!missing.isEmpty()) {
                     throw new MissingGrantException(Grants.currentUser(c), "sync job '" + request.jobId() + "' on "
                         + description, missing);
                 }
-                return null;
             });
-            session.transaction("check the key column of sync job '" + request.jobId() + "'", c -> {
+            session.run("check the key column of sync job '" + request.jobId() + "'", c -> {
                 KeyColumn.requireComparable(c, details, mapping.keyColumn(), request.jobId(), description);
-                return null;
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             if (request.deliver().isEmpty()) {
@@ -168,7 +166,7 @@ final class RunStarter {
      * @param facts what the catalog says about the relation's row versions
      * @return the scope or {@code null}
      */
-    static String versionScope(RelationDetails details, List<RunShape.MappedColumn> columns,
+    static @Nullable String versionScope(RelationDetails details, List<RunShape.MappedColumn> columns,
                                CatalogQueries.VersionFacts facts) {
         io.valmi.postgres.RelationKind kind = details.relation().kind();
         if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE

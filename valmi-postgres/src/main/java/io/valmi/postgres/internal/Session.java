@@ -133,6 +133,32 @@ final class Session implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /** Work in a transaction that gives nothing back. */
+    @FunctionalInterface
+    interface Step {
+        /**
+         * Does the work.
+         *
+         * @param c the connection, inside a transaction with pinned settings
+         * @throws SQLException when a statement fails
+         */
+        void run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs work that gives nothing back in one short transaction ({@link #transaction}).
+     *
+     * @param what what the work does, for the error message
+     * @param step the work
+     * @throws SourceException when it fails
+     */
+    void run(String what, Step step) {
+        transaction(what, c -> {
+            step.run(c);
+            return Boolean.TRUE;
+        });
+    }
+
     /**
      * Runs work in one short transaction with pinned settings; commits, or rolls back on failure.
      *
@@ -254,7 +280,7 @@ final class Session implements AutoCloseable {
             calls[i] = setLocal(PINNED[i][0], DSL.val(PINNED[i][1]));
         }
         calls[PINNED.length] = setLocal(SYNCHRONOUS_COMMIT, DURABLE_COMMIT);
-        Sql.fetch(c, DSL.select(calls), rs -> null);
+        Sql.select(c, DSL.select(calls));
     }
 
     private static final String SYNCHRONOUS_COMMIT = "synchronous_commit";
@@ -329,8 +355,8 @@ final class Session implements AutoCloseable {
         dryRun = false;
         if (idleTimeoutBefore != null && !closedQuietly()) {
             try {
-                transaction("restore the idle timeout of " + description, c -> Sql.fetch(c, DSL.select(
-                    setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false)), rs -> null));
+                run("restore the idle timeout of " + description, c -> Sql.select(c, DSL.select(
+                    setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false))));
             } catch (RuntimeException e) {
                 log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
             }
@@ -344,7 +370,7 @@ final class Session implements AutoCloseable {
                 for (int i = 0; i < before.length; i++) {
                     calls[i] = setConfig(SESSION_PINNED[i][0], DSL.val(before[i]), false);
                 }
-                Sql.fetch(connection, DSL.select(calls), rs -> null);
+                Sql.select(connection, DSL.select(calls));
                 connection.commit();
             } catch (SQLException e) {
                 rollback();

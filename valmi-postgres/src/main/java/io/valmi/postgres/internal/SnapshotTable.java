@@ -123,7 +123,8 @@ final class SnapshotTable {
      * @param rejected key texts of rejected changes, left out
      * @return the statement
      */
-    public Query applyDelivered(List<String> kinds, boolean known, String from, String to, List<String> rejected) {
+    public Query applyDelivered(List<String> kinds, boolean known, @org.jspecify.annotations.Nullable String from, String to,
+                                List<String> rejected) {
         Table<?> pl = tables.plan("pl");
         Field<Object> k = field(name(K));
         Field<Long> h = field(name(H), SQLDataType.BIGINT);
@@ -159,7 +160,7 @@ final class SnapshotTable {
      * @param rejected key texts of rejected changes, left out
      * @return the statements
      */
-    public List<Query> applyRemoved(String from, String to, List<String> rejected) {
+    public List<Query> applyRemoved(@org.jspecify.annotations.Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
         Condition removed = col("sn", K).in(DSL.select(col("pl", K)).from(pl)
             .where(PlanTable.kindIn(List.of(JobTables.REMOVED))).and(PlanTable.range(from, to)).and(notRejected(rejected)));

@@ -247,6 +247,21 @@ final class Sql {
     }
 
     /**
+     * Runs a query for what it does (e.g. {@code SELECT set_config(...)}), not for its rows.
+     *
+     * @param connection the connection
+     * @param query the query
+     * @throws SQLException on failure
+     */
+    static void select(Connection connection, Query query) throws SQLException {
+        try (PreparedStatement ps = prepare(connection, query); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                // (Its rows are not needed.)
+            }
+        }
+    }
+
+    /**
      * Rows for {@code COPY ... FROM STDIN} in text format, built in memory: values tab-separated, rows ended by a
      * newline, {@code null} as {@code \N}, backslash, tab, newline and carriage return escaped. ValueReaders come as the
      * UTF-8 bytes of their text forms (pgjdbc's client encoding), so nothing is decoded and encoded again.

@@ -9,6 +9,7 @@ import io.valmi.ConfigurationException;
 import io.valmi.Destination;
 import io.valmi.DestinationCapabilities;
 import io.valmi.DestinationException;
+import io.valmi.Rejection;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
 import io.valmi.internal.Redactor;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -63,7 +65,9 @@ import org.slf4j.LoggerFactory;
  *   <li>2xx with an empty body, or a body that is not a JSON object: every change applied.</li>
  *   <li>2xx with {@code {"rejected":[{"key":1,"reason":"email is invalid"}]}}: the listed keys were not applied and
  *       are reported with their reasons (and offered again next run); every other change counts as applied. Keys are
- *       matched by their JSON value ({@code 1} and {@code 1.0} are the same key). A JSON object without
+ *       matched by their JSON value ({@code 1} and {@code 1.0} are the same key), and else by the runner, by value
+ *       ({@code "1"} names the key {@code 1}); a key that names no change of the batch fails the batch, its keys in
+ *       doubt. A JSON object without
  *       {@code rejected} means all applied; one whose {@code rejected} is not a list of such objects fails the
  *       batch (not retried), because silently taking it as success could lose rejections.</li>
  *   <li>408, 429 and 5xx, and network failures: retried with exponential backoff ({@link Builder#retries}),
@@ -264,7 +268,7 @@ public final class WebhookDestination implements Destination {
         for (Change change : batch) {
             byKey.put(canonical(JSON.valueToTree(jsonValue(change.key()))), change);
         }
-        WriteResult.Builder result = WriteResult.builder();
+        List<Rejection> rejections = new ArrayList<>();
         for (JsonNode item : rejected) {
             JsonNode key = item.get("key");
             JsonNode reason = item.get("reason");
@@ -272,14 +276,23 @@ public final class WebhookDestination implements Destination {
                 throw shapeError(body, null);
             }
             Change change = byKey.get(canonical(key));
-            if (change == null) {
-                log.warn("Webhook {} rejected key {}, which is not in the batch; ignored", safeUrl(),
-                    redactor.redact(key.toString()));
-            } else {
-                result.reject(change, redactor.redact(reason.asText()));
-            }
+            String why = redactor.redact(reason.asText());
+            // A key the batch does not hold as that JSON value (the server answered "2" for 2, say) goes to the runner
+            // as the server named it: it matches keys by value, and fails the batch for a key of no change of it.
+            rejections.add(new Rejection(change == null ? javaValue(key) : change.key(), why));
         }
-        return result.build();
+        return WriteResult.rejected(rejections);
+    }
+
+    /** A key the server named, as a Java value: a number as Long or BigDecimal, anything else as its text. */
+    private static Object javaValue(JsonNode key) {
+        if (key.isIntegralNumber() && key.canConvertToLong()) {
+            return key.asLong();
+        }
+        if (key.isNumber()) {
+            return key.decimalValue();
+        }
+        return key.isTextual() ? key.asText() : key.toString();
     }
 
     /** The key as the body renders it, parsed back, so that both sides of the comparison are JSON values. */

@@ -106,9 +106,12 @@ class WebhookDestinationTest {
     @Test
     void turnsRejectedRowsOfTheResponseIntoRejections() throws Exception {
         answers.add(new Answer(200, Map.of("Content-Type", "application/json"),
-            "{\"rejected\":[{\"key\":2.0,\"reason\":\"email bounced\"},{\"key\":99,\"reason\":\"not ours\"}]}"));
-        assertThat(opened(builder().build()).write(batch()).rejections())
-            .containsExactly(new Rejection(2L, "email bounced"));
+            "{\"rejected\":[{\"key\":2.0,\"reason\":\"email bounced\"},{\"key\":\"3\",\"reason\":\"as text\"},"
+                + "{\"key\":99,\"reason\":\"not ours\"}]}"));
+        // 2.0 is the batch's key 2 as JSON; "3" and 99 go to the runner as the server named them, which matches "3"
+        // to the key 3 by value and fails the batch for 99, which names no change of it.
+        assertThat(opened(builder().build()).write(batch()).rejections()).containsExactly(
+            new Rejection(2L, "email bounced"), new Rejection("3", "as text"), new Rejection(99L, "not ours"));
 
         answers.add(new Answer(200, Map.of(), "{\"rejected\":\"everything\"}"));
         assertThatThrownBy(() -> opened(builder().build()).write(batch())).isInstanceOf(DestinationException.class)

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PgHashes {
     private static final int INIT = 0x9e3779b9 + 3923095;
+    private static final byte[] NO_BYTES = new byte[0];
 
     private PgHashes() {
     }
@@ -24,8 +25,6 @@ final class PgHashes {
      * @param seed the seed (0: none)
      * @return the hash
      */
-    private static final byte[] NO_BYTES = new byte[0];
-
     static long bytes(byte[] k, int off, int len, long seed) {
         return hash(k, off, len, 0, seed);
     }

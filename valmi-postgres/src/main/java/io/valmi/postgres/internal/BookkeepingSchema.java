@@ -22,21 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bookkeeping schema's version and its migrations: the schema-wide tables are changed only when the version row
- * says they are older than this library needs, once, under a lock, never on every run.
- *
- * <p>Every table in the schema is shared by the roles that run syncs in it: when the schema belongs to a role the
- * current user is a member of (what {@code PostgresPermissions.setupScript} sets up), each table the library creates
- * is handed to that role, so that every member can use and change it (add a column, build an index, drop a scratch
- * table left by another member's run).
+ * The bookkeeping schema's version and its migrations (run once per version, under a lock), and the hand-over of the
+ * tables the library creates to the schema's owner role. See {@code docs/internals.md#version-and-migrations} and
+ * {@code docs/internals.md#who-owns-the-tables}.
  */
 final class BookkeepingSchema {
     private static final Logger log = LoggerFactory.getLogger(BookkeepingSchema.class);
 
-    /**
-     * The version of the schema-wide tables this library needs. 1: {@code valmi_jobs} and {@code valmi_runs} as
-     * before versioning; 2: {@code valmi_jobs.tables_version}, the version of each job's own tables.
-     */
+    /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
     static final int VERSION = 2;
 
     /** The version table: one row. */

@@ -205,19 +205,16 @@ final class CatalogQueries {
     }
 
     /**
-     * What decides whether a relation's row versions ({@code xmin}) can be trusted (see {@code RowVersions}).
+     * What decides whether a relation's row versions ({@code xmin}) can be trusted: which relations, and when they are
+     * forgotten, in {@code docs/internals.md#row-versions}.
      *
      * @param oid the relation
-     * @param heapOnly every relation read (itself and all its partitions and inheritance children) is a heap table,
-     *     a materialized view or a partitioned parent: foreign tables show no real {@code xmin}, other table access
-     *     methods promise nothing about it
-     * @param descendants the oids of its partitions and inheritance children, sorted (a change of them changes what
-     *     is read)
-     * @param xminReadable whether the connected user may read {@code xmin} (column-level grants do not cover it)
-     * @param columns each mapped column as {@code name=attnum/attgenerated} (a dropped and re-added column, or a
-     *     generated column's new expression, changes values without new row versions)
-     * @param virtualColumn whether a mapped column is a virtual generated column (PostgreSQL 18), whose values may
-     *     change without a new row version
+     * @param heapOnly every relation read (itself, its partitions and inheritance children) is a heap table, a
+     *     materialized view or a partitioned parent
+     * @param descendants the oids of its partitions and inheritance children, sorted
+     * @param xminReadable whether the connected user may read {@code xmin}
+     * @param columns each mapped column as {@code name=attnum/attgenerated}
+     * @param virtualColumn whether a mapped column is a virtual generated column (PostgreSQL 18)
      */
     public record VersionFacts(long oid, boolean heapOnly, List<Long> descendants, boolean xminReadable,
                                List<String> columns, boolean virtualColumn) {

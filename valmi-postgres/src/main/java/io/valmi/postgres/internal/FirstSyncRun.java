@@ -24,11 +24,9 @@ import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A first sync: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there is
- * nothing to compare. Instead of a plan table, each batch is read straight from the source by key, on up to three
- * connections ahead of the destination ({@link FirstSyncReader}), and writes its own snapshot rows before it is handed
- * out; the job record keeps the last acknowledged key, and snapshot rows above it count as in doubt if the run ends
- * early ({@link Recovery}). See {@code docs/internals.md#the-first-sync-relay}.
+ * A first sync (empty snapshot, key declared unique): no plan table; each batch is read straight from the source
+ * ({@link FirstSyncReader}) and writes its snapshot rows before it is handed out, and the job record keeps the last
+ * acknowledged key. See {@code docs/internals.md#the-first-sync-relay}.
  */
 final class FirstSyncRun extends PgRun {
     private static final byte[] FALSE = {'f'};
@@ -189,8 +187,7 @@ final class FirstSyncRun extends PgRun {
             return List.of();
         }
         if (!started) {
-            // (The snapshot keeps its primary key: its index is written beside the batches, off the path of the reads,
-            // which costs less than building it at the end while the other core idles.)
+            // (The snapshot keeps its primary key throughout: docs/internals.md#a-batch.)
             session.transaction("start the first sync of job '" + jobId() + "'",
                 c -> Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId())));
             started = true;

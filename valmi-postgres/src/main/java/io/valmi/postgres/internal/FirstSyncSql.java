@@ -163,22 +163,11 @@ final class FirstSyncSql {
     }
 
     /**
-     * A first sync's next batch: reads up to {@code limit} rows with a key above the previous batch's straight from
-     * the source (by its unique key's index) and returns, like {@link PlanTable#nextBatch}, kind, key, key text and mapped
-     * values in key order, followed by two columns of the rows' snapshot rows: hash and version ({@code xr}). The
-     * kind is always ADDED and left {@code NULL}; so is the key text when {@code printKey} is false (the caller
-     * prints keys whose Java value prints as PostgreSQL does: integers, text, uuid). The caller works out the
-     * version's 64-bit id ({@link RowVersions#transactionIds()}) and writes the snapshot rows in the same transaction
-     * ({@link SnapshotTable#snapshotCopy()}), before the batch is handed out.
-     *
-     * <p>Why not one statement that also writes the snapshot rows (a data-modifying {@code WITH}): the rows would be
-     * materialized and sorted again, and single-row inserts cost twice what {@code COPY}'s multi-row inserts do;
-     * together that was half of a first sync's time on the server. Every value printed here is printed once per
-     * row, so whatever the client can do as cheaply (the kind, key texts, version ids) it does.
-     *
-     * <p>With {@code clientHash}, the hash column is NULL and there is no inner level: the client hashes each row
-     * from the values as they come ({@link RowHash.Client}, the columns' kinds in {@link RunShape#firstSyncKinds()}), which
-     * takes about a quarter of the statement's time off the server.
+     * A first sync's next batch, read straight from the source by key: like {@link PlanTable#nextBatch}, kind (left
+     * {@code NULL}: always ADDED), key, key text ({@code NULL} unless {@code printKey}) and mapped values in key order,
+     * then the snapshot row's hash ({@code NULL} with {@code clientHash}) and version, both as text. The caller writes
+     * the snapshot rows ({@link SnapshotTable#snapshotCopy()}) before the batch is handed out. See
+     * {@code docs/internals.md#a-batch}.
      *
      * @param afterKeyText the last key of the previous batch, or {@code null}
      * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
@@ -208,8 +197,8 @@ final class FirstSyncSql {
                 .and(key.le(Sql.untyped(upToKeyText)))
                 .orderBy(key).limit(inline(limit));
         }
-        // Inner level (not flattened: it has a LIMIT): the rows, with the text form of columns that are read as text
-        // anyway printed once, for the hash and for the result (jsonb prints slowly: ~0.5 s per 1M values).
+        // Inner level (not flattened: it has a LIMIT): the rows, with columns read as text anyway printed once, for the
+        // hash and for the result.
         List<SelectField<?>> rows = new ArrayList<>();
         rows.add(key.as(K));
         rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));

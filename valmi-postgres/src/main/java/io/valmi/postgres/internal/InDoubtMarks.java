@@ -50,16 +50,9 @@ final class InDoubtMarks {
     }
 
     /**
-     * Marks the keys of a batch in doubt before it is handed to the destination, in one small row: the job record's
-     * {@value JobsTable#IN_DOUBT} column gets the text forms of every key of the batch (of the kinds given) as
-     * one array, taken from the plan table (no row data through Java). Until the acknowledgement clears it, "the destination
-     * may or may not hold these keys"; a run that starts and finds keys there puts them in doubt in the snapshot
-     * ({@link #foldInDoubt}).
-     *
-     * <p>What it buys: the earlier mark was an upsert of every key of the batch into the snapshot, followed by a
-     * second upsert of the same rows at the acknowledgement. A first sync of 1M rows wrote the snapshot twice
-     * (2M index-maintained writes, a third of the run); now each acknowledged change is written once. (A text
-     * array costs ~9 ms per 10,000 keys, a jsonb array ~14 ms.)
+     * Marks the keys of a batch in doubt before it is handed out: the job record's {@value JobsTable#IN_DOUBT} column
+     * gets their text forms as one array, taken from the plan table, until the acknowledgement clears it. See
+     * {@code docs/internals.md#the-mark}.
      *
      * @param jobId the job
      * @param kinds the plan kinds the batch hands out (every one: a late write of an unchanged row can undo a later run)
@@ -87,16 +80,9 @@ final class InDoubtMarks {
     }
 
     /**
-     * Puts the keys left in doubt by a failed or killed run into the snapshot: a key without a snapshot row gets
-     * one with a NULL hash ("the destination may or may not hold it": sent again if the row is there, REMOVED in
-     * MIRROR mode if it is gone); a known key keeps its hash and gets the in-doubt flag. A key's text comes back
-     * to the key's type through the snapshot's row type: {@code CAST(CAST(ROW(text, NULL, true) AS text) AS
-     * snapshot)} parses it with the key type's input function, whatever that type is (json, arrays, enums too).
-     * The row constructor follows the snapshot's columns (k, h, d, xr, xe, du).
-     *
-     * <p>Keys left by a run that may still be writing (folded when the next run starts: the earlier run may have lost
-     * its connection, and with it its job lock, while a write was on) get a lease ({@link JobTables#DU}): they stay
-     * in doubt, whatever is acknowledged, until it has passed.
+     * Puts the keys in the job record into the snapshot in doubt: a new key with a NULL hash, a known key flagged; with
+     * a lease when their run may still be writing. The key texts are parsed through the snapshot's row type, whose
+     * columns the {@code ROW(...)} below must follow. See {@code docs/internals.md#the-mark}.
      *
      * @param jobId the job
      * @param lease how long a write of the run that marked the keys may still land, or {@code null} when none can

@@ -16,17 +16,9 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The bookkeeping tables of one job, named from a sanitized job id plus a hash of the exact id (so that two ids
- * that sanitize alike still get different tables), and the schema-wide job and run tables.
- *
- * <ul>
- *   <li>{@code snap_<id>}: the snapshot, LOGGED (survives a crash): key, hash of the acknowledged mapped values
- *       ({@code NULL} while the destination may or may not hold the key), in-doubt flag, and the version of the
- *       source row that hash was taken from ({@link #XR}, {@link #XE});</li>
- *   <li>{@code plan_<id>}: the plan of the current run, UNLOGGED scratch, dropped when the run ends;</li>
- *   <li>{@code issues_<id>}: invalid rows and rejected changes of the last run;</li>
- *   <li>{@code valmi_jobs}, {@code valmi_runs}: jobs and run history of the whole schema.</li>
- * </ul>
+ * The names of one job's bookkeeping tables ({@code snap_<id>}, {@code plan_<id>}, {@code issues_<id>}; {@code <id>}
+ * from {@code suffix(jobId)}), of the schema-wide job and run tables, and of the snapshot's and plan's columns. See
+ * {@code docs/internals.md#the-bookkeeping-schema}.
  */
 public final class JobTables {
     /** Plan kinds as stored in the plan table. */
@@ -54,19 +46,11 @@ public final class JobTables {
     public static final String KT = "kt";
     /** Plan: whether the key had a snapshot row when the run was planned. */
     public static final String PS = "ps";
-    /**
-     * Row version of snapshot and plan: the source row's {@code xmin} (type {@code xid}) when its hash was taken, for
-     * tables; {@code NULL} for views and when the version cannot be trusted (see {@link RowVersions}).
-     */
+    /** Row version of snapshot and plan: the source row's {@code xmin} when its hash was taken, or {@code NULL}. */
     public static final String XR = "xr";
     /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
     public static final String XE = "xe";
-    /**
-     * Snapshot: until when the key stays in doubt whatever is acknowledged ({@code NULL}: no lease). A run that
-     * ended without knowing it (its connection, and so its job lock, died while a write was on) may still see that
-     * write land until its write timeout has passed: a later run sends such keys and keeps them in doubt until then,
-     * so that it sends them once more after the late write could have landed.
-     */
+    /** Snapshot: until when the key stays in doubt whatever is acknowledged, or {@code NULL} (no lease). */
     public static final String DU = "du";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";

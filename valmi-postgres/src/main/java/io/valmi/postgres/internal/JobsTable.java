@@ -14,51 +14,30 @@ import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
-/** The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. */
+/**
+ * The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. Its columns:
+ * {@code docs/internals.md#valmi_jobs}.
+ */
 final class JobsTable {
-    /**
-     * Column of {@code valmi_jobs}: the keys of the batch in flight (an array of the keys' text forms), written before
-     * the batch is handed to the destination and cleared in the transaction that records its acknowledgement. Keys
-     * left there by a failed or killed run are put in doubt in the snapshot when the next run starts.
-     */
+    /** Column: the text forms of the keys of the batch in flight, until its acknowledgement clears them. */
     public static final String IN_DOUBT = "in_doubt";
 
-    /**
-     * Column of {@code valmi_jobs}: what the row versions in the snapshot were taken over (the relation, its kind and
-     * the mapped columns with their types, see {@link RunShape#versionScope()}). When it changes, every stored row
-     * version is forgotten, so that each row is hashed and compared again.
-     */
+    /** Column: what the snapshot's row versions were taken over ({@link RunShape#versionScope()}). */
     public static final String VERSION_SCOPE = "version_scope";
 
-    /**
-     * Column of {@code valmi_jobs}: the mapped columns and their types at the last run. When they change, what is sent
-     * for every row changes (a new column, a value of another type), so every key is put in doubt (sent again).
-     */
+    /** Column: the mapped columns, their types and destination fields at the last run. */
     public static final String MAPPED_COLUMNS = "mapped_columns";
 
-    /**
-     * Column of {@code valmi_jobs}: the run id of a first sync in progress ({@link PgRun}'s first-sync mode), whose
-     * batches write their snapshot rows before they are handed out; {@code NULL} otherwise.
-     */
+    /** Column: the run id of a first sync in progress, or {@code NULL}. */
     public static final String FIRST_SYNC_RUN = "first_sync_run";
 
-    /**
-     * Column of {@code valmi_jobs}: the text form of the last key of the first sync's last acknowledged batch
-     * ({@code NULL} before the first acknowledgement): snapshot rows above it may or may not be held by the
-     * destination until the run records more.
-     */
+    /** Column: the text of the last key of the first sync's last acknowledged batch, or {@code NULL}. */
     public static final String FIRST_SYNC_ACKED = "first_sync_acked";
 
-    /**
-     * Column of {@code valmi_jobs}: the version of the job's own tables (snapshot, issues) when the job last ran
-     * ({@link #JOB_TABLES_VERSION}); {@code NULL} for a job recorded before the schema had versions.
-     */
+    /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
     public static final String TABLES_VERSION = "tables_version";
 
-    /**
-     * The version of a job's own tables this library needs. 1: the snapshot with its row versions ({@code xr},
-     * {@code xe}) and the issues table; 2: the snapshot's in-doubt lease ({@link JobTables#DU}).
-     */
+    /** The version of a job's own tables this library needs: {@code docs/internals.md#job-tables-and-their-version}. */
     static final int JOB_TABLES_VERSION = 2;
 
     private JobsTable() {

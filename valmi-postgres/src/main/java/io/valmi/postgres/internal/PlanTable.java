@@ -70,15 +70,8 @@ final class PlanTable {
     }
 
     /**
-     * Creates the plan table in one statement over the source: one consistent read of it, joined (FULL JOIN on the
-     * key) with the snapshot.
-     *
-     * <p>For a table (not a view), a row whose version ({@code xmin}) is the one the snapshot recorded with its
-     * hash is not hashed again: it cannot have changed ({@link RowVersions}). Only new rows, rows whose version moved
-     * and rows without a recorded version are hashed and compared, so an incremental plan of a table that changed
-     * little costs about a scan of the key and the version instead of printing and hashing every row. A row whose
-     * version moved but whose mapped values hash as before (an unmapped column changed) is planned as
-     * {@link JobTables#TOUCHED}: unchanged, and the snapshot records its new version before any batch is read.
+     * Creates the plan table in one statement over the source (one consistent read), joined with the snapshot by key;
+     * a row whose recorded version is trusted is not hashed again. See {@code docs/internals.md#the-plan-statement}.
      *
      * @param incremental leave out unchanged rows
      * @param checkDuplicates whether the key may hold duplicates (not declared unique)
@@ -105,8 +98,7 @@ final class PlanTable {
             ? DSL.coalesce(DSL.field(col("s", XR).eq(col("p", XR)).and(pxe.gt(RowVersions.oldestTrusted()))), inline(false)).isTrue()
             : DSL.falseCondition();
 
-        // Inner level: the join, the hash where it is needed and the version to record. OFFSET 0 keeps the planner
-        // from pulling it up, which would copy the hash expression into every place the outer level uses it.
+        // Inner level: the join, the hash where it is needed and the version to record (OFFSET 0: never pulled up).
         List<SelectField<?>> in = new ArrayList<>();
         in.add(sk.as("sk"));
         in.add(pk.as("pk"));
@@ -137,9 +129,8 @@ final class PlanTable {
         } else {
             from = joined;
         }
-        // An incremental plan drops the rows known unchanged already here, where the join runs, so that only
-        // candidates travel further: trusted rows without looking at their
-        // values, others (views) by their hash.
+        // An incremental plan drops the rows known unchanged here, where the join runs: trusted ones unread, others
+        // (views) by their hash.
         Condition candidates = DSL.noCondition();
         if (incremental) {
             Condition known = col("p", D).isFalse().and(checkDuplicates ? col("dup", K).isNull() : DSL.noCondition());
@@ -210,11 +201,9 @@ final class PlanTable {
     }
 
     /**
-     * Gathers statistics of the plan's key and kind from a small sample. Without them the planner does not know
-     * the freshly made plan table's size and reads each batch by a (parallel) sequential scan and a sort of the
-     * whole plan instead of the key index: measured 91 s instead of 27 s for a first sync of 1M rows in batches of
-     * 10,000. A sample of 3,000 rows (statistics target 10) costs ~15 ms for 1M rows and is enough to choose the
-     * index; run it after {@code SET LOCAL default_statistics_target = 10} ({@link #smallStatisticsTarget()}).
+     * Gathers statistics of the plan's key and kind from a small sample, so that batches are read by the key index;
+     * run it after {@link #smallStatisticsTarget()}. See
+     * {@code docs/internals.md#after-the-statement-in-the-same-transaction}.
      *
      * @return the statement
      */
@@ -223,18 +212,9 @@ final class PlanTable {
     }
 
     /**
-     * Settings for the rest of the plan transaction (one big scan per run), measured on 1M rows:
-     * <ul>
-     *   <li>{@code work_mem} at least 64MB: the snapshot side of the hash join (~56 bytes per key) fits in memory
-     *       instead of spilling to 8 to 32 batches on disk with the default 4MB (~0.3 s of a ~2.6 s plan);</li>
-     *   <li>no parallel workers: they are new processes for every statement, each building its share of a hash
-     *       table in fresh shared memory, and they take CPU from the application's queries. On a 2-core virtual
-     *       machine that charges dearly for fresh memory the parallel plan took 1.7 to 1.9 s, the serial one 1.1 s
-     *       (an earlier machine had it the other way round: 0.8 against 1.1 s, at three processes' CPU);</li>
-     *   <li>no hash join when the source's rows lie in key order ({@code inKeyOrder}): both sides are read by their
-     *       key indexes and merged, no hash table is built: 0.6 to 0.7 s instead of 1.1 s. Not otherwise: an
-     *       index read in an order unrelated to where the rows lie costs twice what hashing does.</li>
-     * </ul>
+     * Settings for the rest of the plan transaction: {@code work_mem} at least 64MB, no parallel workers, and no hash
+     * join when the source's rows lie in key order. See
+     * {@code docs/internals.md#plan-settings-merge-or-hash-and-why-serial}.
      *
      * @return the statement
      */

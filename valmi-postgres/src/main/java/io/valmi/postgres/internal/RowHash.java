@@ -19,45 +19,33 @@ import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The hash of a row's mapped columns, the same in SQL ({@link #sql}) and, for a first sync, in Java
- * ({@link Client}): the XOR of one 64-bit hash per column, each seeded by the column's position (so the hash is
- * order-sensitive), with a constant per position for NULL.
- *
- * <p>Each column is hashed as what would be sent: a change of the text form is a change ({@code 1.5} to
- * {@code 1.50} is one). Most types are hashed by their text form ({@code hashtextextended} of {@code v::text},
- * byte-wise, collation "C"), the others by a value from which the text form follows and that the hash takes in
- * whole: integers ({@code hashint8extended} seeded with the value itself, so that values differing beyond 32 bits,
- * which that function folds together, still hash apart), boolean, uuid (its 16 bytes), text and varchar (already
- * text), numeric (its digits, weight, sign and display scale; NaN and the infinities apart).
- *
- * <p>Why not {@code hash_record_extended} over the column hashes, as version 4 did: it hashes each 64-bit column
- * hash again with {@code hashint8extended}, whose input is 32 bits, so a change of one column went unseen with a
- * chance of 2<sup>-32</sup>; and {@code hash_numeric_extended} alone ignores the sign ({@code 5} and {@code -5}
- * hashed the same). The XOR of seeded 64-bit hashes is cheaper as well.
+ * The hash of a row's mapped columns, the same in SQL ({@link #sql}) and, for a first sync, in Java ({@link Client}):
+ * the XOR of one position-seeded 64-bit hash per column, each column hashed as what would be sent. See
+ * {@code docs/internals.md#the-row-hash}.
  */
 final class RowHash {
     /** The name recorded with a snapshot: a change of it makes every recorded hash incomparable. */
     static final String ALGORITHM = "xor(seeded column hashes)/v5";
 
-    /** How a column is hashed. */
+    /** How a column is hashed, in SQL and on the client: the table in {@code docs/internals.md#the-row-hash}. */
     enum Kind {
-        /** smallint, integer, bigint: {@code hashint8extended(v, v # seed)}. */
+        /** smallint, integer, bigint: by value, seeded with the value too. */
         INTEGER,
-        /** {@code hashint8extended(v::int, seed)}. */
+        /** boolean: by value. */
         BOOLEAN,
-        /** {@code uuid_hash_extended(v, seed)}. */
+        /** uuid: by its 16 bytes. */
         UUID,
-        /** text, varchar and values selected as text: {@code hashtextextended(v, seed)}. */
+        /** text, varchar and values selected as text: by their bytes. */
         TEXT,
-        /** {@code hashint8extended(code, hash_numeric_extended(v, seed))}, code: sign and scale, or NaN / ±Infinity. */
+        /** numeric: by its digits, with sign and display scale (or NaN, ±Infinity) as a code. */
         NUMERIC,
-        /** By the text form that the client prints as the server does (ISO, UTC pinned). */
+        /** date: by its text form, which the client prints as the server does. */
         DATE,
-        /** As {@link #DATE}. */
+        /** timestamp without time zone: as {@link #DATE}. */
         TIMESTAMP,
-        /** As {@link #DATE}. */
+        /** timestamp with time zone: as {@link #DATE}. */
         TIMESTAMPTZ,
-        /** By the text form, printed by the server only. */
+        /** Every other type: by its text form, printed by the server only. */
         PRINTED
     }
 

@@ -151,15 +151,15 @@ final class RunStarter {
     }
 
     /**
-     * How closely the key's order must follow the rows' physical order ({@code pg_stats.correlation}) for a plan to
-     * merge the source and the snapshot by their key indexes rather than hash one of them: reading a table by an
-     * index in an order unrelated to where its rows lie costs more than hashing (measured 2.4 s against 1.2 s for
-     * 1M rows in random order; 0.42 s against 0.85 s in key order).
+     * How closely the key's order must follow the rows' physical order ({@code |pg_stats.correlation|}) for a plan to
+     * merge source and snapshot by their key indexes rather than hash. See
+     * {@code docs/internals.md#plan-settings-merge-or-hash-and-why-serial}.
      */
     static final double KEY_ORDER_CORRELATION = 0.9;
 
     /**
-     * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust.
+     * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust
+     * ({@code docs/internals.md#row-versions}).
      *
      * @param details the relation
      * @param columns the mapped columns, mapping order

@@ -75,10 +75,8 @@ final class SnapshotTable {
     }
 
     /**
-     * Settings for the rest of an acknowledgement's transaction: its statements join at most a batch of plan rows
-     * with the snapshot, which its key index does best. Without them the planner, counting each index probe as a
-     * random read, may scan and hash the whole snapshot instead: measured 235 ms instead of ~15 ms to record 3,333
-     * changes of a 1M-row snapshot.
+     * Settings for the rest of an acknowledgement's transaction: no hash or merge joins, so that each statement joins
+     * its batch of plan rows with the snapshot through the key index. See {@code docs/internals.md#acknowledge}.
      *
      * @return the statement
      */
@@ -88,10 +86,8 @@ final class SnapshotTable {
     }
 
     /**
-     * Gathers statistics of the snapshot's key from a small sample (statistics target 10, ~15 ms per 1M keys), after
-     * a run that changed much of it. Without them (a new snapshot is not analyzed until autovacuum gets to it) the
-     * next plan builds its hash table on the wide source side instead of the narrow snapshot: measured 1.48 s
-     * instead of 1.23 s for the incremental plan of 1M rows.
+     * Gathers statistics of the snapshot's key from a small sample, after a run that changed much of it, for the next
+     * plan; run it after {@link PlanTable#smallStatisticsTarget()}. See {@code docs/internals.md#finish}.
      *
      * @return the statement
      */
@@ -109,12 +105,9 @@ final class SnapshotTable {
     }
 
     /**
-     * Applies the delivered ADDED and CHANGED keys of a batch: their new hash, not in doubt.
-     *
-     * <p>Keys that had no snapshot row when the run was planned (almost every key of a first sync) are inserted
-     * with a plain INSERT, which costs about half of an upsert; only this run writes the snapshot (the job is
-     * locked) and each key is in one batch, so they cannot conflict. Keys that had a row are updated in place
-     * (an UPDATE joined with the plan, cheaper than an upsert's speculative insertion).
+     * Applies the delivered ADDED and CHANGED keys of a batch: their new hash, not in doubt. New keys are inserted
+     * (they cannot conflict: the job is locked and each key is in one batch), known ones updated in place. See
+     * {@code docs/internals.md#acknowledge}.
      *
      * @param kinds ADDED and/or CHANGED
      * @param known {@code true} for keys that had a snapshot row at planning, {@code false} for the others
@@ -270,8 +263,7 @@ final class SnapshotTable {
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
                 constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
-            // Room on each page for the new versions of its rows: an acknowledgement's update then stays on the page
-            // and leaves the key index alone (a HOT update), half the time of one that moves the row.
+            // Room on each page for HOT updates by acknowledgements (docs/internals.md#acknowledge).
             Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
                 inline(SNAPSHOT_FILLFACTOR)));
             schema.share(c, t.snapshotName());
@@ -291,11 +283,9 @@ final class SnapshotTable {
 
 
     /**
-     * Reads the snapshot's keys again as the source key column's type and collation, after the column changed (the
-     * plan compares them with the source's keys; a text key of another collation cannot even be compared). Each key
-     * is printed by its old type and parsed by the new one's input function (through the row type of the new table,
-     * so no type is named in SQL): {@code int} to {@code bigint}, {@code varchar} to {@code text} or a collation
-     * change keep every key; a key the new type cannot read fails the run, with what to do.
+     * Reads the snapshot's keys again as the source key column's new type and collation, through a new table; a key
+     * the new type cannot read, or two that become one, fail the run with what to do. See
+     * {@code docs/internals.md#recover}.
      *
      * @param c the connection, in a transaction
      * @param t the job's tables

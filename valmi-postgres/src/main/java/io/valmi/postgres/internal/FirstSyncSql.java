@@ -1,14 +1,14 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.PLAN_KIND;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
@@ -17,10 +17,7 @@ import static org.jooq.impl.DSL.table;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
 import org.jooq.SelectField;
@@ -88,7 +85,8 @@ final class FirstSyncSql {
      */
     public Query firstSyncStarted(String jobId, String runId) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.val(runId))
-            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -100,7 +98,7 @@ final class FirstSyncSql {
      */
     public Query firstSyncAcked(String jobId, String lastKeyText) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED),
-            DSL.val(lastKeyText)).where(InDoubtMarks.jobIs(jobId));
+            DSL.val(lastKeyText)).where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -112,7 +110,8 @@ final class FirstSyncSql {
     public Query firstSyncEnded(String jobId) {
         return DSL.update(table(tables.jobsName()))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.castNull(SQLDataType.CLOB))
-            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -126,11 +125,11 @@ final class FirstSyncSql {
      */
     public Query firstSyncInDoubt(@org.jspecify.annotations.Nullable String afterKeyText, @org.jspecify.annotations.Nullable String toKeyText,
                                   java.time.@org.jspecify.annotations.Nullable Duration lease) {
-        Field<Object> k = field(name(K));
+        Field<Object> k = field(name(KEY));
         return DSL.update(table(tables.snapshotName()))
-            .set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
-            .set(field(name(D), SQLDataType.BOOLEAN), inline(true))
-            .set(field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
             .set(SnapshotTable.noVersion())
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
             .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));
@@ -144,7 +143,7 @@ final class FirstSyncSql {
      */
     public Query firstSyncForgetAbove(@org.jspecify.annotations.Nullable String afterKeyText) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(afterKeyText == null ? DSL.noCondition() : field(name(K)).gt(Sql.untyped(afterKeyText)));
+            .where(afterKeyText == null ? DSL.noCondition() : field(name(KEY)).gt(Sql.untyped(afterKeyText)));
     }
 
     /**
@@ -156,10 +155,7 @@ final class FirstSyncSql {
      */
     public Query firstSyncForgetRejected(String runId) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(field(name(K)).cast(SQLDataType.CLOB).in(DSL.select(JobTables.text(null, "key_text"))
-                .from(table(tables.issuesName()))
-                .where(field(name("run_id")).eq(DSL.val((Object) runId)))
-                .and(field(name("reason")).eq(inline((Object) "REJECTED")))));
+            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)));
     }
 
     /**
@@ -182,16 +178,17 @@ final class FirstSyncSql {
         Field<Object> key = col("t", keyColumn);
         if (clientHash) {
             List<SelectField<?>> out = new ArrayList<>();
-            out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
-            out.add(key.as(K));
-            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
+            out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
+            out.add(key.as(KEY));
+            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KEY_TEXT) : DSL.castNull(SQLDataType.CLOB).as(KEY_TEXT));
             for (int i = 0; i < columns.size(); i++) {
                 Field<Object> column = col("t", columns.get(i));
                 out.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
                     .as(JobTables.valueColumn(i + 1)));
             }
-            out.add(DSL.castNull(SQLDataType.CLOB).as(H));
-            out.add((versioned ? col("t", "xmin") : JobTables.nullXid()).cast(SQLDataType.CLOB).as(XR));
+            out.add(DSL.castNull(SQLDataType.CLOB).as(HASH));
+            out.add((versioned ? col("t", RowVersions.rowVersion()) : JobTables.nullXid()).cast(SQLDataType.CLOB)
+                .as(ROW_VERSION));
             return DSL.select(out).from(table(name(schema, relation)).as("t"))
                 .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
                 .and(key.le(Sql.untyped(upToKeyText)))
@@ -200,9 +197,9 @@ final class FirstSyncSql {
         // Inner level (not flattened: it has a LIMIT): the rows, with columns read as text anyway printed once, for the
         // hash and for the result.
         List<SelectField<?>> rows = new ArrayList<>();
-        rows.add(key.as(K));
-        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
-        rows.add(versioned ? col("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
+        rows.add(key.as(KEY));
+        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KEY_TEXT) : DSL.castNull(SQLDataType.CLOB).as(KEY_TEXT));
+        rows.add(versioned ? col("t", RowVersions.rowVersion()).as(ROW_VERSION) : JobTables.nullXid().as(ROW_VERSION));
         List<String> hashTypes = new ArrayList<>(types.size());
         types.forEach(t -> hashTypes.add(t.declared()));
         for (int i = 0; i < columns.size(); i++) {
@@ -220,17 +217,17 @@ final class FirstSyncSql {
             .orderBy(key).limit(inline(limit)).asTable("r");
         List<Field<Object>> values = new ArrayList<>();
         List<SelectField<?>> out = new ArrayList<>();
-        out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
-        out.add(col("r", K));
-        out.add(col("r", KT));
+        out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
+        out.add(col("r", KEY));
+        out.add(col("r", KEY_TEXT));
         for (int i = 1; i <= columns.size(); i++) {
             values.add(col("r", JobTables.valueColumn(i)));
         }
         out.addAll(values);
         // The snapshot row's values as text (never sent in binary): the caller copies their bytes as they come.
-        out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(H));
-        out.add(col("r", XR).cast(SQLDataType.CLOB).as(XR));
+        out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(HASH));
+        out.add(col("r", ROW_VERSION).cast(SQLDataType.CLOB).as(ROW_VERSION));
         // The subquery's rows come in key order already: this ORDER BY costs no sort.
-        return DSL.select(out).from(r).orderBy(col("r", K));
+        return DSL.select(out).from(r).orderBy(col("r", KEY));
     }
 }

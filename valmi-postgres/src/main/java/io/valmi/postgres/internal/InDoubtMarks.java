@@ -1,29 +1,22 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Query;
-import org.jooq.Select;
-import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -45,10 +38,6 @@ final class InDoubtMarks {
         return field(name(JobsTable.IN_DOUBT), SQLDataType.CLOB.array());
     }
 
-    static Condition jobIs(String jobId) {
-        return field(name("job_id")).eq(DSL.val((Object) jobId));
-    }
-
     /**
      * Marks the keys of a batch in doubt before it is handed out: the job record's {@value JobsTable#IN_DOUBT} column
      * gets their text forms as one array, taken from the plan table, until the acknowledgement clears it. See
@@ -63,8 +52,9 @@ final class InDoubtMarks {
     public Query markInDoubt(String jobId, List<String> kinds, @org.jspecify.annotations.Nullable String from, String to) {
         Table<?> pl = tables.plan("pl");
         Field<String[]> keys = DSL.field(DSL.select(DSL.function(name("pg_catalog", "array_agg"),
-            SQLDataType.CLOB.array(), col("pl", KT))).from(pl).where(PlanTable.kindIn(kinds)).and(PlanTable.range(from, to)));
-        return DSL.update(table(tables.jobsName())).set(inDoubt(), keys).where(jobIs(jobId));
+            SQLDataType.CLOB.array(), col("pl", KEY_TEXT))).from(pl).where(PlanTable.kindIn(kinds))
+            .and(PlanTable.range(from, to)));
+        return DSL.update(table(tables.jobsName())).set(inDoubt(), keys).where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -76,7 +66,7 @@ final class InDoubtMarks {
      */
     public Query clearInDoubt(String jobId) {
         return DSL.update(table(tables.jobsName())).set(inDoubt(), DSL.castNull(SQLDataType.CLOB.array()))
-            .where(jobIs(jobId)).and(inDoubt().isNotNull());
+            .where(JobsTable.jobIs(jobId)).and(inDoubt().isNotNull());
     }
 
     /**
@@ -93,20 +83,20 @@ final class InDoubtMarks {
         Table<?> elements = DSL.table("{0}({1})", name("pg_catalog", "unnest"), field(name("j", JobsTable.IN_DOUBT)))
             .as("e", "v");
         Field<Object> typedKey = DSL.field("(CAST(CAST(ROW({0}, NULL, true, NULL, NULL, NULL) AS text) AS {1})).{2}",
-            field(name("e", "v")), tables.snapshotName(), name(K));
-        Table<?> rows = DSL.select(typedKey.as(K)).from(jobs).crossJoin(elements)
-            .where(field(name("j", "job_id")).eq(DSL.val((Object) jobId))).asTable("r");
-        Field<Object> k = field(name(K));
-        Field<Long> h = field(name(H), SQLDataType.BIGINT);
-        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
-        Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+            field(name("e", "v")), tables.snapshotName(), name(KEY));
+        Table<?> rows = DSL.select(typedKey.as(KEY)).from(jobs).crossJoin(elements)
+            .where(field(name("j", JobsTable.JOB_ID)).eq(DSL.val((Object) jobId))).asTable("r");
+        Field<Object> k = field(name(KEY));
+        Field<Long> h = bigint(null, HASH);
+        Field<Boolean> d = bool(null, IN_DOUBT_FLAG);
+        Field<java.time.OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
         Field<java.time.OffsetDateTime> until = leaseEnd(lease);
         // (The row's own lease, qualified: in ON CONFLICT DO UPDATE a bare column name is ambiguous.)
-        Field<java.time.OffsetDateTime> current = field(tables.snapshotName().append(DU),
+        Field<java.time.OffsetDateTime> current = field(tables.snapshotName().append(IN_DOUBT_UNTIL),
             SQLDataType.TIMESTAMPWITHTIMEZONE);
         return DSL.insertInto(table(tables.snapshotName()), k, h, d, du)
-            .select(DSL.select(col("r", K), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
-                .where(col("r", K).isNotNull()))
+            .select(DSL.select(col("r", KEY), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
+                .where(col("r", KEY).isNotNull()))
             .onConflict(k).doUpdate().set(d, inline(true))
             .set(du, lease == null ? current : DSL.greatest(DSL.coalesce(current, until), until));
     }
@@ -126,11 +116,11 @@ final class InDoubtMarks {
     }
 
     /**
-     * Keys under a lease that has not passed ({@link JobTables#DU}) stay in doubt when acknowledged. Never NULL (a key
-     * without a lease is not leased: {@code NOT (NULL > now())} would keep it).
+     * Keys under a lease that has not passed ({@link JobTables#IN_DOUBT_UNTIL}) stay in doubt when acknowledged. Never
+     * NULL (a key without a lease is not leased: {@code NOT (NULL > now())} would keep it).
      */
     static Condition leased(String alias) {
-        Field<java.time.OffsetDateTime> du = field(name(alias, DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<java.time.OffsetDateTime> du = field(name(alias, IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
         return du.isNotNull().and(du.gt(DSL.currentOffsetDateTime()));
     }
 }

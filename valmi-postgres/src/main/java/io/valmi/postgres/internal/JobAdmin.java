@@ -47,7 +47,7 @@ final class JobAdmin {
     private static void forgetJob(java.sql.Connection c, JobTables tables, String jobId) throws java.sql.SQLException {
         if (BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())) {
             Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
-                .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
+                .where(JobsTable.jobIs(jobId)));
         }
     }
 

@@ -35,23 +35,23 @@ public final class JobTables {
     public static final String DUPLICATE_KEY = "D";
 
     /** Key column of snapshot and plan. */
-    public static final String K = "k";
+    public static final String KEY = "k";
     /** Hash column. */
-    public static final String H = "h";
+    public static final String HASH = "h";
     /** In-doubt column of the snapshot. */
-    public static final String D = "d";
+    public static final String IN_DOUBT_FLAG = "d";
     /** Kind column of the plan. */
-    public static final String KIND = "kind";
+    public static final String PLAN_KIND = "kind";
     /** Key text column of the plan. */
-    public static final String KT = "kt";
+    public static final String KEY_TEXT = "kt";
     /** Plan: whether the key had a snapshot row when the run was planned. */
-    public static final String PS = "ps";
+    public static final String HAD_SNAPSHOT_ROW = "ps";
     /** Row version of snapshot and plan: the source row's {@code xmin} when its hash was taken, or {@code NULL}. */
-    public static final String XR = "xr";
-    /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
-    public static final String XE = "xe";
+    public static final String ROW_VERSION = "xr";
+    /** The 64-bit transaction id that {@link #ROW_VERSION} stands for (with its epoch), or {@code NULL}. */
+    public static final String ROW_VERSION_64 = "xe";
     /** Snapshot: until when the key stays in doubt whatever is acknowledged, or {@code NULL} (no lease). */
-    public static final String DU = "du";
+    public static final String IN_DOUBT_UNTIL = "du";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
 
@@ -179,12 +179,12 @@ public final class JobTables {
     /**
      * A column of an aliased table.
      *
-     * @param alias the alias
+     * @param alias the alias, or {@code null} for an unqualified column
      * @param column the column
      * @return the field
      */
-    static Field<Object> col(String alias, String column) {
-        return field(name(alias, column));
+    static Field<Object> col(@org.jspecify.annotations.Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column));
     }
 
     /**
@@ -196,5 +196,27 @@ public final class JobTables {
      */
     public static Field<String> text(@org.jspecify.annotations.Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column), SQLDataType.CLOB);
+    }
+
+    /**
+     * A {@code bigint} column of an aliased table (e.g. {@link #HASH}, {@link #ROW_VERSION_64}).
+     *
+     * @param alias the alias, or {@code null} for an unqualified column
+     * @param column the column
+     * @return the field
+     */
+    static Field<Long> bigint(@org.jspecify.annotations.Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column), SQLDataType.BIGINT);
+    }
+
+    /**
+     * A {@code boolean} column of an aliased table (e.g. {@link #IN_DOUBT_FLAG}, {@link #HAD_SNAPSHOT_ROW}).
+     *
+     * @param alias the alias, or {@code null} for an unqualified column
+     * @param column the column
+     * @return the field
+     */
+    static Field<Boolean> bool(@org.jspecify.annotations.Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column), SQLDataType.BOOLEAN);
     }
 }

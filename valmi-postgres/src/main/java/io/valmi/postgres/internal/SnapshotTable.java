@@ -1,14 +1,15 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HAD_SNAPSHOT_ROW;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION_64;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.constraint;
 import static org.jooq.impl.DSL.field;
@@ -18,7 +19,6 @@ import static org.jooq.impl.DSL.table;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jooq.Condition;
@@ -26,7 +26,6 @@ import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
-import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -55,12 +54,13 @@ final class SnapshotTable {
      * @return the select
      */
     public Select<?> keyOnly() {
-        return DSL.select(col("t", keyColumn).as(K)).from(table(name(schema, relation)).as("t"));
+        return DSL.select(col("t", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t"));
     }
 
     /** The assignments that forget a snapshot row's recorded version. */
     static Map<Field<?>, Field<?>> noVersion() {
-        return Map.of(field(name(XR)), JobTables.nullXid(), field(name(XE)), DSL.castNull(SQLDataType.BIGINT));
+        return Map.of(field(name(ROW_VERSION)), JobTables.nullXid(), field(name(ROW_VERSION_64)),
+            DSL.castNull(SQLDataType.BIGINT));
     }
 
     /**
@@ -71,7 +71,7 @@ final class SnapshotTable {
     public Query forgetVersions() {
         return DSL.update(table(tables.snapshotName()))
             .set(noVersion())
-            .where(field(name(XE)).isNotNull());
+            .where(field(name(ROW_VERSION_64)).isNotNull());
     }
 
     /**
@@ -92,7 +92,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query analyzeSnapshot() {
-        return DSL.query("ANALYZE {0} ({1})", table(tables.snapshotName()), field(name(K)));
+        return DSL.query("ANALYZE {0} ({1})", table(tables.snapshotName()), field(name(KEY)));
     }
 
     /**
@@ -119,30 +119,30 @@ final class SnapshotTable {
     public Query applyDelivered(List<String> kinds, boolean known, @org.jspecify.annotations.Nullable String from, String to,
                                 List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        Field<Object> k = field(name(K));
-        Field<Long> h = field(name(H), SQLDataType.BIGINT);
-        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
-        Field<Boolean> ps = field(name("pl", PS), SQLDataType.BOOLEAN);
-        Field<Long> xr = field(name(XR), SQLDataType.BIGINT);
-        Field<Long> xe = field(name(XE), SQLDataType.BIGINT);
+        Field<Object> k = field(name(KEY));
+        Field<Long> h = bigint(null, HASH);
+        Field<Boolean> d = bool(null, IN_DOUBT_FLAG);
+        Field<Boolean> ps = bool("pl", HAD_SNAPSHOT_ROW);
+        Field<Long> xr = bigint(null, ROW_VERSION);
+        Field<Long> xe = bigint(null, ROW_VERSION_64);
         if (known) {
-            Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
-            return DSL.update(tables.snapshot("sn")).set(h, field(name("pl", H), SQLDataType.BIGINT))
+            Field<java.time.OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+            return DSL.update(tables.snapshot("sn")).set(h, bigint("pl", HASH))
                 .set(d, DSL.field(InDoubtMarks.leased("sn")))
-                .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", DU).coerce(du)))
-                .set(xr, field(name("pl", XR), SQLDataType.BIGINT)).set(xe, field(name("pl", XE), SQLDataType.BIGINT))
-                .from(pl).where(col("sn", K).eq(col("pl", K))).and(PlanTable.kindIn(kinds)).and(ps.isTrue()).and(PlanTable.range(from, to))
-                .and(notRejected(rejected));
+                .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
+                .set(xr, bigint("pl", ROW_VERSION)).set(xe, bigint("pl", ROW_VERSION_64))
+                .from(pl).where(col("sn", KEY).eq(col("pl", KEY))).and(PlanTable.kindIn(kinds)).and(ps.isTrue())
+                .and(PlanTable.range(from, to)).and(notRejected(rejected));
         }
         return DSL.insertInto(table(tables.snapshotName()), k, h, d, xr, xe)
-            .select(DSL.select(col("pl", K), field(name("pl", H), SQLDataType.BIGINT), inline(false),
-                    field(name("pl", XR), SQLDataType.BIGINT),
-                    field(name("pl", XE), SQLDataType.BIGINT)).from(pl)
+            .select(DSL.select(col("pl", KEY), bigint("pl", HASH), inline(false),
+                    bigint("pl", ROW_VERSION),
+                    bigint("pl", ROW_VERSION_64)).from(pl)
                 .where(PlanTable.kindIn(kinds)).and(ps.isFalse()).and(PlanTable.range(from, to)).and(notRejected(rejected)));
     }
 
     private static Condition notRejected(List<String> rejected) {
-        return rejected.isEmpty() ? DSL.noCondition() : Sql.inTexts(col("pl", KT), rejected).not();
+        return rejected.isEmpty() ? DSL.noCondition() : Sql.inTexts(col("pl", KEY_TEXT), rejected).not();
     }
 
     /**
@@ -155,14 +155,14 @@ final class SnapshotTable {
      */
     public List<Query> applyRemoved(@org.jspecify.annotations.Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        Condition removed = col("sn", K).in(DSL.select(col("pl", K)).from(pl)
+        Condition removed = col("sn", KEY).in(DSL.select(col("pl", KEY)).from(pl)
             .where(PlanTable.kindIn(List.of(JobTables.REMOVED))).and(PlanTable.range(from, to)).and(notRejected(rejected)));
         // A removal acknowledged while a late write of an earlier run may still land keeps its key, in doubt: the
         // next run after the lease sends the removal again.
         return List.of(
             DSL.deleteFrom(tables.snapshot("sn")).where(removed).and(DSL.not(InDoubtMarks.leased("sn"))),
-            DSL.update(tables.snapshot("sn")).set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
-                .set(field(name(D), SQLDataType.BOOLEAN), inline(true)).where(removed).and(InDoubtMarks.leased("sn")));
+            DSL.update(tables.snapshot("sn")).set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+                .set(bool(null, IN_DOUBT_FLAG), inline(true)).where(removed).and(InDoubtMarks.leased("sn")));
     }
 
     /**
@@ -196,7 +196,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query addSnapshotKey() {
-        return DSL.alterTable(tables.snapshotName()).add(DSL.constraint(snapshotKeyName()).primaryKey(K));
+        return DSL.alterTable(tables.snapshotName()).add(DSL.constraint(snapshotKeyName()).primaryKey(KEY));
     }
 
     /**
@@ -207,7 +207,7 @@ final class SnapshotTable {
      */
     public Query dropDuplicateSnapshotKeys() {
         return DSL.deleteFrom(tables.snapshot("a")).using(tables.snapshot("b"))
-            .where(col("a", K).eq(col("b", K))).and(DSL.field(name("a", "ctid"), SQLDataType.OTHER)
+            .where(col("a", KEY).eq(col("b", KEY))).and(DSL.field(name("a", "ctid"), SQLDataType.OTHER)
                 .lt(DSL.field(name("b", "ctid"), SQLDataType.OTHER)));
     }
 
@@ -218,8 +218,8 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query snapshotCopy() {
-        return DSL.query("copy {0} ({1}, {2}, {3}, {4}, {5}) from stdin", table(tables.snapshotName()), name(K),
-            name(H), name(D), name(XR), name(XE));
+        return DSL.query("copy {0} ({1}, {2}, {3}, {4}, {5}) from stdin", table(tables.snapshotName()), name(KEY),
+            name(HASH), name(IN_DOUBT_FLAG), name(ROW_VERSION), name(ROW_VERSION_64));
     }
 
     /**
@@ -229,7 +229,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query markAllInDoubt() {
-        return DSL.update(table(tables.snapshotName())).set(field(name(D), SQLDataType.BOOLEAN), inline(true))
+        return DSL.update(table(tables.snapshotName())).set(bool(null, IN_DOUBT_FLAG), inline(true))
             .set(noVersion());
     }
 
@@ -247,22 +247,15 @@ final class SnapshotTable {
      * @return whether the snapshot was created now
      * @throws SQLException on failure
      */
-    static boolean ensure(Connection c, JobTables t, org.jooq.Select<?> keySource, BookkeepingSchema.State schema)
+    static boolean ensure(Connection c, JobTables t, Select<?> keySource, BookkeepingSchema.State schema)
         throws SQLException {
         boolean created = false;
         BookkeepingSchema.lockDdl(c, t.schema());
         if (!BookkeepingSchema.tableExists(c, t.schema(), t.snapshotName().last())) {
-            Sql.execute(c, DSL.createTable(t.snapshotName()).as(DSL.select(
-                    field(name("x", JobTables.K)).as(JobTables.K),
-                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
-                    inline(false).as(JobTables.D),
-                    JobTables.nullXid().as(JobTables.XR),
-                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
-                    DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
-                .from(keySource.asTable("x"))).withNoData());
+            Sql.execute(c, createEmpty(t.snapshotName(), keySource));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
-                constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
-            Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
+                constraint(t.snapshotName().last() + "_pk").primaryKey(KEY)));
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
             // Room on each page for HOT updates by acknowledgements (docs/internals.md#acknowledge).
             Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
                 inline(SNAPSHOT_FILLFACTOR)));
@@ -270,15 +263,27 @@ final class SnapshotTable {
             created = true;
         } else {
             Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
-            if (!BookkeepingSchema.hasColumn(c, oid, JobTables.XR)) {
+            if (!BookkeepingSchema.hasColumn(c, oid, ROW_VERSION)) {
                 // A snapshot made by an earlier version: no row versions yet (every row is hashed on the next run).
                 Sql.execute(c, DSL.query("ALTER TABLE {0} ADD COLUMN {1} {2}, ADD COLUMN {3} bigint", t.snapshotName(),
-                    name(JobTables.XR), name("pg_catalog", "xid"), name(JobTables.XE)));
+                    name(ROW_VERSION), name("pg_catalog", "xid"), name(ROW_VERSION_64)));
             }
-            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(JobTables.DU,
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(IN_DOUBT_UNTIL,
                 SQLDataType.TIMESTAMPWITHTIMEZONE));
         }
         return created;
+    }
+
+    /** {@code CREATE TABLE ... AS SELECT} of a snapshot without rows, its key column of the source key's type. */
+    private static Query createEmpty(Name table, Select<?> keySource) {
+        return DSL.createTable(table).as(DSL.select(
+                col("x", KEY).as(KEY),
+                DSL.castNull(SQLDataType.BIGINT).as(HASH),
+                inline(false).as(IN_DOUBT_FLAG),
+                JobTables.nullXid().as(ROW_VERSION),
+                DSL.castNull(SQLDataType.BIGINT).as(ROW_VERSION_64),
+                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(IN_DOUBT_UNTIL))
+            .from(keySource.asTable("x"))).withNoData();
     }
 
 
@@ -297,34 +302,26 @@ final class SnapshotTable {
      * @return how many keys were converted
      * @throws SQLException on failure
      */
-    static long convertKeys(Connection c, JobTables t, org.jooq.Select<?> keySource,
+    static long convertKeys(Connection c, JobTables t, Select<?> keySource,
                                     BookkeepingSchema.State schema, String jobId, String before, String after)
         throws SQLException {
         BookkeepingSchema.lockDdl(c, t.schema());
-        org.jooq.Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
+        Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
         Sql.execute(c, DSL.dropTableIfExists(converted));
-        Sql.execute(c, DSL.createTable(converted).as(DSL.select(
-                field(name("x", JobTables.K)).as(JobTables.K),
-                DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
-                inline(false).as(JobTables.D),
-                JobTables.nullXid().as(JobTables.XR),
-                DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
-                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
-            .from(keySource.asTable("x"))).withNoData());
+        Sql.execute(c, createEmpty(converted, keySource));
         Field<Object> newKey = DSL.field("(CAST(CAST(ROW(CAST({0} AS text), NULL, false, NULL, NULL, NULL) AS text)"
-            + " AS {1})).{2}", field(name("o", JobTables.K)), converted, name(JobTables.K));
+            + " AS {1})).{2}", col("o", KEY), converted, name(KEY));
         long keys;
         try {
-            keys = Sql.execute(c, DSL.insertInto(table(converted), field(name(JobTables.K)), field(name(JobTables.H)),
-                    field(name(JobTables.D)), field(name(JobTables.XR)), field(name(JobTables.XE)),
-                    field(name(JobTables.DU)))
-                .select(DSL.select(newKey, field(name("o", JobTables.H)), field(name("o", JobTables.D)),
-                        field(name("o", JobTables.XR)), field(name("o", JobTables.XE)), field(name("o", JobTables.DU)))
+            keys = Sql.execute(c, DSL.insertInto(table(converted), col(null, KEY), col(null, HASH),
+                    col(null, IN_DOUBT_FLAG), col(null, ROW_VERSION), col(null, ROW_VERSION_64), col(null, IN_DOUBT_UNTIL))
+                .select(DSL.select(newKey, col("o", HASH), col("o", IN_DOUBT_FLAG), col("o", ROW_VERSION),
+                        col("o", ROW_VERSION_64), col("o", IN_DOUBT_UNTIL))
                     .from(table(t.snapshotName()).as("o"))));
             // (The key is built before the old snapshot goes: two keys that the new type or collation reads as one
             // fail here, as a key the new type cannot read fails above.)
             Sql.execute(c, DSL.alterTable(converted).add(
-                constraint(t.snapshotName().last() + "_conv_pk").primaryKey(JobTables.K)));
+                constraint(t.snapshotName().last() + "_conv_pk").primaryKey(KEY)));
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             if (state.startsWith("22") || state.equals("23505")) {
@@ -341,9 +338,10 @@ final class SnapshotTable {
         Sql.execute(c, DSL.alterTable(converted).renameTo(name(t.snapshotName().last())));
         Sql.execute(c, DSL.query("ALTER TABLE {0} RENAME CONSTRAINT {1} TO {2}", t.snapshotName(),
             name(t.snapshotName().last() + "_conv_pk"), name(t.snapshotName().last() + "_pk")));
-        Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
         Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
             inline(SNAPSHOT_FILLFACTOR)));
         schema.share(c, t.snapshotName());
         return keys;
-    }}
+    }
+}

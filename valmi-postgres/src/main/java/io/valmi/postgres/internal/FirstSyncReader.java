@@ -1,5 +1,6 @@
 package io.valmi.postgres.internal;
 
+import io.valmi.Change;
 import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -66,7 +67,7 @@ final class FirstSyncReader implements AutoCloseable {
     }
 
     /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
-    record Fetched(List<io.valmi.Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
+    record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
         @Nullable String last() {
             return keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1);
         }

@@ -17,8 +17,10 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.Query;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
@@ -82,7 +84,7 @@ final class FirstSyncRun extends PgRun {
         boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
         if (early) {
             run.upTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
-                java.util.Optional<String> top = java.util.Optional.ofNullable(highestKey(c, sql));
+                Optional<String> top = Optional.ofNullable(highestKey(c, sql));
                 if (top.isPresent()) {
                     Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
                 }
@@ -227,7 +229,7 @@ final class FirstSyncRun extends PgRun {
         long queryTime;
         // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
         Sql.CopyText snapshotRows = new Sql.CopyText(Math.min(maxSize, 10_000) * 64);
-        org.jooq.ResultQuery<?> query = sql.firstSync().firstBatch(from, upTo, maxSize, !keyTextOnClient,
+        ResultQuery<?> query = sql.firstSync().firstBatch(from, upTo, maxSize, !keyTextOnClient,
             clientHashKinds != null);
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));

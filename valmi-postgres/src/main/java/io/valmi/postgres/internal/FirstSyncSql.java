@@ -15,15 +15,18 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.Field;
 import org.jooq.Query;
+import org.jooq.ResultQuery;
 import org.jooq.Select;
 import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The statements of a first sync ({@code docs/internals.md#the-first-sync-relay}): its batches read straight from the
@@ -123,8 +126,8 @@ final class FirstSyncSql {
      * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldInDoubt}), or {@code null}
      * @return the statement
      */
-    public Query firstSyncInDoubt(@org.jspecify.annotations.Nullable String afterKeyText, @org.jspecify.annotations.Nullable String toKeyText,
-                                  java.time.@org.jspecify.annotations.Nullable Duration lease) {
+    public Query firstSyncInDoubt(@Nullable String afterKeyText, @Nullable String toKeyText,
+                                  @Nullable Duration lease) {
         Field<Object> k = field(name(KEY));
         return DSL.update(table(tables.snapshotName()))
             .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
@@ -141,7 +144,7 @@ final class FirstSyncSql {
      * @param afterKeyText the last key handed out, or {@code null} for all rows
      * @return the statement
      */
-    public Query firstSyncForgetAbove(@org.jspecify.annotations.Nullable String afterKeyText) {
+    public Query firstSyncForgetAbove(@Nullable String afterKeyText) {
         return DSL.deleteFrom(table(tables.snapshotName()))
             .where(afterKeyText == null ? DSL.noCondition() : field(name(KEY)).gt(Sql.untyped(afterKeyText)));
     }
@@ -173,7 +176,7 @@ final class FirstSyncSql {
      * @param clientHash whether the client hashes the rows
      * @return the query
      */
-    public org.jooq.ResultQuery<?> firstBatch(@org.jspecify.annotations.Nullable String afterKeyText, String upToKeyText, int limit, boolean printKey,
+    public ResultQuery<?> firstBatch(@Nullable String afterKeyText, String upToKeyText, int limit, boolean printKey,
                                               boolean clientHash) {
         Field<Object> key = col("t", keyColumn);
         if (clientHash) {

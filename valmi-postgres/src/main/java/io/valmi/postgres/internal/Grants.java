@@ -5,10 +5,12 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.val;
 
 import io.valmi.postgres.MissingGrant;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
@@ -74,7 +76,7 @@ final class Grants {
      */
     public static String ownerRole(String bookkeepingSchema) {
         String name = bookkeepingSchema + "_owner";
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+        if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
             return name;
         }
         return "valmi_owner_" + JobTables.suffix(bookkeepingSchema);
@@ -164,7 +166,7 @@ final class Grants {
         if (!bool(c, PgCatalog.has("has_schema_privilege", val(schema), inline("USAGE")))) {
             missing.add(new MissingGrant("cannot use schema \"" + schema + "\"", render(grantUsage(schema, user))));
         }
-        java.util.Optional<Object[]> rel = CatalogQueries.relation(c, schema, relation);
+        Optional<Object[]> rel = CatalogQueries.relation(c, schema, relation);
         if (rel.isEmpty()) {
             return missing;
         }

@@ -13,6 +13,8 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.jooq.Condition;
 import org.jooq.Field;
@@ -20,6 +22,7 @@ import org.jooq.Query;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-doubt marks of a job: the keys of the batch in flight, in the job record, folded into the snapshot (with a
@@ -49,7 +52,7 @@ final class InDoubtMarks {
      * @param to the last key of this batch
      * @return the statement
      */
-    public Query markInDoubt(String jobId, List<String> kinds, @org.jspecify.annotations.Nullable String from, String to) {
+    public Query markInDoubt(String jobId, List<String> kinds, @Nullable String from, String to) {
         Table<?> pl = tables.plan("pl");
         Field<String[]> keys = DSL.field(DSL.select(DSL.function(name("pg_catalog", "array_agg"),
             SQLDataType.CLOB.array(), col("pl", KEY_TEXT))).from(pl).where(PlanTable.kindIn(kinds))
@@ -78,7 +81,7 @@ final class InDoubtMarks {
      * @param lease how long a write of the run that marked the keys may still land, or {@code null} when none can
      * @return the statement
      */
-    public Query foldInDoubt(String jobId, java.time.@org.jspecify.annotations.Nullable Duration lease) {
+    public Query foldInDoubt(String jobId, @Nullable Duration lease) {
         Table<?> jobs = table(tables.jobsName()).as("j");
         Table<?> elements = DSL.table("{0}({1})", name("pg_catalog", "unnest"), field(name("j", JobsTable.IN_DOUBT)))
             .as("e", "v");
@@ -89,10 +92,10 @@ final class InDoubtMarks {
         Field<Object> k = field(name(KEY));
         Field<Long> h = bigint(null, HASH);
         Field<Boolean> d = bool(null, IN_DOUBT_FLAG);
-        Field<java.time.OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
-        Field<java.time.OffsetDateTime> until = leaseEnd(lease);
+        Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<OffsetDateTime> until = leaseEnd(lease);
         // (The row's own lease, qualified: in ON CONFLICT DO UPDATE a bare column name is ambiguous.)
-        Field<java.time.OffsetDateTime> current = field(tables.snapshotName().append(IN_DOUBT_UNTIL),
+        Field<OffsetDateTime> current = field(tables.snapshotName().append(IN_DOUBT_UNTIL),
             SQLDataType.TIMESTAMPWITHTIMEZONE);
         return DSL.insertInto(table(tables.snapshotName()), k, h, d, du)
             .select(DSL.select(col("r", KEY), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
@@ -107,7 +110,7 @@ final class InDoubtMarks {
      * @param lease how long, or {@code null}
      * @return the field
      */
-    static Field<java.time.OffsetDateTime> leaseEnd(java.time.@org.jspecify.annotations.Nullable Duration lease) {
+    static Field<OffsetDateTime> leaseEnd(@Nullable Duration lease) {
         if (lease == null) {
             return DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE);
         }
@@ -120,7 +123,7 @@ final class InDoubtMarks {
      * NULL (a key without a lease is not leased: {@code NOT (NULL > now())} would keep it).
      */
     static Condition leased(String alias) {
-        Field<java.time.OffsetDateTime> du = field(name(alias, IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<OffsetDateTime> du = field(name(alias, IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
         return du.isNotNull().and(du.gt(DSL.currentOffsetDateTime()));
     }
 }

@@ -8,6 +8,9 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import io.valmi.InvalidReason;
+import io.valmi.InvalidRow;
+import io.valmi.RunRequest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.List;
 import org.jooq.Field;
 import org.jooq.Query;
 import org.jooq.Record1;
+import org.jooq.Record4;
 import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -84,7 +88,7 @@ final class IssuesTable {
     }
 
     /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */
-    private List<Query> replaceIssues(Select<? extends org.jooq.Record4<String, String, String, String>> rows) {
+    private List<Query> replaceIssues(Select<? extends Record4<String, String, String, String>> rows) {
         return List.of(
             DSL.deleteFrom(table(tables.issuesName())),
             DSL.insertInto(table(tables.issuesName()), JobTables.text(null, RUN_ID), JobTables.text(null, REASON),
@@ -196,13 +200,13 @@ final class IssuesTable {
      * @return the samples
      * @throws SQLException on failure
      */
-    static List<io.valmi.InvalidRow> samples(Connection c, IssuesTable issues, io.valmi.RunRequest request)
+    static List<InvalidRow> samples(Connection c, IssuesTable issues, RunRequest request)
         throws SQLException {
         if (request.maxSamples() == 0) {
             return List.of();
         }
         return Sql.fetch(c, issues.invalidSamples(request.runId(), request.maxSamples()),
-            rs -> new io.valmi.InvalidRow(io.valmi.InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
+            rs -> new InvalidRow(InvalidReason.valueOf(rs.getString(1)), rs.getString(2),
                 rs.getString(3) == null ? "" : rs.getString(3)));
     }
 }

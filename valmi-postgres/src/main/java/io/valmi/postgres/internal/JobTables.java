@@ -14,6 +14,7 @@ import org.jooq.Name;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The names of one job's bookkeeping tables ({@code snap_<id>}, {@code plan_<id>}, {@code issues_<id>}; {@code <id>}
@@ -183,7 +184,7 @@ public final class JobTables {
      * @param column the column
      * @return the field
      */
-    static Field<Object> col(@org.jspecify.annotations.Nullable String alias, String column) {
+    static Field<Object> col(@Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column));
     }
 
@@ -194,7 +195,7 @@ public final class JobTables {
      * @param column the column
      * @return the field
      */
-    public static Field<String> text(@org.jspecify.annotations.Nullable String alias, String column) {
+    public static Field<String> text(@Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column), SQLDataType.CLOB);
     }
 
@@ -205,7 +206,7 @@ public final class JobTables {
      * @param column the column
      * @return the field
      */
-    static Field<Long> bigint(@org.jspecify.annotations.Nullable String alias, String column) {
+    static Field<Long> bigint(@Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column), SQLDataType.BIGINT);
     }
 
@@ -216,7 +217,7 @@ public final class JobTables {
      * @param column the column
      * @return the field
      */
-    static Field<Boolean> bool(@org.jspecify.annotations.Nullable String alias, String column) {
+    static Field<Boolean> bool(@Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column), SQLDataType.BOOLEAN);
     }
 }

@@ -11,7 +11,9 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. Its columns:
@@ -67,7 +69,7 @@ final class JobsTable {
      * @param schema the bookkeeping schema, to hand new tables to its owner
      * @throws SQLException on failure
      */
-    static void ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource,
+    static void ensureJobTables(Connection c, JobTables t, Select<?> keySource,
                                 BookkeepingSchema.State schema) throws SQLException {
         SnapshotTable.ensure(c, t, keySource, schema);
         IssuesTable.ensure(c, t, schema);
@@ -77,8 +79,8 @@ final class JobsTable {
 
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
-                            int serverMajor, @org.jspecify.annotations.Nullable String versionScope,
-                            @org.jspecify.annotations.Nullable String mappedColumns, int tablesVersion) {
+                            int serverMajor, @Nullable String versionScope,
+                            @Nullable String mappedColumns, int tablesVersion) {
     }
 
     /**
@@ -90,7 +92,7 @@ final class JobsTable {
      * @return the record, or {@code null}
      * @throws SQLException on failure
      */
-    static @org.jspecify.annotations.Nullable JobRecord job(Connection c, JobTables t, String jobId)
+    static @Nullable JobRecord job(Connection c, JobTables t, String jobId)
         throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
                 column(HASH_ALGORITHM), column(SERVER_MAJOR), column(VERSION_SCOPE), column(MAPPED_COLUMNS),
@@ -168,7 +170,7 @@ final class JobsTable {
      * @param runId its run
      * @param ackedKeyText the text form of the last key of its last acknowledged batch, or {@code null}
      */
-    record FirstSyncState(String runId, @org.jspecify.annotations.Nullable String ackedKeyText) {
+    record FirstSyncState(String runId, @Nullable String ackedKeyText) {
     }
 
     /**
@@ -180,7 +182,7 @@ final class JobsTable {
      * @return its state, or {@code null} when none is in progress
      * @throws SQLException on failure
      */
-    static @org.jspecify.annotations.Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
+    static @Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
         List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED))
                 .from(table(t.jobsName())).where(jobIs(jobId))

@@ -7,6 +7,7 @@ import io.valmi.Plan;
 import io.valmi.Rejection;
 import io.valmi.RowLayout;
 import io.valmi.RunRequest;
+import io.valmi.SourceException;
 import io.valmi.SourceRun;
 import io.valmi.SyncResult;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
@@ -161,8 +162,8 @@ abstract class PgRun implements SourceRun {
         try {
             session.run("check that sync job '" + jobId() + "' still holds its lock",
                 c -> Sql.select(c, DSL.selectOne()));
-        } catch (io.valmi.SourceException e) {
-            throw new io.valmi.SourceException("Sync job '" + jobId() + "' lost its lock (its connection to"
+        } catch (SourceException e) {
+            throw new SourceException("Sync job '" + jobId() + "' lost its lock (its connection to"
                 + " PostgreSQL ended, so another run may have started): no write of this run starts, and the batch's"
                 + " keys stay in doubt for the next run. " + e.getMessage(), e, true, e.sqlState());
         }

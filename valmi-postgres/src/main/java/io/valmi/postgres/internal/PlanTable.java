@@ -16,6 +16,7 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import io.valmi.ChangeKind;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.Condition;
@@ -23,9 +24,11 @@ import org.jooq.Field;
 import org.jooq.Query;
 import org.jooq.Select;
 import org.jooq.SelectField;
+import org.jooq.SelectJoinStep;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The plan table of a run ({@code plan_<job>}, UNLOGGED scratch): made by one statement over the source, so one
@@ -134,7 +137,7 @@ final class PlanTable {
             in.add(col("s", JobTables.valueColumn(i)));
         }
         var joined = DSL.select(in).from(s).fullJoin(p).on(sk.eq(pk));
-        org.jooq.SelectJoinStep<?> from;
+        SelectJoinStep<?> from;
         if (checkDuplicates) {
             Table<?> dup = DSL.select(col("t2", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t2"))
                 .where(col("t2", keyColumn).isNotNull())
@@ -286,7 +289,7 @@ final class PlanTable {
      * @param limit the batch size
      * @return the query
      */
-    public Select<?> nextBatch(List<String> kinds, @org.jspecify.annotations.Nullable String afterKeyText, int limit) {
+    public Select<?> nextBatch(List<String> kinds, @Nullable String afterKeyText, int limit) {
         Table<?> pl = tables.plan("pl");
         List<SelectField<?>> out = new ArrayList<>();
         out.add(col("pl", PLAN_KIND));
@@ -312,7 +315,7 @@ final class PlanTable {
         return field(name("pl", PLAN_KIND), SQLDataType.CLOB).in(inlined);
     }
 
-    static Condition range(@org.jspecify.annotations.Nullable String fromExclusive, String toInclusive) {
+    static Condition range(@Nullable String fromExclusive, String toInclusive) {
         return (fromExclusive == null ? DSL.noCondition() : col("pl", KEY).gt(Sql.untyped(fromExclusive)))
             .and(col("pl", KEY).le(Sql.untyped(toInclusive)));
     }
@@ -333,7 +336,7 @@ final class PlanTable {
      * @param kind the change kind
      * @return its letter in the plan table
      */
-    static String letter(io.valmi.ChangeKind kind) {
+    static String letter(ChangeKind kind) {
         switch (kind) {
             case ADDED:
                 return JobTables.ADDED;
@@ -352,17 +355,17 @@ final class PlanTable {
      * @param letter the plan kind
      * @return the change kind (a touched row is unchanged)
      */
-    static io.valmi.ChangeKind kind(String letter) {
+    static ChangeKind kind(String letter) {
         switch (letter) {
             case JobTables.ADDED:
-                return io.valmi.ChangeKind.ADDED;
+                return ChangeKind.ADDED;
             case JobTables.CHANGED:
-                return io.valmi.ChangeKind.CHANGED;
+                return ChangeKind.CHANGED;
             case JobTables.UNCHANGED:
             case JobTables.TOUCHED:
-                return io.valmi.ChangeKind.UNCHANGED;
+                return ChangeKind.UNCHANGED;
             case JobTables.REMOVED:
-                return io.valmi.ChangeKind.REMOVED;
+                return ChangeKind.REMOVED;
             default:
                 throw new IllegalStateException("Not a deliverable plan kind: " + letter);
         }

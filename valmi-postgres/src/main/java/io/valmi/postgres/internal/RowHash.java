@@ -4,16 +4,22 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jooq.DataType;
 import org.jooq.Field;
+import org.jooq.Select;
+import org.jooq.SelectField;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
@@ -292,7 +298,7 @@ final class RowHash {
             // Base-10000 digits, aligned on the decimal point: pad the fraction to a multiple of 4 decimal digits.
             int pad = (4 - scale % 4) % 4;
             int fractionDigits = (scale + pad) / 4;
-            java.math.BigInteger unscaled = n.unscaledValue();
+            BigInteger unscaled = n.unscaledValue();
             int groups;
             if (unscaled.bitLength() < 50) {
                 // (Times 10^3 at most: fits in a long.)
@@ -442,8 +448,8 @@ final class RowHash {
         }
     }
 
-    private static final byte[] INFINITY = "infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] MINUS_INFINITY = "-infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] INFINITY = "infinity".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MINUS_INFINITY = "-infinity".getBytes(StandardCharsets.US_ASCII);
     private static final long[] POWERS_OF_TEN = {1, 10, 100, 1000};
 
     /**
@@ -456,7 +462,7 @@ final class RowHash {
      */
     static List<Probe> probes(List<Kind> kinds) {
         List<Probe> probes = new ArrayList<>();
-        for (Kind kind : kinds.isEmpty() ? java.util.EnumSet.noneOf(Kind.class) : java.util.EnumSet.copyOf(kinds)) {
+        for (Kind kind : kinds.isEmpty() ? EnumSet.noneOf(Kind.class) : EnumSet.copyOf(kinds)) {
             switch (kind) {
                 case INTEGER:
                     for (String v : List.of("0", "1", "-1", "2147483647", "-2147483648", "4294967297",
@@ -513,7 +519,7 @@ final class RowHash {
      * @param type the type to cast it to
      * @param typeName that type as {@code format_type} prints it
      */
-    record Probe(String literal, org.jooq.DataType<?> type, String typeName) {
+    record Probe(String literal, DataType<?> type, String typeName) {
     }
 
     /**
@@ -522,8 +528,8 @@ final class RowHash {
      * @param probes the probes
      * @return the query
      */
-    static org.jooq.Select<?> probeQuery(List<Probe> probes) {
-        List<org.jooq.SelectField<?>> fields = new ArrayList<>();
+    static Select<?> probeQuery(List<Probe> probes) {
+        List<SelectField<?>> fields = new ArrayList<>();
         for (Probe p : probes) {
             Field<?> value = DSL.inline(p.literal()).cast(p.type());
             fields.add(value);

@@ -8,6 +8,7 @@ import org.jooq.Field;
 import org.jooq.Select;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Transaction-id arithmetic for row versions: which 64-bit id a row's 32-bit {@code xmin} stands for, and when a
@@ -81,7 +82,7 @@ final class RowVersions {
      * @param xmin the version's 32-bit id
      * @return the id to record, or {@code null}
      */
-    static @org.jspecify.annotations.Nullable Long storableVersion(long xid, long horizon, long xmin) {
+    static @Nullable Long storableVersion(long xid, long horizon, long xmin) {
         // age(): the signed 32-bit distance from this transaction's id; special ids (frozen, bootstrap) are the
         // oldest there are.
         long age = xmin < 3 ? Integer.MAX_VALUE : (int) ((xid & (TWO_TO_32 - 1)) - xmin);

@@ -3,10 +3,12 @@ package io.valmi.postgres.internal;
 import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import javax.sql.DataSource;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,7 @@ final class Session implements AutoCloseable {
     private final String description;
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
     /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
-    private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
+    private @Nullable String idleTimeoutBefore;
     /**
      * Settings pinned for as long as valmi holds a connection, not only per transaction, restored by {@link #close()}.
      * Why each: {@code docs/internals.md#session-settings}.
@@ -48,7 +50,7 @@ final class Session implements AutoCloseable {
         {"idle_in_transaction_session_timeout", "0"},
     };
     /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
-    private String @org.jspecify.annotations.Nullable [] sessionSettingsBefore;
+    private String @Nullable [] sessionSettingsBefore;
 
     /** The connection's read timeout when it was opened, for messages (0: none, or unknown). */
     private final int readTimeoutMillis;
@@ -191,7 +193,7 @@ final class Session implements AutoCloseable {
     private boolean dryRun;
 
     private <T> T savepoint(String what, Work<T> work) {
-        java.sql.Savepoint savepoint = null;
+        Savepoint savepoint = null;
         try {
             savepoint = connection.setSavepoint();
             pin(connection);
@@ -207,7 +209,7 @@ final class Session implements AutoCloseable {
         }
     }
 
-    private void rollbackTo(java.sql.@org.jspecify.annotations.Nullable Savepoint savepoint) {
+    private void rollbackTo(@Nullable Savepoint savepoint) {
         try {
             if (savepoint != null) {
                 connection.rollback(savepoint);

@@ -17,8 +17,10 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import io.valmi.ConfigurationException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import org.jooq.Condition;
@@ -29,6 +31,7 @@ import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The snapshot of a job ({@code snap_<job>}, LOGGED): what the destination holds, key by key (hash, in-doubt flag,
@@ -116,7 +119,7 @@ final class SnapshotTable {
      * @param rejected key texts of rejected changes, left out
      * @return the statement
      */
-    public Query applyDelivered(List<String> kinds, boolean known, @org.jspecify.annotations.Nullable String from, String to,
+    public Query applyDelivered(List<String> kinds, boolean known, @Nullable String from, String to,
                                 List<String> rejected) {
         Table<?> pl = tables.plan("pl");
         Field<Object> k = field(name(KEY));
@@ -126,7 +129,7 @@ final class SnapshotTable {
         Field<Long> xr = bigint(null, ROW_VERSION);
         Field<Long> xe = bigint(null, ROW_VERSION_64);
         if (known) {
-            Field<java.time.OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+            Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
             return DSL.update(tables.snapshot("sn")).set(h, bigint("pl", HASH))
                 .set(d, DSL.field(InDoubtMarks.leased("sn")))
                 .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
@@ -153,7 +156,7 @@ final class SnapshotTable {
      * @param rejected key texts of rejected changes, left out
      * @return the statements
      */
-    public List<Query> applyRemoved(@org.jspecify.annotations.Nullable String from, String to, List<String> rejected) {
+    public List<Query> applyRemoved(@Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
         Condition removed = col("sn", KEY).in(DSL.select(col("pl", KEY)).from(pl)
             .where(PlanTable.kindIn(List.of(JobTables.REMOVED))).and(PlanTable.range(from, to)).and(notRejected(rejected)));
@@ -325,7 +328,7 @@ final class SnapshotTable {
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             if (state.startsWith("22") || state.equals("23505")) {
-                throw new io.valmi.ConfigurationException("Sync job '" + jobId + "': its key column changed from "
+                throw new ConfigurationException("Sync job '" + jobId + "': its key column changed from "
                     + before + " to " + after + ", and the keys the destination holds cannot all be read as "
                     + after + (state.equals("23505") ? " without two of them becoming one" : "") + " ("
                     + e.getMessage() + "). Keys the source can no longer have are still at the destination: remove"

@@ -104,8 +104,12 @@ final class FirstSyncRun extends PgRun {
                 Sql.select(c, sql.plan().planSettings());
                 SourceCount count = Sql.fetch(c, sql.firstSync().countSource(),
                     rs -> new SourceCount(rs.getLong(1), rs.getLong(2))).get(0);
-                for (Query q : sql.issues().recordNullKeys(request.runId(), count.nullKeys() > 0)) {
-                    Sql.execute(c, q);
+                if (count.nullKeys() > 0) {
+                    for (Query q : sql.issues().replaceByNullKeyRows(request.runId())) {
+                        Sql.execute(c, q);
+                    }
+                } else {
+                    Sql.execute(c, sql.issues().clear());
                 }
                 EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
                 byKind.put(ChangeKind.ADDED, count.rows() - count.nullKeys());
@@ -210,7 +214,7 @@ final class FirstSyncRun extends PgRun {
             exhausted = true;
             return List.of();
         }
-        return accept(b.fetched(), b.from(), false, maxSize);
+        return accept(b.fetched(), b.from());
     }
 
     /**
@@ -229,8 +233,8 @@ final class FirstSyncRun extends PgRun {
         long queryTime;
         // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
         Sql.CopyText snapshotRows = new Sql.CopyText(Math.min(maxSize, 10_000) * 64);
-        ResultQuery<?> query = sql.firstSync().firstBatch(from, upTo, maxSize, !keyTextOnClient,
-            clientHashKinds != null);
+        ResultQuery<?> query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
+            : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();

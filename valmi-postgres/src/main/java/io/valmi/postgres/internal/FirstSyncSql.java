@@ -40,10 +40,9 @@ final class FirstSyncSql {
     private final List<String> columns;
     private final List<ColumnType> types;
     private final boolean versioned;
-    private final RunShape shape;
+    private final boolean keyTextOnClient;
 
     FirstSyncSql(RunShape shape) {
-        this.shape = shape;
         this.tables = shape.tables();
         this.schema = shape.schema();
         this.relation = shape.relation();
@@ -51,6 +50,7 @@ final class FirstSyncSql {
         this.columns = shape.columns();
         this.types = shape.types();
         this.versioned = shape.versioned();
+        this.keyTextOnClient = shape.keyType().keyTextOnClient();
     }
 
 
@@ -162,62 +162,49 @@ final class FirstSyncSql {
     }
 
     /**
-     * A first sync's next batch, read straight from the source by key: like {@link PlanTable#nextBatch}, kind (left
-     * {@code NULL}: always ADDED), key, key text ({@code NULL} unless {@code printKey}) and mapped values in key order,
-     * then the snapshot row's hash ({@code NULL} with {@code clientHash}) and version, both as text. The caller writes
-     * the snapshot rows ({@link SnapshotTable#snapshotCopy()}) before the batch is handed out. See
+     * A first sync's next batch when the client hashes its rows ({@link RowHash.Client}): like
+     * {@link PlanTable#nextBatch}, kind (left {@code NULL}: always ADDED), key, key text ({@code NULL} when the client
+     * prints it) and mapped values in key order, then the snapshot row's hash ({@code NULL}) and version as text. The
+     * caller writes the snapshot rows ({@link SnapshotTable#snapshotCopy()}) before the batch is handed out. See
      * {@code docs/internals.md#a-batch}.
      *
      * @param afterKeyText the last key of the previous batch, or {@code null}
      * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
      *     case for generated keys) wait for the next run, as with a plan table
      * @param limit the batch size
-     * @param printKey whether the server prints the key text
-     * @param clientHash whether the client hashes the rows
      * @return the query
      */
-    public ResultQuery<?> firstBatch(@Nullable String afterKeyText, String upToKeyText, int limit, boolean printKey,
-                                              boolean clientHash) {
-        Field<Object> key = col("t", keyColumn);
-        if (clientHash) {
-            List<SelectField<?>> out = new ArrayList<>();
-            out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
-            out.add(key.as(KEY));
-            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KEY_TEXT) : DSL.castNull(SQLDataType.CLOB).as(KEY_TEXT));
-            for (int i = 0; i < columns.size(); i++) {
-                Field<Object> column = col("t", columns.get(i));
-                out.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
-                    .as(JobTables.valueColumn(i + 1)));
-            }
-            out.add(DSL.castNull(SQLDataType.CLOB).as(HASH));
-            out.add((versioned ? col("t", RowVersions.rowVersion()) : JobTables.nullXid()).cast(SQLDataType.CLOB)
-                .as(ROW_VERSION));
-            return DSL.select(out).from(table(name(schema, relation)).as("t"))
-                .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
-                .and(key.le(Sql.untyped(upToKeyText)))
-                .orderBy(key).limit(inline(limit));
-        }
+    public ResultQuery<?> firstBatchHashedByClient(@Nullable String afterKeyText, String upToKeyText, int limit) {
+        List<SelectField<?>> out = new ArrayList<>();
+        out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
+        out.add(sourceKey().as(KEY));
+        out.add(keyText());
+        out.addAll(values());
+        out.add(DSL.castNull(SQLDataType.CLOB).as(HASH));
+        out.add(rowVersion().cast(SQLDataType.CLOB).as(ROW_VERSION));
+        return batchRows(out, afterKeyText, upToKeyText, limit);
+    }
+
+    /**
+     * A first sync's next batch when the server hashes its rows: the columns of {@link #firstBatchHashedByClient},
+     * with the hash ({@link RowHash#sql}) computed over the rows of an inner level.
+     *
+     * @param afterKeyText the last key of the previous batch, or {@code null}
+     * @param upToKeyText the highest key when the run was planned
+     * @param limit the batch size
+     * @return the query
+     */
+    public ResultQuery<?> firstBatchHashedByServer(@Nullable String afterKeyText, String upToKeyText, int limit) {
         // Inner level (not flattened: it has a LIMIT): the rows, with columns read as text anyway printed once, for the
         // hash and for the result.
         List<SelectField<?>> rows = new ArrayList<>();
-        rows.add(key.as(KEY));
-        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KEY_TEXT) : DSL.castNull(SQLDataType.CLOB).as(KEY_TEXT));
-        rows.add(versioned ? col("t", RowVersions.rowVersion()).as(ROW_VERSION) : JobTables.nullXid().as(ROW_VERSION));
+        rows.add(sourceKey().as(KEY));
+        rows.add(keyText());
+        rows.add(rowVersion().as(ROW_VERSION));
+        rows.addAll(values());
+        Table<?> r = batchRows(rows, afterKeyText, upToKeyText, limit).asTable("r");
         List<String> hashTypes = new ArrayList<>(types.size());
-        types.forEach(t -> hashTypes.add(t.declared()));
-        for (int i = 0; i < columns.size(); i++) {
-            Field<Object> column = col("t", columns.get(i));
-            if (types.get(i).printedOnce()) {
-                rows.add(column.cast(SQLDataType.CLOB).as(JobTables.valueColumn(i + 1)));
-                hashTypes.set(i, "text");
-            } else {
-                rows.add(column.as(JobTables.valueColumn(i + 1)));
-            }
-        }
-        Table<?> r = DSL.select(rows).from(table(name(schema, relation)).as("t"))
-            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
-            .and(key.le(Sql.untyped(upToKeyText)))
-            .orderBy(key).limit(inline(limit)).asTable("r");
+        types.forEach(t -> hashTypes.add(t.printedOnce() ? "text" : t.declared()));
         List<Field<Object>> values = new ArrayList<>();
         List<SelectField<?>> out = new ArrayList<>();
         out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
@@ -232,5 +219,40 @@ final class FirstSyncSql {
         out.add(col("r", ROW_VERSION).cast(SQLDataType.CLOB).as(ROW_VERSION));
         // The subquery's rows come in key order already: this ORDER BY costs no sort.
         return DSL.select(out).from(r).orderBy(col("r", KEY));
+    }
+
+    /** The rows of a batch: up to {@code limit} rows of the source after a key and up to another, in key order. */
+    private Select<?> batchRows(List<SelectField<?>> fields, @Nullable String afterKeyText, String upToKeyText,
+                                int limit) {
+        Field<Object> key = sourceKey();
+        return DSL.select(fields).from(table(name(schema, relation)).as("t"))
+            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+            .and(key.le(Sql.untyped(upToKeyText)))
+            .orderBy(key).limit(inline(limit));
+    }
+
+    private Field<Object> sourceKey() {
+        return col("t", keyColumn);
+    }
+
+    /** The key's text form, or {@code NULL} where the client prints it ({@link ColumnType#keyTextOnClient()}). */
+    private Field<String> keyText() {
+        return (keyTextOnClient ? DSL.castNull(SQLDataType.CLOB) : sourceKey().cast(SQLDataType.CLOB)).as(KEY_TEXT);
+    }
+
+    /** The source row's version, or a NULL {@code xid} when versions are not trusted. */
+    private Field<?> rowVersion() {
+        return versioned ? col("t", RowVersions.rowVersion()) : JobTables.nullXid();
+    }
+
+    /** The mapped values as {@code v1} to {@code vn}, those printed once ({@link ColumnType#printedOnce()}) as text. */
+    private List<Field<?>> values() {
+        List<Field<?>> values = new ArrayList<>(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+            Field<Object> column = col("t", columns.get(i));
+            values.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
+                .as(JobTables.valueColumn(i + 1)));
+        }
+        return values;
     }
 }

@@ -90,10 +90,19 @@ final class IssuesTable {
     /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */
     private List<Query> replaceIssues(Select<? extends Record4<String, String, String, String>> rows) {
         return List.of(
-            DSL.deleteFrom(table(tables.issuesName())),
+            clear(),
             DSL.insertInto(table(tables.issuesName()), JobTables.text(null, RUN_ID), JobTables.text(null, REASON),
                     JobTables.text(null, KEY_TEXT), JobTables.text(null, DETAIL))
                 .select(rows));
+    }
+
+    /**
+     * Deletes the issues of the last run (a plan with no invalid rows has none to record).
+     *
+     * @return the statement
+     */
+    public Query clear() {
+        return DSL.deleteFrom(table(tables.issuesName()));
     }
 
     /**
@@ -133,16 +142,12 @@ final class IssuesTable {
     }
 
     /**
-     * Replaces the issues table's content by the source's rows with a NULL key.
+     * Replaces the issues table's content by the source's rows with a NULL key (a first sync's only invalid rows).
      *
      * @param runId the run
-     * @param any whether there are such rows (else only the old issues are deleted)
      * @return the statements
      */
-    public List<Query> recordNullKeys(String runId, boolean any) {
-        if (!any) {
-            return List.of(DSL.deleteFrom(table(tables.issuesName())));
-        }
+    public List<Query> replaceByNullKeyRows(String runId) {
         List<Field<?>> values = new ArrayList<>();
         for (String column : columns) {
             values.add(col("t", column));

@@ -83,11 +83,9 @@ abstract class PgRun implements SourceRun {
      *
      * @param f the batch as read
      * @param from the key before its first, or {@code null}
-     * @param lastIfShort whether a batch shorter than asked for is the last one
-     * @param maxSize the batch size asked for
-     * @return the changes to hand out
+     * @return the changes to hand out (none: the run is exhausted)
      */
-    final List<Change> accept(Fetched f, @Nullable String from, boolean lastIfShort, int maxSize) {
+    final List<Change> accept(Fetched f, @Nullable String from) {
         readNanos += f.readNanos();
         queryNanos += f.queryNanos();
         List<Change> batch = f.changes();
@@ -101,9 +99,6 @@ abstract class PgRun implements SourceRun {
         batchChanges = batch;
         batchKeyTexts = f.keyTexts();
         lastKeyText = last;
-        if (lastIfShort && batch.size() < maxSize) {
-            exhausted = true;
-        }
         return Collections.unmodifiableList(batch);
     }
 

@@ -108,40 +108,47 @@ final class SnapshotTable {
     }
 
     /**
-     * Applies the delivered ADDED and CHANGED keys of a batch: their new hash, not in doubt. New keys are inserted
-     * (they cannot conflict: the job is locked and each key is in one batch), known ones updated in place. See
-     * {@code docs/internals.md#acknowledge}.
+     * Applies the delivered ADDED and CHANGED keys of a batch that had no snapshot row when the run was planned:
+     * inserted with their hash and version, not in doubt (they cannot conflict: the job is locked and each key is in one
+     * batch). See {@code docs/internals.md#acknowledge}.
      *
      * @param kinds ADDED and/or CHANGED
-     * @param known {@code true} for keys that had a snapshot row at planning, {@code false} for the others
      * @param from the last key of the previous batch, or {@code null}
      * @param to the last key of this batch
      * @param rejected key texts of rejected changes, left out
      * @return the statement
      */
-    public Query applyDelivered(List<String> kinds, boolean known, @Nullable String from, String to,
-                                List<String> rejected) {
+    public Query insertNewKeys(List<String> kinds, @Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        Field<Object> k = field(name(KEY));
-        Field<Long> h = bigint(null, HASH);
-        Field<Boolean> d = bool(null, IN_DOUBT_FLAG);
-        Field<Boolean> ps = bool("pl", HAD_SNAPSHOT_ROW);
-        Field<Long> xr = bigint(null, ROW_VERSION);
-        Field<Long> xe = bigint(null, ROW_VERSION_64);
-        if (known) {
-            Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
-            return DSL.update(tables.snapshot("sn")).set(h, bigint("pl", HASH))
-                .set(d, DSL.field(InDoubtMarks.leased("sn")))
-                .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
-                .set(xr, bigint("pl", ROW_VERSION)).set(xe, bigint("pl", ROW_VERSION_64))
-                .from(pl).where(col("sn", KEY).eq(col("pl", KEY))).and(PlanTable.kindIn(kinds)).and(ps.isTrue())
-                .and(PlanTable.range(from, to)).and(notRejected(rejected));
-        }
-        return DSL.insertInto(table(tables.snapshotName()), k, h, d, xr, xe)
-            .select(DSL.select(col("pl", KEY), bigint("pl", HASH), inline(false),
-                    bigint("pl", ROW_VERSION),
+        return DSL.insertInto(table(tables.snapshotName()), col(null, KEY), bigint(null, HASH),
+                bool(null, IN_DOUBT_FLAG), bigint(null, ROW_VERSION), bigint(null, ROW_VERSION_64))
+            .select(DSL.select(col("pl", KEY), bigint("pl", HASH), inline(false), bigint("pl", ROW_VERSION),
                     bigint("pl", ROW_VERSION_64)).from(pl)
-                .where(PlanTable.kindIn(kinds)).and(ps.isFalse()).and(PlanTable.range(from, to)).and(notRejected(rejected)));
+                .where(PlanTable.kindIn(kinds)).and(bool("pl", HAD_SNAPSHOT_ROW).isFalse())
+                .and(PlanTable.range(from, to)).and(notRejected(rejected)));
+    }
+
+    /**
+     * Applies the delivered ADDED and CHANGED keys of a batch that had a snapshot row when the run was planned:
+     * updated in place with their hash and version, not in doubt unless under a lease. See
+     * {@code docs/internals.md#acknowledge}.
+     *
+     * @param kinds ADDED and/or CHANGED
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @param rejected key texts of rejected changes, left out
+     * @return the statement
+     */
+    public Query updateKnownKeys(List<String> kinds, @Nullable String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        return DSL.update(tables.snapshot("sn")).set(bigint(null, HASH), bigint("pl", HASH))
+            .set(bool(null, IN_DOUBT_FLAG), DSL.field(InDoubtMarks.leased("sn")))
+            .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
+            .set(bigint(null, ROW_VERSION), bigint("pl", ROW_VERSION))
+            .set(bigint(null, ROW_VERSION_64), bigint("pl", ROW_VERSION_64))
+            .from(pl).where(col("sn", KEY).eq(col("pl", KEY))).and(PlanTable.kindIn(kinds))
+            .and(bool("pl", HAD_SNAPSHOT_ROW).isTrue()).and(PlanTable.range(from, to)).and(notRejected(rejected));
     }
 
     private static Condition notRejected(List<String> rejected) {
@@ -216,7 +223,7 @@ final class SnapshotTable {
 
     /**
      * {@code COPY} of snapshot rows (key, hash, in doubt, version, version id) from the client, in text format:
-     * how a first sync writes the snapshot rows of a batch ({@link FirstSyncSql#firstBatch}).
+     * how a first sync writes the snapshot rows of a batch ({@link FirstSyncSql#firstBatchHashedByClient}).
      *
      * @return the statement
      */

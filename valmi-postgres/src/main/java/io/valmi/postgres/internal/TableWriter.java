@@ -262,7 +262,7 @@ public final class TableWriter {
             return update(c, sql, writes);
         }
         for (List<Change> part : parts(writes, MAX_BINDS / sql.width())) {
-            Sql.execute(c, sql.insert(part, mode != DestinationMode.INSERT));
+            Sql.execute(c, mode == DestinationMode.INSERT ? sql.insertNew(part) : sql.upsert(part));
         }
         return WriteResult.ok();
     }

@@ -60,7 +60,7 @@ final class BookkeepingSchema {
          */
         void share(Connection c, Name table) throws SQLException {
             if (handOver && owner != null) {
-                Sql.execute(c, DSL.query("ALTER TABLE {0} OWNER TO {1}", table, name(owner)));
+                Sql.execute(c, PgTemplates.alterTableOwner(table, name(owner)));
             }
         }
     }
@@ -110,7 +110,7 @@ final class BookkeepingSchema {
             + version + " to " + VERSION, List.of(new MissingGrant("cannot change the tables of bookkeeping schema \""
             + state.schema() + "\" (" + e.getMessage() + "): they belong to " + owner + "; run a sync once as a member"
             + " of it, or give this user a bookkeeping schema of its own",
-            state.owner() == null ? "" : Sql.renderInlined(DSL.query("GRANT {0} TO {1}", name(state.owner()),
+            state.owner() == null ? "" : Sql.renderInlined(PgTemplates.grantRole(name(state.owner()),
                 name(user))) + ";")));
     }
 
@@ -123,7 +123,7 @@ final class BookkeepingSchema {
         Field<String> ownerName = DSL.function(name("pg_catalog", "pg_get_userbyid"), SQLDataType.VARCHAR, owner);
         Field<Boolean> member = DSL.function(name("pg_catalog", "pg_has_role"), SQLDataType.BOOLEAN, owner,
             inline("MEMBER"));
-        Field<Boolean> isOwner = ownerName.eq(DSL.field(DSL.sql("current_user"), SQLDataType.VARCHAR));
+        Field<Boolean> isOwner = ownerName.eq(DSL.currentUser());
         Field<Boolean> versioned = DSL.field(DSL.exists(DSL.selectOne().from(PgCatalog.C)
             .where(PgCatalog.C_NAMESPACE.eq(PgCatalog.N_OID)).and(PgCatalog.C_NAME.eq(inline(VERSION_TABLE)))));
         List<Looked> rows = Sql.fetch(c, DSL.select(ownerName, member, DSL.field(isOwner), versioned)

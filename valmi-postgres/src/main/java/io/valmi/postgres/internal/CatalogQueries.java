@@ -307,6 +307,6 @@ final class CatalogQueries {
     }
 
     private static Field<Long> oidParam(long oid) {
-        return DSL.field("{0}::oid", SQLDataType.BIGINT, val(oid));
+        return PgTemplates.oid(val(oid));
     }
 }

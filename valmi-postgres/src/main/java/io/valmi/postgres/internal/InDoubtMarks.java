@@ -22,6 +22,7 @@ import org.jooq.Query;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jooq.types.DayToSecond;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,10 +84,8 @@ final class InDoubtMarks {
      */
     public Query foldInDoubt(String jobId, @Nullable Duration lease) {
         Table<?> jobs = table(tables.jobsName()).as("j");
-        Table<?> elements = DSL.table("{0}({1})", name("pg_catalog", "unnest"), field(name("j", JobsTable.IN_DOUBT)))
-            .as("e", "v");
-        Field<Object> typedKey = DSL.field("(CAST(CAST(ROW({0}, NULL, true, NULL, NULL, NULL) AS text) AS {1})).{2}",
-            field(name("e", "v")), tables.snapshotName(), name(KEY));
+        Table<?> elements = DSL.unnest(field(name("j", JobsTable.IN_DOUBT), SQLDataType.CLOB.array())).as("e", "v");
+        Field<Object> typedKey = PgTemplates.keyFromText(JobTables.text("e", "v"), tables.snapshotName(), name(KEY));
         Table<?> rows = DSL.select(typedKey.as(KEY)).from(jobs).crossJoin(elements)
             .where(field(name("j", JobsTable.JOB_ID)).eq(DSL.val((Object) jobId))).asTable("r");
         Field<Object> k = field(name(KEY));
@@ -114,8 +113,8 @@ final class InDoubtMarks {
         if (lease == null) {
             return DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE);
         }
-        return DSL.field("{0} + {1} * interval '1 millisecond'", SQLDataType.TIMESTAMPWITHTIMEZONE,
-            DSL.currentOffsetDateTime(), inline(lease.toMillis()));
+        // (Whole milliseconds, as the lease has always been counted.)
+        return DSL.currentOffsetDateTime().plus(inline(DayToSecond.valueOf(Duration.ofMillis(lease.toMillis()))));
     }
 
     /**

@@ -84,7 +84,7 @@ final class IssuesTable {
 
     /** An invalid row's values as a record's text, cut at 300 characters. */
     private static Field<String> rowDetail(List<Field<?>> values) {
-        return DSL.left(DSL.field("ROW({0})::text", SQLDataType.CLOB, DSL.list(values)), inline(300));
+        return DSL.left(PgTemplates.rowText(values), inline(300));
     }
 
     /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */

@@ -164,7 +164,7 @@ public final class JobTables {
      * @return the field
      */
     public static Field<Long> nullXid() {
-        return DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid"));
+        return DSL.castNull(PgTemplates.XID);
     }
 
     /**

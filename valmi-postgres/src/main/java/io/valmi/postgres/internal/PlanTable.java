@@ -194,7 +194,7 @@ final class PlanTable {
             plan = DSL.select(DSL.asterisk()).from(plan.asTable("x"))
                 .where(field(name("x", PLAN_KIND), SQLDataType.CLOB).ne(inline(JobTables.UNCHANGED)));
         }
-        return DSL.query("CREATE UNLOGGED TABLE {0} AS {1}", tables.planName(), plan);
+        return PgTemplates.createUnloggedTableAs(tables.planName(), plan);
     }
 
     /**
@@ -228,7 +228,7 @@ final class PlanTable {
      * @return the statement
      */
     public Query analyzePlan() {
-        return DSL.query("ANALYZE {0} ({1}, {2})", table(tables.planName()), field(name(KEY)), field(name(PLAN_KIND)));
+        return PgTemplates.analyze(tables.planName(), name(KEY), name(PLAN_KIND));
     }
 
     /**

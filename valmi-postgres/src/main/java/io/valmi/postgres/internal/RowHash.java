@@ -143,7 +143,7 @@ final class RowHash {
         Field<Long> row = DSL.coalesce(columnSql(values.get(0), types.get(0), seed(0)), inline(nullHash(0)));
         for (int i = 1; i < values.size(); i++) {
             Field<Long> part = DSL.coalesce(columnSql(values.get(i), types.get(i), seed(i)), inline(nullHash(i)));
-            row = DSL.field("({0} # {1})", SQLDataType.BIGINT, row, part);
+            row = DSL.bitXor(row, part);
         }
         return row;
     }
@@ -153,7 +153,7 @@ final class RowHash {
         switch (kind(type)) {
             case INTEGER:
                 Field<Long> v = column.cast(SQLDataType.BIGINT);
-                return int8(v, DSL.field("({0} # {1})", SQLDataType.BIGINT, v, s));
+                return int8(v, DSL.bitXor(v, s));
             case BOOLEAN:
                 return int8(column.cast(SQLDataType.INTEGER).cast(SQLDataType.BIGINT), s);
             case UUID:
@@ -164,12 +164,12 @@ final class RowHash {
                 // Scale and sign, or which special value: hash_numeric_extended sees neither (it gives NaN and the
                 // infinities the seed itself).
                 Field<Integer> scale = DSL.function(name("pg_catalog", "scale"), SQLDataType.INTEGER, column);
-                Field<Object> zero = DSL.field("0");
+                Field<BigDecimal> number = column.coerce(SQLDataType.NUMERIC);
+                Field<BigDecimal> zero = inline(BigDecimal.ZERO);
                 Field<Integer> code = DSL.coalesce(
-                    DSL.when(DSL.condition("{0} < {1}", column, zero), inline(-1).minus(scale)).otherwise(scale),
-                    DSL.when(DSL.condition("{0} = {1}", column, DSL.inline("NaN").cast(SQLDataType.NUMERIC)),
-                            inline(NAN_CODE))
-                        .when(DSL.condition("{0} > {1}", column, zero), inline(INFINITY_CODE))
+                    DSL.when(number.lt(zero), inline(-1).minus(scale)).otherwise(scale),
+                    DSL.when(number.eq(inline("NaN").cast(SQLDataType.NUMERIC)), inline(NAN_CODE))
+                        .when(number.gt(zero), inline(INFINITY_CODE))
                         .otherwise(inline(MINUS_INFINITY_CODE)));
                 return int8(code.cast(SQLDataType.BIGINT),
                     DSL.function(name("pg_catalog", "hash_numeric_extended"), SQLDataType.BIGINT, column, s));
@@ -189,7 +189,7 @@ final class RowHash {
     /** A text's bytes hashed, whatever the column's collation (a case-insensitive one would hide changes). */
     private static Field<Long> text(Field<?> text, Field<Long> seed) {
         return DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT,
-            DSL.field("{0} COLLATE {1}", SQLDataType.CLOB, text, name("C")), seed);
+            text.collate(name("C")), seed);
     }
 
     /**

@@ -95,7 +95,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query analyzeSnapshot() {
-        return DSL.query("ANALYZE {0} ({1})", table(tables.snapshotName()), field(name(KEY)));
+        return PgTemplates.analyze(tables.snapshotName(), name(KEY));
     }
 
     /**
@@ -228,8 +228,8 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query snapshotCopy() {
-        return DSL.query("copy {0} ({1}, {2}, {3}, {4}, {5}) from stdin", table(tables.snapshotName()), name(KEY),
-            name(HASH), name(IN_DOUBT_FLAG), name(ROW_VERSION), name(ROW_VERSION_64));
+        return PgTemplates.copyFromStdin(tables.snapshotName(), name(KEY), name(HASH), name(IN_DOUBT_FLAG),
+            name(ROW_VERSION), name(ROW_VERSION_64));
     }
 
     /**
@@ -267,16 +267,15 @@ final class SnapshotTable {
                 constraint(t.snapshotName().last() + "_pk").primaryKey(KEY)));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
             // Room on each page for HOT updates by acknowledgements (docs/internals.md#acknowledge).
-            Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
-                inline(SNAPSHOT_FILLFACTOR)));
+            Sql.execute(c, PgTemplates.setFillfactor(t.snapshotName(), SNAPSHOT_FILLFACTOR));
             schema.share(c, t.snapshotName());
             created = true;
         } else {
             Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
             if (!BookkeepingSchema.hasColumn(c, oid, ROW_VERSION)) {
                 // A snapshot made by an earlier version: no row versions yet (every row is hashed on the next run).
-                Sql.execute(c, DSL.query("ALTER TABLE {0} ADD COLUMN {1} {2}, ADD COLUMN {3} bigint", t.snapshotName(),
-                    name(ROW_VERSION), name("pg_catalog", "xid"), name(ROW_VERSION_64)));
+                Sql.execute(c, DSL.alterTable(t.snapshotName()).add(field(name(ROW_VERSION), PgTemplates.XID),
+                    field(name(ROW_VERSION_64), SQLDataType.BIGINT)));
             }
             Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(IN_DOUBT_UNTIL,
                 SQLDataType.TIMESTAMPWITHTIMEZONE));
@@ -319,8 +318,7 @@ final class SnapshotTable {
         Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
         Sql.execute(c, DSL.dropTableIfExists(converted));
         Sql.execute(c, createEmpty(converted, keySource));
-        Field<Object> newKey = DSL.field("(CAST(CAST(ROW(CAST({0} AS text), NULL, false, NULL, NULL, NULL) AS text)"
-            + " AS {1})).{2}", col("o", KEY), converted, name(KEY));
+        Field<Object> newKey = PgTemplates.keyFromText(col("o", KEY).cast(SQLDataType.CLOB), converted, name(KEY));
         long keys;
         try {
             keys = Sql.execute(c, DSL.insertInto(table(converted), col(null, KEY), col(null, HASH),
@@ -346,11 +344,10 @@ final class SnapshotTable {
         }
         Sql.execute(c, DSL.dropTable(t.snapshotName()));
         Sql.execute(c, DSL.alterTable(converted).renameTo(name(t.snapshotName().last())));
-        Sql.execute(c, DSL.query("ALTER TABLE {0} RENAME CONSTRAINT {1} TO {2}", t.snapshotName(),
-            name(t.snapshotName().last() + "_conv_pk"), name(t.snapshotName().last() + "_pk")));
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).renameConstraint(name(t.snapshotName().last() + "_conv_pk"))
+            .to(name(t.snapshotName().last() + "_pk")));
         Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
-        Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
-            inline(SNAPSHOT_FILLFACTOR)));
+        Sql.execute(c, PgTemplates.setFillfactor(t.snapshotName(), SNAPSHOT_FILLFACTOR));
         schema.share(c, t.snapshotName());
         return keys;
     }

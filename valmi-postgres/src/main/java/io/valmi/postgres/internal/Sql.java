@@ -78,7 +78,7 @@ final class Sql {
      * @return the condition
      */
     public static Condition inTexts(Field<?> field, List<String> texts) {
-        return DSL.condition("{0} = ANY({1})", field, untyped(arrayLiteral(texts, Object::toString)));
+        return PgTemplates.equalsAny(field, untyped(arrayLiteral(texts, Object::toString)));
     }
 
     /**

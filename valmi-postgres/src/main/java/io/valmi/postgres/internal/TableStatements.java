@@ -78,7 +78,7 @@ final class TableStatements {
             Field<Object> column = DSL.field(Sql.name(name));
             columns.add(column);
             valuesColumns[i] = DSL.quotedName("c" + i);
-            columnTyped[i] = DSL.field("(CAST(NULL AS {0})).{1}", tableName, Sql.name(name));
+            columnTyped[i] = PgTemplates.nullOfColumnType(tableName, Sql.name(name));
             if (i > 0) {
                 fromExcluded.put(column, DSL.excluded(column));
                 fromValues.put(column, DSL.field(VALUES_ALIAS.append(valuesColumns[i])));

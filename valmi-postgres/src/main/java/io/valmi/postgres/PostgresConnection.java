@@ -4,6 +4,7 @@ import io.valmi.ConfigurationException;
 import io.valmi.postgres.internal.Postgres;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -78,7 +79,7 @@ public record PostgresConnection(String name, String host, int port, String data
         if (port < 1 || port > 65535) {
             throw new ConfigurationException("PostgresConnection '" + name + "': port must be 1 to 65535, got " + port);
         }
-        if (!java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full").contains(sslMode)) {
+        if (!Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full").contains(sslMode)) {
             throw new ConfigurationException("PostgresConnection '" + name + "': sslMode must be one of disable, allow,"
                 + " prefer, require, verify-ca, verify-full; got '" + sslMode + "'");
         }

@@ -1,5 +1,6 @@
 package io.valmi.postgres;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,7 +32,7 @@ public record RelationDetails(Relation relation, List<Column> columns, List<Cand
      */
     public Optional<CandidateKey> suggestedKey() {
         return candidateKeys.stream()
-            .min(java.util.Comparator.comparingInt((CandidateKey k) -> k.origin() == CandidateKey.Origin.PRIMARY_KEY ? 0
+            .min(Comparator.comparingInt((CandidateKey k) -> k.origin() == CandidateKey.Origin.PRIMARY_KEY ? 0
                 : k.notNull() ? 1 : 2));
     }
 

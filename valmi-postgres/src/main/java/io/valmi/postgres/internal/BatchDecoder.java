@@ -5,6 +5,7 @@ import io.valmi.ChangeKind;
 import io.valmi.RowLayout;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,7 +46,7 @@ final class BatchDecoder {
      * @throws SQLException on failure
      */
     Object key(ResultSet rs) throws SQLException {
-        return java.util.Objects.requireNonNull(keyReader.read(rs, KEY), "a batch's key is never NULL");
+        return Objects.requireNonNull(keyReader.read(rs, KEY), "a batch's key is never NULL");
     }
 
     /**

@@ -22,27 +22,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bookkeeping schema's version and its migrations: the schema-wide tables are changed only when the version row
- * says they are older than this library needs, once, under a lock, never on every run.
- *
- * <p>Every table in the schema is shared by the roles that run syncs in it: when the schema belongs to a role the
- * current user is a member of (what {@code PostgresPermissions.setupScript} sets up), each table the library creates
- * is handed to that role, so that every member can use and change it (add a column, build an index, drop a scratch
- * table left by another member's run).
+ * The bookkeeping schema's version and its migrations (run once per version, under a lock), and the hand-over of the
+ * tables the library creates to the schema's owner role. See {@code docs/internals.md#version-and-migrations} and
+ * {@code docs/internals.md#who-owns-the-tables}.
  */
 final class BookkeepingSchema {
     private static final Logger log = LoggerFactory.getLogger(BookkeepingSchema.class);
 
-    /**
-     * The version of the schema-wide tables this library needs. 1: {@code valmi_jobs} and {@code valmi_runs} as
-     * before versioning; 2: {@code valmi_jobs.tables_version}, the version of each job's own tables.
-     */
+    /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
     static final int VERSION = 2;
 
     /** The version table: one row. */
     static final String VERSION_TABLE = "valmi_schema";
     /** Its column: the version of the schema-wide tables. */
     static final String VERSION_COLUMN = "version";
+    /** Its column: when the schema was migrated to that version. */
+    static final String MIGRATED_AT = "migrated_at";
 
     private BookkeepingSchema() {
     }
@@ -65,7 +60,7 @@ final class BookkeepingSchema {
          */
         void share(Connection c, Name table) throws SQLException {
             if (handOver && owner != null) {
-                Sql.execute(c, DSL.query("ALTER TABLE {0} OWNER TO {1}", table, name(owner)));
+                Sql.execute(c, PgTemplates.alterTableOwner(table, name(owner)));
             }
         }
     }
@@ -115,7 +110,7 @@ final class BookkeepingSchema {
             + version + " to " + VERSION, List.of(new MissingGrant("cannot change the tables of bookkeeping schema \""
             + state.schema() + "\" (" + e.getMessage() + "): they belong to " + owner + "; run a sync once as a member"
             + " of it, or give this user a bookkeeping schema of its own",
-            state.owner() == null ? "" : Sql.renderInlined(DSL.query("GRANT {0} TO {1}", name(state.owner()),
+            state.owner() == null ? "" : Sql.renderInlined(PgTemplates.grantRole(name(state.owner()),
                 name(user))) + ";")));
     }
 
@@ -124,11 +119,11 @@ final class BookkeepingSchema {
     }
 
     private static Looked look(Connection c, String schema) throws SQLException {
-        Field<Long> owner = field(name("n", "nspowner"), SQLDataType.BIGINT);
+        Field<Long> owner = PgCatalog.N_OWNER;
         Field<String> ownerName = DSL.function(name("pg_catalog", "pg_get_userbyid"), SQLDataType.VARCHAR, owner);
         Field<Boolean> member = DSL.function(name("pg_catalog", "pg_has_role"), SQLDataType.BOOLEAN, owner,
             inline("MEMBER"));
-        Field<Boolean> isOwner = ownerName.eq(DSL.field(DSL.sql("current_user"), SQLDataType.VARCHAR));
+        Field<Boolean> isOwner = ownerName.eq(DSL.currentUser());
         Field<Boolean> versioned = DSL.field(DSL.exists(DSL.selectOne().from(PgCatalog.C)
             .where(PgCatalog.C_NAMESPACE.eq(PgCatalog.N_OID)).and(PgCatalog.C_NAME.eq(inline(VERSION_TABLE)))));
         List<Looked> rows = Sql.fetch(c, DSL.select(ownerName, member, DSL.field(isOwner), versioned)
@@ -148,13 +143,13 @@ final class BookkeepingSchema {
             createVersion1(c, t, state);
         }
         if (from < 2) {
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(JobsTable.TABLES_VERSION,
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.TABLES_VERSION),
                 SQLDataType.INTEGER));
         }
         Name versionTable = name(t.schema(), VERSION_TABLE);
         Sql.execute(c, DSL.createTableIfNotExists(versionTable)
-            .column(VERSION_COLUMN, SQLDataType.INTEGER.nullable(false))
-            .column("migrated_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+            .column(name(VERSION_COLUMN), SQLDataType.INTEGER.nullable(false))
+            .column(name(MIGRATED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
                 .defaultValue(DSL.currentOffsetDateTime())));
         if (from < 1) {
             state.share(c, versionTable);
@@ -167,51 +162,51 @@ final class BookkeepingSchema {
     private static void createVersion1(Connection c, JobTables t, State state) throws SQLException {
         boolean jobsExisted = BookkeepingSchema.tableExists(c, t.schema(), t.jobsName().last());
         Sql.execute(c, DSL.createTableIfNotExists(t.jobsName())
-            .column("job_id", SQLDataType.CLOB.nullable(false))
-            .column("source_relation", SQLDataType.CLOB.nullable(false))
-            .column("key_column", SQLDataType.CLOB.nullable(false))
-            .column("key_type", SQLDataType.CLOB.nullable(false))
-            .column("hash_algorithm", SQLDataType.CLOB.nullable(false))
-            .column("server_major", SQLDataType.INTEGER.nullable(false))
-            .column("snapshot_table", SQLDataType.CLOB.nullable(false))
-            .column("created_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+            .column(name(JobsTable.JOB_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.SOURCE_RELATION), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.KEY_COLUMN), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.KEY_TYPE), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.HASH_ALGORITHM), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.SERVER_MAJOR), SQLDataType.INTEGER.nullable(false))
+            .column(name(JobsTable.SNAPSHOT_TABLE), SQLDataType.CLOB.nullable(false))
+            .column(name(JobsTable.CREATED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
                 .defaultValue(DSL.currentOffsetDateTime()))
-            .column("last_run_at", SQLDataType.TIMESTAMPWITHTIMEZONE)
-            .column("last_status", SQLDataType.CLOB)
-            .column(JobsTable.IN_DOUBT, SQLDataType.CLOB.array())
-            .column(JobsTable.VERSION_SCOPE, SQLDataType.CLOB)
-            .column(JobsTable.MAPPED_COLUMNS, SQLDataType.CLOB)
-            .column(JobsTable.FIRST_SYNC_RUN, SQLDataType.CLOB)
-            .column(JobsTable.FIRST_SYNC_ACKED, SQLDataType.CLOB)
-            .constraints(constraint("valmi_jobs_pk").primaryKey("job_id")));
+            .column(name(JobsTable.LAST_RUN_AT), SQLDataType.TIMESTAMPWITHTIMEZONE)
+            .column(name(JobsTable.LAST_STATUS), SQLDataType.CLOB)
+            .column(name(JobsTable.IN_DOUBT), SQLDataType.CLOB.array())
+            .column(name(JobsTable.VERSION_SCOPE), SQLDataType.CLOB)
+            .column(name(JobsTable.MAPPED_COLUMNS), SQLDataType.CLOB)
+            .column(name(JobsTable.FIRST_SYNC_RUN), SQLDataType.CLOB)
+            .column(name(JobsTable.FIRST_SYNC_ACKED), SQLDataType.CLOB)
+            .constraints(constraint("valmi_jobs_pk").primaryKey(name(JobsTable.JOB_ID))));
         if (jobsExisted) {
             // A jobs table made by an earlier build (each of these columns was added by one).
             for (String column : List.of(JobsTable.VERSION_SCOPE, JobsTable.MAPPED_COLUMNS,
                 JobsTable.FIRST_SYNC_RUN, JobsTable.FIRST_SYNC_ACKED)) {
-                Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(column, SQLDataType.CLOB));
+                Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(column), SQLDataType.CLOB));
             }
-            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(JobsTable.IN_DOUBT,
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.IN_DOUBT),
                 SQLDataType.CLOB.array()));
         } else {
             state.share(c, t.jobsName());
         }
         boolean runsExisted = BookkeepingSchema.tableExists(c, t.schema(), t.runsName().last());
         Sql.execute(c, DSL.createTableIfNotExists(t.runsName())
-            .column("run_id", SQLDataType.CLOB.nullable(false))
-            .column("job_id", SQLDataType.CLOB.nullable(false))
-            .column("started_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
-            .column("finished_at", SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
-            .column("status", SQLDataType.CLOB.nullable(false))
-            .column("planned", SQLDataType.BIGINT.nullable(false))
-            .column("delivered", SQLDataType.BIGINT.nullable(false))
-            .column("rejected", SQLDataType.BIGINT.nullable(false))
-            .column("skipped", SQLDataType.BIGINT.nullable(false))
-            .column("in_doubt", SQLDataType.BIGINT.nullable(false))
-            .column("invalid", SQLDataType.BIGINT.nullable(false))
-            .column("error", SQLDataType.CLOB)
-            .constraints(constraint("valmi_runs_pk").primaryKey("run_id")));
-        Sql.execute(c, DSL.createIndexIfNotExists("valmi_runs_job_idx").on(table(t.runsName()), field(name("job_id")),
-            field(name("started_at"))));
+            .column(name(RunsTable.RUN_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(RunsTable.JOB_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(RunsTable.STARTED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column(name(RunsTable.FINISHED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false))
+            .column(name(RunsTable.STATUS), SQLDataType.CLOB.nullable(false))
+            .column(name(RunsTable.PLANNED), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.DELIVERED), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.REJECTED), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.SKIPPED), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.IN_DOUBT), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.INVALID), SQLDataType.BIGINT.nullable(false))
+            .column(name(RunsTable.ERROR), SQLDataType.CLOB)
+            .constraints(constraint("valmi_runs_pk").primaryKey(name(RunsTable.RUN_ID))));
+        Sql.execute(c, DSL.createIndexIfNotExists("valmi_runs_job_idx").on(table(t.runsName()),
+            RunsTable.column(RunsTable.JOB_ID), RunsTable.column(RunsTable.STARTED_AT)));
         if (!runsExisted) {
             state.share(c, t.runsName());
         }

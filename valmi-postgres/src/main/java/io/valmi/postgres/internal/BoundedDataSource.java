@@ -203,6 +203,7 @@ final class BoundedDataSource implements DataSource {
         return pg.getLoginTimeout();
     }
 
+    // (Qualified: DataSource's method returns java.util.logging's Logger, and this class logs through slf4j's.)
     @Override
     public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
         return pg.getParentLogger();

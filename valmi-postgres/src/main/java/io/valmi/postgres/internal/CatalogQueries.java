@@ -22,9 +22,14 @@ import static org.jooq.impl.DSL.val;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.Field;
+import org.jooq.Name;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
@@ -159,7 +164,7 @@ final class CatalogQueries {
             .and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse())
             .orderBy(A_NUM), rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4),
                 rs.getString(5), rs.getString(6), rs.getLong(7), rs.getString(8)});
-        List<ColumnRow> out = new java.util.ArrayList<>(rows.size());
+        List<ColumnRow> out = new ArrayList<>(rows.size());
         for (Object[] r : rows) {
             String base = (String) r[4];
             String kind = (String) r[5];
@@ -205,19 +210,16 @@ final class CatalogQueries {
     }
 
     /**
-     * What decides whether a relation's row versions ({@code xmin}) can be trusted (see {@code RowVersions}).
+     * What decides whether a relation's row versions ({@code xmin}) can be trusted: which relations, and when they are
+     * forgotten, in {@code docs/internals.md#row-versions}.
      *
      * @param oid the relation
-     * @param heapOnly every relation read (itself and all its partitions and inheritance children) is a heap table,
-     *     a materialized view or a partitioned parent: foreign tables show no real {@code xmin}, other table access
-     *     methods promise nothing about it
-     * @param descendants the oids of its partitions and inheritance children, sorted (a change of them changes what
-     *     is read)
-     * @param xminReadable whether the connected user may read {@code xmin} (column-level grants do not cover it)
-     * @param columns each mapped column as {@code name=attnum/attgenerated} (a dropped and re-added column, or a
-     *     generated column's new expression, changes values without new row versions)
-     * @param virtualColumn whether a mapped column is a virtual generated column (PostgreSQL 18), whose values may
-     *     change without a new row version
+     * @param heapOnly every relation read (itself, its partitions and inheritance children) is a heap table, a
+     *     materialized view or a partitioned parent
+     * @param descendants the oids of its partitions and inheritance children, sorted
+     * @param xminReadable whether the connected user may read {@code xmin}
+     * @param columns each mapped column as {@code name=attnum/attgenerated}
+     * @param virtualColumn whether a mapped column is a virtual generated column (PostgreSQL 18)
      */
     public record VersionFacts(long oid, boolean heapOnly, List<Long> descendants, boolean xminReadable,
                                List<String> columns, boolean virtualColumn) {
@@ -256,7 +258,7 @@ final class CatalogQueries {
      * @throws SQLException on failure
      */
     public static VersionFacts versionFacts(Connection c, long oid, List<String> mappedColumns) throws SQLException {
-        org.jooq.Name d = DSL.name("d");
+        Name d = DSL.name("d");
         Field<Long> dOid = DSL.field(DSL.name("d", "oid"), SQLDataType.BIGINT);
         Field<Long> inhRel = DSL.field(DSL.name("h", "inhrelid"), SQLDataType.BIGINT);
         Field<Long> inhParent = DSL.field(DSL.name("h", "inhparent"), SQLDataType.BIGINT);
@@ -271,7 +273,7 @@ final class CatalogQueries {
                     .eq(DSL.field(DSL.name("c", "relam"), SQLDataType.BIGINT))),
             rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
         boolean heapOnly = true;
-        List<Long> descendants = new java.util.ArrayList<>();
+        List<Long> descendants = new ArrayList<>();
         for (Object[] r : rels) {
             String kind = (String) r[1];
             boolean ok = kind.equals("p") || ((kind.equals("r") || kind.equals("m")) && "heap".equals(r[2]));
@@ -280,13 +282,13 @@ final class CatalogQueries {
                 descendants.add((Long) r[0]);
             }
         }
-        java.util.Collections.sort(descendants);
+        Collections.sort(descendants);
         // (Views and foreign tables have no xmin to ask about.)
         boolean xminReadable = heapOnly && Sql.fetch(c, DSL.select(DSL.function(DSL.name("pg_catalog",
             "has_column_privilege"), SQLDataType.BOOLEAN, oidParam(oid), val("xmin"), val("SELECT"))),
             rs -> rs.getBoolean(1)).get(0);
         Field<String> generated = DSL.field(DSL.name("a", "attgenerated"), SQLDataType.VARCHAR);
-        java.util.Map<String, String> byName = new java.util.HashMap<>();
+        Map<String, String> byName = new HashMap<>();
         boolean virtual = false;
         for (Object[] r : Sql.fetch(c, DSL.select(A_NAME, A_NUM, generated).from(A)
                 .where(A_REL.eq(oidParam(oid))).and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse()),
@@ -297,7 +299,7 @@ final class CatalogQueries {
                 virtual = true;
             }
         }
-        List<String> columns = new java.util.ArrayList<>();
+        List<String> columns = new ArrayList<>();
         for (String m : mappedColumns) {
             columns.add(m + "=" + byName.get(m));
         }
@@ -305,6 +307,6 @@ final class CatalogQueries {
     }
 
     private static Field<Long> oidParam(long oid) {
-        return DSL.field("{0}::oid", SQLDataType.BIGINT, val(oid));
+        return PgTemplates.oid(val(oid));
     }
 }

@@ -4,12 +4,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The type policy of one source column: every path of a run (first sync, plan table, keys, values, hashes, row
- * versions) asks it how the column's values are read, hashed, printed and trusted, so that they all agree.
- *
- * <p>It is built from the catalog, never from a result's metadata: pgjdbc's {@code getColumnTypeName} calls a column
- * with a {@code nextval} default or an identity {@code serial} or {@code bigserial}, which is not a type (a first sync
- * read such keys as strings, later runs as numbers).
+ * The type policy of one source column, which every path of a run asks how the column's values are read, hashed,
+ * printed and trusted, so that they all agree. Built from the catalog, never from a result's metadata. See
+ * {@code docs/internals.md#describe}.
  *
  * @param declared the type as {@code format_type} prints it (e.g. {@code character varying(12)[]}, or a domain's
  *     name): what hashes and row versions go by, and what the job records
@@ -41,9 +38,8 @@ record ColumnType(String declared, String base, @Nullable String collation) {
     }
 
     /**
-     * Built-in types whose text form is fixed by the stored value and the session settings a run pins (so that an
-     * unchanged row version means an unchanged text form). Types not listed (enums, whose labels can be renamed;
-     * domains, user-defined and composite types; money, which follows lc_monetary) are hashed on every run.
+     * Built-in types whose text form is fixed by the stored value and the pinned session settings; a relation with a
+     * mapped column of another type is hashed every run. See {@code docs/internals.md#row-versions}.
      */
     private static final Set<String> VERSION_SAFE = Set.of("smallint", "integer", "bigint", "numeric", "real",
         "double precision", "boolean", "text", "character varying", "character", "\"char\"", "name", "uuid", "date",
@@ -88,9 +84,8 @@ record ColumnType(String declared, String base, @Nullable String collation) {
     }
 
     /**
-     * Whether every batch selects this column as text: values read as a String that pgjdbc receives in binary form
-     * once a statement is prepared on the server (after {@code prepareThreshold} executions) and then prints itself
-     * ({@code (1.0,2.0)} instead of PostgreSQL's {@code (1,2)}).
+     * Whether every batch selects this column as text: a String that pgjdbc, once it receives it in binary, would
+     * print otherwise than PostgreSQL ({@code (1.0,2.0)} for {@code (1,2)}).
      *
      * @return whether the server prints it
      */
@@ -99,9 +94,9 @@ record ColumnType(String declared, String base, @Nullable String collation) {
     }
 
     /**
-     * Whether a first sync prints this column's text form once, for its hash and its result: types hashed by their
-     * text form and read as a String anyway, and whose cast to text prints what their output function prints (not
-     * inet: {@code text(inet)} adds the {@code /32} that a host address prints without).
+     * Whether a first sync selects this column as text, printed once for its hash and its result: types read as a
+     * String anyway whose cast to text prints what their output function does (not inet's). See
+     * {@code docs/internals.md#describe}.
      *
      * @return whether it is selected as text in a first sync
      */
@@ -122,9 +117,7 @@ record ColumnType(String declared, String base, @Nullable String collation) {
 
     /**
      * Whether a key of this type prints in Java ({@code String.valueOf} of what {@link #reader()} reads) exactly as
-     * PostgreSQL prints it: integers, text, varchar and uuid (lower case, like {@code uuid_out}). Domains, arrays
-     * (a List prints as {@code [a, b]}, PostgreSQL's array as {@code {a,b}}) and every other type are printed by the
-     * server.
+     * PostgreSQL prints it: integers, text, varchar and uuid; not domains or arrays.
      *
      * @return whether the client prints the key text
      */

@@ -1,5 +1,6 @@
 package io.valmi.postgres.internal;
 
+import io.valmi.Change;
 import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,19 +23,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The batches of a first sync, in key order, read ahead on up to {@value #DEPTH} extra connections while the
- * destination writes the current one.
- *
- * <p>The batches are read as a relay: each batch is the next {@code maxSize} keys after the last key of the batch
- * before (keyset paging, {@link FirstSyncSql#firstBatch}), so its statement can start as soon as the rows of the one
- * before have arrived; while it runs, the connection that read the one before decodes those rows, hashes them and
- * writes their snapshot rows (in the transaction that read them). The server reads the table in one stream, with
- * no bounds to look up, and the client's work and the snapshot's writes happen beside it. At most {@value #DEPTH}
- * batches are read ahead of the one handed out last.
- *
- * <p>Rows of batches read but not yet handed out lie in the snapshot above the last acknowledged key: if the run
- * ends early they count as in doubt, and a run that finishes deletes them ({@code PgRun.completeFirstSync}).
- * {@link #settle()} waits for every batch being read, so that nothing is written after the run records its end.
+ * The batches of a first sync, in key order, read as a relay on up to {@value #DEPTH} extra connections while the
+ * destination writes the current one: each batch starts from the last key of the one before as soon as its rows have
+ * arrived. Rows of batches read but not handed out lie in the snapshot until {@link Recovery#finishFirstSync} deletes
+ * them; {@link #settle()} waits for every batch being read. See {@code docs/internals.md#the-relay}.
  */
 final class FirstSyncReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FirstSyncReader.class);
@@ -75,7 +67,7 @@ final class FirstSyncReader implements AutoCloseable {
     }
 
     /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
-    record Fetched(List<io.valmi.Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
+    record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
         @Nullable String last() {
             return keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1);
         }

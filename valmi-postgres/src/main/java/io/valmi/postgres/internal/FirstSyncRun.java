@@ -17,18 +17,18 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.Query;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A first sync: the snapshot was empty and the key is declared unique, so every valid row is ADDED and there is
- * nothing to compare. Instead of a plan table, each batch is read straight from the source by key, on up to three
- * connections ahead of the destination ({@link FirstSyncReader}), and writes its own snapshot rows before it is handed
- * out; the job record keeps the last acknowledged key, and snapshot rows above it count as in doubt if the run ends
- * early ({@link Recovery}). See {@code docs/internals.md#the-first-sync-relay}.
+ * A first sync (empty snapshot, key declared unique): no plan table; each batch is read straight from the source
+ * ({@link FirstSyncReader}) and writes its snapshot rows before it is handed out, and the job record keeps the last
+ * acknowledged key. See {@code docs/internals.md#the-first-sync-relay}.
  */
 final class FirstSyncRun extends PgRun {
     private static final byte[] FALSE = {'f'};
@@ -84,7 +84,7 @@ final class FirstSyncRun extends PgRun {
         boolean early = request.batchSize() > 0 && readAhead != null && request.deliver().contains(ChangeKind.ADDED);
         if (early) {
             run.upTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
-                java.util.Optional<String> top = java.util.Optional.ofNullable(highestKey(c, sql));
+                Optional<String> top = Optional.ofNullable(highestKey(c, sql));
                 if (top.isPresent()) {
                     Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
                 }
@@ -104,8 +104,12 @@ final class FirstSyncRun extends PgRun {
                 Sql.select(c, sql.plan().planSettings());
                 SourceCount count = Sql.fetch(c, sql.firstSync().countSource(),
                     rs -> new SourceCount(rs.getLong(1), rs.getLong(2))).get(0);
-                for (Query q : sql.issues().recordNullKeys(request.runId(), count.nullKeys() > 0)) {
-                    Sql.execute(c, q);
+                if (count.nullKeys() > 0) {
+                    for (Query q : sql.issues().replaceByNullKeyRows(request.runId())) {
+                        Sql.execute(c, q);
+                    }
+                } else {
+                    Sql.execute(c, sql.issues().clear());
                 }
                 EnumMap<ChangeKind, Long> byKind = new EnumMap<>(ChangeKind.class);
                 byKind.put(ChangeKind.ADDED, count.rows() - count.nullKeys());
@@ -189,8 +193,7 @@ final class FirstSyncRun extends PgRun {
             return List.of();
         }
         if (!started) {
-            // (The snapshot keeps its primary key: its index is written beside the batches, off the path of the reads,
-            // which costs less than building it at the end while the other core idles.)
+            // (The snapshot keeps its primary key throughout: docs/internals.md#a-batch.)
             session.transaction("start the first sync of job '" + jobId() + "'",
                 c -> Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId())));
             started = true;
@@ -211,7 +214,7 @@ final class FirstSyncRun extends PgRun {
             exhausted = true;
             return List.of();
         }
-        return accept(b.fetched(), b.from(), false, maxSize);
+        return accept(b.fetched(), b.from());
     }
 
     /**
@@ -230,8 +233,8 @@ final class FirstSyncRun extends PgRun {
         long queryTime;
         // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
         Sql.CopyText snapshotRows = new Sql.CopyText(Math.min(maxSize, 10_000) * 64);
-        org.jooq.ResultQuery<?> query = sql.firstSync().firstBatch(from, upTo, maxSize, !keyTextOnClient,
-            clientHashKinds != null);
+        ResultQuery<?> query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
+            : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();

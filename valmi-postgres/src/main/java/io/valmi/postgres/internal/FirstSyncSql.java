@@ -1,32 +1,32 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.PLAN_KIND;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Query;
+import org.jooq.ResultQuery;
 import org.jooq.Select;
 import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The statements of a first sync ({@code docs/internals.md#the-first-sync-relay}): its batches read straight from the
@@ -40,10 +40,9 @@ final class FirstSyncSql {
     private final List<String> columns;
     private final List<ColumnType> types;
     private final boolean versioned;
-    private final RunShape shape;
+    private final boolean keyTextOnClient;
 
     FirstSyncSql(RunShape shape) {
-        this.shape = shape;
         this.tables = shape.tables();
         this.schema = shape.schema();
         this.relation = shape.relation();
@@ -51,6 +50,7 @@ final class FirstSyncSql {
         this.columns = shape.columns();
         this.types = shape.types();
         this.versioned = shape.versioned();
+        this.keyTextOnClient = shape.keyType().keyTextOnClient();
     }
 
 
@@ -88,7 +88,8 @@ final class FirstSyncSql {
      */
     public Query firstSyncStarted(String jobId, String runId) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.val(runId))
-            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -100,7 +101,7 @@ final class FirstSyncSql {
      */
     public Query firstSyncAcked(String jobId, String lastKeyText) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED),
-            DSL.val(lastKeyText)).where(InDoubtMarks.jobIs(jobId));
+            DSL.val(lastKeyText)).where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -112,7 +113,8 @@ final class FirstSyncSql {
     public Query firstSyncEnded(String jobId) {
         return DSL.update(table(tables.jobsName()))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.castNull(SQLDataType.CLOB))
-            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB)).where(InDoubtMarks.jobIs(jobId));
+            .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -124,13 +126,13 @@ final class FirstSyncSql {
      * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldInDoubt}), or {@code null}
      * @return the statement
      */
-    public Query firstSyncInDoubt(@org.jspecify.annotations.Nullable String afterKeyText, @org.jspecify.annotations.Nullable String toKeyText,
-                                  java.time.@org.jspecify.annotations.Nullable Duration lease) {
-        Field<Object> k = field(name(K));
+    public Query firstSyncInDoubt(@Nullable String afterKeyText, @Nullable String toKeyText,
+                                  @Nullable Duration lease) {
+        Field<Object> k = field(name(KEY));
         return DSL.update(table(tables.snapshotName()))
-            .set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
-            .set(field(name(D), SQLDataType.BOOLEAN), inline(true))
-            .set(field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
             .set(SnapshotTable.noVersion())
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
             .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));
@@ -142,9 +144,9 @@ final class FirstSyncSql {
      * @param afterKeyText the last key handed out, or {@code null} for all rows
      * @return the statement
      */
-    public Query firstSyncForgetAbove(@org.jspecify.annotations.Nullable String afterKeyText) {
+    public Query firstSyncForgetAbove(@Nullable String afterKeyText) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(afterKeyText == null ? DSL.noCondition() : field(name(K)).gt(Sql.untyped(afterKeyText)));
+            .where(afterKeyText == null ? DSL.noCondition() : field(name(KEY)).gt(Sql.untyped(afterKeyText)));
     }
 
     /**
@@ -156,92 +158,101 @@ final class FirstSyncSql {
      */
     public Query firstSyncForgetRejected(String runId) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(field(name(K)).cast(SQLDataType.CLOB).in(DSL.select(JobTables.text(null, "key_text"))
-                .from(table(tables.issuesName()))
-                .where(field(name("run_id")).eq(DSL.val((Object) runId)))
-                .and(field(name("reason")).eq(inline((Object) "REJECTED")))));
+            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)));
     }
 
     /**
-     * A first sync's next batch: reads up to {@code limit} rows with a key above the previous batch's straight from
-     * the source (by its unique key's index) and returns, like {@link PlanTable#nextBatch}, kind, key, key text and mapped
-     * values in key order, followed by two columns of the rows' snapshot rows: hash and version ({@code xr}). The
-     * kind is always ADDED and left {@code NULL}; so is the key text when {@code printKey} is false (the caller
-     * prints keys whose Java value prints as PostgreSQL does: integers, text, uuid). The caller works out the
-     * version's 64-bit id ({@link RowVersions#transactionIds()}) and writes the snapshot rows in the same transaction
-     * ({@link SnapshotTable#snapshotCopy()}), before the batch is handed out.
-     *
-     * <p>Why not one statement that also writes the snapshot rows (a data-modifying {@code WITH}): the rows would be
-     * materialized and sorted again, and single-row inserts cost twice what {@code COPY}'s multi-row inserts do;
-     * together that was half of a first sync's time on the server. Every value printed here is printed once per
-     * row, so whatever the client can do as cheaply (the kind, key texts, version ids) it does.
-     *
-     * <p>With {@code clientHash}, the hash column is NULL and there is no inner level: the client hashes each row
-     * from the values as they come ({@link RowHash.Client}, the columns' kinds in {@link RunShape#firstSyncKinds()}), which
-     * takes about a quarter of the statement's time off the server.
+     * A first sync's next batch when the client hashes its rows ({@link RowHash.Client}): like
+     * {@link PlanTable#nextBatch}, kind (left {@code NULL}: always ADDED), key, key text ({@code NULL} when the client
+     * prints it) and mapped values in key order, then the snapshot row's hash ({@code NULL}) and version as text. The
+     * caller writes the snapshot rows ({@link SnapshotTable#snapshotCopy()}) before the batch is handed out. See
+     * {@code docs/internals.md#a-batch}.
      *
      * @param afterKeyText the last key of the previous batch, or {@code null}
      * @param upToKeyText the highest key when the run was planned: rows added later with higher keys (the usual
      *     case for generated keys) wait for the next run, as with a plan table
      * @param limit the batch size
-     * @param printKey whether the server prints the key text
-     * @param clientHash whether the client hashes the rows
      * @return the query
      */
-    public org.jooq.ResultQuery<?> firstBatch(@org.jspecify.annotations.Nullable String afterKeyText, String upToKeyText, int limit, boolean printKey,
-                                              boolean clientHash) {
-        Field<Object> key = col("t", keyColumn);
-        if (clientHash) {
-            List<SelectField<?>> out = new ArrayList<>();
-            out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
-            out.add(key.as(K));
-            out.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
-            for (int i = 0; i < columns.size(); i++) {
-                Field<Object> column = col("t", columns.get(i));
-                out.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
-                    .as(JobTables.valueColumn(i + 1)));
-            }
-            out.add(DSL.castNull(SQLDataType.CLOB).as(H));
-            out.add((versioned ? col("t", "xmin") : JobTables.nullXid()).cast(SQLDataType.CLOB).as(XR));
-            return DSL.select(out).from(table(name(schema, relation)).as("t"))
-                .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
-                .and(key.le(Sql.untyped(upToKeyText)))
-                .orderBy(key).limit(inline(limit));
-        }
-        // Inner level (not flattened: it has a LIMIT): the rows, with the text form of columns that are read as text
-        // anyway printed once, for the hash and for the result (jsonb prints slowly: ~0.5 s per 1M values).
+    public ResultQuery<?> firstBatchHashedByClient(@Nullable String afterKeyText, String upToKeyText, int limit) {
+        List<SelectField<?>> out = new ArrayList<>();
+        out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
+        out.add(sourceKey().as(KEY));
+        out.add(keyText());
+        out.addAll(values());
+        out.add(DSL.castNull(SQLDataType.CLOB).as(HASH));
+        out.add(rowVersion().cast(SQLDataType.CLOB).as(ROW_VERSION));
+        return batchRows(out, afterKeyText, upToKeyText, limit);
+    }
+
+    /**
+     * A first sync's next batch when the server hashes its rows: the columns of {@link #firstBatchHashedByClient},
+     * with the hash ({@link RowHash#sql}) computed over the rows of an inner level.
+     *
+     * @param afterKeyText the last key of the previous batch, or {@code null}
+     * @param upToKeyText the highest key when the run was planned
+     * @param limit the batch size
+     * @return the query
+     */
+    public ResultQuery<?> firstBatchHashedByServer(@Nullable String afterKeyText, String upToKeyText, int limit) {
+        // Inner level (not flattened: it has a LIMIT): the rows, with columns read as text anyway printed once, for the
+        // hash and for the result.
         List<SelectField<?>> rows = new ArrayList<>();
-        rows.add(key.as(K));
-        rows.add(printKey ? key.cast(SQLDataType.CLOB).as(KT) : DSL.castNull(SQLDataType.CLOB).as(KT));
-        rows.add(versioned ? col("t", "xmin").as(XR) : JobTables.nullXid().as(XR));
+        rows.add(sourceKey().as(KEY));
+        rows.add(keyText());
+        rows.add(rowVersion().as(ROW_VERSION));
+        rows.addAll(values());
+        Table<?> r = batchRows(rows, afterKeyText, upToKeyText, limit).asTable("r");
         List<String> hashTypes = new ArrayList<>(types.size());
-        types.forEach(t -> hashTypes.add(t.declared()));
-        for (int i = 0; i < columns.size(); i++) {
-            Field<Object> column = col("t", columns.get(i));
-            if (types.get(i).printedOnce()) {
-                rows.add(column.cast(SQLDataType.CLOB).as(JobTables.valueColumn(i + 1)));
-                hashTypes.set(i, "text");
-            } else {
-                rows.add(column.as(JobTables.valueColumn(i + 1)));
-            }
-        }
-        Table<?> r = DSL.select(rows).from(table(name(schema, relation)).as("t"))
-            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
-            .and(key.le(Sql.untyped(upToKeyText)))
-            .orderBy(key).limit(inline(limit)).asTable("r");
+        types.forEach(t -> hashTypes.add(t.printedOnce() ? "text" : t.declared()));
         List<Field<Object>> values = new ArrayList<>();
         List<SelectField<?>> out = new ArrayList<>();
-        out.add(DSL.castNull(SQLDataType.CLOB).as(KIND));
-        out.add(col("r", K));
-        out.add(col("r", KT));
+        out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
+        out.add(col("r", KEY));
+        out.add(col("r", KEY_TEXT));
         for (int i = 1; i <= columns.size(); i++) {
             values.add(col("r", JobTables.valueColumn(i)));
         }
         out.addAll(values);
         // The snapshot row's values as text (never sent in binary): the caller copies their bytes as they come.
-        out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(H));
-        out.add(col("r", XR).cast(SQLDataType.CLOB).as(XR));
+        out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(HASH));
+        out.add(col("r", ROW_VERSION).cast(SQLDataType.CLOB).as(ROW_VERSION));
         // The subquery's rows come in key order already: this ORDER BY costs no sort.
-        return DSL.select(out).from(r).orderBy(col("r", K));
+        return DSL.select(out).from(r).orderBy(col("r", KEY));
+    }
+
+    /** The rows of a batch: up to {@code limit} rows of the source after a key and up to another, in key order. */
+    private Select<?> batchRows(List<SelectField<?>> fields, @Nullable String afterKeyText, String upToKeyText,
+                                int limit) {
+        Field<Object> key = sourceKey();
+        return DSL.select(fields).from(table(name(schema, relation)).as("t"))
+            .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
+            .and(key.le(Sql.untyped(upToKeyText)))
+            .orderBy(key).limit(inline(limit));
+    }
+
+    private Field<Object> sourceKey() {
+        return col("t", keyColumn);
+    }
+
+    /** The key's text form, or {@code NULL} where the client prints it ({@link ColumnType#keyTextOnClient()}). */
+    private Field<String> keyText() {
+        return (keyTextOnClient ? DSL.castNull(SQLDataType.CLOB) : sourceKey().cast(SQLDataType.CLOB)).as(KEY_TEXT);
+    }
+
+    /** The source row's version, or a NULL {@code xid} when versions are not trusted. */
+    private Field<?> rowVersion() {
+        return versioned ? col("t", RowVersions.rowVersion()) : JobTables.nullXid();
+    }
+
+    /** The mapped values as {@code v1} to {@code vn}, those printed once ({@link ColumnType#printedOnce()}) as text. */
+    private List<Field<?>> values() {
+        List<Field<?>> values = new ArrayList<>(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+            Field<Object> column = col("t", columns.get(i));
+            values.add((types.get(i).printedOnce() ? column.cast(SQLDataType.CLOB) : column)
+                .as(JobTables.valueColumn(i + 1)));
+        }
+        return values;
     }
 }

@@ -5,10 +5,12 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.val;
 
 import io.valmi.postgres.MissingGrant;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
@@ -35,32 +37,27 @@ final class Grants {
         Name owner = DSL.quotedName(ownerRole(bookkeepingSchema));
         Name schema = DSL.quotedName(bookkeepingSchema);
         List<String> out = new ArrayList<>();
-        out.add(render(DSL.query("CREATE USER {0} WITH PASSWORD {1}", DSL.quotedName(user),
-            inline("<choose a strong password>"))));
-        out.add(render(doBlock(DSL.query("BEGIN {0}; EXCEPTION WHEN duplicate_object THEN NULL; END",
-            DSL.query("CREATE ROLE {0} NOLOGIN", owner)))));
-        out.add(render(DSL.query("GRANT {0} TO {1}", owner, DSL.quotedName(user))));
-        out.add(render(DSL.query("GRANT {0} TO CURRENT_USER", owner)));
-        out.add(render(DSL.query("CREATE SCHEMA IF NOT EXISTS {0} AUTHORIZATION {1}", schema, owner)));
-        out.add(render(DSL.query("ALTER SCHEMA {0} OWNER TO {1}", schema, owner)));
+        Name member = DSL.quotedName(user);
+        out.add(render(PgTemplates.createUser(member, "<choose a strong password>")));
+        out.add(render(PgTemplates.unlessItExists(PgTemplates.createRoleWithoutLogin(owner))));
+        out.add(render(PgTemplates.grantRole(owner, member)));
+        out.add(render(PgTemplates.grantRoleToCurrentUser(owner)));
+        out.add(render(PgTemplates.createSchemaOwnedBy(schema, owner)));
+        out.add(render(PgTemplates.alterSchemaOwner(schema, owner)));
         // Tables made before (by a sync run as another user) move to the owner role too.
-        Field<String> table = DSL.field("{0}::regclass::text", SQLDataType.CLOB, PgCatalog.C_OID);
-        out.add(render(doBlock(DSL.query("DECLARE r record; BEGIN FOR r IN {0} LOOP EXECUTE pg_catalog.format({1},"
-                + " r.t, {2}); END LOOP; END",
-            DSL.select(table.as("t")).from(PgCatalog.C).join(PgCatalog.N).on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
+        out.add(render(PgTemplates.forEachRowExecute(
+            DSL.select(PgTemplates.regclassText(PgCatalog.C_OID).as("t")).from(PgCatalog.C).join(PgCatalog.N)
+                .on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
                 .where(PgCatalog.N_NAME.eq(inline(bookkeepingSchema)))
                 .and(PgCatalog.C_KIND.in(inline("r"), inline("p"))),
-            inline("ALTER TABLE %s OWNER TO %I"), inline(ownerRole(bookkeepingSchema))))));
+            "ALTER TABLE %s OWNER TO %I", ownerRole(bookkeepingSchema))));
         for (String s : schemas) {
-            out.add(render(grantUsage(s, user)));
-            out.add(render(DSL.query("GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}", DSL.quotedName(s),
-                DSL.quotedName(user))));
-            out.add(render(DSL.query("ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT SELECT ON TABLES TO {1}",
-                DSL.quotedName(s), DSL.quotedName(user))));
-            out.add(render(DSL.query("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {0} TO {1}", DSL.quotedName(s),
-                DSL.quotedName(user))));
-            out.add(render(DSL.query("ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT EXECUTE ON FUNCTIONS TO {1}",
-                DSL.quotedName(s), DSL.quotedName(user))));
+            Name readable = DSL.quotedName(s);
+            out.add(render(PgTemplates.grantUsageOnSchema(readable, member)));
+            out.add(render(PgTemplates.grantSelectOnAllTables(readable, member)));
+            out.add(render(PgTemplates.grantSelectOnFutureTables(readable, member)));
+            out.add(render(PgTemplates.grantExecuteOnAllFunctions(readable, member)));
+            out.add(render(PgTemplates.grantExecuteOnFutureFunctions(readable, member)));
         }
         return out;
     }
@@ -74,19 +71,10 @@ final class Grants {
      */
     public static String ownerRole(String bookkeepingSchema) {
         String name = bookkeepingSchema + "_owner";
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+        if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
             return name;
         }
         return "valmi_owner_" + JobTables.suffix(bookkeepingSchema);
-    }
-
-    /** {@code DO '<body>'}: the body is rendered by jOOQ and passed as a string literal. */
-    private static Query doBlock(Query body) {
-        return DSL.query("DO {0}", inline(Sql.renderInlined(body)));
-    }
-
-    private static Query grantUsage(String schema, String user) {
-        return DSL.query("GRANT USAGE ON SCHEMA {0} TO {1}", DSL.quotedName(schema), DSL.quotedName(user));
     }
 
     private static String render(Query q) {
@@ -120,16 +108,15 @@ final class Grants {
                     .where(PgCatalog.N_NAME.eq(val(bookkeepingSchema)))
                     .and(DSL.field(name("r", "rolcanlogin"), SQLDataType.BOOLEAN).isFalse()), rs -> rs.getString(1));
                 missing.add(new MissingGrant("cannot create tables in the bookkeeping schema \"" + bookkeepingSchema
-                    + "\"", group.isEmpty() ? render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}",
-                        DSL.quotedName(bookkeepingSchema), DSL.quotedName(user)))
-                    : render(DSL.query("GRANT {0} TO {1}", DSL.quotedName(group.get(0)), DSL.quotedName(user)))));
+                    + "\"", group.isEmpty()
+                    ? render(PgTemplates.grantAllOnSchema(DSL.quotedName(bookkeepingSchema), DSL.quotedName(user)))
+                    : render(PgTemplates.grantRole(DSL.quotedName(group.get(0)), DSL.quotedName(user)))));
             }
         } else if (!bool(c, PgCatalog.has("has_database_privilege",
             DSL.function(DSL.name("pg_catalog", "current_database"), SQLDataType.VARCHAR), inline("CREATE")))) {
             missing.add(new MissingGrant("cannot create the bookkeeping schema \"" + bookkeepingSchema + "\"",
                 render(DSL.createSchemaIfNotExists(DSL.quotedName(bookkeepingSchema))) + " "
-                    + render(DSL.query("GRANT ALL ON SCHEMA {0} TO {1}", DSL.quotedName(bookkeepingSchema),
-                    DSL.quotedName(user)))));
+                    + render(PgTemplates.grantAllOnSchema(DSL.quotedName(bookkeepingSchema), DSL.quotedName(user)))));
         }
         if (bookkeepingExists) {
             // Tables of the schema that the user cannot change (a run migrates them, builds their keys, drops a scratch
@@ -142,7 +129,7 @@ final class Grants {
                     .and(PgCatalog.C_KIND.in(inline("r"), inline("p")))
                     .and(DSL.not(DSL.condition(PgCatalog.has("pg_has_role", owner, inline("USAGE"))))),
                 rs -> rs.getString(1))) {
-                String fix = render(DSL.query("GRANT {0} TO {1}", DSL.quotedName(role), DSL.quotedName(user)));
+                String fix = render(PgTemplates.grantRole(DSL.quotedName(role), DSL.quotedName(user)));
                 String problem = "cannot change the tables of the bookkeeping schema \"" + bookkeepingSchema
                     + "\" that belong to role \"" + role + "\" (valmi adds columns and keys to them and drops scratch"
                     + " tables there; PostgresPermissions.setupScript makes one role own them all, or give this user a"
@@ -162,13 +149,14 @@ final class Grants {
             return missing;
         }
         if (!bool(c, PgCatalog.has("has_schema_privilege", val(schema), inline("USAGE")))) {
-            missing.add(new MissingGrant("cannot use schema \"" + schema + "\"", render(grantUsage(schema, user))));
+            missing.add(new MissingGrant("cannot use schema \"" + schema + "\"",
+                render(PgTemplates.grantUsageOnSchema(DSL.quotedName(schema), DSL.quotedName(user)))));
         }
-        java.util.Optional<Object[]> rel = CatalogQueries.relation(c, schema, relation);
+        Optional<Object[]> rel = CatalogQueries.relation(c, schema, relation);
         if (rel.isEmpty()) {
             return missing;
         }
-        Field<Long> oid = DSL.field("{0}::oid", SQLDataType.BIGINT, val((Long) rel.get()[0]));
+        Field<Long> oid = PgTemplates.oid(val((Long) rel.get()[0]));
         boolean table = bool(c, PgCatalog.has("has_table_privilege", oid, inline("SELECT")));
         if (!table) {
             List<String> unreadable = new ArrayList<>();
@@ -181,8 +169,7 @@ final class Grants {
             if (!unreadable.isEmpty()) {
                 missing.add(new MissingGrant("cannot SELECT from \"" + schema + "\".\"" + relation + "\""
                     + (unreadable.size() < columns.size() ? " (columns " + unreadable + ")" : ""),
-                    render(DSL.query("GRANT SELECT ON {0} TO {1}", DSL.quotedName(schema, relation),
-                        DSL.quotedName(user)))));
+                    render(PgTemplates.grantSelectOn(DSL.quotedName(schema, relation), DSL.quotedName(user)))));
             }
         }
         return missing;
@@ -196,8 +183,7 @@ final class Grants {
      * @throws SQLException on failure
      */
     public static String currentUser(Connection c) throws SQLException {
-        return Sql.fetch(c, DSL.select(DSL.field(DSL.sql("current_user"), SQLDataType.VARCHAR)), rs -> rs.getString(1))
-            .get(0);
+        return Sql.fetch(c, DSL.select(DSL.currentUser()), rs -> rs.getString(1)).get(0);
     }
 
     private static boolean bool(Connection c, Field<Boolean> f) throws SQLException {

@@ -1,32 +1,29 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Query;
-import org.jooq.Select;
-import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jooq.types.DayToSecond;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-doubt marks of a job: the keys of the batch in flight, in the job record, folded into the snapshot (with a
@@ -45,21 +42,10 @@ final class InDoubtMarks {
         return field(name(JobsTable.IN_DOUBT), SQLDataType.CLOB.array());
     }
 
-    static Condition jobIs(String jobId) {
-        return field(name("job_id")).eq(DSL.val((Object) jobId));
-    }
-
     /**
-     * Marks the keys of a batch in doubt before it is handed to the destination, in one small row: the job record's
-     * {@value JobsTable#IN_DOUBT} column gets the text forms of every key of the batch (of the kinds given) as
-     * one array, taken from the plan table (no row data through Java). Until the acknowledgement clears it, "the destination
-     * may or may not hold these keys"; a run that starts and finds keys there puts them in doubt in the snapshot
-     * ({@link #foldInDoubt}).
-     *
-     * <p>What it buys: the earlier mark was an upsert of every key of the batch into the snapshot, followed by a
-     * second upsert of the same rows at the acknowledgement. A first sync of 1M rows wrote the snapshot twice
-     * (2M index-maintained writes, a third of the run); now each acknowledged change is written once. (A text
-     * array costs ~9 ms per 10,000 keys, a jsonb array ~14 ms.)
+     * Marks the keys of a batch in doubt before it is handed out: the job record's {@value JobsTable#IN_DOUBT} column
+     * gets their text forms as one array, taken from the plan table, until the acknowledgement clears it. See
+     * {@code docs/internals.md#the-mark}.
      *
      * @param jobId the job
      * @param kinds the plan kinds the batch hands out (every one: a late write of an unchanged row can undo a later run)
@@ -67,11 +53,12 @@ final class InDoubtMarks {
      * @param to the last key of this batch
      * @return the statement
      */
-    public Query markInDoubt(String jobId, List<String> kinds, @org.jspecify.annotations.Nullable String from, String to) {
+    public Query markInDoubt(String jobId, List<String> kinds, @Nullable String from, String to) {
         Table<?> pl = tables.plan("pl");
         Field<String[]> keys = DSL.field(DSL.select(DSL.function(name("pg_catalog", "array_agg"),
-            SQLDataType.CLOB.array(), col("pl", KT))).from(pl).where(PlanTable.kindIn(kinds)).and(PlanTable.range(from, to)));
-        return DSL.update(table(tables.jobsName())).set(inDoubt(), keys).where(jobIs(jobId));
+            SQLDataType.CLOB.array(), col("pl", KEY_TEXT))).from(pl).where(PlanTable.kindIn(kinds))
+            .and(PlanTable.range(from, to)));
+        return DSL.update(table(tables.jobsName())).set(inDoubt(), keys).where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -83,44 +70,35 @@ final class InDoubtMarks {
      */
     public Query clearInDoubt(String jobId) {
         return DSL.update(table(tables.jobsName())).set(inDoubt(), DSL.castNull(SQLDataType.CLOB.array()))
-            .where(jobIs(jobId)).and(inDoubt().isNotNull());
+            .where(JobsTable.jobIs(jobId)).and(inDoubt().isNotNull());
     }
 
     /**
-     * Puts the keys left in doubt by a failed or killed run into the snapshot: a key without a snapshot row gets
-     * one with a NULL hash ("the destination may or may not hold it": sent again if the row is there, REMOVED in
-     * MIRROR mode if it is gone); a known key keeps its hash and gets the in-doubt flag. A key's text comes back
-     * to the key's type through the snapshot's row type: {@code CAST(CAST(ROW(text, NULL, true) AS text) AS
-     * snapshot)} parses it with the key type's input function, whatever that type is (json, arrays, enums too).
-     * The row constructor follows the snapshot's columns (k, h, d, xr, xe, du).
-     *
-     * <p>Keys left by a run that may still be writing (folded when the next run starts: the earlier run may have lost
-     * its connection, and with it its job lock, while a write was on) get a lease ({@link JobTables#DU}): they stay
-     * in doubt, whatever is acknowledged, until it has passed.
+     * Puts the keys in the job record into the snapshot in doubt: a new key with a NULL hash, a known key flagged; with
+     * a lease when their run may still be writing. The key texts are parsed through the snapshot's row type, whose
+     * columns the {@code ROW(...)} below must follow. See {@code docs/internals.md#the-mark}.
      *
      * @param jobId the job
      * @param lease how long a write of the run that marked the keys may still land, or {@code null} when none can
      * @return the statement
      */
-    public Query foldInDoubt(String jobId, java.time.@org.jspecify.annotations.Nullable Duration lease) {
+    public Query foldInDoubt(String jobId, @Nullable Duration lease) {
         Table<?> jobs = table(tables.jobsName()).as("j");
-        Table<?> elements = DSL.table("{0}({1})", name("pg_catalog", "unnest"), field(name("j", JobsTable.IN_DOUBT)))
-            .as("e", "v");
-        Field<Object> typedKey = DSL.field("(CAST(CAST(ROW({0}, NULL, true, NULL, NULL, NULL) AS text) AS {1})).{2}",
-            field(name("e", "v")), tables.snapshotName(), name(K));
-        Table<?> rows = DSL.select(typedKey.as(K)).from(jobs).crossJoin(elements)
-            .where(field(name("j", "job_id")).eq(DSL.val((Object) jobId))).asTable("r");
-        Field<Object> k = field(name(K));
-        Field<Long> h = field(name(H), SQLDataType.BIGINT);
-        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
-        Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
-        Field<java.time.OffsetDateTime> until = leaseEnd(lease);
+        Table<?> elements = DSL.unnest(field(name("j", JobsTable.IN_DOUBT), SQLDataType.CLOB.array())).as("e", "v");
+        Field<Object> typedKey = PgTemplates.keyFromText(JobTables.text("e", "v"), tables.snapshotName(), name(KEY));
+        Table<?> rows = DSL.select(typedKey.as(KEY)).from(jobs).crossJoin(elements)
+            .where(field(name("j", JobsTable.JOB_ID)).eq(DSL.val((Object) jobId))).asTable("r");
+        Field<Object> k = field(name(KEY));
+        Field<Long> h = bigint(null, HASH);
+        Field<Boolean> d = bool(null, IN_DOUBT_FLAG);
+        Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<OffsetDateTime> until = leaseEnd(lease);
         // (The row's own lease, qualified: in ON CONFLICT DO UPDATE a bare column name is ambiguous.)
-        Field<java.time.OffsetDateTime> current = field(tables.snapshotName().append(DU),
+        Field<OffsetDateTime> current = field(tables.snapshotName().append(IN_DOUBT_UNTIL),
             SQLDataType.TIMESTAMPWITHTIMEZONE);
         return DSL.insertInto(table(tables.snapshotName()), k, h, d, du)
-            .select(DSL.select(col("r", K), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
-                .where(col("r", K).isNotNull()))
+            .select(DSL.select(col("r", KEY), DSL.castNull(SQLDataType.BIGINT), inline(true), until).from(rows)
+                .where(col("r", KEY).isNotNull()))
             .onConflict(k).doUpdate().set(d, inline(true))
             .set(du, lease == null ? current : DSL.greatest(DSL.coalesce(current, until), until));
     }
@@ -131,20 +109,20 @@ final class InDoubtMarks {
      * @param lease how long, or {@code null}
      * @return the field
      */
-    static Field<java.time.OffsetDateTime> leaseEnd(java.time.@org.jspecify.annotations.Nullable Duration lease) {
+    static Field<OffsetDateTime> leaseEnd(@Nullable Duration lease) {
         if (lease == null) {
             return DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE);
         }
-        return DSL.field("{0} + {1} * interval '1 millisecond'", SQLDataType.TIMESTAMPWITHTIMEZONE,
-            DSL.currentOffsetDateTime(), inline(lease.toMillis()));
+        // (Whole milliseconds, as the lease has always been counted.)
+        return DSL.currentOffsetDateTime().plus(inline(DayToSecond.valueOf(Duration.ofMillis(lease.toMillis()))));
     }
 
     /**
-     * Keys under a lease that has not passed ({@link JobTables#DU}) stay in doubt when acknowledged. Never NULL (a key
-     * without a lease is not leased: {@code NOT (NULL > now())} would keep it).
+     * Keys under a lease that has not passed ({@link JobTables#IN_DOUBT_UNTIL}) stay in doubt when acknowledged. Never
+     * NULL (a key without a lease is not leased: {@code NOT (NULL > now())} would keep it).
      */
     static Condition leased(String alias) {
-        Field<java.time.OffsetDateTime> du = field(name(alias, DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<OffsetDateTime> du = field(name(alias, IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
         return du.isNotNull().and(du.gt(DSL.currentOffsetDateTime()));
     }
 }

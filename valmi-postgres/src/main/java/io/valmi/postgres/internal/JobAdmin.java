@@ -1,5 +1,7 @@
 package io.valmi.postgres.internal;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.jooq.impl.DSL;
 
@@ -44,10 +46,10 @@ final class JobAdmin {
         });
     }
 
-    private static void forgetJob(java.sql.Connection c, JobTables tables, String jobId) throws java.sql.SQLException {
+    private static void forgetJob(Connection c, JobTables tables, String jobId) throws SQLException {
         if (BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())) {
             Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
-                .where(DSL.field(DSL.name("job_id")).eq(DSL.val((Object) jobId))));
+                .where(JobsTable.jobIs(jobId)));
         }
     }
 

@@ -14,19 +14,12 @@ import org.jooq.Name;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The bookkeeping tables of one job, named from a sanitized job id plus a hash of the exact id (so that two ids
- * that sanitize alike still get different tables), and the schema-wide job and run tables.
- *
- * <ul>
- *   <li>{@code snap_<id>}: the snapshot, LOGGED (survives a crash): key, hash of the acknowledged mapped values
- *       ({@code NULL} while the destination may or may not hold the key), in-doubt flag, and the version of the
- *       source row that hash was taken from ({@link #XR}, {@link #XE});</li>
- *   <li>{@code plan_<id>}: the plan of the current run, UNLOGGED scratch, dropped when the run ends;</li>
- *   <li>{@code issues_<id>}: invalid rows and rejected changes of the last run;</li>
- *   <li>{@code valmi_jobs}, {@code valmi_runs}: jobs and run history of the whole schema.</li>
- * </ul>
+ * The names of one job's bookkeeping tables ({@code snap_<id>}, {@code plan_<id>}, {@code issues_<id>}; {@code <id>}
+ * from {@code suffix(jobId)}), of the schema-wide job and run tables, and of the snapshot's and plan's columns. See
+ * {@code docs/internals.md#the-bookkeeping-schema}.
  */
 public final class JobTables {
     /** Plan kinds as stored in the plan table. */
@@ -43,31 +36,23 @@ public final class JobTables {
     public static final String DUPLICATE_KEY = "D";
 
     /** Key column of snapshot and plan. */
-    public static final String K = "k";
+    public static final String KEY = "k";
     /** Hash column. */
-    public static final String H = "h";
+    public static final String HASH = "h";
     /** In-doubt column of the snapshot. */
-    public static final String D = "d";
+    public static final String IN_DOUBT_FLAG = "d";
     /** Kind column of the plan. */
-    public static final String KIND = "kind";
+    public static final String PLAN_KIND = "kind";
     /** Key text column of the plan. */
-    public static final String KT = "kt";
+    public static final String KEY_TEXT = "kt";
     /** Plan: whether the key had a snapshot row when the run was planned. */
-    public static final String PS = "ps";
-    /**
-     * Row version of snapshot and plan: the source row's {@code xmin} (type {@code xid}) when its hash was taken, for
-     * tables; {@code NULL} for views and when the version cannot be trusted (see {@link RowVersions}).
-     */
-    public static final String XR = "xr";
-    /** The 64-bit transaction id that {@link #XR} stands for (with its epoch), or {@code NULL}. */
-    public static final String XE = "xe";
-    /**
-     * Snapshot: until when the key stays in doubt whatever is acknowledged ({@code NULL}: no lease). A run that
-     * ended without knowing it (its connection, and so its job lock, died while a write was on) may still see that
-     * write land until its write timeout has passed: a later run sends such keys and keeps them in doubt until then,
-     * so that it sends them once more after the late write could have landed.
-     */
-    public static final String DU = "du";
+    public static final String HAD_SNAPSHOT_ROW = "ps";
+    /** Row version of snapshot and plan: the source row's {@code xmin} when its hash was taken, or {@code NULL}. */
+    public static final String ROW_VERSION = "xr";
+    /** The 64-bit transaction id that {@link #ROW_VERSION} stands for (with its epoch), or {@code NULL}. */
+    public static final String ROW_VERSION_64 = "xe";
+    /** Snapshot: until when the key stays in doubt whatever is acknowledged, or {@code NULL} (no lease). */
+    public static final String IN_DOUBT_UNTIL = "du";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
 
@@ -179,7 +164,7 @@ public final class JobTables {
      * @return the field
      */
     public static Field<Long> nullXid() {
-        return DSL.field("CAST(NULL AS {0})", Long.class, name("pg_catalog", "xid"));
+        return DSL.castNull(PgTemplates.XID);
     }
 
     /**
@@ -195,12 +180,12 @@ public final class JobTables {
     /**
      * A column of an aliased table.
      *
-     * @param alias the alias
+     * @param alias the alias, or {@code null} for an unqualified column
      * @param column the column
      * @return the field
      */
-    static Field<Object> col(String alias, String column) {
-        return field(name(alias, column));
+    static Field<Object> col(@Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column));
     }
 
     /**
@@ -210,7 +195,29 @@ public final class JobTables {
      * @param column the column
      * @return the field
      */
-    public static Field<String> text(@org.jspecify.annotations.Nullable String alias, String column) {
+    public static Field<String> text(@Nullable String alias, String column) {
         return field(alias == null ? name(column) : name(alias, column), SQLDataType.CLOB);
+    }
+
+    /**
+     * A {@code bigint} column of an aliased table (e.g. {@link #HASH}, {@link #ROW_VERSION_64}).
+     *
+     * @param alias the alias, or {@code null} for an unqualified column
+     * @param column the column
+     * @return the field
+     */
+    static Field<Long> bigint(@Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column), SQLDataType.BIGINT);
+    }
+
+    /**
+     * A {@code boolean} column of an aliased table (e.g. {@link #IN_DOUBT_FLAG}, {@link #HAD_SNAPSHOT_ROW}).
+     *
+     * @param alias the alias, or {@code null} for an unqualified column
+     * @param column the column
+     * @return the field
+     */
+    static Field<Boolean> bool(@Nullable String alias, String column) {
+        return field(alias == null ? name(column) : name(alias, column), SQLDataType.BOOLEAN);
     }
 }

@@ -1,64 +1,59 @@
 package io.valmi.postgres.internal;
 
-import static org.jooq.impl.DSL.constraint;
 import static org.jooq.impl.DSL.field;
-import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import java.util.List;
+import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
-/** The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. */
+/**
+ * The job records ({@code valmi_jobs}): one row per job, with the state a run leaves for the next one. Its columns:
+ * {@code docs/internals.md#valmi_jobs}.
+ */
 final class JobsTable {
-    /**
-     * Column of {@code valmi_jobs}: the keys of the batch in flight (an array of the keys' text forms), written before
-     * the batch is handed to the destination and cleared in the transaction that records its acknowledgement. Keys
-     * left there by a failed or killed run are put in doubt in the snapshot when the next run starts.
-     */
-    public static final String IN_DOUBT = "in_doubt";
+    /** Column: the job's id (primary key). */
+    static final String JOB_ID = "job_id";
+    /** Column: the source's description. */
+    static final String SOURCE_RELATION = "source_relation";
+    /** Column: the key column; a run keyed by another fails. */
+    static final String KEY_COLUMN = "key_column";
+    /** Column: the key's type and collation ({@link ColumnType#keyDescription()}). */
+    static final String KEY_TYPE = "key_type";
+    /** Column: the row hash's name ({@link RowHash#ALGORITHM}). */
+    static final String HASH_ALGORITHM = "hash_algorithm";
+    /** Column: the server's major version. */
+    static final String SERVER_MAJOR = "server_major";
+    /** Column: the snapshot table's name. */
+    static final String SNAPSHOT_TABLE = "snapshot_table";
+    /** Column: when the job was recorded first. */
+    static final String CREATED_AT = "created_at";
+    /** Column: when the job's last recorded run ended. */
+    static final String LAST_RUN_AT = "last_run_at";
+    /** Column: the status of that run. */
+    static final String LAST_STATUS = "last_status";
+    /** Column: the text forms of the keys of the batch in flight, until its acknowledgement clears them. */
+    static final String IN_DOUBT = "in_doubt";
+    /** Column: what the snapshot's row versions were taken over ({@link RunShape#versionScope()}). */
+    static final String VERSION_SCOPE = "version_scope";
+    /** Column: the mapped columns, their types and destination fields at the last run. */
+    static final String MAPPED_COLUMNS = "mapped_columns";
+    /** Column: the run id of a first sync in progress, or {@code NULL}. */
+    static final String FIRST_SYNC_RUN = "first_sync_run";
+    /** Column: the text of the last key of the first sync's last acknowledged batch, or {@code NULL}. */
+    static final String FIRST_SYNC_ACKED = "first_sync_acked";
+    /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
+    static final String TABLES_VERSION = "tables_version";
 
-    /**
-     * Column of {@code valmi_jobs}: what the row versions in the snapshot were taken over (the relation, its kind and
-     * the mapped columns with their types, see {@link RunShape#versionScope()}). When it changes, every stored row
-     * version is forgotten, so that each row is hashed and compared again.
-     */
-    public static final String VERSION_SCOPE = "version_scope";
-
-    /**
-     * Column of {@code valmi_jobs}: the mapped columns and their types at the last run. When they change, what is sent
-     * for every row changes (a new column, a value of another type), so every key is put in doubt (sent again).
-     */
-    public static final String MAPPED_COLUMNS = "mapped_columns";
-
-    /**
-     * Column of {@code valmi_jobs}: the run id of a first sync in progress ({@link PgRun}'s first-sync mode), whose
-     * batches write their snapshot rows before they are handed out; {@code NULL} otherwise.
-     */
-    public static final String FIRST_SYNC_RUN = "first_sync_run";
-
-    /**
-     * Column of {@code valmi_jobs}: the text form of the last key of the first sync's last acknowledged batch
-     * ({@code NULL} before the first acknowledgement): snapshot rows above it may or may not be held by the
-     * destination until the run records more.
-     */
-    public static final String FIRST_SYNC_ACKED = "first_sync_acked";
-
-    /**
-     * Column of {@code valmi_jobs}: the version of the job's own tables (snapshot, issues) when the job last ran
-     * ({@link #JOB_TABLES_VERSION}); {@code NULL} for a job recorded before the schema had versions.
-     */
-    public static final String TABLES_VERSION = "tables_version";
-
-    /**
-     * The version of a job's own tables this library needs. 1: the snapshot with its row versions ({@code xr},
-     * {@code xe}) and the issues table; 2: the snapshot's in-doubt lease ({@link JobTables#DU}).
-     */
+    /** The version of a job's own tables this library needs: {@code docs/internals.md#job-tables-and-their-version}. */
     static final int JOB_TABLES_VERSION = 2;
 
     private JobsTable() {
@@ -74,7 +69,7 @@ final class JobsTable {
      * @param schema the bookkeeping schema, to hand new tables to its owner
      * @throws SQLException on failure
      */
-    static void ensureJobTables(Connection c, JobTables t, org.jooq.Select<?> keySource,
+    static void ensureJobTables(Connection c, JobTables t, Select<?> keySource,
                                 BookkeepingSchema.State schema) throws SQLException {
         SnapshotTable.ensure(c, t, keySource, schema);
         IssuesTable.ensure(c, t, schema);
@@ -84,8 +79,8 @@ final class JobsTable {
 
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
-                            int serverMajor, @org.jspecify.annotations.Nullable String versionScope,
-                            @org.jspecify.annotations.Nullable String mappedColumns, int tablesVersion) {
+                            int serverMajor, @Nullable String versionScope,
+                            @Nullable String mappedColumns, int tablesVersion) {
     }
 
     /**
@@ -97,12 +92,12 @@ final class JobsTable {
      * @return the record, or {@code null}
      * @throws SQLException on failure
      */
-    static @org.jspecify.annotations.Nullable JobRecord job(Connection c, JobTables t, String jobId)
+    static @Nullable JobRecord job(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<JobRecord> rows = Sql.fetch(c, DSL.select(field("source_relation"), field("key_column"), field("key_type"),
-                field("hash_algorithm"), field("server_major"), field(name(VERSION_SCOPE)),
-                field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION))).from(table(t.jobsName()))
-            .where(field("job_id").eq(val(jobId))),
+        List<JobRecord> rows = Sql.fetch(c, DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
+                column(HASH_ALGORITHM), column(SERVER_MAJOR), column(VERSION_SCOPE), column(MAPPED_COLUMNS),
+                column(TABLES_VERSION)).from(table(t.jobsName()))
+            .where(column(JOB_ID).eq(val(jobId))),
             rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
                 rs.getString(6), rs.getString(7), rs.getInt(8)));
         return rows.isEmpty() ? null : rows.get(0);
@@ -118,22 +113,55 @@ final class JobsTable {
      * @throws SQLException on failure
      */
     public static void saveJob(Connection c, JobTables t, String jobId, JobRecord r) throws SQLException {
-        Field<Object> id = field("job_id");
-        Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, field("source_relation"), field("key_column"),
-                field("key_type"), field("hash_algorithm"), field("server_major"), field("snapshot_table"),
-                field(name(VERSION_SCOPE)), field(name(MAPPED_COLUMNS)), field(name(TABLES_VERSION)))
+        Field<Object> id = column(JOB_ID);
+        Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, column(SOURCE_RELATION), column(KEY_COLUMN),
+                column(KEY_TYPE), column(HASH_ALGORITHM), column(SERVER_MAJOR), column(SNAPSHOT_TABLE),
+                column(VERSION_SCOPE), column(MAPPED_COLUMNS), column(TABLES_VERSION))
             .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
                 val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
                 val(r.mappedColumns()), val(r.tablesVersion()))
             .onConflict(id).doUpdate()
-            .set(field("source_relation"), (Object) r.sourceRelation())
-            .set(field("key_column"), (Object) r.keyColumn())
-            .set(field("key_type"), (Object) r.keyType())
-            .set(field("hash_algorithm"), (Object) r.hashAlgorithm())
-            .set(field("server_major"), (Object) r.serverMajor())
-            .set(field(name(VERSION_SCOPE)), (Object) r.versionScope())
-            .set(field(name(MAPPED_COLUMNS)), (Object) r.mappedColumns())
-            .set(field(name(TABLES_VERSION)), (Object) r.tablesVersion()));
+            .set(column(SOURCE_RELATION), (Object) r.sourceRelation())
+            .set(column(KEY_COLUMN), (Object) r.keyColumn())
+            .set(column(KEY_TYPE), (Object) r.keyType())
+            .set(column(HASH_ALGORITHM), (Object) r.hashAlgorithm())
+            .set(column(SERVER_MAJOR), (Object) r.serverMajor())
+            .set(column(VERSION_SCOPE), (Object) r.versionScope())
+            .set(column(MAPPED_COLUMNS), (Object) r.mappedColumns())
+            .set(column(TABLES_VERSION), (Object) r.tablesVersion()));
+    }
+
+    /**
+     * Records the end of the job's last run in its record.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param jobId the job
+     * @param finishedAt when the run ended
+     * @param status how it ended
+     * @throws SQLException on failure
+     */
+    static void recordLastRun(Connection c, JobTables t, String jobId, OffsetDateTime finishedAt, String status)
+        throws SQLException {
+        Sql.execute(c, DSL.update(table(t.jobsName()))
+            .set(column(LAST_RUN_AT), (Object) finishedAt)
+            .set(column(LAST_STATUS), (Object) status)
+            .where(jobIs(jobId)));
+    }
+
+    /**
+     * The condition that selects a job's record.
+     *
+     * @param jobId the job
+     * @return {@code job_id = ?}
+     */
+    static Condition jobIs(String jobId) {
+        return column(JOB_ID).eq(val((Object) jobId));
+    }
+
+    /** A column of the jobs table, unqualified. */
+    static Field<Object> column(String name) {
+        return field(name(name));
     }
 
     /**
@@ -142,7 +170,7 @@ final class JobsTable {
      * @param runId its run
      * @param ackedKeyText the text form of the last key of its last acknowledged batch, or {@code null}
      */
-    record FirstSyncState(String runId, @org.jspecify.annotations.Nullable String ackedKeyText) {
+    record FirstSyncState(String runId, @Nullable String ackedKeyText) {
     }
 
     /**
@@ -154,11 +182,11 @@ final class JobsTable {
      * @return its state, or {@code null} when none is in progress
      * @throws SQLException on failure
      */
-    static @org.jspecify.annotations.Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
+    static @Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(field(name(FIRST_SYNC_RUN)), field(name(FIRST_SYNC_ACKED)))
-                .from(table(t.jobsName())).where(field(name("job_id")).eq(val(jobId)))
-                .and(field(name(FIRST_SYNC_RUN)).isNotNull()),
+        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED))
+                .from(table(t.jobsName())).where(jobIs(jobId))
+                .and(column(FIRST_SYNC_RUN).isNotNull()),
             rs -> new FirstSyncState(rs.getString(1), rs.getString(2)));
         return rows.isEmpty() ? null : rows.get(0);
     }

@@ -87,8 +87,9 @@ final class PgCatalog {
     public static final Field<Object> I_PREDICATE = field(name("i", "indpred"));
     /** {@code i.indexprs}. */
     public static final Field<Object> I_EXPRESSIONS = field(name("i", "indexprs"));
-    /** {@code i.indkey[0]}: the first key column's number. */
-    public static final Field<Integer> I_FIRST_KEY = DSL.field("{0}[0]", SQLDataType.INTEGER, field(name("i", "indkey")));
+    /** {@code i.indkey[0]}: the first key column's number ({@code int2vector} is subscripted from 0, as an array). */
+    public static final Field<Integer> I_FIRST_KEY = DSL.arrayGet(field(name("i", "indkey"),
+        SQLDataType.INTEGER.array()), inline(0));
 
     /** {@code pg_constraint k}. */
     public static final Table<?> K = table(name("pg_catalog", "pg_constraint")).as("k");

@@ -3,13 +3,13 @@ package io.valmi.postgres.internal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * PostgreSQL's hash functions, computed in Java bit for bit as the server computes them on a little-endian machine
- * (Bob Jenkins' lookup3 as {@code src/common/hashfn.c} has it): what lets a first sync hash its rows on the client
- * ({@link RowHash}) and still compare with hashes later runs compute in SQL. Whether the server agrees is checked
- * at run time ({@link RowHash#probes}) before any of it is used.
+ * PostgreSQL's hash functions in Java, bit for bit as a little-endian server computes them (lookup3 as
+ * {@code src/common/hashfn.c} has it); used only once the server's answers to {@link RowHash#probes} agree. See
+ * {@code docs/internals.md#client-side-hashing-in-a-first-sync}.
  */
 final class PgHashes {
     private static final int INIT = 0x9e3779b9 + 3923095;
+    private static final byte[] NO_BYTES = new byte[0];
 
     /** What {@code hash} reads when it hashes a word rather than bytes. */
     private static final byte[] NO_BYTES = new byte[0];

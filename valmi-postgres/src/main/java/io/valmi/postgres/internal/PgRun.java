@@ -7,6 +7,7 @@ import io.valmi.Plan;
 import io.valmi.Rejection;
 import io.valmi.RowLayout;
 import io.valmi.RunRequest;
+import io.valmi.SourceException;
 import io.valmi.SourceRun;
 import io.valmi.SyncResult;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
@@ -82,11 +83,9 @@ abstract class PgRun implements SourceRun {
      *
      * @param f the batch as read
      * @param from the key before its first, or {@code null}
-     * @param lastIfShort whether a batch shorter than asked for is the last one
-     * @param maxSize the batch size asked for
-     * @return the changes to hand out
+     * @return the changes to hand out (none: the run is exhausted)
      */
-    final List<Change> accept(Fetched f, @Nullable String from, boolean lastIfShort, int maxSize) {
+    final List<Change> accept(Fetched f, @Nullable String from) {
         readNanos += f.readNanos();
         queryNanos += f.queryNanos();
         List<Change> batch = f.changes();
@@ -100,9 +99,6 @@ abstract class PgRun implements SourceRun {
         batchChanges = batch;
         batchKeyTexts = f.keyTexts();
         lastKeyText = last;
-        if (lastIfShort && batch.size() < maxSize) {
-            exhausted = true;
-        }
         return Collections.unmodifiableList(batch);
     }
 
@@ -161,8 +157,8 @@ abstract class PgRun implements SourceRun {
         try {
             session.run("check that sync job '" + jobId() + "' still holds its lock",
                 c -> Sql.select(c, DSL.selectOne()));
-        } catch (io.valmi.SourceException e) {
-            throw new io.valmi.SourceException("Sync job '" + jobId() + "' lost its lock (its connection to"
+        } catch (SourceException e) {
+            throw new SourceException("Sync job '" + jobId() + "' lost its lock (its connection to"
                 + " PostgreSQL ended, so another run may have started): no write of this run starts, and the batch's"
                 + " keys stay in doubt for the next run. " + e.getMessage(), e, true, e.sqlState());
         }

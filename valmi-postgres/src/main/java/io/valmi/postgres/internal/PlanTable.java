@@ -1,32 +1,34 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HAD_SNAPSHOT_ROW;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.PLAN_KIND;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION_64;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import io.valmi.ChangeKind;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
 import org.jooq.SelectField;
+import org.jooq.SelectJoinStep;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The plan table of a run ({@code plan_<job>}, UNLOGGED scratch): made by one statement over the source, so one
@@ -43,8 +45,23 @@ final class PlanTable {
     private final List<ColumnType> types;
     private final boolean versioned;
     private final boolean inKeyOrder;
-    /** Column of the plan's inner level: the source row is there. */
-    private static final String SP = "sp";
+    // Columns of the plan statement's inner level (docs/internals.md#the-plan-statement).
+    /** The source row is there. */
+    private static final String SOURCE_ROW = "sp";
+    /** The source row's key. */
+    private static final String SOURCE_KEY = "sk";
+    /** The snapshot row's key. */
+    private static final String SNAPSHOT_KEY = "pk";
+    /** The snapshot row's hash. */
+    private static final String SNAPSHOT_HASH = "ph";
+    /** The snapshot row's in-doubt flag. */
+    private static final String SNAPSHOT_IN_DOUBT = "pd";
+    /** Whether the row's recorded version is trusted. */
+    private static final String TRUSTED = "tr";
+    /** The snapshot row's 64-bit version. */
+    private static final String SNAPSHOT_ROW_VERSION_64 = "pxe";
+    /** The key, when it is duplicated in the source. */
+    private static final String DUPLICATED_KEY = "dk";
     private final RunShape shape;
 
     PlanTable(RunShape shape) {
@@ -70,15 +87,8 @@ final class PlanTable {
     }
 
     /**
-     * Creates the plan table in one statement over the source: one consistent read of it, joined (FULL JOIN on the
-     * key) with the snapshot.
-     *
-     * <p>For a table (not a view), a row whose version ({@code xmin}) is the one the snapshot recorded with its
-     * hash is not hashed again: it cannot have changed ({@link RowVersions}). Only new rows, rows whose version moved
-     * and rows without a recorded version are hashed and compared, so an incremental plan of a table that changed
-     * little costs about a scan of the key and the version instead of printing and hashing every row. A row whose
-     * version moved but whose mapped values hash as before (an unmapped column changed) is planned as
-     * {@link JobTables#TOUCHED}: unchanged, and the snapshot records its new version before any batch is read.
+     * Creates the plan table in one statement over the source (one consistent read), joined with the snapshot by key;
+     * a row whose recorded version is trusted is not hashed again. See {@code docs/internals.md#the-plan-statement}.
      *
      * @param incremental leave out unchanged rows
      * @param checkDuplicates whether the key may hold duplicates (not declared unique)
@@ -87,103 +97,104 @@ final class PlanTable {
     public Query createPlan(boolean incremental, boolean checkDuplicates) {
         Table<?> src = table(name(schema, relation)).as("t");
         List<SelectField<?>> sFields = new ArrayList<>();
-        sFields.add(col("t", keyColumn).as(K));
-        sFields.add(inline(true).as(SP));
-        sFields.add(versioned ? col("t", "xmin").as(XR) : DSL.castNull(SQLDataType.BIGINT).as(XR));
+        sFields.add(col("t", keyColumn).as(KEY));
+        sFields.add(inline(true).as(SOURCE_ROW));
+        sFields.add((versioned ? col("t", RowVersions.rowVersion()) : DSL.castNull(SQLDataType.BIGINT)).as(ROW_VERSION));
         for (int i = 0; i < columns.size(); i++) {
             sFields.add(col("t", columns.get(i)).as(JobTables.valueColumn(i + 1)));
         }
         Table<?> s = DSL.select(sFields).from(src).asTable("s");
         Table<?> p = tables.snapshot("p");
 
-        Field<Object> sk = col("s", K);
-        Field<Object> pk = col("p", K);
-        Field<Long> ph = field(name("p", H), SQLDataType.BIGINT);
-        Field<Long> pxe = field(name("p", XE), SQLDataType.BIGINT);
+        Field<Object> sk = col("s", KEY);
+        Field<Object> pk = col("p", KEY);
+        Field<Long> ph = bigint("p", HASH);
+        Field<Long> pxe = bigint("p", ROW_VERSION_64);
         // Never NULL (a NULL would make the filter below drop rows that only one side has).
         Condition trusted = versioned
-            ? DSL.coalesce(DSL.field(col("s", XR).eq(col("p", XR)).and(pxe.gt(RowVersions.oldestTrusted()))), inline(false)).isTrue()
+            ? DSL.coalesce(DSL.field(col("s", ROW_VERSION).eq(col("p", ROW_VERSION))
+                .and(pxe.gt(RowVersions.oldestTrusted()))), inline(false)).isTrue()
             : DSL.falseCondition();
 
-        // Inner level: the join, the hash where it is needed and the version to record. OFFSET 0 keeps the planner
-        // from pulling it up, which would copy the hash expression into every place the outer level uses it.
+        // Inner level: the join, the hash where it is needed and the version to record (OFFSET 0: never pulled up).
         List<SelectField<?>> in = new ArrayList<>();
-        in.add(sk.as("sk"));
-        in.add(pk.as("pk"));
-        in.add(col("s", SP).as(SP));
-        in.add(ph.as("ph"));
-        in.add(col("p", D).as("pd"));
-        in.add(DSL.field(trusted).as("tr"));
-        in.add(DSL.when(trusted, ph).otherwise(valuesHash("s")).as(H));
-        in.add(versioned ? col("s", XR).as(XR) : JobTables.nullXid().as(XR));
-        in.add(versioned ? DSL.when(trusted, pxe).otherwise(RowVersions.storableVersion(col("s", XR))).as(XE)
-            : DSL.castNull(SQLDataType.BIGINT).as(XE));
-        in.add(col("p", XE).as("pxe"));
+        in.add(sk.as(SOURCE_KEY));
+        in.add(pk.as(SNAPSHOT_KEY));
+        in.add(col("s", SOURCE_ROW).as(SOURCE_ROW));
+        in.add(ph.as(SNAPSHOT_HASH));
+        in.add(col("p", IN_DOUBT_FLAG).as(SNAPSHOT_IN_DOUBT));
+        in.add(DSL.field(trusted).as(TRUSTED));
+        in.add(DSL.when(trusted, ph).otherwise(valuesHash("s")).as(HASH));
+        in.add(versioned ? col("s", ROW_VERSION).as(ROW_VERSION) : JobTables.nullXid().as(ROW_VERSION));
+        in.add(versioned
+            ? DSL.when(trusted, pxe).otherwise(RowVersions.storableVersion(col("s", ROW_VERSION))).as(ROW_VERSION_64)
+            : DSL.castNull(SQLDataType.BIGINT).as(ROW_VERSION_64));
+        in.add(col("p", ROW_VERSION_64).as(SNAPSHOT_ROW_VERSION_64));
         if (checkDuplicates) {
-            in.add(col("dup", K).as("dk"));
+            in.add(col("dup", KEY).as(DUPLICATED_KEY));
         }
         for (int i = 1; i <= columns.size(); i++) {
             in.add(col("s", JobTables.valueColumn(i)));
         }
         var joined = DSL.select(in).from(s).fullJoin(p).on(sk.eq(pk));
-        org.jooq.SelectJoinStep<?> from;
+        SelectJoinStep<?> from;
         if (checkDuplicates) {
-            Table<?> dup = DSL.select(col("t2", keyColumn).as(K)).from(table(name(schema, relation)).as("t2"))
+            Table<?> dup = DSL.select(col("t2", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t2"))
                 .where(col("t2", keyColumn).isNotNull())
                 .groupBy(col("t2", keyColumn))
                 .having(DSL.count().gt(inline(1)))
                 .asTable("dup");
-            from = joined.leftJoin(dup).on(col("dup", K).eq(sk));
+            from = joined.leftJoin(dup).on(col("dup", KEY).eq(sk));
         } else {
             from = joined;
         }
-        // An incremental plan drops the rows known unchanged already here, where the join runs, so that only
-        // candidates travel further: trusted rows without looking at their
-        // values, others (views) by their hash.
+        // An incremental plan drops the rows known unchanged here, where the join runs: trusted ones unread, others
+        // (views) by their hash.
         Condition candidates = DSL.noCondition();
         if (incremental) {
-            Condition known = col("p", D).isFalse().and(checkDuplicates ? col("dup", K).isNull() : DSL.noCondition());
+            Condition known = col("p", IN_DOUBT_FLAG).isFalse()
+                .and(checkDuplicates ? col("dup", KEY).isNull() : DSL.noCondition());
             Condition unchanged = versioned ? trusted.and(known)
                 : DSL.coalesce(DSL.field(sk.isNotNull().and(known).and(ph.eq(valuesHash("s")))), inline(false)).isTrue();
             candidates = unchanged.not();
         }
         Select<?> inner = from.where(candidates).offset(inline(0));
 
-        Field<Object> jsk = col("j", "sk");
-        Field<Object> jpk = col("j", "pk");
-        Field<Long> jph = field(name("j", "ph"), SQLDataType.BIGINT);
-        Field<Long> jh = field(name("j", H), SQLDataType.BIGINT);
-        Field<Long> jxe = field(name("j", XE), SQLDataType.BIGINT);
-        var kindCase = DSL.when(col("j", SP).isNull(), inline(JobTables.REMOVED))
+        Field<Object> jsk = col("j", SOURCE_KEY);
+        Field<Object> jpk = col("j", SNAPSHOT_KEY);
+        Field<Long> jph = bigint("j", SNAPSHOT_HASH);
+        Field<Long> jh = bigint("j", HASH);
+        Field<Long> jxe = bigint("j", ROW_VERSION_64);
+        var kindCase = DSL.when(col("j", SOURCE_ROW).isNull(), inline(JobTables.REMOVED))
             .when(jsk.isNull(), inline(JobTables.NULL_KEY));
         if (checkDuplicates) {
-            kindCase = kindCase.when(col("j", "dk").isNotNull(), inline(JobTables.DUPLICATE_KEY));
+            kindCase = kindCase.when(col("j", DUPLICATED_KEY).isNotNull(), inline(JobTables.DUPLICATE_KEY));
         }
         Field<String> kind = kindCase
             .when(jpk.isNull().or(jph.isNull()), inline(JobTables.ADDED))
-            .when(field(name("j", "pd"), SQLDataType.BOOLEAN).isTrue().or(jph.ne(jh)), inline(JobTables.CHANGED))
-            .when(field(name("j", "tr"), SQLDataType.BOOLEAN).isFalse().and(jxe.isNotNull())
-                .and(jxe.isDistinctFrom(field(name("j", "pxe"), SQLDataType.BIGINT))), inline(JobTables.TOUCHED))
+            .when(bool("j", SNAPSHOT_IN_DOUBT).isTrue().or(jph.ne(jh)), inline(JobTables.CHANGED))
+            .when(bool("j", TRUSTED).isFalse().and(jxe.isNotNull())
+                .and(jxe.isDistinctFrom(bigint("j", SNAPSHOT_ROW_VERSION_64))), inline(JobTables.TOUCHED))
             .otherwise(inline(JobTables.UNCHANGED));
 
         Field<Object> key = DSL.coalesce(jsk, jpk);
         List<SelectField<?>> out = new ArrayList<>();
-        out.add(kind.as(KIND));
-        out.add(key.as(K));
-        out.add(key.cast(SQLDataType.CLOB).as(KT));
-        out.add(jh.as(H));
-        out.add(DSL.field(jpk.isNotNull()).as(PS));
-        out.add(col("j", XR).as(XR));
-        out.add(jxe.as(XE));
+        out.add(kind.as(PLAN_KIND));
+        out.add(key.as(KEY));
+        out.add(key.cast(SQLDataType.CLOB).as(KEY_TEXT));
+        out.add(jh.as(HASH));
+        out.add(DSL.field(jpk.isNotNull()).as(HAD_SNAPSHOT_ROW));
+        out.add(col("j", ROW_VERSION).as(ROW_VERSION));
+        out.add(jxe.as(ROW_VERSION_64));
         for (int i = 1; i <= columns.size(); i++) {
             out.add(col("j", JobTables.valueColumn(i)));
         }
         Select<?> plan = DSL.select(out).from(inner.asTable("j"));
         if (incremental) {
             plan = DSL.select(DSL.asterisk()).from(plan.asTable("x"))
-                .where(field(name("x", KIND), SQLDataType.CLOB).ne(inline(JobTables.UNCHANGED)));
+                .where(field(name("x", PLAN_KIND), SQLDataType.CLOB).ne(inline(JobTables.UNCHANGED)));
         }
-        return DSL.query("CREATE UNLOGGED TABLE {0} AS {1}", tables.planName(), plan);
+        return PgTemplates.createUnloggedTableAs(tables.planName(), plan);
     }
 
     /**
@@ -194,10 +205,10 @@ final class PlanTable {
     public Query recordTouched() {
         Table<?> pl = tables.plan("pl");
         return DSL.update(tables.snapshot("sn"))
-            .set(field(name(XR), SQLDataType.BIGINT), field(name("pl", XR), SQLDataType.BIGINT))
-            .set(field(name(XE), SQLDataType.BIGINT), field(name("pl", XE), SQLDataType.BIGINT))
+            .set(bigint(null, ROW_VERSION), bigint("pl", ROW_VERSION))
+            .set(bigint(null, ROW_VERSION_64), bigint("pl", ROW_VERSION_64))
             .from(pl)
-            .where(col("sn", K).eq(col("pl", K))).and(kindIn(List.of(JobTables.TOUCHED)));
+            .where(col("sn", KEY).eq(col("pl", KEY))).and(kindIn(List.of(JobTables.TOUCHED)));
     }
 
     /**
@@ -206,35 +217,24 @@ final class PlanTable {
      * @return the statement
      */
     public Query indexPlan() {
-        return DSL.createIndex(name(tables.planName().last() + "_k")).on(table(tables.planName()), field(name(K)));
+        return DSL.createIndex(name(tables.planName().last() + "_k")).on(table(tables.planName()), field(name(KEY)));
     }
 
     /**
-     * Gathers statistics of the plan's key and kind from a small sample. Without them the planner does not know
-     * the freshly made plan table's size and reads each batch by a (parallel) sequential scan and a sort of the
-     * whole plan instead of the key index: measured 91 s instead of 27 s for a first sync of 1M rows in batches of
-     * 10,000. A sample of 3,000 rows (statistics target 10) costs ~15 ms for 1M rows and is enough to choose the
-     * index; run it after {@code SET LOCAL default_statistics_target = 10} ({@link #smallStatisticsTarget()}).
+     * Gathers statistics of the plan's key and kind from a small sample, so that batches are read by the key index;
+     * run it after {@link #smallStatisticsTarget()}. See
+     * {@code docs/internals.md#after-the-statement-in-the-same-transaction}.
      *
      * @return the statement
      */
     public Query analyzePlan() {
-        return DSL.query("ANALYZE {0} ({1}, {2})", table(tables.planName()), field(name(K)), field(name(KIND)));
+        return PgTemplates.analyze(tables.planName(), name(KEY), name(PLAN_KIND));
     }
 
     /**
-     * Settings for the rest of the plan transaction (one big scan per run), measured on 1M rows:
-     * <ul>
-     *   <li>{@code work_mem} at least 64MB: the snapshot side of the hash join (~56 bytes per key) fits in memory
-     *       instead of spilling to 8 to 32 batches on disk with the default 4MB (~0.3 s of a ~2.6 s plan);</li>
-     *   <li>no parallel workers: they are new processes for every statement, each building its share of a hash
-     *       table in fresh shared memory, and they take CPU from the application's queries. On a 2-core virtual
-     *       machine that charges dearly for fresh memory the parallel plan took 1.7 to 1.9 s, the serial one 1.1 s
-     *       (an earlier machine had it the other way round: 0.8 against 1.1 s, at three processes' CPU);</li>
-     *   <li>no hash join when the source's rows lie in key order ({@code inKeyOrder}): both sides are read by their
-     *       key indexes and merged, no hash table is built: 0.6 to 0.7 s instead of 1.1 s. Not otherwise: an
-     *       index read in an order unrelated to where the rows lie costs twice what hashing does.</li>
-     * </ul>
+     * Settings for the rest of the plan transaction: {@code work_mem} at least 64MB, no parallel workers, and no hash
+     * join when the source's rows lie in key order. See
+     * {@code docs/internals.md#plan-settings-merge-or-hash-and-why-serial}.
      *
      * @return the statement
      */
@@ -277,8 +277,8 @@ final class PlanTable {
      */
     public Select<?> countPlan() {
         Table<?> pl = tables.plan("pl");
-        return DSL.select(col("pl", KIND), DSL.count(), DSL.count().filterWhere(field(name("pl", PS), SQLDataType.BOOLEAN)))
-            .from(pl).groupBy(col("pl", KIND));
+        return DSL.select(col("pl", PLAN_KIND), DSL.count(), DSL.count().filterWhere(bool("pl", HAD_SNAPSHOT_ROW)))
+            .from(pl).groupBy(col("pl", PLAN_KIND));
     }
 
     /**
@@ -289,12 +289,12 @@ final class PlanTable {
      * @param limit the batch size
      * @return the query
      */
-    public Select<?> nextBatch(List<String> kinds, @org.jspecify.annotations.Nullable String afterKeyText, int limit) {
+    public Select<?> nextBatch(List<String> kinds, @Nullable String afterKeyText, int limit) {
         Table<?> pl = tables.plan("pl");
         List<SelectField<?>> out = new ArrayList<>();
-        out.add(col("pl", KIND));
-        out.add(col("pl", K));
-        out.add(col("pl", KT));
+        out.add(col("pl", PLAN_KIND));
+        out.add(col("pl", KEY));
+        out.add(col("pl", KEY_TEXT));
         for (int i = 1; i <= columns.size(); i++) {
             Field<Object> value = col("pl", JobTables.valueColumn(i));
             out.add(types.get(i - 1).selectedAsText() ? value.cast(SQLDataType.CLOB).as(value.getUnqualifiedName())
@@ -302,8 +302,8 @@ final class PlanTable {
         }
         return DSL.select(out).from(pl)
             .where(kindIn(kinds))
-            .and(afterKeyText == null ? DSL.noCondition() : col("pl", K).gt(Sql.untyped(afterKeyText)))
-            .orderBy(col("pl", K))
+            .and(afterKeyText == null ? DSL.noCondition() : col("pl", KEY).gt(Sql.untyped(afterKeyText)))
+            .orderBy(col("pl", KEY))
             .limit(inline(limit));
     }
 
@@ -312,12 +312,12 @@ final class PlanTable {
         for (String k : kinds) {
             inlined.add(inline(k));
         }
-        return field(name("pl", KIND), SQLDataType.CLOB).in(inlined);
+        return field(name("pl", PLAN_KIND), SQLDataType.CLOB).in(inlined);
     }
 
-    static Condition range(@org.jspecify.annotations.Nullable String fromExclusive, String toInclusive) {
-        return (fromExclusive == null ? DSL.noCondition() : col("pl", K).gt(Sql.untyped(fromExclusive)))
-            .and(col("pl", K).le(Sql.untyped(toInclusive)));
+    static Condition range(@Nullable String fromExclusive, String toInclusive) {
+        return (fromExclusive == null ? DSL.noCondition() : col("pl", KEY).gt(Sql.untyped(fromExclusive)))
+            .and(col("pl", KEY).le(Sql.untyped(toInclusive)));
     }
 
     /**
@@ -336,7 +336,7 @@ final class PlanTable {
      * @param kind the change kind
      * @return its letter in the plan table
      */
-    static String letter(io.valmi.ChangeKind kind) {
+    static String letter(ChangeKind kind) {
         switch (kind) {
             case ADDED:
                 return JobTables.ADDED;
@@ -355,17 +355,17 @@ final class PlanTable {
      * @param letter the plan kind
      * @return the change kind (a touched row is unchanged)
      */
-    static io.valmi.ChangeKind kind(String letter) {
+    static ChangeKind kind(String letter) {
         switch (letter) {
             case JobTables.ADDED:
-                return io.valmi.ChangeKind.ADDED;
+                return ChangeKind.ADDED;
             case JobTables.CHANGED:
-                return io.valmi.ChangeKind.CHANGED;
+                return ChangeKind.CHANGED;
             case JobTables.UNCHANGED:
             case JobTables.TOUCHED:
-                return io.valmi.ChangeKind.UNCHANGED;
+                return ChangeKind.UNCHANGED;
             case JobTables.REMOVED:
-                return io.valmi.ChangeKind.REMOVED;
+                return ChangeKind.REMOVED;
             default:
                 throw new IllegalStateException("Not a deliverable plan kind: " + letter);
         }

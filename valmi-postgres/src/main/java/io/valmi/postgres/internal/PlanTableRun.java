@@ -150,7 +150,11 @@ final class PlanTableRun extends PgRun {
                 Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, Objects.requireNonNull(f.last())));
                 markNanos += System.nanoTime() - read;
             }
-            return accept(f, from, true, maxSize);
+            if (f.changes().size() < maxSize) {
+                // (Keyset paging: a batch shorter than asked for is the last one.)
+                exhausted = true;
+            }
+            return accept(f, from);
         });
     }
 
@@ -198,10 +202,10 @@ final class PlanTableRun extends PgRun {
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
             Sql.select(c, sql.snapshot().ackSettings());
             if (applyNew) {
-                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, false, from, to, rejected.keyTexts()));
+                Sql.execute(c, sql.snapshot().insertNewKeys(applyKinds, from, to, rejected.keyTexts()));
             }
             if (applyKnown) {
-                Sql.execute(c, sql.snapshot().applyDelivered(applyKinds, true, from, to, rejected.keyTexts()));
+                Sql.execute(c, sql.snapshot().updateKnownKeys(applyKinds, from, to, rejected.keyTexts()));
             }
             if (deliverRemoved) {
                 for (Query q : sql.snapshot().applyRemoved(from, to, rejected.keyTexts())) {

@@ -39,7 +39,7 @@ final class ReadOnly {
                 DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
                     DSL.inline("transaction_read_only")),
                 DSL.function(DSL.name("pg_catalog", "pg_is_in_recovery"), SQLDataType.BOOLEAN).cast(SQLDataType.CLOB),
-                DSL.field(DSL.sql("session_user"), SQLDataType.CLOB)),
+                PgTemplates.sessionUser()),
             rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).get(0);
         if (!"on".equals(answer[0])) {
             return;
@@ -50,8 +50,7 @@ final class ReadOnly {
         String fix = standby ? "Connect to the primary server instead (with pgjdbc: targetServerType=primary in the"
             + " URL, or the primary's host)."
             : "Connect to the primary (with pgjdbc: targetServerType=primary), or turn the setting off for valmi's user: "
-                + Sql.renderInlined(DSL.query("ALTER ROLE {0} SET default_transaction_read_only = off",
-                    DSL.quotedName(answer[2]))) + ";";
+                + Sql.renderInlined(PgTemplates.letRoleWrite(DSL.quotedName(answer[2]))) + ";";
         throw new ConfigurationException("Sync job '" + jobId + "' cannot run on " + description + ": the connection is"
             + " read-only (" + why + "), and valmi keeps the job's state (snapshot, plan, run history) in bookkeeping"
             + " schema \"" + bookkeepingSchema + "\" of the database it reads, which needs a writable primary; nothing"

@@ -139,27 +139,36 @@ final class Recovery {
         throws SQLException {
         log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
             + " acknowledgement are offered again", jobId, firstSync.runId());
-        keySnapshot(true);
+        keySnapshotDroppingDuplicates(c, sql);
         Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease));
         endFirstSync(c, sql, jobId, firstSync);
     }
 
     /** A snapshot left without its key (a job reset while a first sync was interrupted) gets it back. */
     private void restoreTheSnapshotKey() throws SQLException {
-        keySnapshot(true);
+        keySnapshotDroppingDuplicates(c, sql);
     }
 
-    private void keySnapshot(boolean dropDuplicates) throws SQLException {
-        keySnapshot(c, sql, dropDuplicates);
-    }
-
-    private static void keySnapshot(Connection c, RunStatements sql, boolean dropDuplicates) throws SQLException {
-        if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
-            if (dropDuplicates) {
-                Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
-            }
+    /**
+     * Gives a snapshot without its primary key the key, after deleting all but one row of any key: a first sync of an
+     * earlier version that was interrupted may have left duplicates.
+     */
+    private static void keySnapshotDroppingDuplicates(Connection c, RunStatements sql) throws SQLException {
+        if (!snapshotKeyed(c, sql)) {
+            Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
             Sql.execute(c, sql.snapshot().addSnapshotKey());
         }
+    }
+
+    /** Gives a snapshot without its primary key the key (a first sync that ends itself wrote no key twice). */
+    private static void keySnapshot(Connection c, RunStatements sql) throws SQLException {
+        if (!snapshotKeyed(c, sql)) {
+            Sql.execute(c, sql.snapshot().addSnapshotKey());
+        }
+    }
+
+    private static boolean snapshotKeyed(Connection c, RunStatements sql) throws SQLException {
+        return Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0);
     }
 
     /**
@@ -189,7 +198,7 @@ final class Recovery {
      */
     static void finishFirstSync(Connection c, RunStatements sql, String jobId, JobsTable.FirstSyncState firstSync,
                                 @Nullable String handedOutTo) throws SQLException {
-        keySnapshot(c, sql, false);
+        keySnapshot(c, sql);
         // (With the key built, the range is found by it rather than by reading the whole snapshot.)
         if (handedOutTo == null) {
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(null));

@@ -4,60 +4,54 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jooq.DataType;
 import org.jooq.Field;
+import org.jooq.Select;
+import org.jooq.SelectField;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The hash of a row's mapped columns, the same in SQL ({@link #sql}) and, for a first sync, in Java
- * ({@link Client}): the XOR of one 64-bit hash per column, each seeded by the column's position (so the hash is
- * order-sensitive), with a constant per position for NULL.
- *
- * <p>Each column is hashed as what would be sent: a change of the text form is a change ({@code 1.5} to
- * {@code 1.50} is one). Most types are hashed by their text form ({@code hashtextextended} of {@code v::text},
- * byte-wise, collation "C"), the others by a value from which the text form follows and that the hash takes in
- * whole: integers ({@code hashint8extended} seeded with the value itself, so that values differing beyond 32 bits,
- * which that function folds together, still hash apart), boolean, uuid (its 16 bytes), text and varchar (already
- * text), numeric (its digits, weight, sign and display scale; NaN and the infinities apart).
- *
- * <p>Why not {@code hash_record_extended} over the column hashes, as version 4 did: it hashes each 64-bit column
- * hash again with {@code hashint8extended}, whose input is 32 bits, so a change of one column went unseen with a
- * chance of 2<sup>-32</sup>; and {@code hash_numeric_extended} alone ignores the sign ({@code 5} and {@code -5}
- * hashed the same). The XOR of seeded 64-bit hashes is cheaper as well.
+ * The hash of a row's mapped columns, the same in SQL ({@link #sql}) and, for a first sync, in Java ({@link Client}):
+ * the XOR of one position-seeded 64-bit hash per column, each column hashed as what would be sent. See
+ * {@code docs/internals.md#the-row-hash}.
  */
 final class RowHash {
     /** The name recorded with a snapshot: a change of it makes every recorded hash incomparable. */
     static final String ALGORITHM = "xor(seeded column hashes)/v5";
 
-    /** How a column is hashed. */
+    /** How a column is hashed, in SQL and on the client: the table in {@code docs/internals.md#the-row-hash}. */
     enum Kind {
-        /** smallint, integer, bigint: {@code hashint8extended(v, v # seed)}. */
+        /** smallint, integer, bigint: by value, seeded with the value too. */
         INTEGER,
-        /** {@code hashint8extended(v::int, seed)}. */
+        /** boolean: by value. */
         BOOLEAN,
-        /** {@code uuid_hash_extended(v, seed)}. */
+        /** uuid: by its 16 bytes. */
         UUID,
-        /** text, varchar and values selected as text: {@code hashtextextended(v, seed)}. */
+        /** text, varchar and values selected as text: by their bytes. */
         TEXT,
-        /** {@code hashint8extended(code, hash_numeric_extended(v, seed))}, code: sign and scale, or NaN / ±Infinity. */
+        /** numeric: by its digits, with sign and display scale (or NaN, ±Infinity) as a code. */
         NUMERIC,
-        /** By the text form that the client prints as the server does (ISO, UTC pinned). */
+        /** date: by its text form, which the client prints as the server does. */
         DATE,
-        /** As {@link #DATE}. */
+        /** timestamp without time zone: as {@link #DATE}. */
         TIMESTAMP,
-        /** As {@link #DATE}. */
+        /** timestamp with time zone: as {@link #DATE}. */
         TIMESTAMPTZ,
-        /** By the text form, printed by the server only. */
+        /** Every other type: by its text form, printed by the server only. */
         PRINTED
     }
 
@@ -149,7 +143,7 @@ final class RowHash {
         Field<Long> row = DSL.coalesce(columnSql(values.get(0), types.get(0), seed(0)), inline(nullHash(0)));
         for (int i = 1; i < values.size(); i++) {
             Field<Long> part = DSL.coalesce(columnSql(values.get(i), types.get(i), seed(i)), inline(nullHash(i)));
-            row = DSL.field("({0} # {1})", SQLDataType.BIGINT, row, part);
+            row = DSL.bitXor(row, part);
         }
         return row;
     }
@@ -159,7 +153,7 @@ final class RowHash {
         switch (kind(type)) {
             case INTEGER:
                 Field<Long> v = column.cast(SQLDataType.BIGINT);
-                return int8(v, DSL.field("({0} # {1})", SQLDataType.BIGINT, v, s));
+                return int8(v, DSL.bitXor(v, s));
             case BOOLEAN:
                 return int8(column.cast(SQLDataType.INTEGER).cast(SQLDataType.BIGINT), s);
             case UUID:
@@ -170,12 +164,12 @@ final class RowHash {
                 // Scale and sign, or which special value: hash_numeric_extended sees neither (it gives NaN and the
                 // infinities the seed itself).
                 Field<Integer> scale = DSL.function(name("pg_catalog", "scale"), SQLDataType.INTEGER, column);
-                Field<Object> zero = DSL.field("0");
+                Field<BigDecimal> number = column.coerce(SQLDataType.NUMERIC);
+                Field<BigDecimal> zero = inline(BigDecimal.ZERO);
                 Field<Integer> code = DSL.coalesce(
-                    DSL.when(DSL.condition("{0} < {1}", column, zero), inline(-1).minus(scale)).otherwise(scale),
-                    DSL.when(DSL.condition("{0} = {1}", column, DSL.inline("NaN").cast(SQLDataType.NUMERIC)),
-                            inline(NAN_CODE))
-                        .when(DSL.condition("{0} > {1}", column, zero), inline(INFINITY_CODE))
+                    DSL.when(number.lt(zero), inline(-1).minus(scale)).otherwise(scale),
+                    DSL.when(number.eq(inline("NaN").cast(SQLDataType.NUMERIC)), inline(NAN_CODE))
+                        .when(number.gt(zero), inline(INFINITY_CODE))
                         .otherwise(inline(MINUS_INFINITY_CODE)));
                 return int8(code.cast(SQLDataType.BIGINT),
                     DSL.function(name("pg_catalog", "hash_numeric_extended"), SQLDataType.BIGINT, column, s));
@@ -195,7 +189,7 @@ final class RowHash {
     /** A text's bytes hashed, whatever the column's collation (a case-insensitive one would hide changes). */
     private static Field<Long> text(Field<?> text, Field<Long> seed) {
         return DSL.function(name("pg_catalog", "hashtextextended"), SQLDataType.BIGINT,
-            DSL.field("{0} COLLATE {1}", SQLDataType.CLOB, text, name("C")), seed);
+            text.collate(name("C")), seed);
     }
 
     /**
@@ -304,7 +298,7 @@ final class RowHash {
             // Base-10000 digits, aligned on the decimal point: pad the fraction to a multiple of 4 decimal digits.
             int pad = (4 - scale % 4) % 4;
             int fractionDigits = (scale + pad) / 4;
-            java.math.BigInteger unscaled = n.unscaledValue();
+            BigInteger unscaled = n.unscaledValue();
             int groups;
             if (unscaled.bitLength() < 50) {
                 // (Times 10^3 at most: fits in a long.)
@@ -454,8 +448,8 @@ final class RowHash {
         }
     }
 
-    private static final byte[] INFINITY = "infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] MINUS_INFINITY = "-infinity".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] INFINITY = "infinity".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MINUS_INFINITY = "-infinity".getBytes(StandardCharsets.US_ASCII);
     private static final long[] POWERS_OF_TEN = {1, 10, 100, 1000};
 
     /**
@@ -468,7 +462,7 @@ final class RowHash {
      */
     static List<Probe> probes(List<Kind> kinds) {
         List<Probe> probes = new ArrayList<>();
-        for (Kind kind : kinds.isEmpty() ? java.util.EnumSet.noneOf(Kind.class) : java.util.EnumSet.copyOf(kinds)) {
+        for (Kind kind : kinds.isEmpty() ? EnumSet.noneOf(Kind.class) : EnumSet.copyOf(kinds)) {
             switch (kind) {
                 case INTEGER:
                     for (String v : List.of("0", "1", "-1", "2147483647", "-2147483648", "4294967297",
@@ -525,7 +519,7 @@ final class RowHash {
      * @param type the type to cast it to
      * @param typeName that type as {@code format_type} prints it
      */
-    record Probe(String literal, org.jooq.DataType<?> type, String typeName) {
+    record Probe(String literal, DataType<?> type, String typeName) {
     }
 
     /**
@@ -534,8 +528,8 @@ final class RowHash {
      * @param probes the probes
      * @return the query
      */
-    static org.jooq.Select<?> probeQuery(List<Probe> probes) {
-        List<org.jooq.SelectField<?>> fields = new ArrayList<>();
+    static Select<?> probeQuery(List<Probe> probes) {
+        List<SelectField<?>> fields = new ArrayList<>();
         for (Probe p : probes) {
             Field<?> value = DSL.inline(p.literal()).cast(p.type());
             fields.add(value);

@@ -1,32 +1,14 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
-import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
-import static org.jooq.impl.DSL.table;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.Name;
-import org.jooq.Query;
 import org.jooq.Select;
-import org.jooq.SelectField;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Transaction-id arithmetic for row versions: which 64-bit id a row's 32-bit {@code xmin} stands for, and when a
@@ -38,37 +20,8 @@ final class RowVersions {
 
 
     /**
-     * Why a row whose {@code xmin} is the one recorded in the snapshot needs no hashing, and how the record is kept
-     * honest across transaction id wraparound.
-     *
-     * <p>Every insert and update of a row writes a new row version whose {@code xmin} is the writing transaction's
-     * id; nothing changes a table row in place. {@code xmin} is only 32 bits, though, so a later version may carry
-     * the same 32-bit id after 2<sup>32</sup> transactions (and frozen rows keep their original id forever). The
-     * snapshot therefore records, next to the 32-bit {@code xmin} ({@link JobTables#XR}), the 64-bit id it stood for
-     * ({@link JobTables#XE}): the latest 64-bit id with those 32 bits that the plan's snapshot could see
-     * ({@link #latestWith}), and only when that is older than every transaction still running then
-     * ({@code txid_snapshot_xmin}); otherwise nothing is recorded and the row is hashed next time again. A later
-     * plan trusts a row only when its {@code xmin} equals the recorded one <em>and</em> the recorded 64-bit id is
-     * less than 2<sup>32</sup> transactions older than its own snapshot's horizon ({@link #oldestTrusted()}).
-     *
-     * <p>Why that is sound: a newer version of the row was written by a transaction that was running or started
-     * after the recording plan's snapshot was taken, so its 64-bit id is above the recorded one; with the same 32
-     * bits it is at least 2<sup>32</sup> above it, and so it is visible only to a plan whose horizon is at least
-     * 2<sup>32</sup> above the recorded id, which does not trust the row. (Stale versions do no harm either way: a
-     * row is merely hashed once more and the snapshot learns its version.)
-     *
-     * <p>A first sync works the id out differently, as {@code txid_current() - age(xmin)} does
-     * ({@link #storableVersion(long, long, long)}): the id within 2<sup>31</sup> of its own transaction's. For a normal
-     * id that is the same id (its low 32 bits are the {@code xmin}, and it is stored only below the horizon, which
-     * is all the argument above needs); the special ids below 3 (bootstrap, frozen) are never given to a newer
-     * version, so a row still carrying one has not changed; a raw {@code xmin} more than 2<sup>31</sup> old comes
-     * out above the horizon and is not recorded (the row is hashed once more).
-     *
-     * <p>What the version does not see: a change of a row's text form without a new version, e.g. a column type
-     * changed without a rewrite (timestamp to timestamptz in UTC), a renamed enum label. Versions are therefore used
-     * only when every mapped column has a built-in type whose text form is fixed by its value and the pinned session
-     * settings, and they are forgotten whenever the relation, its kind or the mapped columns and their types change
-     * ({@link RunShape#versionScope()}).
+     * The system column that holds a source row's version. Why an unchanged {@code xmin} means an unchanged row, and
+     * why the record stays sound across wraparound: {@code docs/internals.md#row-versions}.
      *
      * @return the column holding the source rows' version
      */
@@ -129,7 +82,7 @@ final class RowVersions {
      * @param xmin the version's 32-bit id
      * @return the id to record, or {@code null}
      */
-    static @org.jspecify.annotations.Nullable Long storableVersion(long xid, long horizon, long xmin) {
+    static @Nullable Long storableVersion(long xid, long horizon, long xmin) {
         // age(): the signed 32-bit distance from this transaction's id; special ids (frozen, bootstrap) are the
         // oldest there are.
         long age = xmin < 3 ? Integer.MAX_VALUE : (int) ((xid & (TWO_TO_32 - 1)) - xmin);

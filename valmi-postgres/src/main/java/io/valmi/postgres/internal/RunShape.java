@@ -88,8 +88,8 @@ record RunShape(JobTables tables, String schema, String relation, MappedColumn k
     }
 
     /**
-     * How a first sync's batch ({@link FirstSyncSql#firstBatch}) hashes each mapped column on the client: what is
-     * printed once arrives as text.
+     * How a first sync's batch ({@link FirstSyncSql#firstBatchHashedByClient}) hashes each mapped column on the
+     * client: what is printed once arrives as text.
      *
      * @return the kinds, mapping order
      */

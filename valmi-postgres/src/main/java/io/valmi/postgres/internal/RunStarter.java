@@ -10,8 +10,11 @@ import io.valmi.postgres.Column;
 import io.valmi.postgres.MissingGrant;
 import io.valmi.postgres.MissingGrantException;
 import io.valmi.postgres.RelationDetails;
+import io.valmi.postgres.RelationKind;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -108,14 +111,14 @@ final class RunStarter {
             // partitioned table covers all partitions.)
             boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
                 .anyMatch(mapping.keyColumn()::equals)
-                && !(details.relation().kind() == io.valmi.postgres.RelationKind.TABLE && !facts.descendants().isEmpty());
+                && !(details.relation().kind() == RelationKind.TABLE && !facts.descendants().isEmpty());
             // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
             // indexes and merges them (PlanTable.planSettings).
-            java.util.Optional<Double> correlation = unique
-                && details.relation().kind() == io.valmi.postgres.RelationKind.TABLE
+            Optional<Double> correlation = unique
+                && details.relation().kind() == RelationKind.TABLE
                 ? session.transaction("look at the order of " + description, c -> CatalogQueries.correlation(c,
                     schema, relation, mapping.keyColumn()))
-                : java.util.Optional.empty();
+                : Optional.empty();
             boolean inKeyOrder = correlation.map(r -> Math.abs(r) >= KEY_ORDER_CORRELATION).orElse(false);
             log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
                 correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
@@ -151,15 +154,15 @@ final class RunStarter {
     }
 
     /**
-     * How closely the key's order must follow the rows' physical order ({@code pg_stats.correlation}) for a plan to
-     * merge the source and the snapshot by their key indexes rather than hash one of them: reading a table by an
-     * index in an order unrelated to where its rows lie costs more than hashing (measured 2.4 s against 1.2 s for
-     * 1M rows in random order; 0.42 s against 0.85 s in key order).
+     * How closely the key's order must follow the rows' physical order ({@code |pg_stats.correlation|}) for a plan to
+     * merge source and snapshot by their key indexes rather than hash. See
+     * {@code docs/internals.md#plan-settings-merge-or-hash-and-why-serial}.
      */
     static final double KEY_ORDER_CORRELATION = 0.9;
 
     /**
-     * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust.
+     * What row versions would be taken over, or {@code null} when the relation's rows have no version to trust
+     * ({@code docs/internals.md#row-versions}).
      *
      * @param details the relation
      * @param columns the mapped columns, mapping order
@@ -168,9 +171,9 @@ final class RunStarter {
      */
     static @Nullable String versionScope(RelationDetails details, List<RunShape.MappedColumn> columns,
                                CatalogQueries.VersionFacts facts) {
-        io.valmi.postgres.RelationKind kind = details.relation().kind();
-        if (kind != io.valmi.postgres.RelationKind.TABLE && kind != io.valmi.postgres.RelationKind.PARTITIONED_TABLE
-            && kind != io.valmi.postgres.RelationKind.MATERIALIZED_VIEW) {
+        RelationKind kind = details.relation().kind();
+        if (kind != RelationKind.TABLE && kind != RelationKind.PARTITIONED_TABLE
+            && kind != RelationKind.MATERIALIZED_VIEW) {
             return null;
         }
         if (!facts.heapOnly() || !facts.xminReadable() || facts.virtualColumn()) {
@@ -190,7 +193,7 @@ final class RunStarter {
 
     private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, RunStatements sql, String jobId,
                                                       String description, Column keyColumn, String mappedColumns,
-                                                      java.time.Duration lease) {
+                                                      Duration lease) {
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
             JobsTable.JobRecord saved = JobsTable.job(c, tables, jobId);

@@ -10,10 +10,36 @@ import io.valmi.SyncResult;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.ZoneOffset;
+import org.jooq.Field;
 import org.jooq.impl.DSL;
 
 /** The run history ({@code valmi_runs}): one row per run that got to record its end. */
 final class RunsTable {
+    /** Column: the run's id (primary key). */
+    static final String RUN_ID = "run_id";
+    /** Column: the job's id. */
+    static final String JOB_ID = "job_id";
+    /** Column: when the run started. */
+    static final String STARTED_AT = "started_at";
+    /** Column: when it ended. */
+    static final String FINISHED_AT = "finished_at";
+    /** Column: how it ended ({@code RunStatus}). */
+    static final String STATUS = "status";
+    /** Column: changes planned. */
+    static final String PLANNED = "planned";
+    /** Column: changes delivered. */
+    static final String DELIVERED = "delivered";
+    /** Column: changes the destination rejected. */
+    static final String REJECTED = "rejected";
+    /** Column: changes skipped. */
+    static final String SKIPPED = "skipped";
+    /** Column: changes left in doubt. */
+    static final String IN_DOUBT = "in_doubt";
+    /** Column: invalid rows. */
+    static final String INVALID = "invalid";
+    /** Column: the error's message, or {@code NULL}. */
+    static final String ERROR = "error";
+
     private RunsTable() {
     }
 
@@ -28,9 +54,9 @@ final class RunsTable {
     static void record(Connection c, JobTables t, SyncResult result) throws SQLException {
         SyncCounts counts = result.counts();
         Sql.execute(c, DSL.insertInto(table(t.runsName()),
-                field(name("run_id")), field(name("job_id")), field(name("started_at")), field(name("finished_at")),
-                field(name("status")), field(name("planned")), field(name("delivered")), field(name("rejected")),
-                field(name("skipped")), field(name("in_doubt")), field(name("invalid")), field(name("error")))
+                column(RUN_ID), column(JOB_ID), column(STARTED_AT), column(FINISHED_AT), column(STATUS),
+                column(PLANNED), column(DELIVERED), column(REJECTED), column(SKIPPED), column(IN_DOUBT),
+                column(INVALID), column(ERROR))
             .values(val((Object) result.runId()), val((Object) result.jobId()),
                 val((Object) result.startedAt().atOffset(ZoneOffset.UTC)),
                 val((Object) result.finishedAt().atOffset(ZoneOffset.UTC)),
@@ -38,9 +64,12 @@ final class RunsTable {
                 val((Object) counts.rejected()), val((Object) counts.skipped()), val((Object) counts.inDoubt()),
                 val((Object) counts.invalidTotal()),
                 val((Object) (result.error() == null ? null : String.valueOf(result.error().getMessage())))));
-        Sql.execute(c, DSL.update(table(t.jobsName()))
-            .set(field(name("last_run_at")), (Object) result.finishedAt().atOffset(ZoneOffset.UTC))
-            .set(field(name("last_status")), (Object) result.status().name())
-            .where(field(name("job_id")).eq(val((Object) result.jobId()))));
+        JobsTable.recordLastRun(c, t, result.jobId(), result.finishedAt().atOffset(ZoneOffset.UTC),
+            result.status().name());
+    }
+
+    /** A column of the runs table, unqualified. */
+    static Field<Object> column(String name) {
+        return field(name(name));
     }
 }

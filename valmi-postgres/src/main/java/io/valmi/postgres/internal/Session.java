@@ -3,10 +3,12 @@ package io.valmi.postgres.internal;
 import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import javax.sql.DataSource;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +19,10 @@ import org.slf4j.LoggerFactory;
 final class Session implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
-    /** Settings that change the text form of values, pinned in every transaction. */
+    /**
+     * Settings pinned in every transaction: the text forms of values, bounded lock waits, no statement timeout, plans
+     * for each statement's own key range. Why each: {@code docs/internals.md#session-settings}.
+     */
     static final String[][] PINNED = {
         {"TimeZone", "UTC"},
         {"DateStyle", "ISO, MDY"},
@@ -27,12 +32,7 @@ final class Session implements AutoCloseable {
         {"search_path", "pg_catalog"},
         {"application_name", "valmi"},
         {"lock_timeout", "30s"},
-        // An application's pool may carry a statement_timeout meant for its own queries; a run's plan of a large table
-        // is one long statement by design (and takes no lock that blocks writers; lock_timeout still bounds waits).
         {"statement_timeout", "0"},
-        // pgjdbc prepares a statement on the server after five executions, and the server may then plan it once for
-        // any key range: measured 270 ms instead of 45 ms for the acknowledgement of 10,000 changes (a scan of the
-        // whole snapshot instead of its key index). Every statement of a run is planned for its own values.
         {"plan_cache_mode", "force_custom_plan"},
     };
 
@@ -40,23 +40,17 @@ final class Session implements AutoCloseable {
     private final String description;
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
     /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
-    private @org.jspecify.annotations.Nullable String idleTimeoutBefore;
+    private @Nullable String idleTimeoutBefore;
     /**
-     * Settings pinned for as long as valmi holds a connection, not only per transaction ({@link #SESSION_PINNED}),
-     * restored by {@link #close()}.
+     * Settings pinned for as long as valmi holds a connection, not only per transaction, restored by {@link #close()}.
+     * Why each: {@code docs/internals.md#session-settings}.
      */
     private static final String[][] SESSION_PINNED = {
-        // PostgreSQL 18 reports every change of search_path, and pgjdbc then drops its server-prepared statements (so
-        // no statement of a run would ever be reused or read in binary); unchanged, the per-transaction pin is not
-        // reported.
         {"search_path", "pg_catalog"},
-        // A role's or database's idle_in_transaction_session_timeout would end a session that streams a batch in
-        // fetches (the server is idle in the transaction while the client decodes a fetch) or waits for its turn to
-        // read ahead; set per transaction only, it would not cover a transaction that fails before its pin.
         {"idle_in_transaction_session_timeout", "0"},
     };
     /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
-    private String @org.jspecify.annotations.Nullable [] sessionSettingsBefore;
+    private String @Nullable [] sessionSettingsBefore;
 
     /** The connection's read timeout when it was opened, for messages (0: none, or unknown). */
     private final int readTimeoutMillis;
@@ -199,7 +193,7 @@ final class Session implements AutoCloseable {
     private boolean dryRun;
 
     private <T> T savepoint(String what, Work<T> work) {
-        java.sql.Savepoint savepoint = null;
+        Savepoint savepoint = null;
         try {
             savepoint = connection.setSavepoint();
             pin(connection);
@@ -215,7 +209,7 @@ final class Session implements AutoCloseable {
         }
     }
 
-    private void rollbackTo(java.sql.@org.jspecify.annotations.Nullable Savepoint savepoint) {
+    private void rollbackTo(@Nullable Savepoint savepoint) {
         try {
             if (savepoint != null) {
                 connection.rollback(savepoint);
@@ -286,11 +280,8 @@ final class Session implements AutoCloseable {
     private static final String SYNCHRONOUS_COMMIT = "synchronous_commit";
 
     /**
-     * Every transaction of the library commits durably: {@code synchronous_commit = off}, which a role, a database or
-     * an application's pool may set, would let a server crash within the WAL writer's window undo a commit that the
-     * library has acted on (a snapshot advanced past what the destination holds, a job record gone: every row sent
-     * again as ADDED and rows deleted meanwhile never removed). Any other value is kept ({@code remote_apply} waits
-     * for more than {@code on} does).
+     * {@code synchronous_commit} for every transaction of the library: {@code on} where it is {@code off}, any other
+     * value kept, so that no commit the library acted on can be lost. See {@code docs/internals.md#session-settings}.
      */
     private static final Field<String> DURABLE_COMMIT = DSL.when(DSL.function(DSL.name("pg_catalog", "current_setting"),
         SQLDataType.CLOB, DSL.inline(SYNCHRONOUS_COMMIT)).eq(DSL.inline("off")), DSL.inline("on"))

@@ -1,14 +1,15 @@
 package io.valmi.postgres.internal;
 
-import static io.valmi.postgres.internal.JobTables.D;
-import static io.valmi.postgres.internal.JobTables.DU;
-import static io.valmi.postgres.internal.JobTables.H;
-import static io.valmi.postgres.internal.JobTables.K;
-import static io.valmi.postgres.internal.JobTables.KIND;
-import static io.valmi.postgres.internal.JobTables.KT;
-import static io.valmi.postgres.internal.JobTables.PS;
-import static io.valmi.postgres.internal.JobTables.XE;
-import static io.valmi.postgres.internal.JobTables.XR;
+import static io.valmi.postgres.internal.JobTables.HAD_SNAPSHOT_ROW;
+import static io.valmi.postgres.internal.JobTables.HASH;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
+import static io.valmi.postgres.internal.JobTables.IN_DOUBT_UNTIL;
+import static io.valmi.postgres.internal.JobTables.KEY;
+import static io.valmi.postgres.internal.JobTables.KEY_TEXT;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION;
+import static io.valmi.postgres.internal.JobTables.ROW_VERSION_64;
+import static io.valmi.postgres.internal.JobTables.bigint;
+import static io.valmi.postgres.internal.JobTables.bool;
 import static io.valmi.postgres.internal.JobTables.col;
 import static org.jooq.impl.DSL.constraint;
 import static org.jooq.impl.DSL.field;
@@ -16,9 +17,10 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import io.valmi.ConfigurationException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import org.jooq.Condition;
@@ -26,10 +28,10 @@ import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
-import org.jooq.SelectField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The snapshot of a job ({@code snap_<job>}, LOGGED): what the destination holds, key by key (hash, in-doubt flag,
@@ -55,12 +57,13 @@ final class SnapshotTable {
      * @return the select
      */
     public Select<?> keyOnly() {
-        return DSL.select(col("t", keyColumn).as(K)).from(table(name(schema, relation)).as("t"));
+        return DSL.select(col("t", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t"));
     }
 
     /** The assignments that forget a snapshot row's recorded version. */
     static Map<Field<?>, Field<?>> noVersion() {
-        return Map.of(field(name(XR)), JobTables.nullXid(), field(name(XE)), DSL.castNull(SQLDataType.BIGINT));
+        return Map.of(field(name(ROW_VERSION)), JobTables.nullXid(), field(name(ROW_VERSION_64)),
+            DSL.castNull(SQLDataType.BIGINT));
     }
 
     /**
@@ -71,14 +74,12 @@ final class SnapshotTable {
     public Query forgetVersions() {
         return DSL.update(table(tables.snapshotName()))
             .set(noVersion())
-            .where(field(name(XE)).isNotNull());
+            .where(field(name(ROW_VERSION_64)).isNotNull());
     }
 
     /**
-     * Settings for the rest of an acknowledgement's transaction: its statements join at most a batch of plan rows
-     * with the snapshot, which its key index does best. Without them the planner, counting each index probe as a
-     * random read, may scan and hash the whole snapshot instead: measured 235 ms instead of ~15 ms to record 3,333
-     * changes of a 1M-row snapshot.
+     * Settings for the rest of an acknowledgement's transaction: no hash or merge joins, so that each statement joins
+     * its batch of plan rows with the snapshot through the key index. See {@code docs/internals.md#acknowledge}.
      *
      * @return the statement
      */
@@ -88,15 +89,13 @@ final class SnapshotTable {
     }
 
     /**
-     * Gathers statistics of the snapshot's key from a small sample (statistics target 10, ~15 ms per 1M keys), after
-     * a run that changed much of it. Without them (a new snapshot is not analyzed until autovacuum gets to it) the
-     * next plan builds its hash table on the wide source side instead of the narrow snapshot: measured 1.48 s
-     * instead of 1.23 s for the incremental plan of 1M rows.
+     * Gathers statistics of the snapshot's key from a small sample, after a run that changed much of it, for the next
+     * plan; run it after {@link PlanTable#smallStatisticsTarget()}. See {@code docs/internals.md#finish}.
      *
      * @return the statement
      */
     public Query analyzeSnapshot() {
-        return DSL.query("ANALYZE {0} ({1})", table(tables.snapshotName()), field(name(K)));
+        return PgTemplates.analyze(tables.snapshotName(), name(KEY));
     }
 
     /**
@@ -109,47 +108,51 @@ final class SnapshotTable {
     }
 
     /**
-     * Applies the delivered ADDED and CHANGED keys of a batch: their new hash, not in doubt.
-     *
-     * <p>Keys that had no snapshot row when the run was planned (almost every key of a first sync) are inserted
-     * with a plain INSERT, which costs about half of an upsert; only this run writes the snapshot (the job is
-     * locked) and each key is in one batch, so they cannot conflict. Keys that had a row are updated in place
-     * (an UPDATE joined with the plan, cheaper than an upsert's speculative insertion).
+     * Applies the delivered ADDED and CHANGED keys of a batch that had no snapshot row when the run was planned:
+     * inserted with their hash and version, not in doubt (they cannot conflict: the job is locked and each key is in one
+     * batch). See {@code docs/internals.md#acknowledge}.
      *
      * @param kinds ADDED and/or CHANGED
-     * @param known {@code true} for keys that had a snapshot row at planning, {@code false} for the others
      * @param from the last key of the previous batch, or {@code null}
      * @param to the last key of this batch
      * @param rejected key texts of rejected changes, left out
      * @return the statement
      */
-    public Query applyDelivered(List<String> kinds, boolean known, @org.jspecify.annotations.Nullable String from, String to,
-                                List<String> rejected) {
+    public Query insertNewKeys(List<String> kinds, @Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        Field<Object> k = field(name(K));
-        Field<Long> h = field(name(H), SQLDataType.BIGINT);
-        Field<Boolean> d = field(name(D), SQLDataType.BOOLEAN);
-        Field<Boolean> ps = field(name("pl", PS), SQLDataType.BOOLEAN);
-        Field<Long> xr = field(name(XR), SQLDataType.BIGINT);
-        Field<Long> xe = field(name(XE), SQLDataType.BIGINT);
-        if (known) {
-            Field<java.time.OffsetDateTime> du = field(name(DU), SQLDataType.TIMESTAMPWITHTIMEZONE);
-            return DSL.update(tables.snapshot("sn")).set(h, field(name("pl", H), SQLDataType.BIGINT))
-                .set(d, DSL.field(InDoubtMarks.leased("sn")))
-                .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", DU).coerce(du)))
-                .set(xr, field(name("pl", XR), SQLDataType.BIGINT)).set(xe, field(name("pl", XE), SQLDataType.BIGINT))
-                .from(pl).where(col("sn", K).eq(col("pl", K))).and(PlanTable.kindIn(kinds)).and(ps.isTrue()).and(PlanTable.range(from, to))
-                .and(notRejected(rejected));
-        }
-        return DSL.insertInto(table(tables.snapshotName()), k, h, d, xr, xe)
-            .select(DSL.select(col("pl", K), field(name("pl", H), SQLDataType.BIGINT), inline(false),
-                    field(name("pl", XR), SQLDataType.BIGINT),
-                    field(name("pl", XE), SQLDataType.BIGINT)).from(pl)
-                .where(PlanTable.kindIn(kinds)).and(ps.isFalse()).and(PlanTable.range(from, to)).and(notRejected(rejected)));
+        return DSL.insertInto(table(tables.snapshotName()), col(null, KEY), bigint(null, HASH),
+                bool(null, IN_DOUBT_FLAG), bigint(null, ROW_VERSION), bigint(null, ROW_VERSION_64))
+            .select(DSL.select(col("pl", KEY), bigint("pl", HASH), inline(false), bigint("pl", ROW_VERSION),
+                    bigint("pl", ROW_VERSION_64)).from(pl)
+                .where(PlanTable.kindIn(kinds)).and(bool("pl", HAD_SNAPSHOT_ROW).isFalse())
+                .and(PlanTable.range(from, to)).and(notRejected(rejected)));
+    }
+
+    /**
+     * Applies the delivered ADDED and CHANGED keys of a batch that had a snapshot row when the run was planned:
+     * updated in place with their hash and version, not in doubt unless under a lease. See
+     * {@code docs/internals.md#acknowledge}.
+     *
+     * @param kinds ADDED and/or CHANGED
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @param rejected key texts of rejected changes, left out
+     * @return the statement
+     */
+    public Query updateKnownKeys(List<String> kinds, @Nullable String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        return DSL.update(tables.snapshot("sn")).set(bigint(null, HASH), bigint("pl", HASH))
+            .set(bool(null, IN_DOUBT_FLAG), DSL.field(InDoubtMarks.leased("sn")))
+            .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
+            .set(bigint(null, ROW_VERSION), bigint("pl", ROW_VERSION))
+            .set(bigint(null, ROW_VERSION_64), bigint("pl", ROW_VERSION_64))
+            .from(pl).where(col("sn", KEY).eq(col("pl", KEY))).and(PlanTable.kindIn(kinds))
+            .and(bool("pl", HAD_SNAPSHOT_ROW).isTrue()).and(PlanTable.range(from, to)).and(notRejected(rejected));
     }
 
     private static Condition notRejected(List<String> rejected) {
-        return rejected.isEmpty() ? DSL.noCondition() : Sql.inTexts(col("pl", KT), rejected).not();
+        return rejected.isEmpty() ? DSL.noCondition() : Sql.inTexts(col("pl", KEY_TEXT), rejected).not();
     }
 
     /**
@@ -160,16 +163,16 @@ final class SnapshotTable {
      * @param rejected key texts of rejected changes, left out
      * @return the statements
      */
-    public List<Query> applyRemoved(@org.jspecify.annotations.Nullable String from, String to, List<String> rejected) {
+    public List<Query> applyRemoved(@Nullable String from, String to, List<String> rejected) {
         Table<?> pl = tables.plan("pl");
-        Condition removed = col("sn", K).in(DSL.select(col("pl", K)).from(pl)
+        Condition removed = col("sn", KEY).in(DSL.select(col("pl", KEY)).from(pl)
             .where(PlanTable.kindIn(List.of(JobTables.REMOVED))).and(PlanTable.range(from, to)).and(notRejected(rejected)));
         // A removal acknowledged while a late write of an earlier run may still land keeps its key, in doubt: the
         // next run after the lease sends the removal again.
         return List.of(
             DSL.deleteFrom(tables.snapshot("sn")).where(removed).and(DSL.not(InDoubtMarks.leased("sn"))),
-            DSL.update(tables.snapshot("sn")).set(field(name(H), SQLDataType.BIGINT), DSL.castNull(SQLDataType.BIGINT))
-                .set(field(name(D), SQLDataType.BOOLEAN), inline(true)).where(removed).and(InDoubtMarks.leased("sn")));
+            DSL.update(tables.snapshot("sn")).set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+                .set(bool(null, IN_DOUBT_FLAG), inline(true)).where(removed).and(InDoubtMarks.leased("sn")));
     }
 
     /**
@@ -203,7 +206,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query addSnapshotKey() {
-        return DSL.alterTable(tables.snapshotName()).add(DSL.constraint(snapshotKeyName()).primaryKey(K));
+        return DSL.alterTable(tables.snapshotName()).add(DSL.constraint(snapshotKeyName()).primaryKey(KEY));
     }
 
     /**
@@ -214,19 +217,19 @@ final class SnapshotTable {
      */
     public Query dropDuplicateSnapshotKeys() {
         return DSL.deleteFrom(tables.snapshot("a")).using(tables.snapshot("b"))
-            .where(col("a", K).eq(col("b", K))).and(DSL.field(name("a", "ctid"), SQLDataType.OTHER)
+            .where(col("a", KEY).eq(col("b", KEY))).and(DSL.field(name("a", "ctid"), SQLDataType.OTHER)
                 .lt(DSL.field(name("b", "ctid"), SQLDataType.OTHER)));
     }
 
     /**
      * {@code COPY} of snapshot rows (key, hash, in doubt, version, version id) from the client, in text format:
-     * how a first sync writes the snapshot rows of a batch ({@link FirstSyncSql#firstBatch}).
+     * how a first sync writes the snapshot rows of a batch ({@link FirstSyncSql#firstBatchHashedByClient}).
      *
      * @return the statement
      */
     public Query snapshotCopy() {
-        return DSL.query("copy {0} ({1}, {2}, {3}, {4}, {5}) from stdin", table(tables.snapshotName()), name(K),
-            name(H), name(D), name(XR), name(XE));
+        return PgTemplates.copyFromStdin(tables.snapshotName(), name(KEY), name(HASH), name(IN_DOUBT_FLAG),
+            name(ROW_VERSION), name(ROW_VERSION_64));
     }
 
     /**
@@ -236,7 +239,7 @@ final class SnapshotTable {
      * @return the statement
      */
     public Query markAllInDoubt() {
-        return DSL.update(table(tables.snapshotName())).set(field(name(D), SQLDataType.BOOLEAN), inline(true))
+        return DSL.update(table(tables.snapshotName())).set(bool(null, IN_DOUBT_FLAG), inline(true))
             .set(noVersion());
     }
 
@@ -254,48 +257,49 @@ final class SnapshotTable {
      * @return whether the snapshot was created now
      * @throws SQLException on failure
      */
-    static boolean ensure(Connection c, JobTables t, org.jooq.Select<?> keySource, BookkeepingSchema.State schema)
+    static boolean ensure(Connection c, JobTables t, Select<?> keySource, BookkeepingSchema.State schema)
         throws SQLException {
         boolean created = false;
         BookkeepingSchema.lockDdl(c, t.schema());
         if (!BookkeepingSchema.tableExists(c, t.schema(), t.snapshotName().last())) {
-            Sql.execute(c, DSL.createTable(t.snapshotName()).as(DSL.select(
-                    field(name("x", JobTables.K)).as(JobTables.K),
-                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
-                    inline(false).as(JobTables.D),
-                    JobTables.nullXid().as(JobTables.XR),
-                    DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
-                    DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
-                .from(keySource.asTable("x"))).withNoData());
+            Sql.execute(c, createEmpty(t.snapshotName(), keySource));
             Sql.execute(c, DSL.alterTable(t.snapshotName()).add(
-                constraint(t.snapshotName().last() + "_pk").primaryKey(JobTables.K)));
-            Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
-            // Room on each page for the new versions of its rows: an acknowledgement's update then stays on the page
-            // and leaves the key index alone (a HOT update), half the time of one that moves the row.
-            Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
-                inline(SNAPSHOT_FILLFACTOR)));
+                constraint(t.snapshotName().last() + "_pk").primaryKey(KEY)));
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
+            // Room on each page for HOT updates by acknowledgements (docs/internals.md#acknowledge).
+            Sql.execute(c, PgTemplates.setFillfactor(t.snapshotName(), SNAPSHOT_FILLFACTOR));
             schema.share(c, t.snapshotName());
             created = true;
         } else {
             Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
-            if (!BookkeepingSchema.hasColumn(c, oid, JobTables.XR)) {
+            if (!BookkeepingSchema.hasColumn(c, oid, ROW_VERSION)) {
                 // A snapshot made by an earlier version: no row versions yet (every row is hashed on the next run).
-                Sql.execute(c, DSL.query("ALTER TABLE {0} ADD COLUMN {1} {2}, ADD COLUMN {3} bigint", t.snapshotName(),
-                    name(JobTables.XR), name("pg_catalog", "xid"), name(JobTables.XE)));
+                Sql.execute(c, DSL.alterTable(t.snapshotName()).add(field(name(ROW_VERSION), PgTemplates.XID),
+                    field(name(ROW_VERSION_64), SQLDataType.BIGINT)));
             }
-            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(JobTables.DU,
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(IN_DOUBT_UNTIL,
                 SQLDataType.TIMESTAMPWITHTIMEZONE));
         }
         return created;
     }
 
+    /** {@code CREATE TABLE ... AS SELECT} of a snapshot without rows, its key column of the source key's type. */
+    private static Query createEmpty(Name table, Select<?> keySource) {
+        return DSL.createTable(table).as(DSL.select(
+                col("x", KEY).as(KEY),
+                DSL.castNull(SQLDataType.BIGINT).as(HASH),
+                inline(false).as(IN_DOUBT_FLAG),
+                JobTables.nullXid().as(ROW_VERSION),
+                DSL.castNull(SQLDataType.BIGINT).as(ROW_VERSION_64),
+                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(IN_DOUBT_UNTIL))
+            .from(keySource.asTable("x"))).withNoData();
+    }
+
 
     /**
-     * Reads the snapshot's keys again as the source key column's type and collation, after the column changed (the
-     * plan compares them with the source's keys; a text key of another collation cannot even be compared). Each key
-     * is printed by its old type and parsed by the new one's input function (through the row type of the new table,
-     * so no type is named in SQL): {@code int} to {@code bigint}, {@code varchar} to {@code text} or a collation
-     * change keep every key; a key the new type cannot read fails the run, with what to do.
+     * Reads the snapshot's keys again as the source key column's new type and collation, through a new table; a key
+     * the new type cannot read, or two that become one, fail the run with what to do. See
+     * {@code docs/internals.md#recover}.
      *
      * @param c the connection, in a transaction
      * @param t the job's tables
@@ -307,38 +311,29 @@ final class SnapshotTable {
      * @return how many keys were converted
      * @throws SQLException on failure
      */
-    static long convertKeys(Connection c, JobTables t, org.jooq.Select<?> keySource,
+    static long convertKeys(Connection c, JobTables t, Select<?> keySource,
                                     BookkeepingSchema.State schema, String jobId, String before, String after)
         throws SQLException {
         BookkeepingSchema.lockDdl(c, t.schema());
-        org.jooq.Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
+        Name converted = name(t.schema(), t.snapshotName().last() + "_conv");
         Sql.execute(c, DSL.dropTableIfExists(converted));
-        Sql.execute(c, DSL.createTable(converted).as(DSL.select(
-                field(name("x", JobTables.K)).as(JobTables.K),
-                DSL.castNull(SQLDataType.BIGINT).as(JobTables.H),
-                inline(false).as(JobTables.D),
-                JobTables.nullXid().as(JobTables.XR),
-                DSL.castNull(SQLDataType.BIGINT).as(JobTables.XE),
-                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(JobTables.DU))
-            .from(keySource.asTable("x"))).withNoData());
-        Field<Object> newKey = DSL.field("(CAST(CAST(ROW(CAST({0} AS text), NULL, false, NULL, NULL, NULL) AS text)"
-            + " AS {1})).{2}", field(name("o", JobTables.K)), converted, name(JobTables.K));
+        Sql.execute(c, createEmpty(converted, keySource));
+        Field<Object> newKey = PgTemplates.keyFromText(col("o", KEY).cast(SQLDataType.CLOB), converted, name(KEY));
         long keys;
         try {
-            keys = Sql.execute(c, DSL.insertInto(table(converted), field(name(JobTables.K)), field(name(JobTables.H)),
-                    field(name(JobTables.D)), field(name(JobTables.XR)), field(name(JobTables.XE)),
-                    field(name(JobTables.DU)))
-                .select(DSL.select(newKey, field(name("o", JobTables.H)), field(name("o", JobTables.D)),
-                        field(name("o", JobTables.XR)), field(name("o", JobTables.XE)), field(name("o", JobTables.DU)))
+            keys = Sql.execute(c, DSL.insertInto(table(converted), col(null, KEY), col(null, HASH),
+                    col(null, IN_DOUBT_FLAG), col(null, ROW_VERSION), col(null, ROW_VERSION_64), col(null, IN_DOUBT_UNTIL))
+                .select(DSL.select(newKey, col("o", HASH), col("o", IN_DOUBT_FLAG), col("o", ROW_VERSION),
+                        col("o", ROW_VERSION_64), col("o", IN_DOUBT_UNTIL))
                     .from(table(t.snapshotName()).as("o"))));
             // (The key is built before the old snapshot goes: two keys that the new type or collation reads as one
             // fail here, as a key the new type cannot read fails above.)
             Sql.execute(c, DSL.alterTable(converted).add(
-                constraint(t.snapshotName().last() + "_conv_pk").primaryKey(JobTables.K)));
+                constraint(t.snapshotName().last() + "_conv_pk").primaryKey(KEY)));
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             if (state.startsWith("22") || state.equals("23505")) {
-                throw new io.valmi.ConfigurationException("Sync job '" + jobId + "': its key column changed from "
+                throw new ConfigurationException("Sync job '" + jobId + "': its key column changed from "
                     + before + " to " + after + ", and the keys the destination holds cannot all be read as "
                     + after + (state.equals("23505") ? " without two of them becoming one" : "") + " ("
                     + e.getMessage() + "). Keys the source can no longer have are still at the destination: remove"
@@ -349,11 +344,11 @@ final class SnapshotTable {
         }
         Sql.execute(c, DSL.dropTable(t.snapshotName()));
         Sql.execute(c, DSL.alterTable(converted).renameTo(name(t.snapshotName().last())));
-        Sql.execute(c, DSL.query("ALTER TABLE {0} RENAME CONSTRAINT {1} TO {2}", t.snapshotName(),
-            name(t.snapshotName().last() + "_conv_pk"), name(t.snapshotName().last() + "_pk")));
-        Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(JobTables.D).setNotNull());
-        Sql.execute(c, DSL.query("ALTER TABLE {0} SET (fillfactor = {1})", t.snapshotName(),
-            inline(SNAPSHOT_FILLFACTOR)));
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).renameConstraint(name(t.snapshotName().last() + "_conv_pk"))
+            .to(name(t.snapshotName().last() + "_pk")));
+        Sql.execute(c, DSL.alterTable(t.snapshotName()).alter(IN_DOUBT_FLAG).setNotNull());
+        Sql.execute(c, PgTemplates.setFillfactor(t.snapshotName(), SNAPSHOT_FILLFACTOR));
         schema.share(c, t.snapshotName());
         return keys;
-    }}
+    }
+}

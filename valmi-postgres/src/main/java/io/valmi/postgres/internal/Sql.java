@@ -1,11 +1,16 @@
 package io.valmi.postgres.internal;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
@@ -22,6 +27,8 @@ import org.jooq.conf.Settings;
 import org.jooq.conf.StatementType;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
 
 /**
  * The one place where SQL is rendered (by jOOQ, with every identifier quoted) and executed (through plain JDBC,
@@ -71,7 +78,7 @@ final class Sql {
      * @return the condition
      */
     public static Condition inTexts(Field<?> field, List<String> texts) {
-        return DSL.condition("{0} = ANY({1})", field, untyped(arrayLiteral(texts, Object::toString)));
+        return PgTemplates.equalsAny(field, untyped(arrayLiteral(texts, Object::toString)));
     }
 
     /**
@@ -171,8 +178,8 @@ final class Sql {
     public static PreparedStatement prepare(Connection connection, Query query, boolean scrollable)
         throws SQLException {
         PreparedStatement ps = scrollable
-            ? connection.prepareStatement(render(query), java.sql.ResultSet.TYPE_SCROLL_INSENSITIVE,
-                java.sql.ResultSet.CONCUR_READ_ONLY)
+            ? connection.prepareStatement(render(query), ResultSet.TYPE_SCROLL_INSENSITIVE,
+                ResultSet.CONCUR_READ_ONLY)
             : connection.prepareStatement(render(query));
         try {
             int i = 1;
@@ -286,7 +293,7 @@ final class Sql {
          * @param utf8 the UTF-8 bytes of the value's text form, or {@code null}
          * @return this
          */
-        public CopyText add(byte @org.jspecify.annotations.Nullable [] utf8) {
+        public CopyText add(byte @Nullable [] utf8) {
             int n = utf8 == null ? 2 : utf8.length;
             ensure(2 * n + 2);
             if (!firstInRow) {
@@ -330,8 +337,8 @@ final class Sql {
          * @param text the value's text form, or {@code null}
          * @return this
          */
-        public CopyText add(@org.jspecify.annotations.Nullable String text) {
-            return add(text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        public CopyText add(@Nullable String text) {
+            return add(text == null ? null : text.getBytes(StandardCharsets.UTF_8));
         }
 
         /**
@@ -347,7 +354,7 @@ final class Sql {
             }
             firstInRow = false;
             if (value == Long.MIN_VALUE) {
-                for (byte b : Long.toString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                for (byte b : Long.toString(value).getBytes(StandardCharsets.US_ASCII)) {
                     bytes[size++] = b;
                 }
                 return this;
@@ -378,12 +385,12 @@ final class Sql {
 
         private void ensure(int more) {
             if (size + more > bytes.length) {
-                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
             }
         }
 
-        java.io.InputStream stream() {
-            return new java.io.ByteArrayInputStream(bytes, 0, size);
+        InputStream stream() {
+            return new ByteArrayInputStream(bytes, 0, size);
         }
     }
 
@@ -398,15 +405,15 @@ final class Sql {
      * @throws SQLException when it fails
      */
     public static long copyIn(Connection connection, Query copy, CopyText rows) throws SQLException {
-        if (!connection.isWrapperFor(org.postgresql.PGConnection.class)) {
+        if (!connection.isWrapperFor(PGConnection.class)) {
             throw new SQLException("The DataSource's connections do not unwrap to pgjdbc's PGConnection, which a first"
                 + " sync needs for COPY: use a pool or proxy whose connections implement Connection.unwrap (HikariCP's"
                 + " do), or PostgresSource.Builder with pgjdbc connections", "0A000");
         }
         try {
-            return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+            return connection.unwrap(PGConnection.class).getCopyAPI()
                 .copyIn(render(copy), rows.stream());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SQLException("Could not send rows to COPY: " + e, "08000", e);
         }
     }

@@ -78,7 +78,7 @@ final class TableStatements {
             Field<Object> column = DSL.field(Sql.name(name));
             columns.add(column);
             valuesColumns[i] = DSL.quotedName("c" + i);
-            columnTyped[i] = DSL.field("(CAST(NULL AS {0})).{1}", tableName, Sql.name(name));
+            columnTyped[i] = PgTemplates.nullOfColumnType(tableName, Sql.name(name));
             if (i > 0) {
                 fromExcluded.put(column, DSL.excluded(column));
                 fromValues.put(column, DSL.field(VALUES_ALIAS.append(valuesColumns[i])));
@@ -112,14 +112,31 @@ final class TableStatements {
     }
 
     /**
-     * {@code INSERT ... VALUES (...), ... ON CONFLICT (key)}: {@code DO UPDATE SET} every field, or
-     * {@code DO NOTHING}.
+     * {@code INSERT ... VALUES (...), ... ON CONFLICT (key) DO UPDATE SET} every field (UPSERT and MIRROR modes; with
+     * no field besides the key, {@code DO NOTHING}).
      *
      * @param part the changes, none {@code REMOVED}
-     * @param update whether rows already there are updated
      * @return the statement
      */
-    Query insert(List<Change> part, boolean update) {
+    Query upsert(List<Change> part) {
+        InsertValuesStepN<Record> insert = insertValues(part);
+        return fromExcluded.isEmpty() ? insert.onConflict(keyField).doNothing()
+            : insert.onConflict(keyField).doUpdate().set(fromExcluded);
+    }
+
+    /**
+     * {@code INSERT ... VALUES (...), ... ON CONFLICT (key) DO NOTHING}: rows already there stay as they are (INSERT
+     * mode).
+     *
+     * @param part the changes, none {@code REMOVED}
+     * @return the statement
+     */
+    Query insertNew(List<Change> part) {
+        return insertValues(part).onConflict(keyField).doNothing();
+    }
+
+    /** {@code INSERT ... VALUES} of the changes' keys and fields. */
+    private InsertValuesStepN<Record> insertValues(List<Change> part) {
         Positions positions = new Positions();
         InsertValuesStepN<Record> insert = DSL.insertInto(target, columns);
         for (Change change : part) {
@@ -132,8 +149,7 @@ final class TableStatements {
             }
             insert = insert.values(values);
         }
-        return update && !fromExcluded.isEmpty() ? insert.onConflict(keyField).doUpdate().set(fromExcluded)
-            : insert.onConflict(keyField).doNothing();
+        return insert;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.valmi.ChangeKind;
 import io.valmi.ConfigurationException;
 import io.valmi.DestinationException;
 import io.valmi.DestinationMode;
+import io.valmi.FieldMapping;
 import io.valmi.Rejection;
 import io.valmi.SyncContext;
 import io.valmi.WriteResult;
@@ -82,7 +83,7 @@ public final class TableWriter {
         String key = configuredKey != null ? configuredKey : context.mapping().keyColumn();
         DestinationMode runMode = context.destinationMode();
         List<String> fields = context.fields();
-        for (io.valmi.FieldMapping field : context.mapping().fields()) {
+        for (FieldMapping field : context.mapping().fields()) {
             // The key column is written from Change.key(): a field of that name from another column would be lost.
             if (field.destinationField().equals(key) && !field.sourceColumn().equals(context.mapping().keyColumn())) {
                 throw new ConfigurationException("Field '" + field.destinationField() + "' (from source column '"
@@ -261,7 +262,7 @@ public final class TableWriter {
             return update(c, sql, writes);
         }
         for (List<Change> part : parts(writes, MAX_BINDS / sql.width())) {
-            Sql.execute(c, sql.insert(part, mode != DestinationMode.INSERT));
+            Sql.execute(c, mode == DestinationMode.INSERT ? sql.insertNew(part) : sql.upsert(part));
         }
         return WriteResult.ok();
     }

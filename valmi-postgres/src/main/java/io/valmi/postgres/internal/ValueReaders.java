@@ -3,9 +3,12 @@ package io.valmi.postgres.internal;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.Array;
+import java.sql.Date;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Time;
+import java.sql.Timestamp;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -16,6 +19,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PGobject;
@@ -177,7 +181,7 @@ final class ValueReaders {
      * {@code Array.getArray()} converts them through {@code java.sql} types: infinity, BC dates, dates of the Julian
      * calendar and {@code 24:00} came out wrong, and a {@code NaN} numeric failed the run).
      */
-    private static final java.util.Set<String> BY_ELEMENT_READER = java.util.Set.of("date", "time", "timetz",
+    private static final Set<String> BY_ELEMENT_READER = Set.of("date", "time", "timetz",
         "timestamp", "timestamptz", "numeric");
 
     /** An array's elements, each read as a value of its type is (nested arrays as lists). */
@@ -255,15 +259,15 @@ final class ValueReaders {
         if (item instanceof Object[]) {
             return toList(item, element);
         }
-        if (item instanceof java.sql.Timestamp) {
-            java.sql.Timestamp ts = (java.sql.Timestamp) item;
+        if (item instanceof Timestamp) {
+            Timestamp ts = (Timestamp) item;
             return element.equals("timestamptz") ? ts.toInstant().atOffset(ZoneOffset.UTC) : ts.toLocalDateTime();
         }
-        if (item instanceof java.sql.Date) {
-            return ((java.sql.Date) item).toLocalDate();
+        if (item instanceof Date) {
+            return ((Date) item).toLocalDate();
         }
-        if (item instanceof java.sql.Time) {
-            return ((java.sql.Time) item).toLocalTime();
+        if (item instanceof Time) {
+            return ((Time) item).toLocalTime();
         }
         if (item instanceof PGobject) {
             return ((PGobject) item).getValue();

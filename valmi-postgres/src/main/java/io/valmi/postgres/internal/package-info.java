@@ -5,7 +5,8 @@
  * home: {@code Describe} (describe), {@code RunStarter} (check, lock), {@code Recovery} (recover), {@code PlanTableRun}
  * or {@code FirstSyncRun} (plan, hand out, acknowledge), {@code PgRun} (finish); each bookkeeping table too:
  * {@code BookkeepingSchema}, {@code JobsTable}, {@code RunsTable}, {@code SnapshotTable}, {@code PlanTable},
- * {@code IssuesTable}, {@code InDoubtMarks}. Each column's type policy is a {@code ColumnType}. See
+ * {@code IssuesTable}, {@code InDoubtMarks}. Each column's type policy is a {@code ColumnType}. SQL is rendered by
+ * jOOQ ({@code Sql}); the PostgreSQL-only templates jOOQ has no typed form for are in {@code PgTemplates}. See
  * {@code docs/internals.md}.
  */
 @NullMarked

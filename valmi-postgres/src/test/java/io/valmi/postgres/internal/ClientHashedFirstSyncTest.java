@@ -80,10 +80,10 @@ class ClientHashedFirstSyncTest {
         }
         JobTables tables = new JobTables("valmi_scratch_computed_", job);
         var query = DSL.select(DSL.field(DSL.name("s", "id")), RowHash.sql(values, TYPES),
-                DSL.field(DSL.name("p", JobTables.H)))
+                DSL.field(DSL.name("p", JobTables.HASH)))
             .from(DSL.table(DSL.name("public", "hashed_sync")).as("s"))
             .join(DSL.table(tables.snapshotName()).as("p"))
-            .on(DSL.field(DSL.name("p", JobTables.K)).eq(DSL.field(DSL.name("s", "id"))));
+            .on(DSL.field(DSL.name("p", JobTables.KEY)).eq(DSL.field(DSL.name("s", "id"))));
         Map<Integer, long[]> hashes = new HashMap<>();
         try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = Sql.prepare(c, query);
              ResultSet rs = ps.executeQuery()) {

@@ -9,7 +9,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class PgHashes {
     private static final int INIT = 0x9e3779b9 + 3923095;
-    private static final byte[] NO_BYTES = new byte[0];
 
     /** What {@code hash} reads when it hashes a word rather than bytes. */
     private static final byte[] NO_BYTES = new byte[0];

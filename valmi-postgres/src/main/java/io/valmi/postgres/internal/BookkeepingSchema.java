@@ -19,7 +19,6 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The bookkeeping schema's version and its migrations (run once per version, under a lock), and the hand-over of the
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code docs/internals.md#who-owns-the-tables}.
  */
 final class BookkeepingSchema {
-    private static final Logger log = LoggerFactory.getLogger(BookkeepingSchema.class);
+    private static final Logger log = Logs.SOURCE;
 
     /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
     static final int VERSION = 2;

@@ -12,7 +12,6 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * pgjdbc's data source with every wait on the network bounded, for the connections the library opens itself
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * A start-up that times out fails with a message naming host, port, the timeout and what to do.
  */
 final class BoundedDataSource implements DataSource {
-    private static final Logger log = LoggerFactory.getLogger(BoundedDataSource.class);
+    private static final Logger log = Logs.CONNECTION;
     /** pgjdbc does not use the executor of {@link Connection#setNetworkTimeout}; JDBC wants one. */
     static final Executor DIRECT = Runnable::run;
 

@@ -19,7 +19,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -29,7 +28,7 @@ import org.slf4j.MDC;
  * them; {@link #settle()} waits for every batch being read. See {@code docs/internals.md#the-relay}.
  */
 final class FirstSyncReader implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FirstSyncReader.class);
+    private static final Logger log = Logs.SOURCE;
 
     /** How many batches may be read ahead at once, and on how many connections. */
     static final int DEPTH = 3;

@@ -14,7 +14,6 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One run per job at a time, across processes: a session-level advisory lock keyed by schema and job id. The locks
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * application plans, resets or drops the job) is told apart from one busy in another process.
  */
 final class JobLock {
-    private static final Logger log = LoggerFactory.getLogger(JobLock.class);
+    private static final Logger log = Logs.SOURCE;
 
     /**
      * The job locks this JVM holds: bookkeeping schema, job id and the server's database (its name and the server's

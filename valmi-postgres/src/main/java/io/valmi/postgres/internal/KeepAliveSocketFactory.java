@@ -7,7 +7,6 @@ import java.net.Socket;
 import java.net.SocketOption;
 import javax.net.SocketFactory;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Sockets with TCP keepalive probes after {@value #IDLE_SECONDS} s of silence, every {@value #INTERVAL_SECONDS} s,
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * stopped, its kernel still answering probes) is not found this way: only a read timeout finds that.
  */
 public final class KeepAliveSocketFactory extends SocketFactory {
-    private static final Logger log = LoggerFactory.getLogger(KeepAliveSocketFactory.class);
+    private static final Logger log = Logs.CONNECTION;
     /** Seconds of silence before the first probe. */
     static final int IDLE_SECONDS = 60;
     /** Seconds between probes. */

@@ -13,14 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a run needs of its key column, checked before anything is locked or created, and what the plan found about it,
  * said in the user's terms.
  */
 final class KeyColumn {
-    private static final Logger log = LoggerFactory.getLogger(KeyColumn.class);
+    private static final Logger log = Logs.SOURCE;
     /** SQLSTATE undefined_function: PostgreSQL's "could not identify an ordering operator for type ...". */
     private static final String UNDEFINED_FUNCTION = "42883";
 

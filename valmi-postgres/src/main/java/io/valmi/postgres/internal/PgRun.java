@@ -22,7 +22,6 @@ import java.util.Objects;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One planned run of a PostgreSQL source, handing out batches in key order and recording what the destination
@@ -32,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 abstract class PgRun implements SourceRun {
     /** Runs log under the public source's name: what they say is about the source, not about this class. */
-    static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresSource");
+    static final Logger log = Logs.SOURCE;
 
     final Session session;
     private final JobLock lock;

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The at-least-once promise at the start of a run: whatever an earlier run left unfinished (it failed, its process
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@code docs/internals.md#recover}.
  */
 final class Recovery {
-    private static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresSource");
+    private static final Logger log = Logs.SOURCE;
 
     private final Connection c;
     private final RunStatements sql;

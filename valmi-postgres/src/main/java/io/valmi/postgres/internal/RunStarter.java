@@ -18,11 +18,10 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Starts a run: checks, lock, bookkeeping, plan. Nothing is created or locked before the checks pass. */
 final class RunStarter {
-    private static final Logger log = LoggerFactory.getLogger(RunStarter.class);
+    private static final Logger log = Logs.SOURCE;
 
     private RunStarter() {
     }

@@ -10,14 +10,13 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A connection the library works on, with short transactions whose session settings are pinned, so that
  * values print (and hash) the same whatever settings the application's connections carry.
  */
 final class Session implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final Logger log = Logs.CONNECTION;
 
     /**
      * Settings pinned in every transaction: the text forms of values, bounded lock waits, no statement timeout, plans

@@ -26,14 +26,13 @@ import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of changes into one PostgreSQL table, one transaction per batch. All SQL is rendered by jOOQ with
  * quoted names and bind values and executed through {@link Sql}, which never logs a statement's values.
  */
 public final class TableWriter {
-    private static final Logger log = LoggerFactory.getLogger("io.valmi.postgres.PostgresTableDestination");
+    private static final Logger log = Logs.TABLE_DESTINATION;
     /** PostgreSQL accepts at most 65535 bind values per statement (and jOOQ inlines past 32767); stay well below. */
     private static final int MAX_BINDS = 30_000;
 

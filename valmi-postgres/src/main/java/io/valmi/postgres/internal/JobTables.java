@@ -66,19 +66,50 @@ public final class JobTables {
      * @param jobId the exact job id
      */
     public JobTables(String schema, String jobId) {
-        this.schema = schema;
-        this.suffix = suffix(jobId);
+        this(schema, jobId, false);
     }
 
+    private JobTables(String schema, String jobId, boolean legacy) {
+        this.schema = schema;
+        this.suffix = legacy ? legacySuffix(jobId) : suffix(jobId);
+    }
+
+    /**
+     * The tables of a job as versions before job tables version 3 named them (a slug of 30 characters and 32 bits of
+     * a hash: two job ids with the same first 30 characters shared their tables with a chance of 1 in 2^32 per pair),
+     * for moving them to today's names.
+     *
+     * @param schema the bookkeeping schema
+     * @param jobId the exact job id
+     * @return the tables under their old names
+     */
+    static JobTables legacy(String schema, String jobId) {
+        return new JobTables(schema, jobId, true);
+    }
+
+    /**
+     * What names a job's tables: the job id made an identifier (at most 24 characters) and 64 bits of its SHA-256, so
+     * that two ids never share tables in practice, however alike they are.
+     */
     static String suffix(String jobId) {
+        return slug(jobId, 24) + "_" + HexFormat.of().formatHex(sha256(jobId), 0, 8);
+    }
+
+    private static String legacySuffix(String jobId) {
+        return slug(jobId, 30) + "_" + HexFormat.of().formatHex(sha256(jobId), 0, 4);
+    }
+
+    private static String slug(String jobId, int length) {
         String slug = jobId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
-        if (slug.length() > 30) {
-            slug = slug.substring(0, 30);
+        if (slug.length() > length) {
+            slug = slug.substring(0, length);
         }
+        return slug.isEmpty() ? "job" : slug;
+    }
+
+    private static byte[] sha256(String text) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(jobId.getBytes(StandardCharsets.UTF_8));
-            String hash = HexFormat.of().formatHex(digest, 0, 4);
-            return (slug.isEmpty() ? "job" : slug) + "_" + hash;
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Name;
 import org.jooq.Select;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +55,7 @@ final class JobsTable {
     static final String TABLES_VERSION = "tables_version";
 
     /** The version of a job's own tables this library needs: {@code docs/internals.md#job-tables-and-their-version}. */
-    static final int JOB_TABLES_VERSION = 2;
+    static final int JOB_TABLES_VERSION = 3;
 
     private JobsTable() {
     }
@@ -65,14 +66,37 @@ final class JobsTable {
      *
      * @param c the connection, in a transaction
      * @param t the job's tables
+     * @param jobId the job
+     * @param saved the job's record as its last run left it, or {@code null} for a new job
      * @param keySource a select of one column named {@code k} with the source key's type (no rows are read)
      * @param schema the bookkeeping schema, to hand new tables to its owner
      * @throws SQLException on failure
      */
-    static void ensureJobTables(Connection c, JobTables t, Select<?> keySource,
-                                BookkeepingSchema.State schema) throws SQLException {
+    static void ensureJobTables(Connection c, JobTables t, String jobId, @Nullable JobRecord saved,
+                                Select<?> keySource, BookkeepingSchema.State schema) throws SQLException {
+        if (saved != null && saved.tablesVersion() < 3) {
+            moveToTodaysNames(c, JobTables.legacy(t.schema(), jobId), t);
+        }
         SnapshotTable.ensure(c, t, keySource, schema);
         IssuesTable.ensure(c, t, schema);
+    }
+
+    /**
+     * Version 3 names a job's tables with 64 bits of a hash of its id instead of 32: this job's tables, made by an
+     * earlier version, are renamed (the plan table, scratch, is dropped).
+     */
+    private static void moveToTodaysNames(Connection c, JobTables before, JobTables now) throws SQLException {
+        if (before.snapshotName().equals(now.snapshotName())) {
+            return;
+        }
+        for (Name[] table : new Name[][] {{before.snapshotName(), now.snapshotName()},
+            {before.issuesName(), now.issuesName()}}) {
+            if (BookkeepingSchema.tableExists(c, now.schema(), table[0].last())
+                && !BookkeepingSchema.tableExists(c, now.schema(), table[1].last())) {
+                Sql.execute(c, DSL.alterTable(table[0]).renameTo(name(table[1].last())));
+            }
+        }
+        Sql.execute(c, DSL.dropTableIfExists(before.planName()));
     }
 
 

@@ -198,7 +198,7 @@ final class RunStarter {
             JobsTable.JobRecord saved = JobsTable.job(c, tables, jobId);
             if (saved == null || saved.tablesVersion() < JobsTable.JOB_TABLES_VERSION) {
                 // (DDL only for a new job, or one whose tables an earlier version made.)
-                JobsTable.ensureJobTables(c, tables, sql.snapshot().keyOnly(), bookkeeping);
+                JobsTable.ensureJobTables(c, tables, jobId, saved, sql.snapshot().keyOnly(), bookkeeping);
             }
             int major = JobsTable.serverMajor(c);
             String scope = sql.shape().versionScope();

@@ -125,6 +125,15 @@ final class CatalogQueries {
     }
 
     /**
+     * A relation in the catalog.
+     *
+     * @param oid its oid
+     * @param relkind its {@code pg_class.relkind}
+     */
+    record RelationRef(long oid, String relkind) {
+    }
+
+    /**
      * The oid and kind of one relation.
      *
      * @param c the connection
@@ -133,11 +142,19 @@ final class CatalogQueries {
      * @return the oid and relkind, if the relation exists and is readable
      * @throws SQLException on failure
      */
-    public static Optional<Object[]> relation(Connection c, String schema, String name) throws SQLException {
-        List<Object[]> rows = Sql.fetch(c, DSL.select(C_OID, C_KIND).from(C).join(N).on(N_OID.eq(C_NAMESPACE))
+    public static Optional<RelationRef> relation(Connection c, String schema, String name) throws SQLException {
+        return Sql.fetch(c, DSL.select(C_OID, C_KIND).from(C).join(N).on(N_OID.eq(C_NAMESPACE))
             .where(N_NAME.eq(val(schema))).and(C_NAME.eq(val(name))).and(PgCatalog.READABLE_KIND),
-            rs -> new Object[] {rs.getLong(1), rs.getString(2)});
-        return rows.stream().findFirst();
+            rs -> new RelationRef(rs.getLong(1), rs.getString(2))).stream().findFirst();
+    }
+
+    /** A type as the catalog has it: its name, whether it is a domain ({@code d}), and a domain's base type. */
+    private record TypeLink(String name, String kind, long base) {
+    }
+
+    /** A column's row of the catalog, before its type is followed through domains. */
+    private record ColumnFacts(String name, int position, String formatType, boolean notNull, TypeLink type,
+                               @Nullable String collation) {
     }
 
     /**
@@ -157,28 +174,24 @@ final class CatalogQueries {
             .from(DSL.table(DSL.name("pg_catalog", "pg_collation")).as("co"))
             .where(DSL.field(DSL.name("co", "oid"), SQLDataType.BIGINT).eq(attCollation))
             .and(attCollation.ne(typCollation)));
-        List<Object[]> rows = Sql.fetch(c, DSL.select(A_NAME, A_NUM, PgCatalog.formatType(), A_NOT_NULL, PgCatalog.T_NAME,
+        List<ColumnFacts> rows = Sql.fetch(c, DSL.select(A_NAME, A_NUM, PgCatalog.formatType(), A_NOT_NULL,
+                PgCatalog.T_NAME,
                 PgCatalog.T_KIND, PgCatalog.T_BASE, collation).from(A).join(PgCatalog.T)
             .on(PgCatalog.T_OID.eq(PgCatalog.A_TYPE))
             .where(A_REL.eq(oidParam(oid)))
             .and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse())
-            .orderBy(A_NUM), rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4),
-                rs.getString(5), rs.getString(6), rs.getLong(7), rs.getString(8)});
+            .orderBy(A_NUM), rs -> new ColumnFacts(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4),
+                new TypeLink(rs.getString(5), rs.getString(6), rs.getLong(7)), rs.getString(8)));
         List<ColumnRow> out = new ArrayList<>(rows.size());
-        for (Object[] r : rows) {
-            String base = (String) r[4];
-            String kind = (String) r[5];
-            long next = (Long) r[6];
+        for (ColumnFacts r : rows) {
+            TypeLink type = r.type();
             // A domain's values arrive as its base type's (a domain over a domain: as the innermost base type's).
-            while (kind.equals("d")) {
-                Object[] t = Sql.fetch(c, DSL.select(PgCatalog.T_NAME, PgCatalog.T_KIND, PgCatalog.T_BASE)
-                        .from(PgCatalog.T).where(PgCatalog.T_OID.eq(oidParam(next))),
-                    rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)}).get(0);
-                base = (String) t[0];
-                kind = (String) t[1];
-                next = (Long) t[2];
+            while (type.kind().equals("d")) {
+                type = Sql.fetch(c, DSL.select(PgCatalog.T_NAME, PgCatalog.T_KIND, PgCatalog.T_BASE)
+                        .from(PgCatalog.T).where(PgCatalog.T_OID.eq(oidParam(type.base()))),
+                    rs -> new TypeLink(rs.getString(1), rs.getString(2), rs.getLong(3))).get(0);
             }
-            out.add(new ColumnRow((String) r[0], (Integer) r[1], (String) r[2], (Boolean) r[3], base, (String) r[7]));
+            out.add(new ColumnRow(r.name(), r.position(), r.formatType(), r.notNull(), type.name(), r.collation()));
         }
         return out;
     }
@@ -248,6 +261,14 @@ final class CatalogQueries {
             rs -> rs.getDouble(1)).stream().findFirst();
     }
 
+    /** A relation of an inheritance tree, with its access method ({@code heap}, or {@code NULL}). */
+    private record TreeMember(long oid, String relkind, @Nullable String accessMethod) {
+    }
+
+    /** A column with what {@code attgenerated} says ({@code s} stored, {@code v} virtual, empty or NULL: neither). */
+    private record Generated(String name, int position, @Nullable String generated) {
+    }
+
     /**
      * Reads the {@link VersionFacts} of a relation.
      *
@@ -266,20 +287,20 @@ final class CatalogQueries {
             .unionAll(DSL.select(inhRel).from(DSL.table(DSL.name("pg_catalog", "pg_inherits")).as("h"))
                 .join(DSL.table(d)).on(inhParent.eq(dOid))));
         Field<String> amName = DSL.field(DSL.name("am", "amname"), SQLDataType.VARCHAR);
-        List<Object[]> rels = Sql.fetch(c, DSL.withRecursive(tree).select(C_OID, C_KIND, amName)
+        List<TreeMember> rels = Sql.fetch(c, DSL.withRecursive(tree).select(C_OID, C_KIND, amName)
                 .from(DSL.table(d)).join(C).on(C_OID.eq(dOid))
                 .leftJoin(DSL.table(DSL.name("pg_catalog", "pg_am")).as("am"))
                 .on(DSL.field(DSL.name("am", "oid"), SQLDataType.BIGINT)
                     .eq(DSL.field(DSL.name("c", "relam"), SQLDataType.BIGINT))),
-            rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+            rs -> new TreeMember(rs.getLong(1), rs.getString(2), rs.getString(3)));
         boolean heapOnly = true;
         List<Long> descendants = new ArrayList<>();
-        for (Object[] r : rels) {
-            String kind = (String) r[1];
-            boolean ok = kind.equals("p") || ((kind.equals("r") || kind.equals("m")) && "heap".equals(r[2]));
+        for (TreeMember r : rels) {
+            boolean ok = r.relkind().equals("p")
+                || ((r.relkind().equals("r") || r.relkind().equals("m")) && "heap".equals(r.accessMethod()));
             heapOnly &= ok;
-            if ((Long) r[0] != oid) {
-                descendants.add((Long) r[0]);
+            if (r.oid() != oid) {
+                descendants.add(r.oid());
             }
         }
         Collections.sort(descendants);
@@ -290,12 +311,12 @@ final class CatalogQueries {
         Field<String> generated = DSL.field(DSL.name("a", "attgenerated"), SQLDataType.VARCHAR);
         Map<String, String> byName = new HashMap<>();
         boolean virtual = false;
-        for (Object[] r : Sql.fetch(c, DSL.select(A_NAME, A_NUM, generated).from(A)
+        for (Generated r : Sql.fetch(c, DSL.select(A_NAME, A_NUM, generated).from(A)
                 .where(A_REL.eq(oidParam(oid))).and(A_NUM.gt(inline(0))).and(A_DROPPED.isFalse()),
-            rs -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3)})) {
-            String gen = r[2] == null ? "" : ((String) r[2]).trim();
-            byName.put((String) r[0], r[1] + "/" + gen);
-            if (mappedColumns.contains((String) r[0]) && gen.equals("v")) {
+            rs -> new Generated(rs.getString(1), rs.getInt(2), rs.getString(3)))) {
+            String gen = r.generated() == null ? "" : r.generated().trim();
+            byName.put(r.name(), r.position() + "/" + gen);
+            if (mappedColumns.contains(r.name()) && gen.equals("v")) {
                 virtual = true;
             }
         }

@@ -52,12 +52,12 @@ final class Describe {
 
     /** The relation with its oid and its columns' type policies. */
     static Optional<Described> relation(Connection c, String schema, String name) throws SQLException {
-        Optional<Object[]> rel = CatalogQueries.relation(c, schema, name);
+        Optional<CatalogQueries.RelationRef> rel = CatalogQueries.relation(c, schema, name);
         if (rel.isEmpty()) {
             return Optional.empty();
         }
-        long oid = (Long) rel.get()[0];
-        RelationKind kind = kind((String) rel.get()[1]);
+        long oid = rel.get().oid();
+        RelationKind kind = kind(rel.get().relkind());
         boolean view = kind == RelationKind.VIEW;
         List<Column> columns = new ArrayList<>();
         Map<String, ColumnType> types = new HashMap<>();

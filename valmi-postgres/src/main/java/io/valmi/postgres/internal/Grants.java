@@ -152,11 +152,11 @@ final class Grants {
             missing.add(new MissingGrant("cannot use schema \"" + schema + "\"",
                 render(PgTemplates.grantUsageOnSchema(DSL.quotedName(schema), DSL.quotedName(user)))));
         }
-        Optional<Object[]> rel = CatalogQueries.relation(c, schema, relation);
+        Optional<CatalogQueries.RelationRef> rel = CatalogQueries.relation(c, schema, relation);
         if (rel.isEmpty()) {
             return missing;
         }
-        Field<Long> oid = PgTemplates.oid(val((Long) rel.get()[0]));
+        Field<Long> oid = PgTemplates.oid(val(rel.get().oid()));
         boolean table = bool(c, PgCatalog.has("has_table_privilege", oid, inline("SELECT")));
         if (!table) {
             List<String> unreadable = new ArrayList<>();

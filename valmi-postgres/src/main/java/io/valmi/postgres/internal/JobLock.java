@@ -44,6 +44,10 @@ final class JobLock {
             val("valmi job " + schema + " " + jobId), inline(0));
     }
 
+    /** What the lock query answers: whether the lock was taken, and which database of which server start it is. */
+    private record LockAnswer(boolean taken, String database, String serverStarted) {
+    }
+
     /**
      * Takes the lock or fails at once.
      *
@@ -55,14 +59,14 @@ final class JobLock {
      */
     public static JobLock acquire(Session session, String schema, String jobId) {
         JobLock lock = new JobLock(schema, jobId);
-        Object[] answer = session.transaction("lock sync job '" + jobId + "'", c -> Sql.fetch(c,
+        LockAnswer answer = session.transaction("lock sync job '" + jobId + "'", c -> Sql.fetch(c,
             DSL.select(DSL.function(name("pg_catalog", "pg_try_advisory_lock"), SQLDataType.BOOLEAN, lock.key()),
                 DSL.function(name("pg_catalog", "current_database"), SQLDataType.CLOB),
                 DSL.function(name("pg_catalog", "pg_postmaster_start_time"), SQLDataType.OTHER)
                     .cast(SQLDataType.CLOB)),
-            rs -> new Object[] {rs.getBoolean(1), rs.getString(2), rs.getString(3)}).get(0));
-        boolean taken = (Boolean) answer[0];
-        List<String> key = List.of(schema, jobId, (String) answer[1], (String) answer[2]);
+            rs -> new LockAnswer(rs.getBoolean(1), rs.getString(2), rs.getString(3))).get(0));
+        boolean taken = answer.taken();
+        List<String> key = List.of(schema, jobId, answer.database(), answer.serverStarted());
         if (taken) {
             HELD.add(key);
             lock.held = key;

@@ -271,7 +271,7 @@ final class SnapshotTable {
             schema.share(c, t.snapshotName());
             created = true;
         } else {
-            Long oid = (Long) CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow()[0];
+            long oid = CatalogQueries.relation(c, t.schema(), t.snapshotName().last()).orElseThrow().oid();
             if (!BookkeepingSchema.hasColumn(c, oid, ROW_VERSION)) {
                 // A snapshot made by an earlier version: no row versions yet (every row is hashed on the next run).
                 Sql.execute(c, DSL.alterTable(t.snapshotName()).add(field(name(ROW_VERSION), PgTemplates.XID),

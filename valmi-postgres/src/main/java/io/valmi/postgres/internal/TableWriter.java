@@ -93,7 +93,7 @@ public final class TableWriter {
             }
         }
         try (Connection c = dataSource.getConnection()) {
-            Optional<Object[]> relation = CatalogQueries.relation(c, schema, table);
+            Optional<CatalogQueries.RelationRef> relation = CatalogQueries.relation(c, schema, table);
             tableMissing = relation.isEmpty();
             if (tableMissing && !createTable) {
                 throw new ConfigurationException("Target table " + qualified + " does not exist (or the user of "
@@ -101,7 +101,7 @@ public final class TableWriter {
                     + ".createTable(true)");
             }
             if (!tableMissing) {
-                checkTable(c, (Long) relation.get()[0], (String) relation.get()[1], key, fields, runMode);
+                checkTable(c, relation.get().oid(), relation.get().relkind(), key, fields, runMode);
             }
         } catch (SQLException e) {
             throw failure("check the target table", e);

@@ -327,25 +327,25 @@ final class FirstSyncRun extends PgRun {
         ackNanos += System.nanoTime() - startedAt;
     }
 
+    /** A batch still being read ahead must be committed (or failed) before its rows are put in doubt. */
     @Override
-    public void markInDoubt(List<Change> batch) {
+    void settleReads() {
         FirstSyncReader current = reader;
         if (current != null) {
             current.settle();
         }
-        // The batch's rows are in the snapshot above the acknowledged key. Put them in doubt now (no lease: this run's
-        // write has returned); if that fails too (e.g. the connection is gone), the next run completes the first sync.
-        try {
-            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
-                Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo(), null));
-                Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), batchTo()));
-            });
-        } catch (RuntimeException e) {
-            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); the next"
-                + " run puts them in doubt when it completes this first sync", jobId(), e.toString());
-        }
-        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
-            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    }
+
+    /** The batch's rows are in the snapshot above the acknowledged key: they are put in doubt, and acknowledged past. */
+    @Override
+    void putBatchInDoubt(Connection c) throws SQLException {
+        Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo(), null));
+        Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), batchTo()));
+    }
+
+    @Override
+    String onNotPutInDoubt() {
+        return "the next run puts them in doubt when it completes this first sync";
     }
 
     @Override

@@ -163,6 +163,43 @@ abstract class PgRun implements SourceRun {
         }
     }
 
+    /**
+     * Records that writing the current batch failed: its keys are put in doubt in the snapshot now (no lease: this
+     * run's write has returned); if that fails too (the connection is gone, say), later (see
+     * {@link #onNotPutInDoubt()}).
+     */
+    @Override
+    public final void markInDoubt(List<Change> batch) {
+        settleReads();
+        try {
+            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", this::putBatchInDoubt);
+        } catch (RuntimeException e) {
+            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); {}",
+                jobId(), e.toString(), onNotPutInDoubt());
+        }
+        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
+            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    }
+
+    /** Waits for whatever reads on before the current batch is put in doubt. */
+    void settleReads() {
+    }
+
+    /**
+     * Puts the current batch's keys in doubt in the snapshot, in the caller's transaction.
+     *
+     * @param c the connection, in a transaction
+     * @throws SQLException on failure
+     */
+    abstract void putBatchInDoubt(Connection c) throws SQLException;
+
+    /**
+     * Called when the current batch's keys could not be put in doubt now: remembers it where the mode can do it later.
+     *
+     * @return what happens to the keys, for the end of the log line that says so
+     */
+    abstract String onNotPutInDoubt();
+
     /** How long the run spent getting its batches (for the debug log of where the time went). */
     abstract long readingNanos();
 

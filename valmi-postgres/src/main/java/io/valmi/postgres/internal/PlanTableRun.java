@@ -223,23 +223,18 @@ final class PlanTableRun extends PgRun {
         ackNanos += System.nanoTime() - started;
     }
 
+    /** The keys marked in the job record before the hand-out are put in doubt in the snapshot. */
     @Override
-    public void markInDoubt(List<Change> batch) {
-        // The keys were marked in doubt in nextBatch(), before the batch was handed out. Put them in doubt in the
-        // snapshot now (no lease: this run's write has returned); if that fails too (e.g. the connection is gone),
-        // the next run does it when it starts.
-        try {
-            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", c -> {
-                Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
-                Sql.execute(c, sql.marks().clearInDoubt(jobId()));
-            });
-        } catch (RuntimeException e) {
-            doubtLeft = true;
-            log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); they stay"
-                + " marked in the job record and are put in doubt when the next run starts", jobId(), e.toString());
-        }
-        log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
-            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+    void putBatchInDoubt(Connection c) throws SQLException {
+        Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
+        Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+    }
+
+    @Override
+    String onNotPutInDoubt() {
+        doubtLeft = true;
+        return "they stay marked in the job record and are put in doubt before this run's next batch, or when the next"
+            + " run starts";
     }
 
     @Override

@@ -80,17 +80,15 @@ final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
-            session.run("check that sync job '" + request.jobId() + "' can write its bookkeeping", c -> {
+            // One transaction, in this order: a writable primary, the grants, a key column PostgreSQL can compare (its
+            // probe is last: a statement that fails ends the transaction).
+            session.run("check sync job '" + request.jobId() + "'", c -> {
                 ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
-            });
-            session.run("check privileges", c -> {
                 List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
                 if (!missing.isEmpty()) {
                     throw new MissingGrantException(Grants.currentUser(c), "sync job '" + request.jobId() + "' on "
                         + description, missing);
                 }
-            });
-            session.run("check the key column of sync job '" + request.jobId() + "'", c -> {
                 KeyColumn.requireComparable(c, details, mapping.keyColumn(), request.jobId(), description);
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());

@@ -3,24 +3,34 @@ package io.valmi;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link Destination} supports.
  *
  * @param modes the destination modes it implements
  * @param maxBatchSize the largest batch it accepts; the runner never sends more
+ * @param maxConcurrency the most writes it takes at once: 1 (the default) means {@link Destination#write} is called
+ *     from one thread at a time; above 1, up to that many calls may run at the same time on different threads, so
+ *     {@code write} must be thread-safe. A job's {@link SyncOptions#concurrency()} is limited to it
+ * @param rateLimit a limit of requests and rows per second that every run of this destination keeps (share one
+ *     {@link RateLimit} between destinations that share a quota), or {@code null} for none; the job's own
+ *     {@link SyncJob#rateLimit()} applies as well
  */
-public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSize) {
+public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSize, int maxConcurrency,
+                                      @Nullable RateLimit rateLimit) {
 
-    /** {@code UPSERT}, {@code UPDATE} and {@code INSERT}, batches of any size. */
+    /** {@code UPSERT}, {@code UPDATE} and {@code INSERT}, batches of any size, one write at a time, no rate limit. */
     public static final DestinationCapabilities DEFAULT = new DestinationCapabilities(
         EnumSet.of(DestinationMode.UPSERT, DestinationMode.UPDATE, DestinationMode.INSERT), Integer.MAX_VALUE);
 
     /**
-     * Validates: at least one mode, a positive batch size.
+     * Validates: at least one mode, a positive batch size and concurrency.
      *
      * @param modes the destination modes it implements
      * @param maxBatchSize the largest batch it accepts; the runner never sends more
+     * @param maxConcurrency the most writes it takes at once, from different threads
+     * @param rateLimit a limit every run of this destination keeps, or {@code null}
      */
     public DestinationCapabilities {
         Objects.requireNonNull(modes, "modes");
@@ -30,11 +40,24 @@ public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSi
         if (maxBatchSize < 1) {
             throw new ConfigurationException("maxBatchSize must be at least 1, got " + maxBatchSize);
         }
+        if (maxConcurrency < 1) {
+            throw new ConfigurationException("maxConcurrency must be at least 1, got " + maxConcurrency);
+        }
         modes = Set.copyOf(modes);
     }
 
     /**
-     * Every mode, batches of any size.
+     * The given modes and batch size, one write at a time, no rate limit.
+     *
+     * @param modes the destination modes it implements
+     * @param maxBatchSize the largest batch it accepts
+     */
+    public DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSize) {
+        this(modes, maxBatchSize, 1, null);
+    }
+
+    /**
+     * Every mode, batches of any size, one write at a time.
      *
      * @return the capabilities
      */
@@ -43,7 +66,7 @@ public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSi
     }
 
     /**
-     * The given modes, batches of any size.
+     * The given modes, batches of any size, one write at a time.
      *
      * @param first a supported mode
      * @param more further supported modes
@@ -60,7 +83,28 @@ public record DestinationCapabilities(Set<DestinationMode> modes, int maxBatchSi
      * @return new capabilities
      */
     public DestinationCapabilities withMaxBatchSize(int max) {
-        return new DestinationCapabilities(modes, max);
+        return new DestinationCapabilities(modes, max, maxConcurrency, rateLimit);
+    }
+
+    /**
+     * A copy that takes up to {@code max} writes at once, from different threads: declare it only when
+     * {@link Destination#write} is thread-safe.
+     *
+     * @param max the most writes at once, at least 1
+     * @return new capabilities
+     */
+    public DestinationCapabilities withMaxConcurrency(int max) {
+        return new DestinationCapabilities(modes, maxBatchSize, max, rateLimit);
+    }
+
+    /**
+     * A copy with a rate limit that every run of the destination keeps.
+     *
+     * @param limit the limit, shared by whatever shares this object
+     * @return new capabilities
+     */
+    public DestinationCapabilities withRateLimit(RateLimit limit) {
+        return new DestinationCapabilities(modes, maxBatchSize, maxConcurrency, Objects.requireNonNull(limit, "limit"));
     }
 
     /**

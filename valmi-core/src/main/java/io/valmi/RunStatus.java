@@ -5,5 +5,10 @@ public enum RunStatus {
     /** Every planned change that the mode sends was handed to the destination and answered. */
     SUCCEEDED,
     /** The run stopped early; batches acknowledged before the failure are kept. See {@link SyncResult#error()}. */
-    FAILED
+    FAILED,
+    /**
+     * The run was stopped on request ({@link RunHandle#cancel()}, {@link SyncRunner#close()}): no batch was handed out
+     * after the request; batches acknowledged before it are kept, the others are sent again on the next run.
+     */
+    CANCELLED
 }

@@ -4,18 +4,30 @@ import java.util.List;
 
 /**
  * One planned run of a {@link Source}: hands out changes batch by batch and records what the destination
- * acknowledged. Calls come from one thread, in this order:
+ * acknowledged. The runner calls it in this order:
  *
  * <pre>
- * plan()  (nextBatch(n)  [acknowledge(ack) | markInDoubt(batch)])*  finish(result)  close()
+ * plan()  (nextBatch(n) | beforeWrite(batch, attempt) | acknowledge(ack) | markInDoubt(batch))*  finish(result)  close()
  * </pre>
+ *
+ * <p><b>Several batches may be out at once.</b> With a job's {@link SyncOptions#concurrency()} above 1, the runner
+ * calls {@link #nextBatch(int)} again before the earlier batches are answered (at most that many batches are out at
+ * any time), and answers them in any order: each {@link #acknowledge(Acknowledgement)} or
+ * {@link #markInDoubt(List)} names its batch by the list {@code nextBatch} returned (the same {@link Change} objects in
+ * the same order; {@link Acknowledgement} copies the list). Calls never overlap (the runner makes them one at a time),
+ * but they may come from different threads: {@code beforeWrite} comes from the thread about to write.
+ *
+ * <p>A batch may end neither acknowledged nor marked in doubt: its write was abandoned (it did not stop at its
+ * timeout, or the run was cancelled) and may still land after the run has ended. Leave such a batch as a crash would
+ * leave it: in doubt, and under the lease of {@link RunRequest#writeTimeout()}.
  *
  * <p>The rule under it all: <b>the source's state records what the destination holds.</b> To keep it when
  * the process dies at any point, implementations must:
  * <ul>
  *   <li>in {@link #nextBatch(int)}, durably mark every key of the batch as <em>in doubt</em> before returning
  *       it (the destination may apply the batch and the process die before the acknowledgement): the next run
- *       offers an in-doubt key again if its row exists and as {@link ChangeKind#REMOVED} if it is gone;</li>
+ *       offers an in-doubt key again if its row exists and as {@link ChangeKind#REMOVED} if it is gone; a key
+ *       stays in doubt until its own batch is acknowledged, whatever happens to the batches around it;</li>
  *   <li>in {@link #acknowledge(Acknowledgement)}, advance the state by exactly the delivered changes, and
  *       put rejected keys back to their state before the batch, so the next run offers them again;</li>
  *   <li>in {@link #markInDoubt(List)}, keep the batch's keys in doubt (its write threw);</li>

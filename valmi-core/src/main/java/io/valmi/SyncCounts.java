@@ -16,10 +16,13 @@ import java.util.Map;
  * @param skipped planned changes the destination mode does not send (not acknowledged)
  * @param inDoubt changes of batches whose write failed for good (sent again next run)
  * @param batches batches the destination answered
+ * @param retries writes tried again after a failure (throttled writes not counted)
+ * @param throttles writes the destination answered with "slow down" ({@link ThrottledException})
+ * @param splits failed batches or parts of batches split in two to isolate the changes they failed on
  */
 public record SyncCounts(long planned, long added, long changed, long unchanged, long removed,
                          Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
-                         long batches) {
+                         long batches, long retries, long throttles, long splits) {
 
     /**
      * Copies the map.
@@ -35,6 +38,9 @@ public record SyncCounts(long planned, long added, long changed, long unchanged,
      * @param skipped planned changes the destination mode does not send (not acknowledged)
      * @param inDoubt changes of batches whose write failed for good (sent again next run)
      * @param batches batches the destination answered
+     * @param retries writes tried again after a failure
+     * @param throttles writes the destination answered with "slow down"
+     * @param splits failed batches or parts split in two
      */
     public SyncCounts {
         invalid = Map.copyOf(invalid);

@@ -13,8 +13,12 @@ import org.jspecify.annotations.Nullable;
  * @param destination where changes go
  * @param mapping the key, the mapped fields and the modes
  * @param options batch size, retries, samples
+ * @param rateLimit a limit of requests and rows per second the job's runs keep (share the object between jobs that
+ *     share a quota), or {@code null} for none; a limit the destination declares
+ *     ({@link DestinationCapabilities#rateLimit()}) applies as well
  */
-public record SyncJob(String id, Source source, Destination destination, Mapping mapping, SyncOptions options) {
+public record SyncJob(String id, Source source, Destination destination, Mapping mapping, SyncOptions options,
+                      @Nullable RateLimit rateLimit) {
 
     /**
      * Validates the job.
@@ -24,6 +28,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
      * @param destination where changes go
      * @param mapping the key, the mapped fields and the modes
      * @param options batch size, retries, samples
+     * @param rateLimit a limit the job's runs keep, or {@code null}
      * @throws ConfigurationException when the id is missing, blank, longer than {@value #MAX_ID_LENGTH} characters,
      *     or holds a control character (NUL, tab, a line break, ...) or an unpaired surrogate
      */
@@ -33,6 +38,19 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(mapping, "mapping");
         Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * A job without a rate limit of its own.
+     *
+     * @param id the stable job id
+     * @param source where rows come from
+     * @param destination where changes go
+     * @param mapping the key, the mapped fields and the modes
+     * @param options batch size, retries, samples
+     */
+    public SyncJob(String id, Source source, Destination destination, Mapping mapping, SyncOptions options) {
+        this(id, source, destination, mapping, options, null);
     }
 
     /** The longest job id, in Java {@code char}s. */
@@ -119,6 +137,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         private @Nullable Destination destination;
         private @Nullable Mapping mapping;
         private SyncOptions options = SyncOptions.defaults();
+        private @Nullable RateLimit rateLimit;
 
         private Builder(String id) {
             this.id = id;
@@ -227,6 +246,52 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets how many batches may be out at once (default 1; see {@link SyncOptions#concurrency()}).
+         *
+         * @param batches at least 1; the destination's {@link DestinationCapabilities#maxConcurrency()} limits it
+         * @return this builder
+         */
+        public Builder concurrency(int batches) {
+            this.options = options.withConcurrency(batches);
+            return this;
+        }
+
+        /**
+         * Sets whether a batch that failed for good is split to isolate the changes it failed on (default
+         * {@code true}; see {@link SyncOptions#isolateFailures()}).
+         *
+         * @param isolate {@code false} to fail the run with the batch instead
+         * @return this builder
+         */
+        public Builder isolateFailures(boolean isolate) {
+            this.options = options.withIsolateFailures(isolate);
+            return this;
+        }
+
+        /**
+         * Sets after how many consecutive rejections a row is quarantined (default 0: never; see
+         * {@link SyncOptions#quarantineAfter()}).
+         *
+         * @param runs consecutive runs, 0 for never
+         * @return this builder
+         */
+        public Builder quarantineAfter(int runs) {
+            this.options = options.withQuarantineAfter(runs);
+            return this;
+        }
+
+        /**
+         * Sets a rate limit the job's runs keep (see {@link SyncJob#rateLimit()}).
+         *
+         * @param limit the limit, shared with whatever else holds it
+         * @return this builder
+         */
+        public Builder rateLimit(RateLimit limit) {
+            this.rateLimit = Objects.requireNonNull(limit, "limit");
+            return this;
+        }
+
+        /**
          * Validates and builds the job.
          *
          * @return the job
@@ -240,7 +305,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
                     + " missing: " + (source == null ? "source " : "") + (destination == null ? "destination " : "")
                     + (mapping == null ? "mapping" : ""));
             }
-            return new SyncJob(id, source, destination, mapping, options);
+            return new SyncJob(id, source, destination, mapping, options, rateLimit);
         }
     }
 }

@@ -1,8 +1,9 @@
 package io.valmi;
 
 /**
- * Follows runs: progress bars, metrics, alerts. Called on the thread that runs the sync; keep it quick.
- * An exception thrown by a listener is logged and otherwise ignored: a listener cannot break a run.
+ * Follows runs: progress bars, metrics, alerts. Called from the run's threads (with several batches out at once,
+ * events of a batch come from the thread writing it), one call at a time; keep it quick. An exception thrown by a
+ * listener is logged and otherwise ignored: a listener cannot break a run.
  */
 public interface SyncListener {
 
@@ -33,11 +34,70 @@ public interface SyncListener {
     }
 
     /**
+     * A write of a batch failed and is tried again after a wait.
+     *
+     * @param context the job and the run
+     * @param retry which batch, which attempt failed, the wait, the error
+     */
+    default void retrying(SyncContext context, Retry retry) {
+    }
+
+    /**
+     * The destination asked to slow down ({@link ThrottledException}): writes pause.
+     *
+     * @param context the job and the run
+     * @param throttle which batch, and how long writes pause
+     */
+    default void throttled(SyncContext context, Throttle throttle) {
+    }
+
+    /**
+     * A batch failed for good and is split to isolate the changes it fails on
+     * ({@link SyncOptions#isolateFailures()}).
+     *
+     * @param context the job and the run
+     * @param split which batch, how many changes, the error
+     */
+    default void split(SyncContext context, Split split) {
+    }
+
+    /**
      * The run ended, successfully or not.
      *
      * @param result the result
      */
     default void runFinished(SyncResult result) {
+    }
+
+    /**
+     * A retry of a batch.
+     *
+     * @param batch the batch's number in the run, from 1
+     * @param failedAttempt the attempt that failed, from 1
+     * @param backoff the wait before the next attempt
+     * @param error what the attempt threw, as text (secrets masked)
+     */
+    record Retry(long batch, int failedAttempt, java.time.Duration backoff, String error) {
+    }
+
+    /**
+     * A "slow down" from the destination.
+     *
+     * @param batch the batch's number in the run, from 1
+     * @param pause how long writes pause
+     * @param error what the destination answered, as text (secrets masked)
+     */
+    record Throttle(long batch, java.time.Duration pause, String error) {
+    }
+
+    /**
+     * A failed batch (or part of one) split in two.
+     *
+     * @param batch the batch's number in the run, from 1
+     * @param changes the changes of the part that failed
+     * @param error what its write threw, as text (secrets masked)
+     */
+    record Split(long batch, int changes, String error) {
     }
 
     /**
@@ -47,8 +107,35 @@ public interface SyncListener {
      * @param delivered changes applied
      * @param rejected changes rejected
      * @param toSend changes the run will send in all (planned changes of the kinds the mode sends)
+     * @param elapsed the time since delivery started
      */
-    record Progress(long batches, long delivered, long rejected, long toSend) {
+    record Progress(long batches, long delivered, long rejected, long toSend, java.time.Duration elapsed) {
+
+        /**
+         * Changes answered per second since delivery started.
+         *
+         * @return the throughput, 0 before the first second's worth of time has any answer
+         */
+        public double rowsPerSecond() {
+            long nanos = elapsed.toNanos();
+            return nanos <= 0 ? 0.0 : (delivered + rejected) * 1e9 / nanos;
+        }
+
+        /**
+         * The time until every change is answered at the throughput so far.
+         *
+         * @return the estimate, or empty before any change is answered
+         */
+        public java.util.Optional<java.time.Duration> eta() {
+            double rate = rowsPerSecond();
+            long left = Math.max(0, toSend - delivered - rejected);
+            if (left == 0) {
+                return java.util.Optional.of(java.time.Duration.ZERO);
+            }
+            return rate <= 0 ? java.util.Optional.empty()
+                : java.util.Optional.of(java.time.Duration.ofMillis((long) (left * 1000 / rate)));
+        }
+
         /**
          * The share of the changes answered.
          *

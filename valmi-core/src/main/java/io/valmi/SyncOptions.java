@@ -28,15 +28,29 @@ import java.util.Objects;
  *     connection died) while a write was on may still see that write land for this long, so a later run keeps those
  *     keys in doubt, and sends them again, until the lease has passed. A destination must give up within it (set
  *     its HTTP or JDBC timeouts below it, or stop when interrupted)
+ * @param concurrency how many batches may be out at once (default 1: one write at a time). Limited further by the
+ *     destination's {@link DestinationCapabilities#maxConcurrency()}; above 1, batches are written from several
+ *     threads and answered in any order, with every guarantee of a run kept (see {@link Destination})
+ * @param isolateFailures whether a batch that failed for good (a failure that is not retriable, or out of attempts) is
+ *     split into halves, down to single changes, so that the changes the destination takes are delivered and the ones
+ *     it fails on become rejections carrying the error (offered again next run) while the run goes on (default
+ *     {@code true}); {@code false} fails the run with the batch, as before
+ * @param quarantineAfter after how many consecutive runs that rejected a row (with the same values) it is quarantined:
+ *     reported and counted, but no longer sent until the row changes or the job is told to retry it; 0 (the default)
+ *     never quarantines
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
-                          boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout) {
+                          boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout,
+                          int concurrency, boolean isolateFailures, int quarantineAfter) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
 
     /** The default {@link #maxInvalidFraction()}: a run fails when more than half of the source's rows are invalid. */
     public static final double DEFAULT_MAX_INVALID_FRACTION = 0.5;
+
+    /** The highest {@link #concurrency()}: batches out at once. */
+    public static final int MAX_CONCURRENCY = 1024;
 
     /** The default {@link #writeTimeout()}: 5 minutes. */
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofMinutes(5);
@@ -51,12 +65,22 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param allowEmptySource whether a source without valid rows may empty the destination
      * @param maxInvalidFraction the largest share of the source's rows that may be invalid, 0.0 to 1.0
      * @param writeTimeout how long one write may take, positive
+     * @param concurrency how many batches may be out at once, at least 1
+     * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
+     * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
      */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
         if (writeTimeout.isZero() || writeTimeout.isNegative()) {
             throw new ConfigurationException("writeTimeout must be positive, got " + writeTimeout);
+        }
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw new ConfigurationException("concurrency must be from 1 to " + MAX_CONCURRENCY + ", got "
+                + concurrency);
+        }
+        if (quarantineAfter < 0) {
+            throw new ConfigurationException("quarantineAfter must be 0 (never) or positive, got " + quarantineAfter);
         }
         if (batchSize < 1) {
             throw new ConfigurationException("batchSize must be at least 1, got " + batchSize);
@@ -84,18 +108,19 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                        boolean allowEmptySource) {
         this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_MAX_INVALID_FRACTION,
-            DEFAULT_WRITE_TIMEOUT);
+            DEFAULT_WRITE_TIMEOUT, 1, true, 0);
     }
 
     /**
      * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, runs with
-     * more than half of the rows invalid refused, writes of at most 5 minutes.
+     * more than half of the rows invalid refused, writes of at most 5 minutes, one batch out at a time, failed batches
+     * split to isolate the changes they failed on, no quarantine.
      *
      * @return the defaults
      */
     public static SyncOptions defaults() {
         return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false,
-            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT);
+            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT, 1, true, 0);
     }
 
     /**
@@ -106,7 +131,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withBatchSize(int size) {
         return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -117,7 +142,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
         return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -128,7 +153,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxSamples(int samples) {
         return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -139,7 +164,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction,
-            writeTimeout);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -150,7 +175,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction,
-            writeTimeout);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -162,7 +187,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxInvalidFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction,
-            writeTimeout);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter);
     }
 
     /**
@@ -173,6 +198,39 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withWriteTimeout(Duration timeout) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, timeout);
+            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter);
+    }
+
+    /**
+     * A copy with another concurrency.
+     *
+     * @param batches how many batches may be out at once, at least 1
+     * @return new options
+     */
+    public SyncOptions withConcurrency(int batches) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter);
+    }
+
+    /**
+     * A copy that splits (or does not split) a batch that failed for good to isolate the changes it failed on.
+     *
+     * @param isolate {@code false} to fail the run with the batch instead
+     * @return new options
+     */
+    public SyncOptions withIsolateFailures(boolean isolate) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter);
+    }
+
+    /**
+     * A copy with another quarantine threshold.
+     *
+     * @param runs after how many consecutive runs that rejected a row it is no longer sent; 0 never
+     * @return new options
+     */
+    public SyncOptions withQuarantineAfter(int runs) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs);
     }
 }

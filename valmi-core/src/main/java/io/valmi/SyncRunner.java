@@ -1,11 +1,17 @@
 package io.valmi;
 
+import io.valmi.internal.RunControl;
 import io.valmi.internal.RunExecution;
 import io.valmi.internal.Sleeper;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs sync jobs. A run is one call: {@link #run(SyncJob)} plans the run in the source, sends the planned
@@ -20,11 +26,17 @@ import java.util.Objects;
  * <p>Thread-safe: one runner can run many jobs, from many threads; one job runs at most once at a time in a
  * JVM (sources such as PostgreSQL also lock the job across processes). While a run is on, the SLF4J MDC of
  * the running thread holds the job id ({@code valmi.job}) and the run id ({@code valmi.run}).
+ *
+ * <p>{@link #start(SyncJob)} runs a job on a thread of its own and returns a {@link RunHandle} to wait for it or stop
+ * it; {@link #close()} stops every run of the runner (on shutdown) and returns once they have ended.
  */
-public final class SyncRunner {
+public final class SyncRunner implements AutoCloseable {
     private final List<SyncListener> listeners;
     private final Sleeper sleeper;
     private final Clock clock;
+    private final Set<CompletableFuture<SyncResult>> running = ConcurrentHashMap.newKeySet();
+    private final Set<RunControl> controls = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     private SyncRunner(Builder builder) {
         this.listeners = List.copyOf(builder.listeners);
@@ -58,7 +70,81 @@ public final class SyncRunner {
      */
     public SyncResult run(SyncJob job) {
         Objects.requireNonNull(job, "job");
-        return new RunExecution(job, listeners, sleeper, clock).execute();
+        RunControl control = new RunControl();
+        CompletableFuture<SyncResult> done = new CompletableFuture<>();
+        register(job, control, done);
+        try {
+            SyncResult result = new RunExecution(job, listeners, sleeper, clock, control).execute();
+            done.complete(result);
+            return result;
+        } finally {
+            unregister(control, done);
+        }
+    }
+
+    /**
+     * Starts a run of the job on a thread of its own and returns at once.
+     *
+     * @param job the job
+     * @return the handle: the result when the run ends, and {@link RunHandle#cancel(Duration)}
+     * @throws IllegalStateException when the runner is closed
+     */
+    public RunHandle start(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        RunControl control = new RunControl();
+        CompletableFuture<SyncResult> done = new CompletableFuture<>();
+        register(job, control, done);
+        Thread thread = new Thread(() -> {
+            try {
+                done.complete(new RunExecution(job, listeners, sleeper, clock, control).execute());
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            } finally {
+                unregister(control, done);
+            }
+        }, "valmi-run-" + job.id());
+        thread.setDaemon(true);
+        thread.start();
+        return new RunHandle(job.id(), control, done);
+    }
+
+    /**
+     * Stops every run of this runner as {@link RunHandle#cancel()} does, waits for them to end (up to the cancel
+     * wait and a little more), and refuses new runs. Call it when the application shuts down.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (RunControl control : controls) {
+            control.cancel(RunHandle.DEFAULT_CANCEL_WAIT);
+        }
+        long deadline = System.nanoTime() + RunHandle.DEFAULT_CANCEL_WAIT.plusSeconds(5).toNanos();
+        for (CompletableFuture<SyncResult> run : running) {
+            try {
+                run.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                // (Ended otherwise, or still running past the wait: nothing more to do here.)
+            }
+        }
+    }
+
+    private void register(SyncJob job, RunControl control, CompletableFuture<SyncResult> done) {
+        if (closed) {
+            throw new IllegalStateException("SyncRunner is closed: sync job '" + job.id() + "' cannot run on it");
+        }
+        controls.add(control);
+        running.add(done);
+        if (closed) {
+            control.cancel(Duration.ZERO);
+        }
+    }
+
+    private void unregister(RunControl control, CompletableFuture<SyncResult> done) {
+        controls.remove(control);
+        running.remove(done);
     }
 
     /**

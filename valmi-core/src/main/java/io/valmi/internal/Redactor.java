@@ -139,8 +139,12 @@ public final class Redactor {
         String text = t.getMessage() == null ? null : redact(t.getMessage());
         boolean retriable = t instanceof ValmiException && ((ValmiException) t).isRetriable();
         Throwable copy;
-        if (t instanceof DestinationException) {
-            copy = new DestinationException(named(t, DestinationException.class, text), cause, retriable);
+        if (t instanceof io.valmi.ThrottledException) {
+            copy = new io.valmi.ThrottledException(named(t, io.valmi.ThrottledException.class, text),
+                ((io.valmi.ThrottledException) t).retryAfter(), cause);
+        } else if (t instanceof DestinationException) {
+            copy = new DestinationException(named(t, DestinationException.class, text), cause, retriable,
+                ((DestinationException) t).retryAfter());
         } else if (t instanceof SourceException) {
             copy = new SourceException(named(t, SourceException.class, text), cause, retriable);
         } else {

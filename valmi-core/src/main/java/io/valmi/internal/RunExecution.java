@@ -49,6 +49,7 @@ public final class RunExecution {
     private final Sleeper sleeper;
     private final Clock clock;
     private final String runId = UUID.randomUUID().toString();
+    private final RunControl control;
 
     private @Nullable Plan plan;
     private long delivered;
@@ -61,7 +62,8 @@ public final class RunExecution {
     /** The destination's secrets, masked in everything the run repeats: its error, rejections, log lines. */
     private Redactor redactor = Redactor.NONE;
 
-    public RunExecution(SyncJob job, List<SyncListener> listeners, Sleeper sleeper, Clock clock) {
+    public RunExecution(SyncJob job, List<SyncListener> listeners, Sleeper sleeper, Clock clock, RunControl control) {
+        this.control = control;
         this.job = job;
         this.listeners = listeners;
         this.sleeper = sleeper;
@@ -254,7 +256,8 @@ public final class RunExecution {
                 log.warn("Destination rejected {} of {} changes in batch {}; first: key {}: {}", rejections.size(),
                     batch.size(), batches, rejections.get(0).key(), rejections.get(0).reason());
             }
-            SyncListener.Progress progress = new SyncListener.Progress(batches, delivered, rejected, toSend);
+            SyncListener.Progress progress = new SyncListener.Progress(batches, delivered, rejected, toSend,
+                java.time.Duration.ZERO);
             log.debug("Batch {} answered: {} changes, {} rejected; {} of {} done", batches, batch.size(),
                 rejections.size(), delivered + rejected, toSend);
             notify(l -> l.batchDelivered(context, progress));
@@ -390,7 +393,7 @@ public final class RunExecution {
         Map<io.valmi.InvalidReason, Long> invalid = p == null ? Map.of() : p.invalid();
         SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
             count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
-            delivered, rejected, skipped, inDoubt, batches);
+            delivered, rejected, skipped, inDoubt, batches, 0, 0, 0);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
         return new SyncResult(job.id(), runId, failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, startedAt,
             clock.instant(), syncCounts, invalidSamples, rejectionSamples,

@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The delivery of one run: hands batches out, has them written by up to {@code concurrency} writer threads, and
- * records each answer. The calling thread coordinates: it alone takes batches from the source and records answers
- * (the source's calls are made one at a time under {@link #sourceLock}); writers only write, retry, wait for rate
- * limits and split batches that failed for good.
+ * The delivery of one run ({@code docs/delivery.md}): hands batches out, has them written by up to
+ * {@code concurrency} writer threads, and records each answer. The calling thread coordinates: it alone takes batches
+ * from the source and records answers (the source's calls are made one at a time under {@link #sourceLock}); writers
+ * only write, retry, wait for rate limits and split batches that failed for good.
  *
  * <ul>
  *   <li>At most {@code concurrency} batches are out at once: memory is bounded by that many batches.</li>

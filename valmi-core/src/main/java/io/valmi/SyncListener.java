@@ -62,11 +62,22 @@ public interface SyncListener {
     }
 
     /**
-     * The run ended, successfully or not.
+     * The run ended, successfully or not. Override this or {@link #runFinished(SyncContext, SyncResult)}.
      *
      * @param result the result
      */
     default void runFinished(SyncResult result) {
+    }
+
+    /**
+     * The run ended, successfully or not, with its context (for a run refused before it started, e.g. because the job
+     * was already running, a context made from the job). The default calls {@link #runFinished(SyncResult)}.
+     *
+     * @param context the job and the run
+     * @param result the result
+     */
+    default void runFinished(SyncContext context, SyncResult result) {
+        runFinished(result);
     }
 
     /**

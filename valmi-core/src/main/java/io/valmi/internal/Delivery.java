@@ -287,7 +287,12 @@ final class Delivery {
         List<Change> batch = task.batch;
         Error fatal = answer.fatal;
         if (fatal != null) {
+            // As a crash would: no write starts after this one (those under way cannot be stopped).
             stop();
+            long now = System.nanoTime();
+            for (Task t : out.values()) {
+                t.interrupt(now);
+            }
             throw fatal;
         }
         Exception error = answer.error;
@@ -603,6 +608,9 @@ final class Delivery {
             boolean timedOut;
             long start = System.nanoTime();
             abandonAt = start + timeout.toNanos() + ABANDON_GRACE.toNanos();
+            if (interrupted) {
+                throw new Stopped("The run stopped before batch " + number + " was written");
+            }
             try (WriteWatchdog.Watch watch = WriteWatchdog.start(timeout)) {
                 try {
                     result = destination.write(part);

@@ -50,6 +50,8 @@ public final class RunExecution {
     private final Clock clock;
     private final String runId = UUID.randomUUID().toString();
     private final RunControl control;
+    /** The run's context, once made (a run refused before it has none yet). */
+    private @Nullable SyncContext context;
 
     private @Nullable Plan plan;
     private final Delivery.Tally tally = new Delivery.Tally();
@@ -94,6 +96,7 @@ public final class RunExecution {
             DestinationCapabilities caps = job.destination().capabilities();
             int batchSize = Math.min(job.options().batchSize(), caps.maxBatchSize());
             SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+            this.context = context;
             log.info("Sync job '{}' run {} started: {} -> {} ({} / {})", job.id(), runId, context.source(),
                 job.destination().getClass().getSimpleName(), mapping.sourceMode(), mapping.destinationMode());
             notify(l -> l.runStarted(context));
@@ -283,7 +286,10 @@ public final class RunExecution {
                 result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
                 String.valueOf(error), error);
         }
-        notify(l -> l.runFinished(result));
+        SyncContext known = context;
+        SyncContext finishedContext = known != null ? known
+            : new SyncContext(job.id(), runId, job.source().description(), job.mapping(), job.options().batchSize());
+        notify(l -> l.runFinished(finishedContext, result));
         return result;
     }
 

@@ -109,6 +109,31 @@ public final class SyncRunner implements AutoCloseable {
     }
 
     /**
+     * Starts the job over: its source forgets what the destination holds, so that the next run sends every row as
+     * new (for a MIRROR destination, empty it first: keys it holds that the source no longer has are not removed).
+     * Fails while a run of the job is on.
+     *
+     * @param job the job
+     * @return whether the source knew the job; {@code false} (nothing done, logged at WARN) points at a wrong id
+     */
+    public boolean reset(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        return job.source().resetJob(job.id());
+    }
+
+    /**
+     * Removes the job's state from its source (for PostgreSQL: its bookkeeping tables and job record; the run history
+     * stays). Fails while a run of the job is on.
+     *
+     * @param job the job
+     * @return whether the source knew the job
+     */
+    public boolean drop(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        return job.source().dropJob(job.id());
+    }
+
+    /**
      * Stops every run of this runner as {@link RunHandle#cancel()} does, waits for them to end (up to the cancel
      * wait and a little more), and refuses new runs. Call it when the application shuts down.
      */

@@ -182,9 +182,26 @@ public final class SyncRunner implements AutoCloseable {
      */
     public Plan plan(SyncJob job) {
         Objects.requireNonNull(job, "job");
-        RunRequest request = new RunRequest(job.id(), "dry-run-" + java.util.UUID.randomUUID(), job.mapping(),
-            java.util.Set.of(), job.options().maxSamples(), 0, job.options().writeTimeout());
-        try (SourceRun run = job.source().startRun(request)) {
+        return plan(job.id(), job.source(), job.mapping(), job.options());
+    }
+
+    /**
+     * A dry run without a destination: plans a job in its source (see {@link #plan(SyncJob)}), e.g. to show what a
+     * job would send before its destination is configured.
+     *
+     * @param jobId the job's id (the state it is planned against)
+     * @param source the source
+     * @param mapping the mapping
+     * @param options the options (samples, write timeout)
+     * @return the plan
+     * @throws ValmiException when planning fails
+     */
+    public Plan plan(String jobId, Source source, Mapping mapping, SyncOptions options) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(mapping, "mapping");
+        RunRequest request = new RunRequest(jobId, "dry-run-" + java.util.UUID.randomUUID(), mapping,
+            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout());
+        try (SourceRun run = source.startRun(request)) {
             return run.plan();
         }
     }

@@ -87,6 +87,8 @@ final class Delivery {
         final AtomicLong throttles = new AtomicLong();
         final AtomicLong splits = new AtomicLong();
         final List<Rejection> samples = new ArrayList<>();
+        final java.util.EnumMap<io.valmi.ChangeKind, Long> deliveredByKind = new java.util.EnumMap<>(
+            io.valmi.ChangeKind.class);
     }
 
     /**
@@ -298,9 +300,10 @@ final class Delivery {
         Exception error = answer.error;
         if (error == null) {
             List<Rejection> rejections = answer.rejections;
+            Acknowledgement ack = new Acknowledgement(batch, rejections);
             try {
                 synchronized (sourceLock) {
-                    run.acknowledge(new Acknowledgement(batch, rejections));
+                    run.acknowledge(ack);
                 }
             } catch (RuntimeException e) {
                 // The destination answered, but its answer could not be recorded: the keys stay in doubt (they were
@@ -310,6 +313,9 @@ final class Delivery {
                 return;
             }
             tally.batches++;
+            for (Change c : ack.delivered()) {
+                tally.deliveredByKind.merge(c.kind(), 1L, Long::sum);
+            }
             tally.rejected += rejections.size();
             tally.delivered += batch.size() - rejections.size();
             for (Rejection r : rejections) {

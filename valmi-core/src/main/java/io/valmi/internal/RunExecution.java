@@ -303,7 +303,7 @@ public final class RunExecution {
         SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
             count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
             tally.delivered, tally.rejected, skipped, tally.inDoubt, tally.batches, tally.retries.get(),
-            tally.throttles.get(), tally.splits.get());
+            tally.throttles.get(), tally.splits.get(), tally.deliveredByKind);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
         RunStatus status = failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
         return new SyncResult(job.id(), runId, status, startedAt, clock.instant(), syncCounts, invalidSamples,

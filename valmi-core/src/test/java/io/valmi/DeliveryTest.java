@@ -259,10 +259,16 @@ class DeliveryTest {
         api.throttle = b -> throttles.getAndDecrement() > 0;
         api.retryAfter = Duration.ofMillis(150);
         List<SyncListener.Throttle> seen = Collections.synchronizedList(new ArrayList<>());
+        List<SyncListener.Write> writes = Collections.synchronizedList(new ArrayList<>());
         SyncRunner runner = SyncRunner.builder().listener(new SyncListener() {
             @Override
             public void throttled(SyncContext context, Throttle throttle) {
                 seen.add(throttle);
+            }
+
+            @Override
+            public void written(SyncContext context, Write write) {
+                writes.add(write);
             }
         }).build();
         long start = System.nanoTime();
@@ -273,6 +279,9 @@ class DeliveryTest {
         assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(result.counts().throttles()).isEqualTo(2);
         assertThat(result.counts().retries()).isZero();
+        assertThat(writes).extracting(SyncListener.Write::outcome).containsExactly(SyncListener.WriteOutcome.THROTTLED,
+            SyncListener.WriteOutcome.THROTTLED, SyncListener.WriteOutcome.ANSWERED);
+        assertThat(writes).allSatisfy(w -> assertThat(w.changes()).isEqualTo(3));
         assertThat(seen).hasSize(2).allSatisfy(t -> assertThat(t.pause()).isEqualTo(Duration.ofMillis(150)));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(api.calls).hasSize(3);

@@ -416,6 +416,8 @@ final class Delivery {
         volatile boolean interrupted;
         private volatile @Nullable Thread thread;
         private int attempts;
+        /** Whether the last write call ran into the write timeout. */
+        private boolean lastTimedOut;
         /** The attempts at the whole batch (before a split). */
         private int wholeAttempts;
 
@@ -529,14 +531,20 @@ final class Delivery {
                     throw new Failed(e, false, false, true);
                 }
                 Exception error;
+                long began = System.nanoTime();
+                lastTimedOut = false;
                 try {
-                    return matched(part, timedWrite(part));
+                    WriteResult result = timedWrite(part);
+                    wrote(part, began, SyncListener.WriteOutcome.ANSWERED);
+                    return matched(part, result);
                 } catch (Stopped e) {
                     throw e;
                 } catch (Failed e) {
                     throw e;
                 } catch (Exception e) {
                     error = e;
+                    wrote(part, began, e instanceof ThrottledException ? SyncListener.WriteOutcome.THROTTLED
+                        : lastTimedOut ? SyncListener.WriteOutcome.TIMED_OUT : SyncListener.WriteOutcome.FAILED);
                 }
                 if (error instanceof ThrottledException) {
                     Duration pause = ((ThrottledException) error).retryAfter();
@@ -589,6 +597,13 @@ final class Delivery {
             }
         }
 
+        /** Tells the listeners that a write call ended. */
+        private void wrote(List<Change> part, long began, SyncListener.WriteOutcome outcome) {
+            SyncListener.Write write = new SyncListener.Write(number, part.size(),
+                Duration.ofNanos(System.nanoTime() - began), outcome);
+            listeners.accept(l -> l.written(context, write));
+        }
+
         /** Waits for the rate limits (and the pauses of throttling); gives up when the run stops meanwhile. */
         private void pace(int rows) throws Stopped {
             if (interrupted || stopping) {
@@ -639,6 +654,7 @@ final class Delivery {
             }
             if (timedOut) {
                 // (Even a write that returned after its timeout: a later run may have trusted the lease by then.)
+                lastTimedOut = true;
                 throw new DestinationException("Destination " + destination.getClass().getName() + " took longer"
                     + " than the write timeout of " + timeout.toMillis() + " ms for batch " + number + ": it was"
                     + " interrupted. Give it timeouts below the job's writeTimeout, or raise that", null, true);

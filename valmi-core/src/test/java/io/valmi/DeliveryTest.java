@@ -523,4 +523,29 @@ class DeliveryTest {
         assertThat(seen.get(4).eta()).contains(Duration.ZERO);
         assertThat(seen.get(4).elapsed()).isGreaterThanOrEqualTo(first.elapsed());
     }
+
+    @Test
+    void aJobAlreadyRunningIsSkippedQuietlyNotFailed() throws Exception {
+        Api api = new Api();
+        api.blockOn = 1L;
+        InMemorySource source = table(2);
+        SyncRunner runner = SyncRunner.create();
+        SyncJob job = job(source, api, DestinationMode.UPSERT).build();
+        try {
+            RunHandle first = runner.start(job);
+            while (api.calls.isEmpty()) {
+                Thread.sleep(5);
+            }
+            SyncResult second = runner.run(job);
+
+            assertThat(second.status()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(second.succeeded()).isFalse();
+            assertThat(second.error()).isInstanceOfSatisfying(JobBusyException.class,
+                e -> assertThat(e.inThisProcess()).isTrue());
+            api.release.countDown();
+            assertThat(first.join().status()).isEqualTo(RunStatus.SUCCEEDED);
+        } finally {
+            api.release.countDown();
+        }
+    }
 }

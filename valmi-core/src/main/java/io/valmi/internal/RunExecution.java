@@ -272,7 +272,10 @@ public final class RunExecution {
     }
 
     private SyncResult announce(SyncResult result) {
-        if (result.status() == RunStatus.CANCELLED) {
+        if (result.status() == RunStatus.SKIPPED) {
+            log.info("Sync job '{}' skipped: {}", job.id(), String.valueOf(result.error() == null ? null
+                : result.error().getMessage()));
+        } else if (result.status() == RunStatus.CANCELLED) {
             log.info("Sync job '{}' run {} cancelled after {} ms: {} delivered, {} rejected, {} in doubt (sent again"
                     + " next run)", job.id(), runId, result.duration().toMillis(), result.counts().delivered(),
                 result.counts().rejected(), result.counts().inDoubt());
@@ -305,7 +308,8 @@ public final class RunExecution {
             tally.delivered, tally.rejected, skipped, tally.inDoubt, tally.batches, tally.retries.get(),
             tally.throttles.get(), tally.splits.get(), tally.deliveredByKind);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
-        RunStatus status = failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
+        RunStatus status = failure instanceof io.valmi.JobBusyException && p == null ? RunStatus.SKIPPED
+            : failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
         return new SyncResult(job.id(), runId, status, startedAt, clock.instant(), syncCounts, invalidSamples,
             tally.samples,
             failure == null ? null : redactor.redact(failure));

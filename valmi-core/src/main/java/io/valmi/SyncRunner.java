@@ -158,7 +158,8 @@ public final class SyncRunner implements AutoCloseable {
     public Plan plan(SyncJob job) {
         Objects.requireNonNull(job, "job");
         RunRequest request = new RunRequest(job.id(), "dry-run-" + java.util.UUID.randomUUID(), job.mapping(),
-            java.util.Set.of(), job.options().maxSamples(), 0, job.options().writeTimeout());
+            java.util.Set.of(), job.options().maxSamples(), 0, job.options().writeTimeout(),
+            job.options().quarantineAfter());
         try (SourceRun run = job.source().startRun(request)) {
             return run.plan();
         }

@@ -19,12 +19,15 @@ import java.util.Map;
  * @param retries writes tried again after a failure (throttled writes not counted)
  * @param throttles writes the destination answered with "slow down" ({@link ThrottledException})
  * @param splits failed batches or parts of batches split in two to isolate the changes they failed on
+ * @param deliveredByKind the delivered changes by kind (their sum is {@link #delivered()}); kinds without any are left
+ *     out
  * @param quarantined valid rows not sent because the destination rejected them, with the same values, on
  *     {@link SyncOptions#quarantineAfter()} consecutive runs ({@link Plan#quarantined()}); not in {@code planned}
  */
 public record SyncCounts(long planned, long added, long changed, long unchanged, long removed,
                          Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
-                         long batches, long retries, long throttles, long splits, long quarantined) {
+                         long batches, long retries, long throttles, long splits,
+                         Map<ChangeKind, Long> deliveredByKind, long quarantined) {
 
     /**
      * Copies the map.
@@ -43,10 +46,12 @@ public record SyncCounts(long planned, long added, long changed, long unchanged,
      * @param retries writes tried again after a failure
      * @param throttles writes the destination answered with "slow down"
      * @param splits failed batches or parts split in two
+     * @param deliveredByKind the delivered changes by kind
      * @param quarantined valid rows not sent because the destination kept rejecting them
      */
     public SyncCounts {
         invalid = Map.copyOf(invalid);
+        deliveredByKind = Map.copyOf(deliveredByKind);
     }
 
     /**
@@ -66,12 +71,23 @@ public record SyncCounts(long planned, long added, long changed, long unchanged,
      * @param retries writes tried again after a failure
      * @param throttles writes the destination answered with "slow down"
      * @param splits failed batches or parts split in two
+     * @param deliveredByKind the delivered changes by kind
      */
     public SyncCounts(long planned, long added, long changed, long unchanged, long removed,
                       Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
-                      long batches, long retries, long throttles, long splits) {
+                      long batches, long retries, long throttles, long splits, Map<ChangeKind, Long> deliveredByKind) {
         this(planned, added, changed, unchanged, removed, invalid, delivered, rejected, skipped, inDoubt, batches,
-            retries, throttles, splits, 0L);
+            retries, throttles, splits, deliveredByKind, 0L);
+    }
+
+    /**
+     * The delivered changes of one kind: e.g. how many rows a MIRROR run removed at the destination.
+     *
+     * @param kind the kind
+     * @return the count
+     */
+    public long delivered(ChangeKind kind) {
+        return deliveredByKind.getOrDefault(kind, 0L);
     }
 
     /**

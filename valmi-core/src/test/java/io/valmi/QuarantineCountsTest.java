@@ -74,7 +74,7 @@ class QuarantineCountsTest {
         assertThat(new RunRequest("job", "run", MAPPING, Set.of(), 10).quarantineAfter()).isZero();
         assertThatThrownBy(() -> new RunRequest("job", "run", MAPPING, Set.of(), 10, 0, Duration.ofMinutes(1), -1))
             .isInstanceOf(IllegalArgumentException.class);
-        SyncCounts counts = new SyncCounts(1, 1, 0, 0, 0, Map.of(), 1, 0, 0, 0, 1, 0, 0, 0);
+        SyncCounts counts = new SyncCounts(1, 1, 0, 0, 0, Map.of(), 1, 0, 0, 0, 1, 0, 0, 0, Map.of());
         assertThat(counts.quarantined()).isZero();
     }
 }

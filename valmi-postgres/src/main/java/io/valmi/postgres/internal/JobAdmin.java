@@ -26,10 +26,13 @@ final class JobAdmin {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job (else a WARN line says so, naming jobs it knows)
      */
-    public static void reset(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+    public static boolean reset(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "reset sync job '" + jobId + "'", c -> {
+            known[0] = known(c, tables, jobId, description, "reset");
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
@@ -37,6 +40,7 @@ final class JobAdmin {
             }
             forgetJob(c, tables, jobId);
         });
+        return known[0];
     }
 
     /**
@@ -97,12 +101,15 @@ final class JobAdmin {
     /** The job's record; an unknown job is refused (a misspelt id must not look like a job with nothing to do). */
     private static JobsTable.JobRecord requireJob(Connection c, JobTables tables, String jobId, String what)
         throws SQLException {
-        JobsTable.JobRecord job = BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())
-            ? JobsTable.job(c, tables, jobId) : null;
+        boolean jobsTable = BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last());
+        JobsTable.JobRecord job = jobsTable ? JobsTable.job(c, tables, jobId) : null;
         if (job == null) {
+            List<String> known = jobsTable ? someJobIds(c, tables) : List.of();
             throw new ConfigurationException("PostgresSource." + what + ": bookkeeping schema \"" + tables.schema()
                 + "\" has no sync job '" + jobId + "' (no run of it was recorded there, or it was reset or dropped"
-                + " since). Check the job id and the source's bookkeepingSchema");
+                + " since). Check the job id" + (known.isEmpty()
+                ? " and the bookkeeping schema (PostgresSource.Builder.bookkeepingSchema)"
+                : "; jobs it knows: " + String.join(", ", known) + (known.size() == 10 ? ", ..." : "")));
         }
         return job;
     }
@@ -114,15 +121,53 @@ final class JobAdmin {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job (else a WARN line says so, naming jobs it knows)
      */
-    public static void drop(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+    public static boolean drop(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "drop sync job '" + jobId + "'", c -> {
+            known[0] = known(c, tables, jobId, description, "drop");
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
             forgetJob(c, tables, jobId);
         });
+        return known[0];
+    }
+
+    /**
+     * Whether the bookkeeping schema knows the job (a job record, a snapshot or an issues table); when it does not,
+     * logs a WARN line naming some jobs it does know: a typo in the id would otherwise be a silent no-op.
+     */
+    private static boolean known(Connection c, JobTables tables, String jobId, String description, String what)
+        throws SQLException {
+        String schema = tables.schema();
+        boolean jobsTable = BookkeepingSchema.tableExists(c, schema, tables.jobsName().last());
+        if (BookkeepingSchema.tableExists(c, schema, tables.snapshotName().last())
+            || BookkeepingSchema.tableExists(c, schema, tables.issuesName().last())) {
+            return true;
+        }
+        List<String> known = List.of();
+        if (jobsTable) {
+            if (!Sql.fetch(c, DSL.selectOne().from(DSL.table(tables.jobsName())).where(JobsTable.jobIs(jobId)),
+                rs -> rs.getInt(1)).isEmpty()) {
+                return true;
+            }
+            known = someJobIds(c, tables);
+        }
+        Logs.SOURCE.warn("Nothing to {} for sync job '{}' of {}: bookkeeping schema \"{}\" holds nothing of a job with"
+            + " that id (no job record, no snapshot). Check the id{}", what, jobId, description, schema,
+            known.isEmpty() ? " and the bookkeeping schema (PostgresSource.Builder.bookkeepingSchema)"
+            : "; jobs it knows: " + String.join(", ", known) + (known.size() == 10 ? ", ..." : ""));
+        return false;
+    }
+
+    /** Up to ten job ids the bookkeeping schema knows, for a message about an id it does not. */
+    private static List<String> someJobIds(Connection c, JobTables tables) throws SQLException {
+        return Sql.fetch(c, DSL.select(DSL.field(DSL.name(JobsTable.JOB_ID), String.class))
+                .from(DSL.table(tables.jobsName())).orderBy(DSL.field(DSL.name(JobsTable.JOB_ID))).limit(10),
+            rs -> rs.getString(1));
     }
 
     private static void forgetJob(Connection c, JobTables tables, String jobId) throws SQLException {

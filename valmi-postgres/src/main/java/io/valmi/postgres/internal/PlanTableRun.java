@@ -42,6 +42,7 @@ final class PlanTableRun extends PgRun {
     private final boolean markAny;
     /** An earlier batch of this run failed, and its keys could not be put in doubt in the snapshot then. */
     private boolean doubtLeft;
+    /** The rejection streaks, which each acknowledgement lengthens or ends ({@code docs/internals.md#quarantine}). */
     private final Quarantine quarantine;
 
     private PlanTableRun(Session session, JobLock lock, RunStatements sql, RunRequest request, Plan plan,

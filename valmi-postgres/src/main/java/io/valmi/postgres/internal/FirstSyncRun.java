@@ -320,8 +320,11 @@ final class FirstSyncRun extends PgRun {
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
             Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), to));
             if (rejected.any()) {
-                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
-                    rejected.reasons()));
+                // (A first sync starts no earlier streak: RunStarter plans through a plan table when there are any.)
+                for (Query q : sql.issues().recordAnswer(request.runId(), sql.snapshot().batchHashes(batchFrom, to),
+                    rejected, false)) {
+                    Sql.execute(c, q);
+                }
             }
         });
         ackNanos += System.nanoTime() - startedAt;

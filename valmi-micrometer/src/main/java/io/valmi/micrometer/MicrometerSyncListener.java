@@ -95,9 +95,9 @@ public final class MicrometerSyncListener implements SyncListener {
 
     @Override
     public void runStarted(SyncContext context) {
+        runTiming.started(context);
         status(context);
         meters(context);
-        runTiming.started(context);
     }
 
     @Override
@@ -122,9 +122,16 @@ public final class MicrometerSyncListener implements SyncListener {
 
     @Override
     public void runFinished(SyncContext context, SyncResult result) {
-        meters(context).count(result.counts());
-        runTiming.finished(context, result);
-        status(context).finished(result);
+        // Each step even when one before it throws (a registry may refuse a meter): the run's timing must stop.
+        try {
+            runTiming.finished(context, result);
+        } finally {
+            try {
+                status(context).finished(result);
+            } finally {
+                meters(context).count(result.counts());
+            }
+        }
     }
 
     /**

@@ -180,7 +180,11 @@ class SyncRunnerTest {
         assertThat(source.acknowledgedKeys).containsExactly(1L, 2L, 3L, 4L);
         assertThat(source.inDoubtKeys).containsExactly(5L, 6L, 7L, 8L);
         assertThat(source.rejectedKeys).isEmpty();
-        assertThat(destination.attempts).extracting(b -> b.get(0).key()).containsExactly(1L, 5L, 5L, 5L);
+        // Three attempts, then the failed batch is split once: both halves fail with a retriable error, so the
+        // destination fails, not a row, and the batch fails.
+        assertThat(destination.attempts).extracting(b -> b.get(0).key()).containsExactly(1L, 5L, 5L, 5L, 5L, 7L);
+        assertThat(result.counts().splits()).isEqualTo(1);
+        assertThat(result.counts().retries()).isEqualTo(2);
         // Counts match what the destination saw.
         assertThat(result.counts().delivered()).isEqualTo(4);
         assertThat(result.counts().inDoubt()).isEqualTo(4);

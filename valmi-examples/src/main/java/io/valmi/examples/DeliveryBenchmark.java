@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -61,14 +62,14 @@ public final class DeliveryBenchmark {
     private final DataSource dataSource;
     private final PrintStream out;
     private final Timings timings = new Timings();
-    private final ServerCpu serverCpu;
+    private final ProcCpu proc;
     private final List<Figure> figures = new ArrayList<>();
 
     private DeliveryBenchmark(Options options, DataSource dataSource, PrintStream out) {
         this.options = options;
         this.dataSource = dataSource;
         this.out = out;
-        this.serverCpu = ServerCpu.of(dataSource);
+        this.proc = ProcCpu.of(dataSource);
     }
 
     /**
@@ -174,10 +175,10 @@ public final class DeliveryBenchmark {
             job.rateLimit(RateLimit.perSecond(setting.rate));
         }
         System.gc();
-        Cpu before = Cpu.now(serverCpu);
+        Cpu before = Cpu.now(proc);
         timings.start();
         SyncResult result = runner.run(job.build()).orThrow();
-        Cpu used = Cpu.now(serverCpu).minus(before);
+        Cpu used = Cpu.now(proc).minus(before);
         long delivered = result.counts().delivered();
         check(delivered == options.rows && recording.state().size() == options.rows,
             mode + " run delivered " + delivered + " changes (destination holds " + recording.state().size()
@@ -383,17 +384,13 @@ public final class DeliveryBenchmark {
     }
 
     /**
-     * CPU time of this process, of which the JIT compiler's (its compilation time: its threads are busy while they
-     * compile), and of the PostgreSQL server; and the wall clock.
+     * CPU time of this process, of which the JIT compiler's, and of the PostgreSQL server; and the wall clock.
      */
     private record Cpu(long wallNanos, long processNanos, long jitNanos, long serverNanos) {
-        static Cpu now(ServerCpu server) {
+        static Cpu now(ProcCpu server) {
             long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
-            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-            long compiling = jit != null && jit.isCompilationTimeMonitoringSupported()
-                ? jit.getTotalCompilationTime() * 1_000_000 : 0;
-            return new Cpu(System.nanoTime(), process, compiling, server.nanos());
+            return new Cpu(System.nanoTime(), process, ProcCpu.jitNanos(), server.serverNanos());
         }
 
         Cpu minus(Cpu before) {
@@ -408,32 +405,33 @@ public final class DeliveryBenchmark {
     }
 
     /**
-     * The CPU time of a PostgreSQL server on this machine, from Linux's {@code /proc}: its postmaster (found as the
-     * parent of a backend) with the children it reaped, and its live children (backends, writers, autovacuum).
+     * CPU times from Linux's {@code /proc}: of this JVM's JIT compiler threads, and of a PostgreSQL server on this
+     * machine (its postmaster, found as the parent of a backend, with the children it reaped, and its live children:
+     * backends, writers, autovacuum).
      */
-    static final class ServerCpu {
+    static final class ProcCpu {
         /** Clock ticks per second of {@code /proc}'s times ({@code USER_HZ}): 100 on Linux. */
-        private static final long TICKS_PER_SECOND = 100;
+        private static final long NANOS_PER_TICK = 1_000_000_000 / 100;
         private final long postmaster;
 
-        private ServerCpu(long postmaster) {
+        private ProcCpu(long postmaster) {
             this.postmaster = postmaster;
         }
 
         /** The server behind the data source, or one that answers -1 when it is not on this machine (or not Linux). */
-        static ServerCpu of(DataSource dataSource) {
+        static ProcCpu of(DataSource dataSource) {
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                  java.sql.ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 String[] backend = fields(Path.of("/proc", String.valueOf(rs.getLong(1)), "stat"));
-                return new ServerCpu(backend == null ? -1 : Long.parseLong(backend[1]));
+                return new ProcCpu(backend == null ? -1 : Long.parseLong(backend[1]));
             } catch (SQLException | RuntimeException e) {
-                return new ServerCpu(-1);
+                return new ProcCpu(-1);
             }
         }
 
-        /** The CPU time used so far, or -1 when unknown. */
-        long nanos() {
+        /** The server's CPU time so far, or -1 when unknown. */
+        long serverNanos() {
             if (postmaster < 0) {
                 return -1;
             }
@@ -443,7 +441,7 @@ public final class DeliveryBenchmark {
             }
             long ticks = Long.parseLong(main[11]) + Long.parseLong(main[12]) + Long.parseLong(main[13])
                 + Long.parseLong(main[14]);
-            try (java.util.stream.Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
                 for (Path process : (Iterable<Path>) processes::iterator) {
                     if (!process.getFileName().toString().chars().allMatch(Character::isDigit)) {
                         continue;
@@ -456,7 +454,30 @@ public final class DeliveryBenchmark {
             } catch (IOException e) {
                 return -1;
             }
-            return ticks * (1_000_000_000 / TICKS_PER_SECOND);
+            return ticks * NANOS_PER_TICK;
+        }
+
+        /**
+         * The CPU time of this JVM's JIT compiler threads so far ({@code C1}, {@code C2}); without {@code /proc}, the
+         * JIT's compilation time (wall time: more than its CPU time on a busy machine).
+         */
+        static long jitNanos() {
+            long ticks = 0;
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    String[] f = name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")
+                        ? fields(task.resolve("stat")) : null;
+                    if (f != null) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                }
+                return ticks * NANOS_PER_TICK;
+            } catch (IOException | RuntimeException e) {
+                CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+                return jit != null && jit.isCompilationTimeMonitoringSupported()
+                    ? jit.getTotalCompilationTime() * 1_000_000 : 0;
+            }
         }
 
         /** The fields of a {@code /proc/<pid>/stat} after the command name: state, ppid, ...; null when gone. */

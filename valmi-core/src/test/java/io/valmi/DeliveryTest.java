@@ -259,10 +259,16 @@ class DeliveryTest {
         api.throttle = b -> throttles.getAndDecrement() > 0;
         api.retryAfter = Duration.ofMillis(150);
         List<SyncListener.Throttle> seen = Collections.synchronizedList(new ArrayList<>());
+        List<SyncListener.Write> writes = Collections.synchronizedList(new ArrayList<>());
         SyncRunner runner = SyncRunner.builder().listener(new SyncListener() {
             @Override
             public void throttled(SyncContext context, Throttle throttle) {
                 seen.add(throttle);
+            }
+
+            @Override
+            public void written(SyncContext context, Write write) {
+                writes.add(write);
             }
         }).build();
         long start = System.nanoTime();
@@ -273,6 +279,9 @@ class DeliveryTest {
         assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(result.counts().throttles()).isEqualTo(2);
         assertThat(result.counts().retries()).isZero();
+        assertThat(writes).extracting(SyncListener.Write::outcome).containsExactly(SyncListener.WriteOutcome.THROTTLED,
+            SyncListener.WriteOutcome.THROTTLED, SyncListener.WriteOutcome.ANSWERED);
+        assertThat(writes).allSatisfy(w -> assertThat(w.changes()).isEqualTo(3));
         assertThat(seen).hasSize(2).allSatisfy(t -> assertThat(t.pause()).isEqualTo(Duration.ofMillis(150)));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(api.calls).hasSize(3);
@@ -513,5 +522,30 @@ class DeliveryTest {
         assertThat(first.eta()).isPresent();
         assertThat(seen.get(4).eta()).contains(Duration.ZERO);
         assertThat(seen.get(4).elapsed()).isGreaterThanOrEqualTo(first.elapsed());
+    }
+
+    @Test
+    void aJobAlreadyRunningIsSkippedQuietlyNotFailed() throws Exception {
+        Api api = new Api();
+        api.blockOn = 1L;
+        InMemorySource source = table(2);
+        SyncRunner runner = SyncRunner.create();
+        SyncJob job = job(source, api, DestinationMode.UPSERT).build();
+        try {
+            RunHandle first = runner.start(job);
+            while (api.calls.isEmpty()) {
+                Thread.sleep(5);
+            }
+            SyncResult second = runner.run(job);
+
+            assertThat(second.status()).isEqualTo(RunStatus.SKIPPED);
+            assertThat(second.succeeded()).isFalse();
+            assertThat(second.error()).isInstanceOfSatisfying(JobBusyException.class,
+                e -> assertThat(e.inThisProcess()).isTrue());
+            api.release.countDown();
+            assertThat(first.join().status()).isEqualTo(RunStatus.SUCCEEDED);
+        } finally {
+            api.release.countDown();
+        }
     }
 }

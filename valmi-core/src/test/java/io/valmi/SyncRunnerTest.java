@@ -365,4 +365,23 @@ class SyncRunnerTest {
         assertThat(result.counts().delivered()).isEqualTo(3);
         assertThat(result.counts().inDoubt()).isEqualTo(3);
     }
+
+    @Test
+    void deliveredCountsByKindAndAPlanWithoutADestination() {
+        InMemorySource source = sourceWithEveryKind();
+        Plan plan = runner.plan("job-1", source, mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR),
+            SyncOptions.defaults());
+        assertThat(plan.count(ChangeKind.REMOVED)).isEqualTo(1);
+        assertThat(source.acknowledgedKeys).isEmpty();
+
+        SyncResult result = runner.run(job(source, new ScriptedDestination(),
+            mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR), 10));
+
+        assertThat(result.counts().delivered(ChangeKind.ADDED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.CHANGED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.UNCHANGED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.REMOVED)).isEqualTo(1);
+        assertThat(result.counts().deliveredByKind().values().stream().mapToLong(Long::longValue).sum())
+            .isEqualTo(result.counts().delivered());
+    }
 }

@@ -329,7 +329,7 @@ public final class WebhookDestination implements Destination {
 
     private byte[] body(SyncContext ctx, List<Change> batch) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + batch.size() * 128);
-        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = ChangeJson.factory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("job", ctx.jobId());
             g.writeStringField("run", ctx.runId());
@@ -397,7 +397,7 @@ public final class WebhookDestination implements Destination {
     /** The key as the body renders it, parsed back, so that both sides of the comparison are JSON values. */
     private static JsonNode jsonValue(Object key) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = ChangeJson.factory().createGenerator(out)) {
             ChangeJson.writeValue(g, key);
         } catch (IOException e) {
             throw new IllegalStateException(e);

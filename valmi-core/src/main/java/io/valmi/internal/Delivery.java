@@ -87,6 +87,8 @@ final class Delivery {
         final AtomicLong throttles = new AtomicLong();
         final AtomicLong splits = new AtomicLong();
         final List<Rejection> samples = new ArrayList<>();
+        final java.util.EnumMap<io.valmi.ChangeKind, Long> deliveredByKind = new java.util.EnumMap<>(
+            io.valmi.ChangeKind.class);
     }
 
     /**
@@ -287,15 +289,21 @@ final class Delivery {
         List<Change> batch = task.batch;
         Error fatal = answer.fatal;
         if (fatal != null) {
+            // As a crash would: no write starts after this one (those under way cannot be stopped).
             stop();
+            long now = System.nanoTime();
+            for (Task t : out.values()) {
+                t.interrupt(now);
+            }
             throw fatal;
         }
         Exception error = answer.error;
         if (error == null) {
             List<Rejection> rejections = answer.rejections;
+            Acknowledgement ack = new Acknowledgement(batch, rejections);
             try {
                 synchronized (sourceLock) {
-                    run.acknowledge(new Acknowledgement(batch, rejections));
+                    run.acknowledge(ack);
                 }
             } catch (RuntimeException e) {
                 // The destination answered, but its answer could not be recorded: the keys stay in doubt (they were
@@ -305,6 +313,9 @@ final class Delivery {
                 return;
             }
             tally.batches++;
+            for (Change c : ack.delivered()) {
+                tally.deliveredByKind.merge(c.kind(), 1L, Long::sum);
+            }
             tally.rejected += rejections.size();
             tally.delivered += batch.size() - rejections.size();
             for (Rejection r : rejections) {
@@ -405,6 +416,8 @@ final class Delivery {
         volatile boolean interrupted;
         private volatile @Nullable Thread thread;
         private int attempts;
+        /** Whether the last write call ran into the write timeout. */
+        private boolean lastTimedOut;
         /** The attempts at the whole batch (before a split). */
         private int wholeAttempts;
 
@@ -518,14 +531,20 @@ final class Delivery {
                     throw new Failed(e, false, false, true);
                 }
                 Exception error;
+                long began = System.nanoTime();
+                lastTimedOut = false;
                 try {
-                    return matched(part, timedWrite(part));
+                    WriteResult result = timedWrite(part);
+                    wrote(part, began, SyncListener.WriteOutcome.ANSWERED);
+                    return matched(part, result);
                 } catch (Stopped e) {
                     throw e;
                 } catch (Failed e) {
                     throw e;
                 } catch (Exception e) {
                     error = e;
+                    wrote(part, began, e instanceof ThrottledException ? SyncListener.WriteOutcome.THROTTLED
+                        : lastTimedOut ? SyncListener.WriteOutcome.TIMED_OUT : SyncListener.WriteOutcome.FAILED);
                 }
                 if (error instanceof ThrottledException) {
                     Duration pause = ((ThrottledException) error).retryAfter();
@@ -578,6 +597,13 @@ final class Delivery {
             }
         }
 
+        /** Tells the listeners that a write call ended. */
+        private void wrote(List<Change> part, long began, SyncListener.WriteOutcome outcome) {
+            SyncListener.Write write = new SyncListener.Write(number, part.size(),
+                Duration.ofNanos(System.nanoTime() - began), outcome);
+            listeners.accept(l -> l.written(context, write));
+        }
+
         /** Waits for the rate limits (and the pauses of throttling); gives up when the run stops meanwhile. */
         private void pace(int rows) throws Stopped {
             if (interrupted || stopping) {
@@ -603,6 +629,9 @@ final class Delivery {
             boolean timedOut;
             long start = System.nanoTime();
             abandonAt = start + timeout.toNanos() + ABANDON_GRACE.toNanos();
+            if (interrupted) {
+                throw new Stopped("The run stopped before batch " + number + " was written");
+            }
             try (WriteWatchdog.Watch watch = WriteWatchdog.start(timeout)) {
                 try {
                     result = destination.write(part);
@@ -625,6 +654,7 @@ final class Delivery {
             }
             if (timedOut) {
                 // (Even a write that returned after its timeout: a later run may have trusted the lease by then.)
+                lastTimedOut = true;
                 throw new DestinationException("Destination " + destination.getClass().getName() + " took longer"
                     + " than the write timeout of " + timeout.toMillis() + " ms for batch " + number + ": it was"
                     + " interrupted. Give it timeouts below the job's writeTimeout, or raise that", null, true);

@@ -50,6 +50,8 @@ public final class RunExecution {
     private final Clock clock;
     private final String runId = UUID.randomUUID().toString();
     private final RunControl control;
+    /** The run's context, once made (a run refused before it has none yet). */
+    private @Nullable SyncContext context;
 
     private @Nullable Plan plan;
     private final Delivery.Tally tally = new Delivery.Tally();
@@ -94,6 +96,7 @@ public final class RunExecution {
             DestinationCapabilities caps = job.destination().capabilities();
             int batchSize = Math.min(job.options().batchSize(), caps.maxBatchSize());
             SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+            this.context = context;
             log.info("Sync job '{}' run {} started: {} -> {} ({} / {})", job.id(), runId, context.source(),
                 job.destination().getClass().getSimpleName(), mapping.sourceMode(), mapping.destinationMode());
             notify(l -> l.runStarted(context));
@@ -269,7 +272,10 @@ public final class RunExecution {
     }
 
     private SyncResult announce(SyncResult result) {
-        if (result.status() == RunStatus.CANCELLED) {
+        if (result.status() == RunStatus.SKIPPED) {
+            log.info("Sync job '{}' skipped: {}", job.id(), String.valueOf(result.error() == null ? null
+                : result.error().getMessage()));
+        } else if (result.status() == RunStatus.CANCELLED) {
             log.info("Sync job '{}' run {} cancelled after {} ms: {} delivered, {} rejected, {} in doubt (sent again"
                     + " next run)", job.id(), runId, result.duration().toMillis(), result.counts().delivered(),
                 result.counts().rejected(), result.counts().inDoubt());
@@ -283,7 +289,10 @@ public final class RunExecution {
                 result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
                 String.valueOf(error), error);
         }
-        notify(l -> l.runFinished(result));
+        SyncContext known = context;
+        SyncContext finishedContext = known != null ? known
+            : new SyncContext(job.id(), runId, job.source().description(), job.mapping(), job.options().batchSize());
+        notify(l -> l.runFinished(finishedContext, result));
         return result;
     }
 
@@ -297,9 +306,10 @@ public final class RunExecution {
         SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
             count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
             tally.delivered, tally.rejected, skipped, tally.inDoubt, tally.batches, tally.retries.get(),
-            tally.throttles.get(), tally.splits.get());
+            tally.throttles.get(), tally.splits.get(), tally.deliveredByKind);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
-        RunStatus status = failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
+        RunStatus status = failure instanceof io.valmi.JobBusyException && p == null ? RunStatus.SKIPPED
+            : failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
         return new SyncResult(job.id(), runId, status, startedAt, clock.instant(), syncCounts, invalidSamples,
             tally.samples,
             failure == null ? null : redactor.redact(failure));

@@ -57,6 +57,7 @@ import org.jspecify.annotations.Nullable;
 public final class DeliveryBenchmark {
     private static final String TABLE = "delivery_items";
     private static final String JOB = "delivery-bench";
+    private static final ThreadMXBean COORDINATOR = ManagementFactory.getThreadMXBean();
 
     private final Options options;
     private final DataSource dataSource;
@@ -176,8 +177,10 @@ public final class DeliveryBenchmark {
         }
         System.gc();
         Cpu before = Cpu.now(proc);
+        long coordinator = COORDINATOR.getCurrentThreadCpuTime();
         timings.start();
-        SyncResult result = runner.run(job.build()).orThrow();
+        SyncResult result = runner.run(job.build()).orThrow(); // this thread is the run's coordinator
+        coordinator = COORDINATOR.getCurrentThreadCpuTime() - coordinator;
         Cpu used = Cpu.now(proc).minus(before);
         long delivered = result.counts().delivered();
         check(delivered == options.rows && recording.state().size() == options.rows,
@@ -193,7 +196,7 @@ public final class DeliveryBenchmark {
             used.jitNanos / 1000.0 / delivered, destination.cpuNanos.get() / 1000.0 / delivered,
             used.serverNanos < 0 ? -1 : used.serverNanos / 1000.0 / delivered,
             used.serverNanos < 0 ? -1 : (double) (used.processNanos + used.serverNanos) / used.wallNanos,
-            recording.maxConcurrentWrites(), batchesPerSecond(calls));
+            (double) coordinator / used.wallNanos, recording.maxConcurrentWrites(), batchesPerSecond(calls));
     }
 
     /** From the start of the first call to the end of the last: the time the destination was written to. */
@@ -222,7 +225,8 @@ public final class DeliveryBenchmark {
         out.printf(Locale.ROOT, "%,d changes per run, batches of %,d, %d ms per call. rows/s: changes over the time the"
             + " destination was written to; progress: the last SyncListener.Progress.rowsPerSecond(); CPU lib, jit,"
             + " dest (the destination's bookkeeping), pg (the PostgreSQL server): CPU time in µs per change; cores: CPU"
-            + " of this process and the server over the run's time; out: most writes under way at once%n",
+            + " of this process and the server over the run's time; coord: the coordinator thread's CPU over the run's time;"
+            + " out: most writes under way at once%n",
             options.rows, options.batchSize, options.latencyMs);
         out.println(Figure.HEADER);
         figures.forEach(f -> out.println(f.line()));
@@ -292,29 +296,31 @@ public final class DeliveryBenchmark {
      * @param destinationCpuMicros CPU time of the destination's own bookkeeping per change (it sleeps without CPU)
      * @param serverCpuMicros CPU time of the PostgreSQL server per change, or -1 when it is not on this machine
      * @param cores CPU time of this process and of the server over the wall time of the run: the cores busy, or -1
+     * @param coordinator CPU time of the run's coordinator thread (the one that called {@code run}) over the wall time
      * @param maxInFlight the most writes under way at once
      * @param batchesPerSecond calls started per second
      */
     record Figure(Setting setting, String run, long changes, Duration plan, Duration wall, double rowsPerSecond,
                   double progressRowsPerSecond, double ideal, double libraryCpuMicros, double jitCpuMicros,
                   double destinationCpuMicros,
-                  double serverCpuMicros, double cores, int maxInFlight, double batchesPerSecond) {
+                  double serverCpuMicros, double cores, double coordinator, int maxInFlight,
+                  double batchesPerSecond) {
 
         static final String HEADER = String.format(Locale.ROOT,
-            "%-11s %-11s %4s %6s %7s %7s %8s %8s %8s %7s %7s %6s %5s %6s %5s %4s", "setting", "run", "conc",
+            "%-11s %-11s %4s %6s %7s %7s %8s %8s %8s %7s %7s %6s %5s %6s %5s %5s %4s", "setting", "run", "conc",
             "rate/s", "plan ms", "run ms", "rows/s", "progress", "ideal", "% ideal", "CPU lib", "jit", "dest", "pg",
-            "cores", "out");
+            "cores", "coord", "out");
 
         String line() {
             return String.format(Locale.ROOT,
-                "%-11s %-11s %4d %6s %,7d %,7d %,8.0f %,8.0f %8s %7s %7.1f %6.1f %5.2f %6s %5s %4d", setting.name, run,
+                "%-11s %-11s %4d %6s %,7d %,7d %,8.0f %,8.0f %8s %7s %7.1f %6.1f %5.2f %6s %5s %4.0f%% %4d", setting.name, run,
                 setting.concurrency, setting.rate > 0 ? String.format(Locale.ROOT, "%.0f", setting.rate) : "-",
                 plan.toMillis(), wall.toMillis(), rowsPerSecond, progressRowsPerSecond,
                 Double.isInfinite(ideal) ? "-" : String.format(Locale.ROOT, "%,.0f", ideal),
                 Double.isInfinite(ideal) ? "-" : String.format(Locale.ROOT, "%.0f %%", 100 * rowsPerSecond / ideal),
                 libraryCpuMicros, jitCpuMicros, destinationCpuMicros,
                 serverCpuMicros < 0 ? "-" : String.format(Locale.ROOT, "%.1f", serverCpuMicros),
-                cores < 0 ? "-" : String.format(Locale.ROOT, "%.2f", cores), maxInFlight);
+                cores < 0 ? "-" : String.format(Locale.ROOT, "%.2f", cores), 100 * coordinator, maxInFlight);
         }
     }
 

@@ -222,12 +222,13 @@ public final class DeliveryBenchmark {
 
     private void printTable() {
         out.println();
-        out.printf(Locale.ROOT, "%,d changes per run, batches of %,d, %d ms per call. rows/s: changes over the time the"
-            + " destination was written to; progress: the last SyncListener.Progress.rowsPerSecond(); CPU lib, jit,"
-            + " dest (the destination's bookkeeping), pg (the PostgreSQL server): CPU time in µs per change; cores: CPU"
-            + " of this process and the server over the run's time; coord: the coordinator thread's CPU over the run's time;"
-            + " out: most writes under way at once%n",
-            options.rows, options.batchSize, options.latencyMs);
+        out.printf(Locale.ROOT, "%,d changes per run, batches of %,d, %d ms per call.%n", options.rows,
+            options.batchSize, options.latencyMs);
+        out.println("rows/s: changes over the time the destination was written to; progress: the last"
+            + " SyncListener.Progress.rowsPerSecond(); CPU lib, jit, dest (the destination's bookkeeping), pg (the"
+            + " PostgreSQL server): CPU time in µs per change; cores: CPU of this process and the server over the"
+            + " run's time; coord: the coordinator thread's CPU over the run's time; out: most writes under way at"
+            + " once");
         out.println(Figure.HEADER);
         figures.forEach(f -> out.println(f.line()));
         for (Figure f : figures) {
@@ -313,7 +314,8 @@ public final class DeliveryBenchmark {
 
         String line() {
             return String.format(Locale.ROOT,
-                "%-11s %-11s %4d %6s %,7d %,7d %,8.0f %,8.0f %8s %7s %7.1f %6.1f %5.2f %6s %5s %4.0f%% %4d", setting.name, run,
+                "%-11s %-11s %4d %6s %,7d %,7d %,8.0f %,8.0f %8s %7s %7.1f %6.1f %5.2f %6s %5s %4.0f%% %4d",
+                setting.name, run,
                 setting.concurrency, setting.rate > 0 ? String.format(Locale.ROOT, "%.0f", setting.rate) : "-",
                 plan.toMillis(), wall.toMillis(), rowsPerSecond, progressRowsPerSecond,
                 Double.isInfinite(ideal) ? "-" : String.format(Locale.ROOT, "%,.0f", ideal),
@@ -344,7 +346,8 @@ public final class DeliveryBenchmark {
         @Override
         public void batchDelivered(SyncContext context, Progress progress) {
             Progress before = last;
-            if (before == null || progress.delivered() + progress.rejected() >= before.delivered() + before.rejected()) {
+            long answered = progress.delivered() + progress.rejected();
+            if (before == null || answered >= before.delivered() + before.rejected()) {
                 last = progress;
             }
         }
@@ -571,8 +574,8 @@ public final class DeliveryBenchmark {
             }
             if (o.rows < 1 || o.batchSize < 1 || o.latencyMs < 0 || o.rate < 0 || o.rateConcurrency < 1
                 || o.warmup < 0 || o.pool < 0 || o.concurrency.stream().anyMatch(c -> c < 1)) {
-                throw new IllegalArgumentException("--rows, --batch-size, --rate-concurrency and every --concurrency must"
-                    + " be at least 1; --latency-ms, --rate, --warmup and --pool at least 0");
+                throw new IllegalArgumentException("--rows, --batch-size, --rate-concurrency and every --concurrency"
+                    + " must be at least 1; --latency-ms, --rate, --warmup and --pool at least 0");
             }
             return o;
         }

@@ -27,9 +27,10 @@ public final class ProgressBar implements SyncListener {
     public void batchDelivered(SyncContext context, Progress progress) {
         int filled = (int) Math.round(progress.fraction() * WIDTH);
         String eta = progress.eta().map(left -> left.toSeconds() + " s").orElse("-");
+        long answered = progress.delivered() + progress.rejected();
         out.printf("\r  delivering [%s%s] %3d%%  %,d of %,d  %,.0f rows/s, ETA %s   ", "#".repeat(filled),
-            " ".repeat(WIDTH - filled), Math.round(progress.fraction() * 100), progress.delivered() + progress.rejected(),
-            progress.toSend(), progress.rowsPerSecond(), eta);
+            " ".repeat(WIDTH - filled), Math.round(progress.fraction() * 100), answered, progress.toSend(),
+            progress.rowsPerSecond(), eta);
         out.flush();
         drawn = true;
     }

@@ -610,8 +610,8 @@ public final class RecordingDestination implements Destination {
     private WriteResult answer(Call call) throws IOException {
         if (call.throttle != null) {
             end(call, Outcome.THROTTLED, List.of());
-            throw new ThrottledException("RecordingDestination: injected throttling of " + call.name() + ": retry after "
-                + call.throttle, call.throttle, null);
+            throw new ThrottledException("RecordingDestination: injected throttling of " + call.name()
+                + ": retry after " + call.throttle, call.throttle, null);
         }
         for (Change change : call.changes) {
             Poison poison = poisonKeys.get(change.key());

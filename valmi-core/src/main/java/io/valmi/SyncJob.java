@@ -311,6 +311,18 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets whether the source keeps a sync log of the job's keys (default {@code false}; see
+         * {@link SyncOptions#syncLog()}).
+         *
+         * @param keep {@code true} to keep it
+         * @return this builder
+         */
+        public Builder syncLog(boolean keep) {
+            overrides.add(o -> o.withSyncLog(keep));
+            return this;
+        }
+
+        /**
          * Sets a rate limit the job's runs keep (see {@link SyncJob#rateLimit()}).
          *
          * @param limit the limit, shared with whatever else holds it

@@ -38,10 +38,14 @@ import java.util.Objects;
  * @param quarantineAfter after how many consecutive runs that rejected a row (with the same values) it is quarantined:
  *     reported and counted, but no longer sent until the row changes or the job is told to retry it; 0 (the default)
  *     never quarantines
+ * @param syncLog whether the source keeps a sync log of the job (default {@code false}): for each run, every key the
+ *     destination acknowledged or rejected (with its reason), with the kind of change, recorded with the
+ *     acknowledgement, so that "when was this key last sent, and what happened" can be answered later. A source that
+ *     keeps no log ignores it. It costs a row per change sent (in FULL_TABLE mode, one per source row and run)
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                           boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout,
-                          int concurrency, boolean isolateFailures, int quarantineAfter) {
+                          int concurrency, boolean isolateFailures, int quarantineAfter, boolean syncLog) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -68,6 +72,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param concurrency how many batches may be out at once, at least 1
      * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
      * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
+     * @param syncLog whether the source keeps a sync log of the job's keys
      */
     public SyncOptions {
         Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -97,6 +102,27 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     }
 
     /**
+     * Settings without a sync log.
+     *
+     * @param batchSize the most changes per write
+     * @param retryPolicy how failed writes are retried
+     * @param maxSamples how many samples a result keeps
+     * @param maxRemovedFraction the largest share of known keys a run may remove, 0.0 to 1.0
+     * @param allowEmptySource whether a source without valid rows may empty the destination
+     * @param maxInvalidFraction the largest share of the source's rows that may be invalid, 0.0 to 1.0
+     * @param writeTimeout how long one write may take, positive
+     * @param concurrency how many batches may be out at once, at least 1
+     * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
+     * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
+     */
+    public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
+                       boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout, int concurrency,
+                       boolean isolateFailures, int quarantineAfter) {
+        this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, maxInvalidFraction,
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, false);
+    }
+
+    /**
      * Settings with the default {@link #maxInvalidFraction()} and {@link #writeTimeout()}.
      *
      * @param batchSize the most changes per write
@@ -114,7 +140,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     /**
      * Batches of 1000, {@link RetryPolicy#defaults()}, 10 samples, no removal limit, empty sources refused, runs with
      * more than half of the rows invalid refused, writes of at most 5 minutes, one batch out at a time, failed batches
-     * split to isolate the changes they failed on, no quarantine.
+     * split to isolate the changes they failed on, no quarantine, no sync log.
      *
      * @return the defaults
      */
@@ -131,7 +157,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withBatchSize(int size) {
         return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -142,7 +168,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
         return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -153,7 +179,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxSamples(int samples) {
         return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -164,7 +190,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -175,7 +201,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -187,7 +213,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxInvalidFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -198,7 +224,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withWriteTimeout(Duration timeout) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -209,7 +235,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withConcurrency(int batches) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter, syncLog);
     }
 
     /**
@@ -220,7 +246,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withIsolateFailures(boolean isolate) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter, syncLog);
     }
 
     /**
@@ -231,6 +257,17 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withQuarantineAfter(int runs) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs, syncLog);
+    }
+
+    /**
+     * A copy that keeps (or does not keep) a sync log of the job's keys ({@link #syncLog()}).
+     *
+     * @param keep {@code true} to keep it
+     * @return new options
+     */
+    public SyncOptions withSyncLog(boolean keep) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, keep);
     }
 }

@@ -118,7 +118,8 @@ public final class RunExecution {
         Mapping mapping = context.mapping();
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
-            context.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter());
+            context.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter(),
+            job.options().syncLog());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;

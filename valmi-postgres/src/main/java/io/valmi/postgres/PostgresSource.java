@@ -7,6 +7,7 @@ import io.valmi.Source;
 import io.valmi.SourceColumn;
 import io.valmi.SourceRun;
 import io.valmi.postgres.internal.Postgres;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -42,12 +43,16 @@ public final class PostgresSource implements Source {
     /** The default bookkeeping schema. */
     public static final String DEFAULT_BOOKKEEPING_SCHEMA = "valmi_scratch_computed_";
 
+    /** The default {@link Builder#historyRetention(Duration)}: runs and sync log rows are kept for 30 days. */
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofDays(30);
+
     private final DataSource dataSource;
     private final String name;
     private final String schema;
     private final String relation;
     private final String bookkeepingSchema;
     private final boolean readAhead;
+    private final Duration historyRetention;
 
     private PostgresSource(Builder b) {
         this.dataSource = Objects.requireNonNull(b.dataSource);
@@ -56,6 +61,7 @@ public final class PostgresSource implements Source {
         this.relation = Objects.requireNonNull(b.relation);
         this.bookkeepingSchema = b.bookkeepingSchema;
         this.readAhead = b.readAhead;
+        this.historyRetention = b.historyRetention;
     }
 
     /**
@@ -115,7 +121,8 @@ public final class PostgresSource implements Source {
 
     @Override
     public SourceRun startRun(RunRequest request) {
-        return Postgres.startRun(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead);
+        return Postgres.startRun(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead,
+            historyRetention);
     }
 
     /**
@@ -183,6 +190,35 @@ public final class PostgresSource implements Source {
     }
 
     /**
+     * A job's history in the bookkeeping schema: its runs (newest first, paged), its state, its current invalid rows,
+     * rejected and quarantined keys, and its sync log ({@link io.valmi.SyncOptions#syncLog()}). The returned object
+     * reads the database anew on each call.
+     *
+     * <p>A job is known when the schema has its record or a run of it (the runs of a job that was reset or dropped
+     * stay until the retention prunes them). Brings a bookkeeping schema made by an earlier version of valmi to the
+     * current one first, as a run would.
+     *
+     * @param jobId the job
+     * @return its history
+     * @throws ConfigurationException when the bookkeeping schema knows no job of this id (the message names some it
+     *     knows)
+     */
+    public JobHistory history(String jobId) {
+        Objects.requireNonNull(jobId, "jobId");
+        Postgres.requireHistory(dataSource, description(), bookkeepingSchema, jobId);
+        return new JobHistory(dataSource, description(), bookkeepingSchema, jobId);
+    }
+
+    /**
+     * How long the runs and sync log rows of this source's jobs are kept ({@link Builder#historyRetention}).
+     *
+     * @return the retention; {@code Duration.ZERO} for ever
+     */
+    public Duration historyRetention() {
+        return historyRetention;
+    }
+
+    /**
      * Drops a job's bookkeeping tables and its job record (the run history stays). Fails with
      * {@link io.valmi.JobBusyException} while a run of the job is on.
      *
@@ -207,6 +243,7 @@ public final class PostgresSource implements Source {
         private @Nullable String relation;
         private String bookkeepingSchema = DEFAULT_BOOKKEEPING_SCHEMA;
         private boolean readAhead = true;
+        private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
 
         private Builder() {
         }
@@ -279,11 +316,26 @@ public final class PostgresSource implements Source {
         }
 
         /**
+         * How long the run history and the sync log of this source's jobs are kept (default
+         * {@link PostgresSource#DEFAULT_HISTORY_RETENTION}, 30 days): at the end of each run, the job's runs that ended
+         * longer ago, and its sync log rows recorded longer ago, are deleted ({@link PostgresSource#history(String)}). The job's state (its last
+         * successful run, its snapshot) is kept whatever the retention.
+         *
+         * @param retention how long; {@code Duration.ZERO} keeps them for ever
+         * @return this builder
+         */
+        public Builder historyRetention(Duration retention) {
+            this.historyRetention = Objects.requireNonNull(retention, "retention");
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the source
          * @throws ConfigurationException when the connection or the relation is missing, or a name (schema,
-         *     relation, bookkeeping schema) holds NUL or is longer than PostgreSQL's 63 bytes in UTF-8
+         *     relation, bookkeeping schema) holds NUL or is longer than PostgreSQL's 63 bytes in UTF-8, or the history
+     *     retention is negative
          */
         public PostgresSource build() {
             if (dataSource == null || name == null) {
@@ -292,6 +344,10 @@ public final class PostgresSource implements Source {
             }
             if (schema == null || relation == null || schema.isBlank() || relation.isBlank()) {
                 throw new ConfigurationException("PostgresSource needs the relation to read: call table(schema, name)");
+            }
+            if (historyRetention.isNegative()) {
+                throw new ConfigurationException("historyRetention must be positive, or Duration.ZERO to keep the"
+                    + " history for ever, got " + historyRetention);
             }
             if (bookkeepingSchema.isBlank()) {
                 throw new ConfigurationException("The bookkeeping schema name must not be blank");

@@ -29,7 +29,7 @@ final class BookkeepingSchema {
     private static final Logger log = Logs.SOURCE;
 
     /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
-    static final int VERSION = 2;
+    static final int VERSION = 5;
 
     /** The version table: one row. */
     static final String VERSION_TABLE = "valmi_schema";
@@ -145,6 +145,9 @@ final class BookkeepingSchema {
             Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.TABLES_VERSION),
                 SQLDataType.INTEGER));
         }
+        if (from < 5) {
+            createVersion5(c, t, state);
+        }
         Name versionTable = name(t.schema(), VERSION_TABLE);
         Sql.execute(c, DSL.createTableIfNotExists(versionTable)
             .column(name(VERSION_COLUMN), SQLDataType.INTEGER.nullable(false))
@@ -211,6 +214,25 @@ final class BookkeepingSchema {
         }
     }
 
+
+    /**
+     * Version 5: the run history as an API. The runs table gets every count of a run ({@link RunsTable.Count}) and an
+     * index by job and end (history pages, pruning); the jobs table the last successful run (which outlives its row
+     * in the pruned history); the sync log ({@link SyncLogTable}) is created.
+     */
+    private static void createVersion5(Connection c, JobTables t, State state) throws SQLException {
+        for (RunsTable.Count count : RunsTable.Count.values()) {
+            Sql.execute(c, DSL.alterTable(t.runsName()).addColumnIfNotExists(name(count.column), SQLDataType.BIGINT));
+        }
+        Sql.execute(c, DSL.createIndexIfNotExists(name("valmi_runs_finished_idx")).on(table(t.runsName()),
+            RunsTable.column(RunsTable.JOB_ID), RunsTable.column(RunsTable.FINISHED_AT),
+            RunsTable.column(RunsTable.RUN_ID)));
+        Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.LAST_SUCCESS_AT),
+            SQLDataType.TIMESTAMPWITHTIMEZONE));
+        Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.LAST_SUCCESS_RUN),
+            SQLDataType.CLOB));
+        SyncLogTable.create(c, t, state);
+    }
 
     static boolean hasColumn(Connection c, long oid, String column) throws SQLException {
         return CatalogQueries.columns(c, oid).stream().anyMatch(col -> col.name().equals(column));

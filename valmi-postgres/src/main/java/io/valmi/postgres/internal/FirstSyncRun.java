@@ -326,6 +326,10 @@ final class FirstSyncRun extends PgRun {
                     Sql.execute(c, q);
                 }
             }
+            if (request.syncLog()) {
+                Sql.execute(c, sql.log().firstSyncBatch(jobId(), request.runId(),
+                    sql.snapshot().batchHashes(batchFrom, to), rejected));
+            }
         });
         ackNanos += System.nanoTime() - startedAt;
     }

@@ -266,6 +266,36 @@ final class IssuesTable {
     }
 
     /**
+     * The rows the last plan found invalid, by reason, then key text.
+     *
+     * @param t the job's tables
+     * @param limit how many
+     * @return the query of (reason, key text, detail)
+     */
+    static Select<Record3<String, String, String>> invalidRows(JobTables t, int limit) {
+        return DSL.select(text(REASON), text(KEY_TEXT), text(DETAIL)).from(table(t.issuesName()))
+            .where(text(REASON).in(inline(InvalidReason.NULL_KEY.name()), inline(InvalidReason.DUPLICATE_KEY.name())))
+            .orderBy(text(REASON), text(KEY_TEXT))
+            .limit(DSL.val(limit));
+    }
+
+    /**
+     * The keys the destination rejected and has not taken since (their rejection streaks), in key text order.
+     *
+     * @param t the job's tables
+     * @param limit how many
+     * @return the query of (key text, last reason, streak, run, recorded at)
+     */
+    static Select<?> rejectedKeys(JobTables t, int limit) {
+        return DSL.select(text(KEY_TEXT), text(DETAIL), integer(STREAK), text(RUN_ID),
+                field(name(RECORDED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE))
+            .from(table(t.issuesName()))
+            .where(rejectedRows())
+            .orderBy(text(KEY_TEXT))
+            .limit(DSL.val(limit));
+    }
+
+    /**
      * Counts the keys the last plan quarantined: every one, or one.
      *
      * @param t the job's tables

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The names of one job's bookkeeping tables ({@code snap_<id>}, {@code plan_<id>}, {@code issues_<id>}; {@code <id>}
- * from {@code suffix(jobId)}), of the schema-wide job and run tables, and of the snapshot's and plan's columns. See
+ * from {@code suffix(jobId)}), of the schema-wide job, run and sync log tables, and of the snapshot's and plan's
+ * columns. See
  * {@code docs/internals.md#the-bookkeeping-schema}.
  */
 public final class JobTables {
@@ -172,6 +173,16 @@ public final class JobTables {
      */
     public Name runsName() {
         return name(schema, "valmi_runs");
+    }
+
+    /**
+     * The sync log's name: the keys each run of a job that keeps a log sent, and what became of them
+     * ({@code docs/internals.md#valmi_sync_log}).
+     *
+     * @return the qualified name
+     */
+    public Name syncLogName() {
+        return name(schema, "valmi_sync_log");
     }
 
     /**

@@ -54,6 +54,11 @@ final class JobsTable {
     /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
     static final String TABLES_VERSION = "tables_version";
 
+    /** Column (schema version 5): when the job's last successful run ended, or {@code NULL}. */
+    static final String LAST_SUCCESS_AT = "last_success_at";
+    /** Column (schema version 5): that run's id, or {@code NULL}. */
+    static final String LAST_SUCCESS_RUN = "last_success_run";
+
     /** The version of a job's own tables this library needs: {@code docs/internals.md#job-tables-and-their-version}. */
     static final int JOB_TABLES_VERSION = 4;
 
@@ -156,21 +161,57 @@ final class JobsTable {
     }
 
     /**
-     * Records the end of the job's last run in its record.
+     * Records the end of the job's last run in its record, and of its last successful run (which outlives the run's
+     * row in the history, pruned by the retention).
      *
      * @param c the connection, in a transaction
      * @param t the job's tables
      * @param jobId the job
+     * @param runId the run
      * @param finishedAt when the run ended
      * @param status how it ended
+     * @param succeeded whether it succeeded
      * @throws SQLException on failure
      */
-    static void recordLastRun(Connection c, JobTables t, String jobId, OffsetDateTime finishedAt, String status)
-        throws SQLException {
-        Sql.execute(c, DSL.update(table(t.jobsName()))
+    static void recordLastRun(Connection c, JobTables t, String jobId, String runId, OffsetDateTime finishedAt,
+                              String status, boolean succeeded) throws SQLException {
+        var update = DSL.update(table(t.jobsName()))
             .set(column(LAST_RUN_AT), (Object) finishedAt)
-            .set(column(LAST_STATUS), (Object) status)
-            .where(jobIs(jobId)));
+            .set(column(LAST_STATUS), (Object) status);
+        Sql.execute(c, (succeeded ? update.set(column(LAST_SUCCESS_AT), (Object) finishedAt)
+            .set(column(LAST_SUCCESS_RUN), (Object) runId) : update).where(jobIs(jobId)));
+    }
+
+    /**
+     * What the job record says of the job's runs, for its history.
+     *
+     * @param lastRunAt when its last recorded run ended, or {@code null}
+     * @param lastStatus how that run ended, or {@code null}
+     * @param lastSuccessAt when its last successful run ended, or {@code null} (none, or none since schema version 5)
+     * @param lastSuccessRun that run's id, or {@code null}
+     * @param firstSyncRun the run id of a first sync in progress, or {@code null}
+     */
+    record RunState(@Nullable OffsetDateTime lastRunAt, @Nullable String lastStatus,
+                    @Nullable OffsetDateTime lastSuccessAt, @Nullable String lastSuccessRun,
+                    @Nullable String firstSyncRun) {
+    }
+
+    /**
+     * Reads what the job record says of the job's runs.
+     *
+     * @param c the connection
+     * @param t the job's tables
+     * @param jobId the job
+     * @return the state, or {@code null} when the job has no record
+     * @throws SQLException on failure
+     */
+    static @Nullable RunState runState(Connection c, JobTables t, String jobId) throws SQLException {
+        List<RunState> rows = Sql.fetch(c, DSL.select(column(LAST_RUN_AT), column(LAST_STATUS),
+                column(LAST_SUCCESS_AT), column(LAST_SUCCESS_RUN), column(FIRST_SYNC_RUN))
+                .from(table(t.jobsName())).where(jobIs(jobId)),
+            rs -> new RunState(rs.getObject(1, OffsetDateTime.class), rs.getString(2),
+                rs.getObject(3, OffsetDateTime.class), rs.getString(4), rs.getString(5)));
+        return rows.isEmpty() ? null : rows.get(0);
     }
 
     /**

@@ -13,6 +13,7 @@ import io.valmi.SyncResult;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -57,6 +58,8 @@ abstract class PgRun implements SourceRun {
     long markNanos;
     long ackNanos;
     private final long plannedAt = System.nanoTime();
+    /** How long the job's runs and sync log are kept ({@code ZERO}: for ever); pruned when the run has finished. */
+    private Duration historyRetention = Duration.ZERO;
 
     PgRun(Session session, JobLock lock, RunStatements sql, RunRequest request, Plan plan) {
         this.session = session;
@@ -65,6 +68,15 @@ abstract class PgRun implements SourceRun {
         this.request = request;
         this.plan = plan;
         this.layout = new RowLayout(request.mapping().destinationFields());
+    }
+
+    /**
+     * Sets how long the job's run history and sync log are kept: {@link #finish} deletes what is older.
+     *
+     * @param retention how long; {@code ZERO} keeps them for ever
+     */
+    final void keepHistoryFor(Duration retention) {
+        this.historyRetention = retention;
     }
 
     @Override
@@ -232,6 +244,7 @@ abstract class PgRun implements SourceRun {
             Sql.execute(c, sql.plan().dropPlan());
         });
         finished = true;
+        pruneHistory();
         long changes = plan.count(ChangeKind.ADDED) + plan.count(ChangeKind.CHANGED) + plan.count(ChangeKind.REMOVED);
         if (result.counts().delivered() > 0 && changes >= 1000 && changes * 10 >= plan.total()) {
             try {
@@ -243,6 +256,32 @@ abstract class PgRun implements SourceRun {
                 // Only the next plan's speed depends on it; autovacuum analyzes the snapshot later anyway.
                 log.info("Sync job '{}': statistics of the snapshot not gathered now: {}", jobId(), e.toString());
             }
+        }
+    }
+
+    /**
+     * Deletes the job's runs and sync log rows older than the retention, in a transaction of its own after the run is
+     * recorded (a failure is only logged: the next run prunes again). Each statement reads the job's rows by age
+     * through an index, so a run that finds nothing to delete pays two index probes.
+     */
+    private void pruneHistory() {
+        if (historyRetention.isZero()) {
+            return;
+        }
+        JobTables tables = sql.shape().tables();
+        try {
+            long[] pruned = new long[2];
+            session.run("prune the history of sync job '" + jobId() + "'", c -> {
+                pruned[0] = Sql.execute(c, RunsTable.prune(tables, jobId(), historyRetention));
+                pruned[1] = Sql.execute(c, SyncLogTable.prune(tables, jobId(), historyRetention));
+            });
+            if (pruned[0] > 0 || pruned[1] > 0) {
+                log.debug("Sync job '{}': pruned {} runs and {} sync log rows older than {}", jobId(), pruned[0],
+                    pruned[1], historyRetention);
+            }
+        } catch (RuntimeException e) {
+            log.info("Sync job '{}': its history was not pruned now (the next run tries again): {}", jobId(),
+                e.toString());
         }
     }
 

@@ -9,6 +9,7 @@ import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -132,6 +133,23 @@ final class PgTemplates {
      */
     static Condition equalsAny(Field<?> field, Field<?> array) {
         return DSL.condition("{0} = ANY({1})", field, array);
+    }
+
+    /**
+     * Pairs of texts, from two arrays of the same length bound untyped ({@link Sql#untyped}):
+     * {@code unnest(first::text[], second::text[]) AS alias(firstColumn, secondColumn)}. Two bind values however many
+     * pairs (a {@code VALUES} list would need two per pair, and pgjdbc takes at most 65,535).
+     *
+     * @param first the first array
+     * @param second the second array
+     * @param alias the table's alias
+     * @param firstColumn the name of the first column
+     * @param secondColumn the name of the second column
+     * @return the table
+     */
+    static Table<?> textPairs(Field<?> first, Field<?> second, String alias, String firstColumn, String secondColumn) {
+        return DSL.table("unnest(CAST({0} AS text[]), CAST({1} AS text[]))", first, second)
+            .as(alias, firstColumn, secondColumn);
     }
 
     /**

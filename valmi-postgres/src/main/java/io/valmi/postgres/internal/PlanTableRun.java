@@ -228,6 +228,9 @@ final class PlanTableRun extends PgRun {
             for (Query q : quarantine.recordAnswer(deliverKinds, from, to, rejected)) {
                 Sql.execute(c, q);
             }
+            if (request.syncLog()) {
+                Sql.execute(c, sql.log().planBatch(jobId(), request.runId(), deliverKinds, from, to, rejected));
+            }
         });
         ackNanos += System.nanoTime() - started;
     }

@@ -1,12 +1,17 @@
 package io.valmi.postgres.internal;
 
 import io.valmi.ConfigurationException;
+import io.valmi.InvalidRow;
 import io.valmi.RunRequest;
 import io.valmi.SourceRun;
+import io.valmi.postgres.JobState;
 import io.valmi.postgres.MissingGrant;
 import io.valmi.postgres.QuarantinedKey;
+import io.valmi.postgres.RejectedKey;
 import io.valmi.postgres.Relation;
 import io.valmi.postgres.RelationDetails;
+import io.valmi.postgres.RunRecord;
+import io.valmi.postgres.SyncLogEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +39,14 @@ public final class Postgres {
      * @param relation the source relation
      * @param request the request
      * @param readAhead whether a first sync reads batches ahead on connections of its own
+     * @param historyRetention how long the job's runs and sync log are kept ({@code ZERO}: for ever)
      * @return the planned run
      */
     public static SourceRun startRun(DataSource dataSource, String description, String bookkeepingSchema,
-                                     String schema, String relation, RunRequest request, boolean readAhead) {
-        return RunStarter.start(dataSource, description, bookkeepingSchema, schema, relation, request, readAhead);
+                                     String schema, String relation, RunRequest request, boolean readAhead,
+                                     Duration historyRetention) {
+        return RunStarter.start(dataSource, description, bookkeepingSchema, schema, relation, request, readAhead,
+            historyRetention);
     }
 
     /**
@@ -82,6 +90,111 @@ public final class Postgres {
     public static List<QuarantinedKey> quarantinedKeys(DataSource dataSource, String description,
                                                        String bookkeepingSchema, String jobId, int limit) {
         return JobAdmin.quarantinedKeys(dataSource, description, bookkeepingSchema, jobId, limit);
+    }
+
+    /**
+     * Refuses a job the bookkeeping schema does not know ({@code PostgresSource.history}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     */
+    public static void requireHistory(DataSource dataSource, String description, String bookkeepingSchema,
+                                      String jobId) {
+        History.requireKnown(dataSource, description, bookkeepingSchema, jobId);
+    }
+
+    /**
+     * A page of a job's runs, newest first ({@code JobHistory.runs}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @param afterRunId the last run of the previous page, or {@code null} for the first page
+     * @return the runs
+     */
+    public static List<RunRecord> runs(DataSource dataSource, String description, String bookkeepingSchema,
+                                       String jobId, int limit, @Nullable String afterRunId) {
+        return History.runs(dataSource, description, bookkeepingSchema, jobId, limit, afterRunId);
+    }
+
+    /**
+     * A job's state ({@code JobHistory.state}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @return the state
+     */
+    public static JobState jobState(DataSource dataSource, String description, String bookkeepingSchema,
+                                    String jobId) {
+        return History.state(dataSource, description, bookkeepingSchema, jobId);
+    }
+
+    /**
+     * A job's invalid rows ({@code JobHistory.invalidRows}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the rows
+     */
+    public static List<InvalidRow> invalidRows(DataSource dataSource, String description, String bookkeepingSchema,
+                                               String jobId, int limit) {
+        return History.invalidRows(dataSource, description, bookkeepingSchema, jobId, limit);
+    }
+
+    /**
+     * A job's rejected keys ({@code JobHistory.rejectedKeys}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the keys
+     */
+    public static List<RejectedKey> rejectedKeys(DataSource dataSource, String description, String bookkeepingSchema,
+                                                 String jobId, int limit) {
+        return History.rejectedKeys(dataSource, description, bookkeepingSchema, jobId, limit);
+    }
+
+    /**
+     * A job's quarantined keys, for its history ({@code JobHistory.quarantinedKeys}): as
+     * {@link #quarantinedKeys}, also for a job that was reset or dropped (none then).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the keys
+     */
+    public static List<QuarantinedKey> historyQuarantinedKeys(DataSource dataSource, String description,
+                                                              String bookkeepingSchema, String jobId, int limit) {
+        return History.quarantinedKeys(dataSource, description, bookkeepingSchema, jobId, limit);
+    }
+
+    /**
+     * A key's rows in a job's sync log ({@code JobHistory.log}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param keyText the key's text form
+     * @param limit how many at most
+     * @return the entries, newest first
+     */
+    public static List<SyncLogEntry> syncLog(DataSource dataSource, String description, String bookkeepingSchema,
+                                             String jobId, String keyText, int limit) {
+        return History.syncLog(dataSource, description, bookkeepingSchema, jobId, keyText, limit);
     }
 
     /**

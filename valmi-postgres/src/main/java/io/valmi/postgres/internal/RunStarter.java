@@ -62,10 +62,12 @@ final class RunStarter {
      * @param request the request
      * @param readAhead whether a first sync may read the next batch on a second connection while the destination
      *     writes one
+     * @param historyRetention how long the job's runs and sync log are kept ({@code ZERO}: for ever)
      * @return the planned run
      */
     public static SourceRun start(DataSource dataSource, String description, String bookkeepingSchema,
-                                  String sourceSchema, String sourceRelation, RunRequest request, boolean readAhead) {
+                                  String sourceSchema, String sourceRelation, RunRequest request, boolean readAhead,
+                                  Duration historyRetention) {
         Mapping mapping = request.mapping();
         Session session = Session.open(dataSource, description);
         JobLock lock = null;
@@ -138,9 +140,10 @@ final class RunStarter {
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
                     c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0)
                         && Sql.fetch(c, sql.issues().noStreaks(), rs -> rs.getBoolean(1)).get(0));
-            SourceRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
+            PgRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);
+            run.keepHistoryFor(historyRetention);
             KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);
             return run;
         } catch (RuntimeException e) {

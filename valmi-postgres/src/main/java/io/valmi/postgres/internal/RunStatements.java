@@ -9,9 +9,10 @@ package io.valmi.postgres.internal;
  * @param marks the in-doubt marks
  * @param issues the issues table
  * @param firstSync a first sync's reads and progress
+ * @param log the sync log
  */
 record RunStatements(RunShape shape, PlanTable plan, SnapshotTable snapshot, InDoubtMarks marks, IssuesTable issues,
-                     FirstSyncSql firstSync) {
+                     FirstSyncSql firstSync, SyncLogTable log) {
 
     /**
      * The statements of a run over a relation.
@@ -21,6 +22,6 @@ record RunStatements(RunShape shape, PlanTable plan, SnapshotTable snapshot, InD
      */
     static RunStatements of(RunShape shape) {
         return new RunStatements(shape, new PlanTable(shape), new SnapshotTable(shape), new InDoubtMarks(shape),
-            new IssuesTable(shape), new FirstSyncSql(shape));
+            new IssuesTable(shape), new FirstSyncSql(shape), new SyncLogTable(shape));
     }
 }

@@ -29,7 +29,7 @@ final class BookkeepingSchema {
     private static final Logger log = Logs.SOURCE;
 
     /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** The version table: one row. */
     static final String VERSION_TABLE = "valmi_schema";
@@ -145,6 +145,9 @@ final class BookkeepingSchema {
             Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.TABLES_VERSION),
                 SQLDataType.INTEGER));
         }
+        if (from < 3) {
+            createVersion3(c, t, state);
+        }
         Name versionTable = name(t.schema(), VERSION_TABLE);
         Sql.execute(c, DSL.createTableIfNotExists(versionTable)
             .column(name(VERSION_COLUMN), SQLDataType.INTEGER.nullable(false))
@@ -211,6 +214,27 @@ final class BookkeepingSchema {
         }
     }
 
+    /**
+     * Version 3: several batches out at once. Their in-doubt marks, one row per batch, and the batches a first sync
+     * settled above its acknowledged key.
+     */
+    private static void createVersion3(Connection c, JobTables t, State state) throws SQLException {
+        boolean existed = BookkeepingSchema.tableExists(c, t.schema(), t.inDoubtName().last());
+        Sql.execute(c, DSL.createTableIfNotExists(t.inDoubtName())
+            .column(name(InDoubtMarks.JOB_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(InDoubtMarks.RUN_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(InDoubtMarks.BATCH), SQLDataType.INTEGER.nullable(false))
+            .column(name(InDoubtMarks.KEY_TEXTS), SQLDataType.CLOB.array())
+            .column(name(InDoubtMarks.MARKED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime()))
+            .constraints(constraint("valmi_in_doubt_pk").primaryKey(name(InDoubtMarks.JOB_ID),
+                name(InDoubtMarks.RUN_ID), name(InDoubtMarks.BATCH))));
+        if (!existed) {
+            state.share(c, t.inDoubtName());
+        }
+        Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.FIRST_SYNC_AHEAD),
+            SQLDataType.CLOB.array()));
+    }
 
     static boolean hasColumn(Connection c, long oid, String column) throws SQLException {
         return CatalogQueries.columns(c, oid).stream().anyMatch(col -> col.name().equals(column));

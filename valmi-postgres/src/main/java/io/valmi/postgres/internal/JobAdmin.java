@@ -51,6 +51,11 @@ final class JobAdmin {
             Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
                 .where(JobsTable.jobIs(jobId)));
         }
+        // (The marks of batches an earlier run left in doubt: the next run sends every row anyway.)
+        if (BookkeepingSchema.tableExists(c, tables.schema(), tables.inDoubtName().last())) {
+            Sql.execute(c, DSL.deleteFrom(DSL.table(tables.inDoubtName()))
+                .where(DSL.field(DSL.name(InDoubtMarks.JOB_ID)).eq(DSL.val((Object) jobId))));
+        }
     }
 
     /** Runs administrative work on a job in one transaction, holding the job's lock (fails if a run holds it). */

@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -41,7 +42,10 @@ final class JobsTable {
     static final String LAST_RUN_AT = "last_run_at";
     /** Column: the status of that run. */
     static final String LAST_STATUS = "last_status";
-    /** Column: the text forms of the keys of the batch in flight, until its acknowledgement clears them. */
+    /**
+     * Column: the text forms of the keys of the batch in flight, as versions before bookkeeping schema version 3 marked
+     * them (one batch at a time); folded by the next run like the marks of {@link JobTables#inDoubtName()}.
+     */
     static final String IN_DOUBT = "in_doubt";
     /** Column: what the snapshot's row versions were taken over ({@link RunShape#versionScope()}). */
     static final String VERSION_SCOPE = "version_scope";
@@ -51,6 +55,12 @@ final class JobsTable {
     static final String FIRST_SYNC_RUN = "first_sync_run";
     /** Column: the text of the last key of the first sync's last acknowledged batch, or {@code NULL}. */
     static final String FIRST_SYNC_ACKED = "first_sync_acked";
+    /**
+     * Column: the batches a first sync settled (acknowledged, or put in doubt) above {@link #FIRST_SYNC_ACKED}, while
+     * a batch before them is still out: pairs of key texts (the key before the batch's first, its last key), or
+     * {@code NULL}.
+     */
+    static final String FIRST_SYNC_AHEAD = "first_sync_ahead";
     /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
     static final String TABLES_VERSION = "tables_version";
 
@@ -192,9 +202,11 @@ final class JobsTable {
      * A first sync left in progress.
      *
      * @param runId its run
-     * @param ackedKeyText the text form of the last key of its last acknowledged batch, or {@code null}
+     * @param ackedKeyText the text form of the last key of the prefix of its settled batches, or {@code null}
+     * @param settledAhead the batches it settled above that key, as pairs of key texts (the key before the batch's
+     *     first, its last key)
      */
-    record FirstSyncState(String runId, @Nullable String ackedKeyText) {
+    record FirstSyncState(String runId, @Nullable String ackedKeyText, List<String> settledAhead) {
     }
 
     /**
@@ -208,11 +220,24 @@ final class JobsTable {
      */
     static @Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED))
+        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED),
+                    column(FIRST_SYNC_AHEAD))
                 .from(table(t.jobsName())).where(jobIs(jobId))
                 .and(column(FIRST_SYNC_RUN).isNotNull()),
-            rs -> new FirstSyncState(rs.getString(1), rs.getString(2)));
+            rs -> new FirstSyncState(rs.getString(1), rs.getString(2), texts(rs.getArray(3))));
         return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The elements of a {@code text[]} ({@code NULL}: none). */
+    private static List<String> texts(@Nullable Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        try {
+            return List.of((String[]) array.getArray());
+        } finally {
+            array.free();
+        }
     }
 
     /**

@@ -40,8 +40,6 @@ final class PlanTableRun extends PgRun {
     private final boolean applyNew;
     private final boolean applyKnown;
     private final boolean markAny;
-    /** An earlier batch of this run failed, and its keys could not be put in doubt in the snapshot then. */
-    private boolean doubtLeft;
 
     private PlanTableRun(Session session, JobLock lock, RunStatements sql, RunRequest request, Plan plan,
                          Set<String> present) {
@@ -138,24 +136,23 @@ final class PlanTableRun extends PgRun {
             return List.of();
         }
         String from = lastKeyText;
-        return session.transaction("read the next batch of sync job '" + jobId() + "'", c -> {
-            Fetched f = read(c, from, maxSize);
-            if (!f.changes().isEmpty() && markAny) {
-                long read = System.nanoTime();
-                if (doubtLeft) {
-                    // An earlier batch of this run failed and its keys could not be put in doubt then.
-                    Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
-                    doubtLeft = false;
-                }
-                Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, Objects.requireNonNull(f.last())));
-                markNanos += System.nanoTime() - read;
+        int number = out.nextNumber();
+        Fetched f = session.transaction("read the next batch of sync job '" + jobId() + "'", c -> {
+            Fetched read = read(c, from, maxSize);
+            if (!read.changes().isEmpty() && markAny) {
+                long marked = System.nanoTime();
+                // (The batch's own row of marks: the batches out before it keep theirs, whatever their answers.)
+                Sql.execute(c, sql.marks().markInDoubt(jobId(), request.runId(), number, markKinds, from,
+                    Objects.requireNonNull(read.last())));
+                markNanos += System.nanoTime() - marked;
             }
-            if (f.changes().size() < maxSize) {
-                // (Keyset paging: a batch shorter than asked for is the last one.)
-                exhausted = true;
-            }
-            return accept(f, from);
+            return read;
         });
+        if (f.changes().size() < maxSize) {
+            // (Keyset paging: a batch shorter than asked for is the last one.)
+            exhausted = true;
+        }
+        return accept(f, from);
     }
 
     /** Reads the batch after {@code from} from the plan table, in the caller's transaction. */
@@ -194,9 +191,10 @@ final class PlanTableRun extends PgRun {
         if (ack.batch().isEmpty()) {
             return;
         }
-        String to = batchTo();
-        String from = batchFrom;
-        Rejected rejected = rejected(ack);
+        BatchesOut.Batch b = out.find(ack.batch());
+        String to = b.to;
+        String from = b.from;
+        Rejected rejected = rejected(b, ack);
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         long started = System.nanoTime();
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
@@ -213,28 +211,34 @@ final class PlanTableRun extends PgRun {
                 }
             }
             if (markAny) {
-                Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+                Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
             }
             if (rejected.any()) {
                 Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
                     rejected.reasons()));
             }
         });
+        out.remove(b, BatchesOut.Fate.ACKNOWLEDGED);
         ackNanos += System.nanoTime() - started;
     }
 
-    /** The keys marked in the job record before the hand-out are put in doubt in the snapshot. */
+    /** The keys marked before the hand-out are put in doubt in the snapshot, and the batch's marks deleted. */
     @Override
-    void putBatchInDoubt(Connection c) throws SQLException {
-        Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
-        Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+    void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
+        if (markAny) {
+            Sql.execute(c, sql.marks().foldInDoubt(jobId(), request.runId(), b.number));
+            Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
+        }
+    }
+
+    @Override
+    void putInDoubt(BatchesOut.Batch b) {
+        out.remove(b, BatchesOut.Fate.IN_DOUBT);
     }
 
     @Override
     String onNotPutInDoubt() {
-        doubtLeft = true;
-        return "they stay marked in the job record and are put in doubt before this run's next batch, or when the next"
-            + " run starts";
+        return "they stay marked in the marks table, and the next run puts them in doubt when it starts";
     }
 
     @Override
@@ -242,8 +246,12 @@ final class PlanTableRun extends PgRun {
         return readNanos;
     }
 
+    /**
+     * Batches still out (their writes were abandoned, or their answers could not be recorded) keep their marks: the
+     * next run puts their keys in doubt under a lease, as after a crash. (The plan table is dropped when the run is
+     * recorded.)
+     */
     @Override
     void settle(Connection c) {
-        // (The plan table is dropped when the run is recorded.)
     }
 }

@@ -4,7 +4,9 @@ import io.valmi.ConfigurationException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.jooq.Query;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
@@ -139,7 +141,9 @@ final class Recovery {
         log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
             + " acknowledgement are offered again", jobId, firstSync.runId());
         keySnapshotDroppingDuplicates(c, sql);
-        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease));
+        // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
+        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,
+            firstSync.settledAhead()));
         endFirstSync(c, sql, jobId, firstSync);
     }
 
@@ -175,34 +179,41 @@ final class Recovery {
      * under a lease, since that run may have lost its connection, and with it its lock, while a write was on.
      */
     private void putKeysLeftInDoubtInDoubt(Duration lease) throws SQLException {
-        if (Sql.execute(c, sql.marks().foldInDoubt(jobId, lease)) > 0) {
-            log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and are"
+        if (Sql.execute(c, sql.marks().foldLeftInDoubt(jobId, lease)) > 0) {
+            log.info("Sync job '{}': the keys of batches not acknowledged by an earlier run are now in doubt and are"
                 + " offered again", jobId);
         }
-        Sql.execute(c, sql.marks().clearInDoubt(jobId));
+        for (Query q : sql.marks().clearLeftInDoubt(jobId)) {
+            Sql.execute(c, q);
+        }
     }
 
     /**
      * Ends a first sync from its own {@code finish}, in the caller's transaction: snapshot rows of batches handed out
-     * after the last acknowledged one are put in doubt (no lease: every write of the run has returned), rows of
+     * and not answered are put in doubt under a lease (their writes were abandoned and may still land), rows of
      * batches read ahead but never handed out are deleted (the destination never saw them), rows of rejected keys
-     * are deleted, and the job record forgets the first sync.
+     * are deleted, and the job record forgets the first sync. Batches acknowledged or put in doubt need nothing.
      *
      * @param c the connection, in a transaction
      * @param sql the run's statements
      * @param jobId the job
      * @param firstSync the first sync's run and last acknowledged key
+     * @param unanswered the batches handed out and neither acknowledged nor put in doubt, in key order
      * @param handedOutTo the last key handed out, or {@code null} when no batch was
+     * @param lease how long an abandoned write may still land
      * @throws SQLException on failure
      */
     static void finishFirstSync(Connection c, RunStatements sql, String jobId, JobsTable.FirstSyncState firstSync,
-                                @Nullable String handedOutTo) throws SQLException {
+                                List<BatchesOut.Batch> unanswered, @Nullable String handedOutTo, Duration lease)
+        throws SQLException {
         keySnapshot(c, sql);
         // (With the key built, the range is found by it rather than by reading the whole snapshot.)
         if (handedOutTo == null) {
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(null));
         } else {
-            Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), handedOutTo, null));
+            for (BatchesOut.Batch b : unanswered) {
+                Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, lease));
+            }
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(handedOutTo));
         }
         endFirstSync(c, sql, jobId, firstSync);

@@ -302,12 +302,6 @@ final class FirstSyncRun extends PgRun {
         return v;
     }
 
-    /** A batch read ahead may have waited long after the last transaction of the run's own session: check always. */
-    @Override
-    public void beforeWrite(List<Change> batch, int attempt) {
-        checkLockHeld();
-    }
-
     /**
      * Records the acknowledgement of a batch: the acknowledged key moves over the prefix of settled batches this one
      * completes, or, while a batch before it is still out, the batch is recorded as settled ahead of that key.
@@ -391,7 +385,7 @@ final class FirstSyncRun extends PgRun {
         JobsTable.FirstSyncState state = JobsTable.firstSync(c, sql.shape().tables(), jobId());
         if (state != null) {
             Recovery.finishFirstSync(c, sql, jobId(), state, out.unanswered(), lastKeyText,
-                request.writeTimeout());
+                lease(request.writeTimeout()));
         }
     }
 }

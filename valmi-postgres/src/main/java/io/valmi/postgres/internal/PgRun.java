@@ -13,6 +13,7 @@ import io.valmi.SyncResult;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -41,6 +42,13 @@ abstract class PgRun implements SourceRun {
     Plan plan;
     final RowLayout layout;
 
+    /**
+     * How recently a transaction of the run's own session (which holds the job lock) must have begun for the first
+     * write of a batch to start without checking the lock; every lease a later run gives adds it. See
+     * {@code docs/internals.md#fencing-a-run-that-lost-its-lock-cannot-undo-a-later-one}.
+     */
+    static final Duration LOCK_PROOF_WINDOW = Duration.ofMillis(200);
+
     /** The last key handed out (text form), where the next batch starts. */
     @Nullable String lastKeyText;
     /** The batches handed out and not yet settled. */
@@ -64,6 +72,17 @@ abstract class PgRun implements SourceRun {
         this.plan = plan;
         this.layout = new RowLayout(request.mapping().destinationFields());
         this.out = new BatchesOut(request.jobId());
+    }
+
+    /**
+     * The lease a run gives keys that an earlier run may still write: the write timeout, and the
+     * {@linkplain #LOCK_PROOF_WINDOW window} in which a write may start after the lock was last proven held.
+     *
+     * @param writeTimeout the request's write timeout
+     * @return the lease
+     */
+    static Duration lease(Duration writeTimeout) {
+        return writeTimeout.plus(LOCK_PROOF_WINDOW);
     }
 
     @Override
@@ -139,6 +158,20 @@ abstract class PgRun implements SourceRun {
             reasons.add(r.reason());
         }
         return new Rejected(texts, reasons);
+    }
+
+    /**
+     * Before each write attempt: a retry, or a first attempt when no transaction of the run's session began within
+     * {@link #LOCK_PROOF_WINDOW}, checks that the run still holds its lock. A batch handed out just now was marked in a
+     * transaction of that session (a plan-table run), or follows the acknowledgement of the batch before it (a first
+     * sync): with one batch out at a time the first attempt needs no check. See
+     * {@code docs/internals.md#fencing-a-run-that-lost-its-lock-cannot-undo-a-later-one}.
+     */
+    @Override
+    public final void beforeWrite(List<Change> batch, int attempt) {
+        if (attempt > 1 || !session.committedWithin(LOCK_PROOF_WINDOW.toNanos())) {
+            checkLockHeld();
+        }
     }
 
     /**
@@ -231,7 +264,7 @@ abstract class PgRun implements SourceRun {
             int changes = unanswered.stream().mapToInt(b -> b.size).sum();
             log.info("Sync job '{}': {} batches ({} changes) were handed out and not answered (their writes were"
                     + " abandoned, or their answers not recorded); their keys stay in doubt, under a lease of {} ms, and"
-                    + " are offered again", jobId(), unanswered.size(), changes, request.writeTimeout().toMillis());
+                    + " are offered again", jobId(), unanswered.size(), changes, lease(request.writeTimeout()).toMillis());
         }
         if (log.isDebugEnabled()) {
             long reading = readingNanos();

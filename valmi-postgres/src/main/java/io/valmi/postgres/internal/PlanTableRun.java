@@ -178,14 +178,6 @@ final class PlanTableRun extends PgRun {
         return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }
 
-    /** The first write of a batch follows the transaction that marked it, which proved the lock still held. */
-    @Override
-    public void beforeWrite(List<Change> batch, int attempt) {
-        if (attempt > 1) {
-            checkLockHeld();
-        }
-    }
-
     @Override
     public void acknowledge(Acknowledgement ack) {
         if (ack.batch().isEmpty()) {

@@ -131,7 +131,7 @@ final class RunStarter {
                     .append("->").append(mapping.destinationFields().get(i));
             }
             BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
-                keyColumn, mapped.toString(), request.writeTimeout());
+                keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()));
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",

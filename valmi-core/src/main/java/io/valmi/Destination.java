@@ -9,7 +9,13 @@ import java.util.Set;
  * <p>What the library guarantees to a destination:
  * <ul>
  *   <li>{@link #open(SyncContext)} once at the start of every run, {@link #close()} once at its end (also
- *       when the run fails); {@code write} is called from one thread at a time.</li>
+ *       when the run fails or is cancelled); {@code write} is called between them, on the runner's writer threads
+ *       (not the thread that called {@link SyncRunner#run}), one call at a time unless
+ *       {@link DestinationCapabilities#maxConcurrency()} allows more: then up to that many calls run at once, each on
+ *       its own thread, and {@code write} must be thread-safe. Each call happens-after {@code open} and
+ *       happens-before {@code close}.</li>
+ *   <li>With several batches out at once (a job's {@link SyncOptions#concurrency()} above 1), every guarantee below
+ *       holds per batch: batches may be answered in any order, and a key is in at most one batch of a run.</li>
  *   <li>Batches arrive in the source's key order (for PostgreSQL: the key type's default ordering and
  *       collation, not necessarily Java's {@code compareTo}), each at most {@code min(job batch size,
  *       capabilities().maxBatchSize())} changes, and never two changes of the same key in one batch.</li>
@@ -30,9 +36,17 @@ import java.util.Set;
  *       for a {@code UUID} key its text; a text key exactly). A rejection naming a key that is not in the batch
  *       fails the batch as if {@code write} had thrown, without a retry: its keys are in doubt and sent again
  *       on the next run.</li>
- *   <li>Throwing: the whole batch failed. It is retried with backoff; when retries run out the run fails. The
- *       batch's keys are treated as <em>in doubt</em> (the destination may have applied part of it) and are
- *       sent again on the next run.</li>
+ *   <li>Throwing: the whole batch failed, and the batch's keys are treated as <em>in doubt</em> (the destination may
+ *       have applied part of it). The job's {@link RetryPolicy} decides whether it is written again (say what the
+ *       failure is with a {@link DestinationException}: retriable or not, when to come back); a
+ *       {@link ThrottledException} pauses writing without using up an attempt. A batch that fails for good is split
+ *       into halves, down to single changes ({@link SyncOptions#isolateFailures()}), so that the changes the
+ *       destination takes are delivered and each change it still fails on alone becomes a rejection carrying the
+ *       error; when the parts fail alike (the destination fails, not a row) the run fails and the batch's keys are
+ *       sent again on the next run. Do not retry inside {@code write}: that is the runner's job.</li>
+ *   <li>Taking too long: a call still running after the job's {@link SyncOptions#writeTimeout()} is interrupted and
+ *       counts as a failed attempt; one that does not return within a second of its interrupt is abandoned (the run
+ *       fails, and its batch stays in doubt). Give remote calls their own timeouts below the write timeout.</li>
  * </ul>
  */
 public interface Destination extends AutoCloseable {

@@ -40,6 +40,31 @@ public interface Source extends AutoCloseable {
      */
     SourceRun startRun(RunRequest request);
 
+    /**
+     * Starts a job over: forgets what its destination holds, so that the next run sends every row as new. Call it
+     * through {@link SyncRunner#reset(SyncJob)}. The default refuses: a source that keeps no job state has nothing
+     * to reset.
+     *
+     * @param jobId the job
+     * @return whether the source knew the job (a source that did not says so in its log)
+     * @throws UnsupportedOperationException when the source keeps no job state
+     */
+    default boolean resetJob(String jobId) {
+        throw new UnsupportedOperationException("Source " + description() + " keeps no job state to reset");
+    }
+
+    /**
+     * Removes everything the source keeps for a job. Call it through {@link SyncRunner#drop(SyncJob)}. The default
+     * refuses: a source that keeps no job state has nothing to drop.
+     *
+     * @param jobId the job
+     * @return whether the source knew the job
+     * @throws UnsupportedOperationException when the source keeps no job state
+     */
+    default boolean dropJob(String jobId) {
+        throw new UnsupportedOperationException("Source " + description() + " keeps no job state to drop");
+    }
+
     /** Releases what the source holds (connections it opened). */
     @Override
     default void close() {

@@ -19,10 +19,13 @@ import java.util.Map;
  * @param retries writes tried again after a failure (throttled writes not counted)
  * @param throttles writes the destination answered with "slow down" ({@link ThrottledException})
  * @param splits failed batches or parts of batches split in two to isolate the changes they failed on
+ * @param deliveredByKind the delivered changes by kind (their sum is {@link #delivered()}); kinds without any are left
+ *     out
  */
 public record SyncCounts(long planned, long added, long changed, long unchanged, long removed,
                          Map<InvalidReason, Long> invalid, long delivered, long rejected, long skipped, long inDoubt,
-                         long batches, long retries, long throttles, long splits) {
+                         long batches, long retries, long throttles, long splits,
+                         Map<ChangeKind, Long> deliveredByKind) {
 
     /**
      * Copies the map.
@@ -41,9 +44,21 @@ public record SyncCounts(long planned, long added, long changed, long unchanged,
      * @param retries writes tried again after a failure
      * @param throttles writes the destination answered with "slow down"
      * @param splits failed batches or parts split in two
+     * @param deliveredByKind the delivered changes by kind
      */
     public SyncCounts {
         invalid = Map.copyOf(invalid);
+        deliveredByKind = Map.copyOf(deliveredByKind);
+    }
+
+    /**
+     * The delivered changes of one kind: e.g. how many rows a MIRROR run removed at the destination.
+     *
+     * @param kind the kind
+     * @return the count
+     */
+    public long delivered(ChangeKind kind) {
+        return deliveredByKind.getOrDefault(kind, 0L);
     }
 
     /**

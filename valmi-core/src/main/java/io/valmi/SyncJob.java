@@ -1,6 +1,9 @@
 package io.valmi;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -124,6 +127,30 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         return new Builder(id);
     }
 
+    /**
+     * A builder holding this job's settings, to change some of them: {@code job.toBuilder().batchSize(500).build()}.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder(id).source(source).destination(destination).mapping(mapping).options(options);
+        if (rateLimit != null) {
+            b.rateLimit(rateLimit);
+        }
+        return b;
+    }
+
+    /**
+     * This job with other options: e.g. for one run that may remove more than the guard allows,
+     * {@code runner.run(job.withOptions(job.options().withMaxRemovedFraction(1.0)))}.
+     *
+     * @param newOptions the options
+     * @return a new job with the same id, source, destination, mapping and rate limit
+     */
+    public SyncJob withOptions(SyncOptions newOptions) {
+        return new SyncJob(id, source, destination, mapping, newOptions, rateLimit);
+    }
+
     @Override
     public String toString() {
         return "SyncJob[id=" + id + ", source=" + source.description() + ", destination="
@@ -138,6 +165,8 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         private @Nullable Mapping mapping;
         private SyncOptions options = SyncOptions.defaults();
         private @Nullable RateLimit rateLimit;
+        /** Settings made one by one: applied over {@link #options} at build, whatever the order of the calls. */
+        private final List<UnaryOperator<SyncOptions>> overrides = new ArrayList<>();
 
         private Builder(String id) {
             this.id = id;
@@ -177,7 +206,8 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
-         * Sets the options (default {@link SyncOptions#defaults()}).
+         * Sets the options (default {@link SyncOptions#defaults()}). Settings made one by one on this builder
+         * ({@link #batchSize(int)}, {@link #retryPolicy(RetryPolicy)}, ...) apply over these, before or after this call.
          *
          * @param options the options
          * @return this builder
@@ -194,7 +224,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder batchSize(int batchSize) {
-            this.options = options.withBatchSize(batchSize);
+            overrides.add(o -> o.withBatchSize(batchSize));
             return this;
         }
 
@@ -205,7 +235,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder retryPolicy(RetryPolicy policy) {
-            this.options = options.withRetryPolicy(policy);
+            overrides.add(o -> o.withRetryPolicy(policy));
             return this;
         }
 
@@ -217,7 +247,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder writeTimeout(java.time.Duration timeout) {
-            this.options = options.withWriteTimeout(timeout);
+            overrides.add(o -> o.withWriteTimeout(timeout));
             return this;
         }
 
@@ -228,7 +258,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder maxRemovedFraction(double fraction) {
-            this.options = options.withMaxRemovedFraction(fraction);
+            overrides.add(o -> o.withMaxRemovedFraction(fraction));
             return this;
         }
 
@@ -241,7 +271,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder maxInvalidFraction(double fraction) {
-            this.options = options.withMaxInvalidFraction(fraction);
+            overrides.add(o -> o.withMaxInvalidFraction(fraction));
             return this;
         }
 
@@ -252,7 +282,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder concurrency(int batches) {
-            this.options = options.withConcurrency(batches);
+            overrides.add(o -> o.withConcurrency(batches));
             return this;
         }
 
@@ -264,7 +294,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder isolateFailures(boolean isolate) {
-            this.options = options.withIsolateFailures(isolate);
+            overrides.add(o -> o.withIsolateFailures(isolate));
             return this;
         }
 
@@ -276,7 +306,7 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
          * @return this builder
          */
         public Builder quarantineAfter(int runs) {
-            this.options = options.withQuarantineAfter(runs);
+            overrides.add(o -> o.withQuarantineAfter(runs));
             return this;
         }
 
@@ -305,7 +335,11 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
                     + " missing: " + (source == null ? "source " : "") + (destination == null ? "destination " : "")
                     + (mapping == null ? "mapping" : ""));
             }
-            return new SyncJob(id, source, destination, mapping, options, rateLimit);
+            SyncOptions built = options;
+            for (UnaryOperator<SyncOptions> override : overrides) {
+                built = override.apply(built);
+            }
+            return new SyncJob(id, source, destination, mapping, built, rateLimit);
         }
     }
 }

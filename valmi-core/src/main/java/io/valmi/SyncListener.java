@@ -34,6 +34,16 @@ public interface SyncListener {
     }
 
     /**
+     * One call of {@link Destination#write} returned or threw (every attempt, and every part of a split batch): for
+     * latency metrics. Called on the writer's thread.
+     *
+     * @param context the job and the run
+     * @param write which batch, how many changes, how long, and how it ended
+     */
+    default void written(SyncContext context, Write write) {
+    }
+
+    /**
      * A write of a batch failed and is tried again after a wait.
      *
      * @param context the job and the run
@@ -62,11 +72,45 @@ public interface SyncListener {
     }
 
     /**
-     * The run ended, successfully or not.
+     * The run ended, successfully or not. Override this or {@link #runFinished(SyncContext, SyncResult)}.
      *
      * @param result the result
      */
     default void runFinished(SyncResult result) {
+    }
+
+    /**
+     * The run ended, successfully or not, with its context (for a run refused before it started, e.g. because the job
+     * was already running, a context made from the job). The default calls {@link #runFinished(SyncResult)}.
+     *
+     * @param context the job and the run
+     * @param result the result
+     */
+    default void runFinished(SyncContext context, SyncResult result) {
+        runFinished(result);
+    }
+
+    /**
+     * One call of {@link Destination#write}.
+     *
+     * @param batch the batch's number in the run, from 1
+     * @param changes the changes the call carried (fewer than the batch's for a part of a split batch)
+     * @param duration how long the call took
+     * @param outcome how it ended
+     */
+    record Write(long batch, int changes, java.time.Duration duration, WriteOutcome outcome) {
+    }
+
+    /** How one call of {@link Destination#write} ended. */
+    enum WriteOutcome {
+        /** It returned a result (all applied, or some rejected). */
+        ANSWERED,
+        /** It threw: a failure (retried or not). */
+        FAILED,
+        /** It threw {@link ThrottledException}. */
+        THROTTLED,
+        /** It ran into the write timeout. */
+        TIMED_OUT
     }
 
     /**

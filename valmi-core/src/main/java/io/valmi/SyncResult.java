@@ -60,10 +60,11 @@ public record SyncResult(String jobId, String runId, RunStatus status, Instant s
     }
 
     /**
-     * This result when the run succeeded.
+     * This result when the run succeeded or was cancelled.
      *
      * @return this result
-     * @throws ValmiException the run's error (wrapped when it is not a {@link ValmiException})
+     * @throws ValmiException the run's error (wrapped when it is not a {@link ValmiException}): for a failed run, and
+     *     for a skipped one ({@link RunStatus#SKIPPED}: a {@link JobBusyException})
      */
     public SyncResult orThrow() {
         if (error == null) {

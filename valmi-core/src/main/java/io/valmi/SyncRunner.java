@@ -109,6 +109,31 @@ public final class SyncRunner implements AutoCloseable {
     }
 
     /**
+     * Starts the job over: its source forgets what the destination holds, so that the next run sends every row as
+     * new (for a MIRROR destination, empty it first: keys it holds that the source no longer has are not removed).
+     * Fails while a run of the job is on.
+     *
+     * @param job the job
+     * @return whether the source knew the job; {@code false} (nothing done, logged at WARN) points at a wrong id
+     */
+    public boolean reset(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        return job.source().resetJob(job.id());
+    }
+
+    /**
+     * Removes the job's state from its source (for PostgreSQL: its bookkeeping tables and job record; the run history
+     * stays). Fails while a run of the job is on.
+     *
+     * @param job the job
+     * @return whether the source knew the job
+     */
+    public boolean drop(SyncJob job) {
+        Objects.requireNonNull(job, "job");
+        return job.source().dropJob(job.id());
+    }
+
+    /**
      * Stops every run of this runner as {@link RunHandle#cancel()} does, waits for them to end (up to the cancel
      * wait and a little more), and refuses new runs. Call it when the application shuts down.
      */
@@ -157,9 +182,26 @@ public final class SyncRunner implements AutoCloseable {
      */
     public Plan plan(SyncJob job) {
         Objects.requireNonNull(job, "job");
-        RunRequest request = new RunRequest(job.id(), "dry-run-" + java.util.UUID.randomUUID(), job.mapping(),
-            java.util.Set.of(), job.options().maxSamples(), 0, job.options().writeTimeout());
-        try (SourceRun run = job.source().startRun(request)) {
+        return plan(job.id(), job.source(), job.mapping(), job.options());
+    }
+
+    /**
+     * A dry run without a destination: plans a job in its source (see {@link #plan(SyncJob)}), e.g. to show what a
+     * job would send before its destination is configured.
+     *
+     * @param jobId the job's id (the state it is planned against)
+     * @param source the source
+     * @param mapping the mapping
+     * @param options the options (samples, write timeout)
+     * @return the plan
+     * @throws ValmiException when planning fails
+     */
+    public Plan plan(String jobId, Source source, Mapping mapping, SyncOptions options) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(mapping, "mapping");
+        RunRequest request = new RunRequest(jobId, "dry-run-" + java.util.UUID.randomUUID(), mapping,
+            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout());
+        try (SourceRun run = source.startRun(request)) {
             return run.plan();
         }
     }

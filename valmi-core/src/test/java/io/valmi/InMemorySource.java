@@ -23,7 +23,10 @@ class InMemorySource implements Source {
     final List<Object> rejectedKeys = new ArrayList<>();
     final List<Object> inDoubtKeys = new ArrayList<>();
     final List<SyncResult> finished = new ArrayList<>();
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Set when two calls of a run overlapped (the runner must make them one at a time). */
+    volatile boolean overlapped;
+    private final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
     /** Thrown by {@code beforeWrite} from the given attempt on (0: never): the run lost its hold on the job. */
     int loseHoldAtAttempt;
     RunRequest lastRequest;
@@ -96,7 +99,7 @@ class InMemorySource implements Source {
         }
         Plan plan = new Plan(counts, invalid, List.of(), snapshot.size());
         Iterator<Change> it = planned.iterator();
-        return new SourceRun() {
+        SourceRun run = new SourceRun() {
             @Override
             public Plan plan() {
                 return plan;
@@ -166,5 +169,68 @@ class InMemorySource implements Source {
                 calls.add("close");
             }
         };
+        return new SourceRun() {
+            @Override
+            public Plan plan() {
+                return run.plan();
+            }
+
+            @Override
+            public List<Change> nextBatch(int maxSize) {
+                enter();
+                try {
+                    return run.nextBatch(maxSize);
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void beforeWrite(List<Change> batch, int attempt) {
+                enter();
+                try {
+                    run.beforeWrite(batch, attempt);
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void acknowledge(Acknowledgement ack) {
+                enter();
+                try {
+                    run.acknowledge(ack);
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void markInDoubt(List<Change> batch) {
+                enter();
+                try {
+                    run.markInDoubt(batch);
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void finish(SyncResult result) {
+                run.finish(result);
+            }
+
+            @Override
+            public void close() {
+                run.close();
+            }
+        };
+    }
+
+    private void enter() {
+        if (inside.incrementAndGet() > 1) {
+            overlapped = true;
+        }
+        Thread.yield();
     }
 }

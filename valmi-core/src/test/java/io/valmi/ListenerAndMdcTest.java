@@ -70,4 +70,28 @@ class ListenerAndMdcTest {
         assertThat(MDC.get("valmi.run")).isNull();
         MDC.clear();
     }
+
+    @Test
+    void runFinishedGetsTheRunsContextAndTheOldMethodStillHearsIt() {
+        List<String> events = new ArrayList<>();
+        SyncListener withContext = new SyncListener() {
+            @Override
+            public void runFinished(SyncContext context, SyncResult result) {
+                events.add(context.jobId() + " " + context.runId().equals(result.runId()) + " " + context.batchSize());
+            }
+        };
+        SyncListener old = new SyncListener() {
+            @Override
+            public void runFinished(SyncResult result) {
+                events.add("old " + result.status());
+            }
+        };
+        SyncJob job = SyncJob.builder("ctx").source(new InMemorySource("id", "name").rows(3))
+            .destination(batch -> WriteResult.ok()).mapping(Mapping.builder().key("id").map("name").build())
+            .batchSize(2).build();
+
+        SyncRunner.builder().listener(withContext).listener(old).build().run(job);
+
+        assertThat(events).containsExactly("ctx true 2", "old SUCCEEDED");
+    }
 }

@@ -64,4 +64,40 @@ class SyncJobTest {
             .isInstanceOf(ConfigurationException.class)
             .hasMessageContaining("at most 200 characters, got 201");
     }
+
+    @Test
+    void builderSettingsDoNotDependOnTheirOrder() {
+        SyncJob before = SyncJob.builder("order").source(new InMemorySource("id", "name"))
+            .destination(batch -> WriteResult.ok()).mapping(MAPPING)
+            .batchSize(2000).concurrency(3).options(SyncOptions.defaults().withMaxSamples(42)).build();
+        SyncJob after = SyncJob.builder("order").source(new InMemorySource("id", "name"))
+            .destination(batch -> WriteResult.ok()).mapping(MAPPING)
+            .options(SyncOptions.defaults().withMaxSamples(42)).batchSize(2000).concurrency(3).build();
+
+        assertThat(before.options().batchSize()).isEqualTo(2000);
+        assertThat(before.options().concurrency()).isEqualTo(3);
+        assertThat(before.options().maxSamples()).isEqualTo(42);
+        assertThat(after.options()).isEqualTo(before.options());
+    }
+
+    @Test
+    void toBuilderAndWithOptionsChangeOneSettingAndKeepTheRest() {
+        RateLimit limit = RateLimit.perSecond(5);
+        SyncJob job = SyncJob.builder("tb").source(new InMemorySource("id", "name"))
+            .destination(batch -> WriteResult.ok()).mapping(MAPPING).batchSize(300).rateLimit(limit).build();
+
+        SyncJob changed = job.toBuilder().concurrency(4).build();
+        assertThat(changed.id()).isEqualTo("tb");
+        assertThat(changed.source()).isSameAs(job.source());
+        assertThat(changed.destination()).isSameAs(job.destination());
+        assertThat(changed.mapping()).isEqualTo(job.mapping());
+        assertThat(changed.rateLimit()).isSameAs(limit);
+        assertThat(changed.options().batchSize()).isEqualTo(300);
+        assertThat(changed.options().concurrency()).isEqualTo(4);
+
+        SyncJob once = job.withOptions(job.options().withAllowEmptySource(true));
+        assertThat(once.options().allowEmptySource()).isTrue();
+        assertThat(once.options().batchSize()).isEqualTo(300);
+        assertThat(job.options().allowEmptySource()).isFalse();
+    }
 }

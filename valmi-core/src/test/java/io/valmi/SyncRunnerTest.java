@@ -180,7 +180,11 @@ class SyncRunnerTest {
         assertThat(source.acknowledgedKeys).containsExactly(1L, 2L, 3L, 4L);
         assertThat(source.inDoubtKeys).containsExactly(5L, 6L, 7L, 8L);
         assertThat(source.rejectedKeys).isEmpty();
-        assertThat(destination.attempts).extracting(b -> b.get(0).key()).containsExactly(1L, 5L, 5L, 5L);
+        // Three attempts, then the failed batch is split once: both halves fail with a retriable error, so the
+        // destination fails, not a row, and the batch fails.
+        assertThat(destination.attempts).extracting(b -> b.get(0).key()).containsExactly(1L, 5L, 5L, 5L, 5L, 7L);
+        assertThat(result.counts().splits()).isEqualTo(1);
+        assertThat(result.counts().retries()).isEqualTo(2);
         // Counts match what the destination saw.
         assertThat(result.counts().delivered()).isEqualTo(4);
         assertThat(result.counts().inDoubt()).isEqualTo(4);
@@ -360,5 +364,24 @@ class SyncRunnerTest {
         assertThat(destination.applied).hasSize(2);
         assertThat(result.counts().delivered()).isEqualTo(3);
         assertThat(result.counts().inDoubt()).isEqualTo(3);
+    }
+
+    @Test
+    void deliveredCountsByKindAndAPlanWithoutADestination() {
+        InMemorySource source = sourceWithEveryKind();
+        Plan plan = runner.plan("job-1", source, mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR),
+            SyncOptions.defaults());
+        assertThat(plan.count(ChangeKind.REMOVED)).isEqualTo(1);
+        assertThat(source.acknowledgedKeys).isEmpty();
+
+        SyncResult result = runner.run(job(source, new ScriptedDestination(),
+            mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR), 10));
+
+        assertThat(result.counts().delivered(ChangeKind.ADDED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.CHANGED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.UNCHANGED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.REMOVED)).isEqualTo(1);
+        assertThat(result.counts().deliveredByKind().values().stream().mapToLong(Long::longValue).sum())
+            .isEqualTo(result.counts().delivered());
     }
 }

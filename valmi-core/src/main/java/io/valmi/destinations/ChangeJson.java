@@ -22,13 +22,23 @@ import java.util.Collection;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
-/** Renders changes and their values as JSON; shared by the JSON destinations so that they agree to the byte. */
-final class ChangeJson {
+/**
+ * The JSON encoding of changes and values that the built-in destinations use ({@link JsonLinesDestination},
+ * {@link WebhookDestination}), public so that a custom destination encodes alike: exact numbers ({@code BigDecimal} in
+ * plain notation, never through {@code double}), {@code NaN} and the infinities as strings, times as ISO 8601 text
+ * ({@code OffsetDateTime} with its offset, microseconds kept), UUIDs as text, {@code byte[]} as Base64, arrays as JSON
+ * arrays, JSON columns as the text PostgreSQL printed (a string), anything else by {@code toString()}.
+ *
+ * <pre>{@code
+ * String body = ChangeJson.toJson(change);   // {"kind":"CHANGED","key":42,"fields":{"email":"a@example.com"}}
+ * }</pre>
+ */
+public final class ChangeJson {
     /**
      * No separator between root values (each line adds its own newline), BigDecimal in plain notation, characters
      * outside the BMP (emoji) as UTF-8 rather than as escaped surrogate pairs.
      */
-    static final JsonFactory FACTORY = new JsonFactoryBuilder()
+    private static final JsonFactory FACTORY = new JsonFactoryBuilder()
         .rootValueSeparator((String) null)
         .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
         .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
@@ -38,8 +48,40 @@ final class ChangeJson {
     private ChangeJson() {
     }
 
-    /** Writes {@code {"kind":..,"key":..,"fields":{..}}}; a REMOVED change has no {@code fields}. */
-    static void writeChange(JsonGenerator g, Change change) throws IOException {
+    /**
+     * The Jackson factory the encoding uses: no separator between root values, {@code BigDecimal} in plain notation,
+     * characters outside the BMP (emoji) as UTF-8 rather than escaped surrogate pairs, targets not closed.
+     *
+     * @return the shared, thread-safe factory
+     */
+    public static JsonFactory factory() {
+        return FACTORY;
+    }
+
+    /**
+     * One change as a JSON object.
+     *
+     * @param change the change
+     * @return {@code {"kind":..,"key":..,"fields":{..}}}
+     */
+    public static String toJson(Change change) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            writeChange(g, change);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Writes {@code {"kind":..,"key":..,"fields":{..}}}; a REMOVED change has no {@code fields}.
+     *
+     * @param g where to write
+     * @param change the change
+     * @throws IOException when writing fails
+     */
+    public static void writeChange(JsonGenerator g, Change change) throws IOException {
         g.writeStartObject();
         g.writeStringField("kind", change.kind().name());
         g.writeFieldName("key");
@@ -57,8 +99,14 @@ final class ChangeJson {
         g.writeEndObject();
     }
 
-    /** Writes one value; see {@link JsonLinesDestination} for the rules. */
-    static void writeValue(JsonGenerator g, @Nullable Object v) throws IOException {
+    /**
+     * Writes one value by the rules above.
+     *
+     * @param g where to write
+     * @param v the value, or {@code null}
+     * @throws IOException when writing fails
+     */
+    public static void writeValue(JsonGenerator g, @Nullable Object v) throws IOException {
         if (v == null) {
             g.writeNull();
         } else if (v instanceof String) {

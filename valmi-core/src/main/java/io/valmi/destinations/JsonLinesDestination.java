@@ -247,7 +247,7 @@ public final class JsonLinesDestination implements Destination {
     }
 
     private static void writeLines(OutputStream target, List<Change> batch) throws IOException {
-        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(target)) {
+        try (JsonGenerator g = ChangeJson.factory().createGenerator(target)) {
             for (Change change : batch) {
                 ChangeJson.writeChange(g, change);
                 g.writeRaw('\n');

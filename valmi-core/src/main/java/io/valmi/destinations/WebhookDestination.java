@@ -9,24 +9,32 @@ import io.valmi.ConfigurationException;
 import io.valmi.Destination;
 import io.valmi.DestinationCapabilities;
 import io.valmi.DestinationException;
+import io.valmi.RateLimit;
 import io.valmi.Rejection;
 import io.valmi.SyncContext;
+import io.valmi.ThrottledException;
 import io.valmi.WriteResult;
 import io.valmi.internal.Redactor;
-import io.valmi.internal.Sleeper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -38,17 +46,21 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * POSTs each batch as one JSON document to an HTTP endpoint, with the JDK's {@link HttpClient}.
+ * POSTs each batch as one JSON document to an HTTP endpoint, with the JDK's {@link HttpClient}: one request per
+ * {@link #write(List)}, no retry of its own. It tells the runner what an answer means and leaves retrying to the job's
+ * {@link io.valmi.RetryPolicy}, the one retry layer of a run.
  *
  * <pre>{@code
  * Destination hook = WebhookDestination.builder(URI.create("https://api.example.com/valmi"))
  *     .bearerToken(System.getenv("API_TOKEN"))
  *     .header("X-Tenant", "acme")
+ *     .rateLimit(RateLimit.perSecond(10))
  *     .build();
  * }</pre>
  *
@@ -70,13 +82,27 @@ import org.slf4j.LoggerFactory;
  *       doubt. A JSON object without
  *       {@code rejected} means all applied; one whose {@code rejected} is not a list of such objects fails the
  *       batch (not retried), because silently taking it as success could lose rejections.</li>
- *   <li>408, 429 and 5xx, and network failures: retried with exponential backoff ({@link Builder#retries}),
- *       waiting as long as a {@code Retry-After} header says (seconds or an HTTP date, at most
- *       {@link Builder#maxRetryAfter(Duration)}); when retries run out, a retriable {@link DestinationException},
- *       so the run's own retry policy applies next.</li>
- *   <li>Any other status (400, 401, 403, 404, …): a non-retriable {@link DestinationException} naming the status.</li>
+ *   <li>429 Too Many Requests, and 503 Service Unavailable with a {@code Retry-After} header: a
+ *       {@link ThrottledException} that carries the wait the header names (delay-seconds or an HTTP-date, RFC 9110
+ *       10.2.3; a date is measured against this machine's clock, one passed is no wait). The runner pauses every write
+ *       of the run, and of runs sharing its {@link RateLimit}, that long, without using up an attempt. A 429 without
+ *       a {@code Retry-After} the destination can read asks for {@value #DEFAULT_THROTTLE_SECONDS} second.</li>
+ *   <li>408, 425, 500, 502, 503 without {@code Retry-After}, 504 and every other 5xx but 501, 505 and 511, and a
+ *       network failure or timeout: a retriable {@link DestinationException}, with {@link
+ *       DestinationException#retryAfter()} when the answer has a {@code Retry-After} header.</li>
+ *   <li>Any other status (400, 401, 403, 404, 409, 413, 422, a redirect, 501, …): a {@link DestinationException}
+ *       that is not retriable. A job that {@linkplain io.valmi.SyncOptions#isolateFailures() isolates failures}
+ *       splits the batch down to the changes the server refuses; the message names the status and the start of the
+ *       body (at most 200 characters, secrets masked), which for a batch of one change is its reason. The message of
+ *       a 413 Payload Too Large says to lower the batch size.</li>
  * </ul>
- * The server should apply changes by key, since a batch may arrive more than once.
+ * A {@code Retry-After} longer than a day is taken as a day (the job's
+ * {@link io.valmi.RetryPolicy#maxThrottledWait()} bounds the waiting anyway). The server should apply changes by key,
+ * since a batch may arrive more than once.
+ *
+ * <p>Thread-safe: with {@link Builder#maxConcurrency(int)} above 1 the runner may call {@code write} from several
+ * threads at once, each call its own request on the shared client. The server must then take concurrent requests, and
+ * batches may reach it in any order (never two changes of one key at once).
  *
  * <p>Header values (tokens) never appear in {@link #toString()}, log lines, exception messages or results; nor do the
  * URL's query string and user info, which sometimes carry secrets too. Where a server echoes them (a 401 body quoting
@@ -85,33 +111,38 @@ import org.slf4j.LoggerFactory;
  * by a secret file, a control character) and says where it is, without showing it.
  */
 public final class WebhookDestination implements Destination {
+    /** The wait of a 429 without a readable {@code Retry-After} header, in seconds. */
+    public static final int DEFAULT_THROTTLE_SECONDS = 1;
+
     private static final Logger log = LoggerFactory.getLogger(WebhookDestination.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** The longest wait a {@code Retry-After} is taken for: what the runner adds it to stays far from overflowing. */
+    private static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(1);
+    /** How much of a response body a message quotes. */
+    private static final int EXCERPT = 200;
+    private static final Pattern DELAY_SECONDS = Pattern.compile("[0-9]+");
+    /** The asctime form of an HTTP-date; without a zone, in GMT. */
+    private static final DateTimeFormatter ASCTIME = new DateTimeFormatterBuilder().parseCaseInsensitive()
+        .appendPattern("EEE MMM ppd HH:mm:ss yyyy").toFormatter(Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private final URI url;
     private final Map<String, String> headers;
     private final Duration timeout;
-    private final int retries;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
-    private final Duration maxRetryAfter;
+    private final DestinationCapabilities capabilities;
     private final HttpClient client;
-    private final Sleeper sleeper;
     private final Clock clock;
     private final Set<String> secrets;
     private final Redactor redactor;
-    private @Nullable SyncContext context;
+    /** Set by {@link #open(SyncContext)}, read by every {@link #write(List)}, which may run on other threads. */
+    private volatile @Nullable SyncContext context;
 
     private WebhookDestination(Builder b) {
         this.url = b.url;
         this.headers = Map.copyOf(b.headers);
         this.timeout = b.timeout;
-        this.retries = b.retries;
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
-        this.maxRetryAfter = b.maxRetryAfter;
+        DestinationCapabilities all = DestinationCapabilities.all().withMaxConcurrency(b.maxConcurrency);
+        this.capabilities = b.rateLimit == null ? all : all.withRateLimit(b.rateLimit);
         this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.timeout).build();
-        this.sleeper = b.sleeper;
         this.clock = b.clock;
         this.secrets = secretsOf(url, headers.values());
         this.redactor = Redactor.of(secrets);
@@ -163,13 +194,14 @@ public final class WebhookDestination implements Destination {
     }
 
     /**
-     * Every mode: the mode is sent with each batch, and the server decides what it means for its records.
+     * Every mode (the mode is sent with each batch, and the server decides what it means for its records), batches of
+     * any size, the {@link Builder#maxConcurrency(int)} and the {@link Builder#rateLimit(RateLimit)} if one is set.
      *
-     * @return {@link DestinationCapabilities#all()}
+     * @return the capabilities
      */
     @Override
     public DestinationCapabilities capabilities() {
-        return DestinationCapabilities.all();
+        return capabilities;
     }
 
     @Override
@@ -188,6 +220,15 @@ public final class WebhookDestination implements Destination {
         return secrets;
     }
 
+    /**
+     * Sends the batch in one request and says what the answer means (see the class documentation).
+     *
+     * @param batch the changes
+     * @return {@link WriteResult#ok()}, or the changes the server rejected
+     * @throws ThrottledException when the server asked to slow down (429, or 503 with {@code Retry-After})
+     * @throws DestinationException for any other answer than 2xx, retriable or not, and for a network failure
+     * @throws InterruptedException when interrupted while waiting for the answer (the request is cancelled)
+     */
     @Override
     public WriteResult write(List<Change> batch) throws InterruptedException {
         SyncContext ctx = context;
@@ -198,39 +239,97 @@ public final class WebhookDestination implements Destination {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body(ctx, batch)));
         headers.forEach(request::header);
-        HttpRequest built = request.build();
-        for (int attempt = 1; ; attempt++) {
-            Duration wait;
-            String problem;
-            try {
-                HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status >= 200 && status < 300) {
-                    return result(batch, response.body());
-                }
-                if (status != 408 && status != 429 && status < 500) {
-                    throw new DestinationException("Webhook " + safeUrl() + " answered HTTP " + status + " to a batch of "
-                        + batch.size() + " changes" + hint(status) + "; body: " + abbreviate(response.body()), null, false);
-                }
-                problem = "HTTP " + status;
-                wait = retryAfter(response).orElse(backoff(attempt));
-            } catch (IOException e) {
-                problem = redactor.redact(e.toString());
-                wait = backoff(attempt);
-            }
-            if (attempt > retries) {
-                throw new DestinationException("Webhook " + safeUrl() + " failed a batch of " + batch.size()
-                    + " changes after " + attempt + " attempts; last: " + problem, null, true);
-            }
-            log.warn("Webhook {} attempt {} of {} failed ({}); retrying in {} ms", safeUrl(), attempt, retries + 1,
-                problem, wait.toMillis());
-            sleeper.sleep(wait);
+        long start = System.nanoTime();
+        HttpResponse<String> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            log.debug("Webhook {} failed a batch of {} after {} ms: {}", safeUrl(), changes(batch.size()),
+                elapsedMillis(start), redactor.redact(e.toString()));
+            throw networkFailure(e, batch.size());
+        }
+        int status = response.statusCode();
+        log.debug("Webhook {} answered HTTP {} to a batch of {} in {} ms", safeUrl(), status, changes(batch.size()),
+            elapsedMillis(start));
+        if (status >= 200 && status < 300) {
+            return result(batch, response.body());
+        }
+        throw failure(response, batch.size());
+    }
+
+    /** A failure before an answer: retriable, since the batch may not have arrived, or arrived and is in doubt. */
+    private DestinationException networkFailure(IOException e, int changes) {
+        String what;
+        if (e instanceof HttpConnectTimeoutException) {
+            what = " could not be connected to within " + millisOrSeconds(timeout) + " (its timeout) to send a batch "
+                + "of " + changes(changes) + "; check that the server is up and the URL is right";
+        } else if (e instanceof HttpTimeoutException) {
+            what = " did not answer a batch of " + changes(changes) + " within " + millisOrSeconds(timeout)
+                + " (its timeout); raise WebhookDestination.Builder.timeout or lower the job's batch size if the "
+                + "server is slow rather than down";
+        } else {
+            what = " failed a batch of " + changes(changes) + " without an answer (" + redactor.redact(e.toString())
+                + "); check that the server is up and the URL is right";
+        }
+        return new DestinationException("Webhook " + safeUrl() + what, redactor.redact(e), true);
+    }
+
+    /** What an answer other than 2xx means to the runner. */
+    private DestinationException failure(HttpResponse<String> response, int changes) {
+        int status = response.statusCode();
+        Optional<String> header = response.headers().firstValue("Retry-After");
+        Duration retryAfter = header.flatMap(this::retryAfter).orElse(null);
+        String answered = "Webhook " + safeUrl() + " answered HTTP " + status + " to a batch of " + changes(changes);
+        String body = excerptOfBody(response.body());
+        if (status == 429 || status == 503 && retryAfter != null) {
+            Duration wait = retryAfter != null ? retryAfter : Duration.ofSeconds(DEFAULT_THROTTLE_SECONDS);
+            String why = retryAfter != null ? "as its Retry-After says"
+                : header.isPresent() ? "the default: its Retry-After '" + excerpt(header.get())
+                    + "' is neither delay-seconds nor an HTTP-date"
+                : "the default: it sent no Retry-After";
+            return new ThrottledException(answered + ": slow down for " + millisOrSeconds(wait) + " (" + why + ")"
+                + body, wait, null);
+        }
+        if (isRetriable(status)) {
+            String after = retryAfter == null ? "" : " (Retry-After: " + millisOrSeconds(retryAfter) + ")";
+            return new DestinationException(answered + after + body, null, true, retryAfter);
+        }
+        return new DestinationException(answered + hint(status) + body, null, false);
+    }
+
+    /**
+     * 408 Request Timeout, 425 Too Early, and 5xx but 501 Not Implemented, 505 HTTP Version Not Supported and 511
+     * Network Authentication Required, which the same request meets again.
+     */
+    private static boolean isRetriable(int status) {
+        return status == 408 || status == 425
+            || status >= 500 && status < 600 && status != 501 && status != 505 && status != 511;
+    }
+
+    private static String hint(int status) {
+        if (status >= 300 && status < 400) {
+            return " (a redirect: configure the URL it redirects to)";
+        }
+        switch (status) {
+            case 401:
+            case 403:
+                return " (check the token or credentials in the headers)";
+            case 404:
+            case 410:
+                return " (check the URL)";
+            case 405:
+                return " (check the URL: the endpoint must take POST)";
+            case 413:
+                return " (Payload Too Large: lower the job's batch size, SyncJob.Builder.batchSize, to what the server "
+                    + "takes)";
+            default:
+                return "";
         }
     }
 
     private byte[] body(SyncContext ctx, List<Change> batch) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + batch.size() * 128);
-        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = ChangeJson.factory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("job", ctx.jobId());
             g.writeStringField("run", ctx.runId());
@@ -298,7 +397,7 @@ public final class WebhookDestination implements Destination {
     /** The key as the body renders it, parsed back, so that both sides of the comparison are JSON values. */
     private static JsonNode jsonValue(Object key) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = ChangeJson.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = ChangeJson.factory().createGenerator(out)) {
             ChangeJson.writeValue(g, key);
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -316,52 +415,44 @@ public final class WebhookDestination implements Destination {
 
     private DestinationException shapeError(String body, @Nullable Exception cause) {
         return new DestinationException("Webhook " + safeUrl() + " answered with a body that is not the documented "
-            + "shape {\"rejected\":[{\"key\":...,\"reason\":\"...\"}]}: " + abbreviate(body), cause, false);
+            + "shape {\"rejected\":[{\"key\":...,\"reason\":\"...\"}]}" + excerptOfBody(body), cause, false);
     }
 
-    private Optional<Duration> retryAfter(HttpResponse<?> response) {
-        Optional<String> header = response.headers().firstValue("Retry-After");
-        if (header.isEmpty()) {
-            return Optional.empty();
-        }
-        String value = header.get().strip();
+    /**
+     * The wait a {@code Retry-After} value names (RFC 9110 10.2.3): delay-seconds (digits only) or an HTTP-date, from
+     * now; a date passed is no wait, and a wait beyond {@link #LONGEST_RETRY_AFTER} is that. Empty for anything else.
+     */
+    private Optional<Duration> retryAfter(String header) {
+        String value = header.strip();
         Duration wait;
-        if (value.matches("[0-9]+")) {
-            // delay-seconds (RFC 9110 10.2.3): digits only; more than a long holds is simply "longer than the maximum".
-            wait = value.length() > 18 ? maxRetryAfter : Duration.ofSeconds(Long.parseLong(value));
+        if (DELAY_SECONDS.matcher(value).matches()) {
+            // More digits than a long holds is simply "longer than the longest".
+            wait = value.length() > 18 ? LONGEST_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(value));
         } else {
-            java.time.Instant at = httpDate(value);
+            Instant at = httpDate(value);
             if (at == null) {
                 return Optional.empty();
             }
             wait = Duration.between(clock.instant(), at);
         }
         if (wait.isNegative()) {
-            wait = Duration.ZERO;
+            return Optional.of(Duration.ZERO);
         }
-        return Optional.of(wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait);
+        return Optional.of(wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : wait);
     }
 
     /**
      * An HTTP-date in any of the three forms a recipient must accept (RFC 9110 5.6.7): IMF-fixdate (RFC 1123), the
      * obsolete RFC 850 form (two-digit year, read as the year within 50 years of now) and asctime (no zone: GMT).
      */
-    private java.time.@org.jspecify.annotations.Nullable Instant httpDate(String value) {
-        try {
-            return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        } catch (DateTimeParseException notImf) {
-            // next form
-        }
-        java.time.LocalDate base = java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC).minusYears(50);
-        DateTimeFormatter rfc850 = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
-            .appendPattern("EEEE, dd-MMM-").appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, base)
-            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(java.util.Locale.ENGLISH).withZone(java.time.ZoneOffset.UTC);
-        DateTimeFormatter asctime = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
-            .appendPattern("EEE MMM ppd HH:mm:ss yyyy").toFormatter(java.util.Locale.ENGLISH)
-            .withZone(java.time.ZoneOffset.UTC);
-        for (DateTimeFormatter f : List.of(rfc850, asctime)) {
+    private @Nullable Instant httpDate(String value) {
+        LocalDate base = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusYears(50);
+        DateTimeFormatter rfc850 = new DateTimeFormatterBuilder().parseCaseInsensitive()
+            .appendPattern("EEEE, dd-MMM-").appendValueReduced(ChronoField.YEAR, 2, 2, base)
+            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.ENGLISH).withZone(ZoneOffset.UTC);
+        for (DateTimeFormatter form : List.of(DateTimeFormatter.RFC_1123_DATE_TIME, rfc850, ASCTIME)) {
             try {
-                return ZonedDateTime.parse(value, f).toInstant();
+                return ZonedDateTime.parse(value, form).toInstant();
             } catch (DateTimeParseException notThisForm) {
                 // next form
             }
@@ -369,27 +460,31 @@ public final class WebhookDestination implements Destination {
         return null;
     }
 
-    private Duration backoff(int failedAttempt) {
-        long millis = initialBackoff.toMillis() << Math.min(20, failedAttempt - 1);
-        return millis >= maxBackoff.toMillis() || millis < 0 ? maxBackoff : Duration.ofMillis(millis);
+    /**
+     * {@code "; body: "} and the body on one line, at most {@link #EXCERPT} characters, secrets masked first (a secret
+     * cut in two would escape); {@code "; empty body"} for none.
+     */
+    private String excerptOfBody(String body) {
+        String excerpt = excerpt(body);
+        return excerpt.isEmpty() ? "; empty body" : "; body: " + excerpt;
     }
 
-    private static String hint(int status) {
-        switch (status) {
-            case 401:
-            case 403:
-                return " (check the token or credentials in the headers)";
-            case 404:
-                return " (check the URL)";
-            default:
-                return "";
-        }
+    /** The text on one line, at most {@link #EXCERPT} characters, secrets masked first. */
+    private String excerpt(String text) {
+        String oneLine = redactor.redact(text).replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= EXCERPT ? oneLine : oneLine.substring(0, EXCERPT) + "…";
     }
 
-    /** The body on one line, at most 200 characters, secrets masked first (a secret cut in two would escape). */
-    private String abbreviate(String body) {
-        String oneLine = redactor.redact(body).replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    private static String changes(int count) {
+        return count == 1 ? "1 change" : count + " changes";
+    }
+
+    private static String millisOrSeconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.getSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    private static long elapsedMillis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     /** The URL without user info and query string, which may carry secrets. */
@@ -410,12 +505,9 @@ public final class WebhookDestination implements Destination {
         /** Whether the {@code Authorization} header was set by {@link #bearerToken(String)}. */
         private boolean bearer;
         private Duration timeout = Duration.ofSeconds(30);
-        private int retries = 3;
-        private Duration initialBackoff = Duration.ofMillis(500);
-        private Duration maxBackoff = Duration.ofSeconds(30);
-        private Duration maxRetryAfter = Duration.ofSeconds(60);
+        private int maxConcurrency = 1;
+        private @Nullable RateLimit rateLimit;
         private @Nullable HttpClient client;
-        private Sleeper sleeper = Sleeper.SYSTEM;
         private Clock clock = Clock.systemUTC();
 
         private Builder(URI url) {
@@ -453,7 +545,8 @@ public final class WebhookDestination implements Destination {
         }
 
         /**
-         * The time limit of one request, and of connecting (default 30 s).
+         * The time limit of one request, and of connecting (default 30 s). Keep it below the job's
+         * {@link io.valmi.SyncOptions#writeTimeout()}, so that a slow answer fails as a timeout of this request.
          *
          * @param timeout the limit
          * @return this builder
@@ -464,29 +557,28 @@ public final class WebhookDestination implements Destination {
         }
 
         /**
-         * How often a batch is retried after 408, 429, 5xx or a network failure (default 3), and the backoff:
-         * {@code initial}, doubling up to {@code max}, unless {@code Retry-After} says otherwise.
+         * How many writes the runner may send at once, from different threads (default 1). A job's
+         * {@link io.valmi.SyncOptions#concurrency()} is limited to it. Above 1, the server must take concurrent
+         * requests, and batches may reach it in any order.
          *
-         * @param retries retries after the first attempt, 0 or more
-         * @param initial the first wait
-         * @param max the longest wait
+         * @param max the most requests at once, at least 1
          * @return this builder
          */
-        public Builder retries(int retries, Duration initial, Duration max) {
-            this.retries = retries;
-            this.initialBackoff = Objects.requireNonNull(initial, "initial");
-            this.maxBackoff = Objects.requireNonNull(max, "max");
+        public Builder maxConcurrency(int max) {
+            this.maxConcurrency = max;
             return this;
         }
 
         /**
-         * The longest wait a {@code Retry-After} header may impose (default 60 s).
+         * A limit of requests and rows per second that every run of this destination keeps: the endpoint's quota.
+         * Share one {@link RateLimit} between destinations (and jobs) that write against the same quota; a 429 from
+         * any of them pauses all of them.
          *
-         * @param max the cap
+         * @param limit the limit
          * @return this builder
          */
-        public Builder maxRetryAfter(Duration max) {
-            this.maxRetryAfter = Objects.requireNonNull(max, "max");
+        public Builder rateLimit(RateLimit limit) {
+            this.rateLimit = Objects.requireNonNull(limit, "limit");
             return this;
         }
 
@@ -501,12 +593,6 @@ public final class WebhookDestination implements Destination {
             return this;
         }
 
-        /** Replaces the waits between attempts; for tests, so that backoff takes no time. */
-        Builder sleeper(Sleeper sleeper) {
-            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
-            return this;
-        }
-
         /** Replaces the clock that an HTTP-date {@code Retry-After} is measured against; for tests. */
         Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -517,8 +603,8 @@ public final class WebhookDestination implements Destination {
          * Validates and builds the destination.
          *
          * @return the destination
-         * @throws ConfigurationException when the URL is not absolute http(s), a setting is out of range, or a header
-         *     is one HTTP cannot carry (the message says where, never what the value is)
+         * @throws ConfigurationException when the URL is not absolute http(s), the timeout or concurrency is out of
+         *     range, or a header is one HTTP cannot carry (the message says where, never what the value is)
          */
         public WebhookDestination build() {
             String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -526,10 +612,11 @@ public final class WebhookDestination implements Destination {
                 throw new ConfigurationException("Webhook URL must be an absolute http or https URL, got scheme '"
                     + scheme + "'");
             }
-            if (retries < 0 || initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0
-                || timeout.isZero() || timeout.isNegative() || maxRetryAfter.isNegative()) {
-                throw new ConfigurationException("Webhook settings out of range: retries >= 0, 0 <= initial backoff <= "
-                    + "max backoff, timeout > 0, maxRetryAfter >= 0");
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new ConfigurationException("Webhook timeout must be positive, got " + timeout);
+            }
+            if (maxConcurrency < 1) {
+                throw new ConfigurationException("Webhook maxConcurrency must be at least 1, got " + maxConcurrency);
             }
             headers.forEach(this::checkHeader);
             return new WebhookDestination(this);

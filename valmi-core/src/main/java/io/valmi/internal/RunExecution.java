@@ -10,7 +10,7 @@ import io.valmi.DestinationException;
 import io.valmi.InvalidRow;
 import io.valmi.Mapping;
 import io.valmi.Plan;
-import io.valmi.Rejection;
+import io.valmi.RateLimit;
 import io.valmi.RunRequest;
 import io.valmi.RunStatus;
 import io.valmi.SourceRun;
@@ -50,15 +50,14 @@ public final class RunExecution {
     private final Clock clock;
     private final String runId = UUID.randomUUID().toString();
     private final RunControl control;
+    /** The run's context, once made (a run refused before it has none yet). */
+    private @Nullable SyncContext context;
 
     private @Nullable Plan plan;
-    private long delivered;
-    private long rejected;
-    private long inDoubt;
-    private long batches;
+    private final Delivery.Tally tally = new Delivery.Tally();
     private long skipped;
     private long toSend;
-    private final List<Rejection> rejectionSamples = new ArrayList<>();
+    private boolean cancelled;
     /** The destination's secrets, masked in everything the run repeats: its error, rejections, log lines. */
     private Redactor redactor = Redactor.NONE;
 
@@ -97,6 +96,7 @@ public final class RunExecution {
             DestinationCapabilities caps = job.destination().capabilities();
             int batchSize = Math.min(job.options().batchSize(), caps.maxBatchSize());
             SyncContext context = new SyncContext(job.id(), runId, job.source().description(), mapping, batchSize);
+            this.context = context;
             log.info("Sync job '{}' run {} started: {} -> {} ({} / {})", job.id(), runId, context.source(),
                 job.destination().getClass().getSimpleName(), mapping.sourceMode(), mapping.destinationMode());
             notify(l -> l.runStarted(context));
@@ -137,11 +137,20 @@ public final class RunExecution {
             checkGuards(p, deliver);
             @Nullable Throwable failure = null;
             boolean opened = false;
+            if (control.cancelled()) {
+                cancelled = true;
+                log.info("Sync job '{}' asked to stop while it planned: nothing is sent", job.id());
+            }
             try {
+                if (cancelled) {
+                    throw new SkipDelivery();
+                }
                 job.destination().open(context);
                 opened = true;
                 redactor = Redactor.of(job.destination().secrets());
                 sendAll(run, context);
+            } catch (SkipDelivery e) {
+                // (Cancelled before anything was sent.)
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -223,146 +232,39 @@ public final class RunExecution {
         }
     }
 
+    /** Delivers the run's batches ({@link Delivery}), with the job's concurrency as the destination allows it. */
     private void sendAll(SourceRun run, SyncContext context) throws Exception {
-        int batchSize = context.batchSize();
-        while (true) {
-            List<Change> batch = run.nextBatch(batchSize);
-            if (batch.isEmpty()) {
-                return;
-            }
-            if (batch.size() > batchSize) {
-                throw new IllegalStateException("Source " + job.source().description() + " returned " + batch.size()
-                    + " changes for a batch of at most " + batchSize);
-            }
-            List<Rejection> rejections = checkedRejections(run, writeWithRetries(run, batch), batch);
-            try {
-                run.acknowledge(new Acknowledgement(batch, rejections));
-            } catch (RuntimeException e) {
-                // The destination answered, but its answer could not be recorded: the keys stay in doubt (they were
-                // marked before the batch was handed out) and are offered again next run.
-                inDoubt += batch.size();
-                throw e;
-            }
-            batches++;
-            rejected += rejections.size();
-            delivered += batch.size() - rejections.size();
-            for (Rejection r : rejections) {
-                if (rejectionSamples.size() >= job.options().maxSamples()) {
-                    break;
-                }
-                rejectionSamples.add(r);
-            }
-            if (!rejections.isEmpty()) {
-                log.warn("Destination rejected {} of {} changes in batch {}; first: key {}: {}", rejections.size(),
-                    batch.size(), batches, rejections.get(0).key(), rejections.get(0).reason());
-            }
-            SyncListener.Progress progress = new SyncListener.Progress(batches, delivered, rejected, toSend,
-                java.time.Duration.ZERO);
-            log.debug("Batch {} answered: {} changes, {} rejected; {} of {} done", batches, batch.size(),
-                rejections.size(), delivered + rejected, toSend);
-            notify(l -> l.batchDelivered(context, progress));
+        DestinationCapabilities caps = job.destination().capabilities();
+        int concurrency = Math.min(job.options().concurrency(), caps.maxConcurrency());
+        if (concurrency < job.options().concurrency()) {
+            log.info("Sync job '{}' asks for {} batches at once; destination {} takes {} at most", job.id(),
+                job.options().concurrency(), job.destination().getClass().getSimpleName(), caps.maxConcurrency());
+        }
+        // The run's own limit is paused when the destination throttles; shared limits are paused too.
+        List<RateLimit> limits = new ArrayList<>();
+        limits.add(RateLimit.none());
+        RateLimit jobLimit = job.rateLimit();
+        if (jobLimit != null) {
+            limits.add(jobLimit);
+        }
+        RateLimit destinationLimit = caps.rateLimit();
+        if (destinationLimit != null && destinationLimit != jobLimit) {
+            limits.add(destinationLimit);
+        }
+        Delivery delivery = new Delivery(job, run, context, control, sleeper, tally, this::notify, redactor,
+            concurrency, limits, toSend);
+        if (delivery.deliver() == Delivery.End.CANCELLED) {
+            cancelled = true;
         }
     }
 
-    private io.valmi.WriteResult writeWithRetries(SourceRun run, List<Change> batch) throws Exception {
-        Destination destination = job.destination();
-        int maxAttempts = job.options().retryPolicy().maxAttempts();
-        java.time.Duration timeout = job.options().writeTimeout();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                run.beforeWrite(batch, attempt);
-            } catch (RuntimeException e) {
-                // The run lost its hold on the job: no write may start. (The keys were marked before the hand-out.)
-                run.markInDoubt(batch);
-                inDoubt += batch.size();
-                throw e;
-            }
-            try {
-                io.valmi.WriteResult result;
-                boolean timedOut;
-                try (WriteWatchdog.Watch watch = WriteWatchdog.start(timeout)) {
-                    try {
-                        result = destination.write(batch);
-                    } catch (InterruptedException e) {
-                        if (!watch.timedOut()) {
-                            throw e;
-                        }
-                        result = null;
-                    }
-                    timedOut = watch.timedOut();
-                }
-                if (timedOut) {
-                    // (Even a write that returned after its timeout: a later run may have trusted the lease by then.)
-                    throw new DestinationException("Destination " + destination.getClass().getName() + " took longer"
-                        + " than the write timeout of " + timeout.toMillis() + " ms for batch " + (batches + 1)
-                        + ": it was interrupted. Give it timeouts below the job's writeTimeout, or raise that", null,
-                        true);
-                }
-                if (result == null) {
-                    throw new DestinationException("Destination " + destination.getClass().getName()
-                        + " returned null from write(): return WriteResult.ok() or WriteResult.rejected(...)", null,
-                        false);
-                }
-                return result;
-            } catch (Exception e) {
-                boolean interrupted = e instanceof InterruptedException;
-                boolean retriable = !interrupted && !(e instanceof ValmiException && !((ValmiException) e).isRetriable());
-                if (!retriable || attempt >= maxAttempts) {
-                    run.markInDoubt(batch);
-                    inDoubt += batch.size();
-                    if (interrupted) {
-                        throw e;
-                    }
-                    throw new DestinationException("Destination " + destination.getClass().getName()
-                        + " failed to write batch " + (batches + 1) + " (" + batch.size() + " changes, keys "
-                        + batch.get(0).key() + " to " + batch.get(batch.size() - 1).key() + ") after " + attempt
-                        + (attempt == 1 ? " attempt" : " attempts") + ": " + e
-                        + ". Its keys are kept in doubt and sent again on the next run.", e, retriable);
-                }
-                java.time.Duration backoff = job.options().retryPolicy().backoffAfter(attempt);
-                log.warn("Destination {} failed to write batch {} (attempt {} of {}), retrying in {} ms: {}",
-                    destination.getClass().getSimpleName(), batches + 1, attempt, maxAttempts, backoff.toMillis(),
-                    redactor.redact(e.toString()));
-                sleeper.sleep(backoff);
-            }
-        }
-    }
+    /** A run cancelled before delivery: neither open nor write. */
+    private static final class SkipDelivery extends Exception {
+        private static final long serialVersionUID = 1L;
 
-    /**
-     * The destination's rejections matched to the batch by key value ({@link BatchKeys}), each carrying the batch's
-     * own key object so that sources can look keys up by {@code equals}; a repeated key counts once. A rejection
-     * that names no change of the batch fails the batch like a failed write: its keys stay in doubt.
-     */
-    private List<Rejection> checkedRejections(SourceRun run, io.valmi.WriteResult result, List<Change> batch) {
-        if (result.allApplied()) {
-            return List.of();
+        SkipDelivery() {
+            super(null, null, false, false);
         }
-        BatchKeys keys = BatchKeys.of(batch);
-        Set<Object> seen = new HashSet<>();
-        List<Rejection> matched = new ArrayList<>(result.rejections().size());
-        List<Object> strays = new ArrayList<>();
-        for (Rejection r : result.rejections()) {
-            Object key = keys.find(r.key());
-            if (key == null) {
-                strays.add(r.key());
-            } else if (seen.add(key)) {
-                String reason = redactor.reveals(r.reason()) ? redactor.redact(r.reason()) : r.reason();
-                matched.add(key == r.key() && reason.equals(r.reason()) ? r : new Rejection(key, reason));
-            }
-        }
-        if (!strays.isEmpty()) {
-            run.markInDoubt(batch);
-            inDoubt += batch.size();
-            Object stray = strays.get(0);
-            throw new DestinationException("Destination " + job.destination().getClass().getName() + " rejected key "
-                + stray + " (" + stray.getClass().getName() + ")" + (strays.size() > 1 ? " and " + (strays.size() - 1)
-                + " more" : "") + ", which matches no change of batch " + (batches + 1) + " (" + batch.size()
-                + " changes, keys " + batch.get(0).key() + " to " + batch.get(batch.size() - 1).key() + "): a"
-                + " destination must reject only keys of the batch it was given (keys match by value: 2, 2L and \"2\""
-                + " name the same number). The batch's keys are kept in doubt and sent again on the next run.", null,
-                false);
-        }
-        return matched;
     }
 
     private SyncResult finished(Instant startedAt, Throwable failure) {
@@ -370,7 +272,14 @@ public final class RunExecution {
     }
 
     private SyncResult announce(SyncResult result) {
-        if (result.succeeded()) {
+        if (result.status() == RunStatus.SKIPPED) {
+            log.info("Sync job '{}' skipped: {}", job.id(), String.valueOf(result.error() == null ? null
+                : result.error().getMessage()));
+        } else if (result.status() == RunStatus.CANCELLED) {
+            log.info("Sync job '{}' run {} cancelled after {} ms: {} delivered, {} rejected, {} in doubt (sent again"
+                    + " next run)", job.id(), runId, result.duration().toMillis(), result.counts().delivered(),
+                result.counts().rejected(), result.counts().inDoubt());
+        } else if (result.succeeded()) {
             log.info("Sync job '{}' run {} succeeded in {} ms: {} delivered, {} rejected, {} skipped, {} invalid",
                 job.id(), runId, result.duration().toMillis(), result.counts().delivered(), result.counts().rejected(),
                 result.counts().skipped(), result.counts().invalidTotal());
@@ -380,7 +289,10 @@ public final class RunExecution {
                 result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
                 String.valueOf(error), error);
         }
-        notify(l -> l.runFinished(result));
+        SyncContext known = context;
+        SyncContext finishedContext = known != null ? known
+            : new SyncContext(job.id(), runId, job.source().description(), job.mapping(), job.options().batchSize());
+        notify(l -> l.runFinished(finishedContext, result));
         return result;
     }
 
@@ -393,14 +305,17 @@ public final class RunExecution {
         Map<io.valmi.InvalidReason, Long> invalid = p == null ? Map.of() : p.invalid();
         SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
             count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
-            delivered, rejected, skipped, inDoubt, batches, 0, 0, 0);
+            tally.delivered, tally.rejected, skipped, tally.inDoubt, tally.batches, tally.retries.get(),
+            tally.throttles.get(), tally.splits.get(), tally.deliveredByKind);
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
-        return new SyncResult(job.id(), runId, failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, startedAt,
-            clock.instant(), syncCounts, invalidSamples, rejectionSamples,
+        RunStatus status = failure instanceof io.valmi.JobBusyException && p == null ? RunStatus.SKIPPED
+            : failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
+        return new SyncResult(job.id(), runId, status, startedAt, clock.instant(), syncCounts, invalidSamples,
+            tally.samples,
             failure == null ? null : redactor.redact(failure));
     }
 
-    private void notify(java.util.function.Consumer<SyncListener> event) {
+    private synchronized void notify(java.util.function.Consumer<SyncListener> event) {
         for (SyncListener listener : listeners) {
             try {
                 event.accept(listener);

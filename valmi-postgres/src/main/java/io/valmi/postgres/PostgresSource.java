@@ -122,21 +122,27 @@ public final class PostgresSource implements Source {
      * Starts a job over: forgets what its destination holds, and its key, key type and hashes, so that the next run
      * is a first sync that sends every row as ADDED. Keys the destination holds that the source no longer has are
      * not sent as REMOVED (the snapshot no longer knows them): for a MIRROR destination, empty it first. The job's
-     * run history stays.
+     * run history stays. Fails with {@link io.valmi.JobBusyException} while a run of the job is on.
      *
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job; when it did not (a typo in the id, another bookkeeping
+     *     schema), nothing was done and a WARN line says so, naming jobs it does know
      */
-    public void resetJob(String jobId) {
-        Postgres.resetJob(dataSource, description(), bookkeepingSchema, jobId);
+    @Override
+    public boolean resetJob(String jobId) {
+        return Postgres.resetJob(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     /**
-     * Drops a job's bookkeeping tables and its job record (the run history stays).
+     * Drops a job's bookkeeping tables and its job record (the run history stays). Fails with
+     * {@link io.valmi.JobBusyException} while a run of the job is on.
      *
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job; when it did not, nothing was done and a WARN line says so
      */
-    public void dropJob(String jobId) {
-        Postgres.dropJob(dataSource, description(), bookkeepingSchema, jobId);
+    @Override
+    public boolean dropJob(String jobId) {
+        return Postgres.dropJob(dataSource, description(), bookkeepingSchema, jobId);
     }
 
     @Override

@@ -46,6 +46,7 @@ class ErrorsAsDataTest {
             assertThat(inWrite.await(30, TimeUnit.SECONDS)).isTrue();
 
             SyncResult second = SyncRunner.create().run(job);
+            assertThat(second.status()).isEqualTo(io.valmi.RunStatus.SKIPPED);
             assertThat(second.error()).isInstanceOfSatisfying(JobBusyException.class, e -> {
                 assertThat(e.jobId()).isEqualTo("busy");
                 assertThat(e.inThisProcess()).isTrue();

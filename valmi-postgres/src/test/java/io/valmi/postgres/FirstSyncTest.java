@@ -35,7 +35,7 @@ class FirstSyncTest {
 
     private static SyncJob job(String id, PostgresSource source, CollectingDestination dest, Mapping mapping) {
         return SyncJob.builder(id).source(source).destination(dest).mapping(mapping).batchSize(2)
-            .retryPolicy(RetryPolicy.none()).build();
+            .retryPolicy(RetryPolicy.none()).isolateFailures(false).build();
     }
 
     private static String snapshot(String jobId) {

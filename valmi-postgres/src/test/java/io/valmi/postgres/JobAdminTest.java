@@ -52,6 +52,28 @@ class JobAdminTest {
     }
 
     @Test
+    void resetAndDropByJobSayWhetherTheJobWasKnown(TestDatabase db) {
+        db.execute("create table known (id int primary key, v text)", "insert into known values (1, 'a'), (2, 'b')");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", "known");
+        CollectingDestination dest = new CollectingDestination();
+        SyncJob job = SyncJob.builder("known-job").source(source).destination(dest).mapping(MAPPING).build();
+        SyncRunner runner = SyncRunner.create();
+        runner.run(job).orThrow();
+        dest.takeReceived();
+
+        // A typo in the id is no longer a silent no-op: it returns false and nothing changes.
+        assertThat(source.resetJob("knwon-job")).isFalse();
+        assertThat(runner.run(job).orThrow().counts().planned()).isZero();
+
+        assertThat(runner.reset(job)).isTrue();
+        assertThat(runner.run(job).orThrow().counts().added()).isEqualTo(2);
+        assertThat(runner.drop(job)).isTrue();
+        assertThat(runner.drop(job)).as("dropped already").isFalse();
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_jobs where job_id = 'known-job'"))
+            .isZero();
+    }
+
+    @Test
     void oneRunPerJobAcrossProcesses(TestDatabase db) throws Exception {
         db.execute("create table locked (id int primary key, v text)", "insert into locked values (1, 'a')");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "locked");
@@ -59,7 +81,7 @@ class JobAdminTest {
         try (Connection other = db.dataSource().getConnection(); Statement s = other.createStatement()) {
             s.execute("select pg_advisory_lock(hashtextextended('valmi job valmi_scratch_computed_ locked', 0))");
             SyncResult second = Syncs.run("locked", source, new CollectingDestination(), MAPPING, 10);
-            assertThat(second.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(second.status()).isEqualTo(RunStatus.SKIPPED);
             assertThat(second.error()).hasMessageContaining("already running")
                 .hasMessageContaining("another process holds its lock");
             assertThatThrownBy(() -> source.resetJob("locked")).hasMessageContaining("another process holds its lock");

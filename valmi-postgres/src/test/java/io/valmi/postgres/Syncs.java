@@ -17,9 +17,10 @@ final class Syncs {
         return PostgresSource.builder().dataSource(ds, "test").table(schema, table).build();
     }
 
+    /** A run without retries, in which a failed batch fails the run (not split to isolate its rows). */
     static SyncResult run(String jobId, PostgresSource source, Destination destination, Mapping mapping, int batchSize) {
         return SyncRunner.create().run(SyncJob.builder(jobId).source(source).destination(destination).mapping(mapping)
-            .batchSize(batchSize).retryPolicy(RetryPolicy.none()).build());
+            .batchSize(batchSize).retryPolicy(RetryPolicy.none()).isolateFailures(false).build());
     }
 
     static SyncResult runOk(String jobId, PostgresSource source, Destination destination, Mapping mapping) {

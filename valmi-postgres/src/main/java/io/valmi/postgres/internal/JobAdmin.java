@@ -2,6 +2,7 @@ package io.valmi.postgres.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import javax.sql.DataSource;
 import org.jooq.impl.DSL;
 
@@ -18,14 +19,18 @@ final class JobAdmin {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job (else a WARN line says so, naming jobs it knows)
      */
-    public static void reset(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+    public static boolean reset(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "reset sync job '" + jobId + "'", c -> {
+            known[0] = known(c, tables, jobId, description, "reset");
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             forgetJob(c, tables, jobId);
         });
+        return known[0];
     }
 
     /**
@@ -35,15 +40,48 @@ final class JobAdmin {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the bookkeeping schema knew the job (else a WARN line says so, naming jobs it knows)
      */
-    public static void drop(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+    public static boolean drop(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
         JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "drop sync job '" + jobId + "'", c -> {
+            known[0] = known(c, tables, jobId, description, "drop");
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
             forgetJob(c, tables, jobId);
         });
+        return known[0];
+    }
+
+    /**
+     * Whether the bookkeeping schema knows the job (a job record, a snapshot or an issues table); when it does not,
+     * logs a WARN line naming some jobs it does know: a typo in the id would otherwise be a silent no-op.
+     */
+    private static boolean known(Connection c, JobTables tables, String jobId, String description, String what)
+        throws SQLException {
+        String schema = tables.schema();
+        boolean jobsTable = BookkeepingSchema.tableExists(c, schema, tables.jobsName().last());
+        if (BookkeepingSchema.tableExists(c, schema, tables.snapshotName().last())
+            || BookkeepingSchema.tableExists(c, schema, tables.issuesName().last())) {
+            return true;
+        }
+        List<String> known = List.of();
+        if (jobsTable) {
+            if (!Sql.fetch(c, DSL.selectOne().from(DSL.table(tables.jobsName())).where(JobsTable.jobIs(jobId)),
+                rs -> rs.getInt(1)).isEmpty()) {
+                return true;
+            }
+            known = Sql.fetch(c, DSL.select(DSL.field(DSL.name(JobsTable.JOB_ID), String.class))
+                .from(DSL.table(tables.jobsName())).orderBy(DSL.field(DSL.name(JobsTable.JOB_ID))).limit(10),
+                rs -> rs.getString(1));
+        }
+        Logs.SOURCE.warn("Nothing to {} for sync job '{}' of {}: bookkeeping schema \"{}\" holds nothing of a job with"
+            + " that id (no job record, no snapshot). Check the id{}", what, jobId, description, schema,
+            known.isEmpty() ? " and the bookkeeping schema (PostgresSource.Builder.bookkeepingSchema)"
+            : "; jobs it knows: " + String.join(", ", known) + (known.size() == 10 ? ", ..." : ""));
+        return false;
     }
 
     private static void forgetJob(Connection c, JobTables tables, String jobId) throws SQLException {

@@ -46,9 +46,10 @@ public final class Postgres {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the job was known
      */
-    public static void resetJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
-        JobAdmin.reset(dataSource, description, bookkeepingSchema, jobId);
+    public static boolean resetJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+        return JobAdmin.reset(dataSource, description, bookkeepingSchema, jobId);
     }
 
     /**
@@ -58,9 +59,10 @@ public final class Postgres {
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
      * @param jobId the job
+     * @return whether the job was known
      */
-    public static void dropJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
-        JobAdmin.drop(dataSource, description, bookkeepingSchema, jobId);
+    public static boolean dropJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
+        return JobAdmin.drop(dataSource, description, bookkeepingSchema, jobId);
     }
 
     /**

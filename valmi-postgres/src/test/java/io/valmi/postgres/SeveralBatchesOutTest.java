@@ -91,7 +91,7 @@ class SeveralBatchesOutTest {
         }
 
         void finish(RunStatus status) {
-            SyncCounts counts = new SyncCounts(0, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0, 0, 0);
+            SyncCounts counts = new SyncCounts(0, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, Map.of());
             run.finish(new SyncResult(request.jobId(), request.runId(), status, Instant.now(), Instant.now(), counts,
                 List.of(), List.of(), null));
         }

@@ -39,6 +39,8 @@ final class BatchesOut {
         private @Nullable List<Change> changes;
         private @Nullable List<String> keyTexts;
         private Fate fate = Fate.OUT;
+        /** The highest write attempt the runner announced for it ({@code beforeWrite}). */
+        private int attempts;
 
         Batch(int number, @Nullable String from, String to, List<Change> changes, List<String> keyTexts) {
             this.number = number;
@@ -62,6 +64,19 @@ final class BatchesOut {
 
         Fate fate() {
             return fate;
+        }
+
+        /** Notes a write attempt the runner is about to make (of the batch, or of a part it split off). */
+        void attempt(int attempt) {
+            attempts = Math.max(attempts, attempt);
+        }
+
+        /**
+         * Whether it was written more than once: an earlier attempt failed, and may have been applied, in part or in
+         * whole, so the changes its answer rejects may be at the destination all the same.
+         */
+        boolean writtenAgain() {
+            return attempts > 1;
         }
     }
 
@@ -114,15 +129,33 @@ final class BatchesOut {
      * @throws IllegalStateException when it is not a batch of this run that is out
      */
     Batch find(List<Change> batch) {
+        Batch b = lookup(batch);
+        if (b != null) {
+            return b;
+        }
+        Change first = batch.get(0);
+        throw new IllegalStateException("A batch of " + batch.size() + " changes (first key " + first.key()
+            + ") is not out in this run of sync job '" + jobId + "': the runner answers each batch once, with the list"
+            + " nextBatch returned");
+    }
+
+    /**
+     * The batch the runner names, if it is out.
+     *
+     * @param batch the list as handed out (or a copy of it)
+     * @return the batch, or {@code null}
+     */
+    @Nullable Batch lookup(List<Change> batch) {
+        if (batch.isEmpty()) {
+            return null;
+        }
         Change first = batch.get(0);
         for (Batch b : batches) {
             if (b.first == first && b.fate == Fate.OUT) {
                 return b;
             }
         }
-        throw new IllegalStateException("A batch of " + batch.size() + " changes (first key " + first.key()
-            + ") is not out in this run of sync job '" + jobId + "': the runner answers each batch once, with the list"
-            + " nextBatch returned");
+        return null;
     }
 
     /**

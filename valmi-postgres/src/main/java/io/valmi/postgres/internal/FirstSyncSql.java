@@ -177,6 +177,21 @@ final class FirstSyncSql {
     }
 
     /**
+     * Puts the snapshot rows of some keys of a first sync in doubt (rejected keys of a batch that was written more than
+     * once: an earlier attempt may have been applied).
+     *
+     * @param keyTexts the keys' text forms
+     * @return the statement
+     */
+    public Query firstSyncKeysInDoubt(List<String> keyTexts) {
+        return DSL.update(table(tables.snapshotName()))
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(SnapshotTable.noVersion())
+            .where(Sql.inTexts(field(name(KEY)), keyTexts));
+    }
+
+    /**
      * Deletes a first sync's snapshot rows above a key: rows of a batch read ahead that was never handed out.
      *
      * @param afterKeyText the last key handed out, or {@code null} for all rows
@@ -189,14 +204,16 @@ final class FirstSyncSql {
 
     /**
      * Deletes the snapshot rows of the keys a first sync's destination rejected (recorded in the issues table when
-     * each batch was acknowledged): the destination does not hold them.
+     * each batch was acknowledged): the destination does not hold them. Rows in doubt stay: the rejected keys of a
+     * batch written more than once ({@link #firstSyncKeysInDoubt}) may be at the destination.
      *
      * @param runId the first sync's run
      * @return the statement
      */
     public Query firstSyncForgetRejected(String runId) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)));
+            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)))
+            .and(bool(null, IN_DOUBT_FLAG).isFalse());
     }
 
     /**

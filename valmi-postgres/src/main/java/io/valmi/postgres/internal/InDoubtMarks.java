@@ -126,6 +126,21 @@ final class InDoubtMarks {
     }
 
     /**
+     * Puts rejected keys of a batch in doubt in the snapshot, without a lease, from the plan (a batch written more
+     * than once: an earlier attempt, or a part of the batch split off, failed and may have been applied).
+     *
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of the batch
+     * @param rejected the rejected keys' text forms
+     * @return the statement
+     */
+    public Query foldRejected(@Nullable String from, String to, List<String> rejected) {
+        Table<?> pl = tables.plan("pl");
+        return fold(DSL.select(col("pl", KEY).as(KEY)).from(pl).where(PlanTable.range(from, to))
+            .and(Sql.inTexts(col("pl", KEY_TEXT), rejected)).asTable("r"), null);
+    }
+
+    /**
      * Puts every key a job's earlier runs left marked in doubt (in the marks table, or in the job record's column of
      * an earlier version) into the snapshot in doubt, with a lease: their runs may still be writing.
      *

@@ -161,7 +161,8 @@ abstract class PgRun implements SourceRun {
     }
 
     /**
-     * Before each write attempt: a retry, or a first attempt when no transaction of the run's session began within
+     * Before each write attempt (the attempts are noted: the rejections of a batch written more than once are kept in
+     * doubt, see {@link BatchesOut.Batch#writtenAgain()}): a retry, or a first attempt when no transaction of the run's session began within
      * {@link #LOCK_PROOF_WINDOW}, checks that the run still holds its lock. A batch handed out just now was marked in a
      * transaction of that session (a plan-table run), or follows the acknowledgement of the batch before it (a first
      * sync): with one batch out at a time the first attempt needs no check. See
@@ -169,6 +170,10 @@ abstract class PgRun implements SourceRun {
      */
     @Override
     public final void beforeWrite(List<Change> batch, int attempt) {
+        BatchesOut.Batch b = out.lookup(batch);
+        if (b != null) {
+            b.attempt(attempt);
+        }
         if (attempt > 1 || !session.committedWithin(LOCK_PROOF_WINDOW.toNanos())) {
             checkLockHeld();
         }

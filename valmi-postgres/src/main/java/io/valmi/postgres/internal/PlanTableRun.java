@@ -206,6 +206,11 @@ final class PlanTableRun extends PgRun {
                 Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
             }
             if (rejected.any()) {
+                if (b.writtenAgain()) {
+                    // An earlier attempt (or a part of the batch split off) failed and may have been applied: the
+                    // rejected keys are in doubt, not back to their state before.
+                    Sql.execute(c, sql.marks().foldRejected(from, to, rejected.keyTexts()));
+                }
                 Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
                     rejected.reasons()));
             }

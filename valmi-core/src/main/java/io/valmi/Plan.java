@@ -14,9 +14,12 @@ import java.util.Map;
  *     doubt) before this run; the base of the removal guards ({@link SyncOptions#maxRemovedFraction()}), and of the
  *     invalid-row guard in incremental mode ({@link SyncOptions#maxInvalidFraction()}). Sources may leave it 0 when
  *     the destination mode sends no removals and the plan found no invalid row
+ * @param quarantined valid rows left out of the run because the destination rejected them, with the same values, on
+ *     {@link SyncOptions#quarantineAfter()} consecutive runs: not in {@link #counts()}, not sent, reported by the
+ *     source until the row changes or the job is told to retry them
  */
 public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples,
-                   long knownKeys) {
+                   long knownKeys, long quarantined) {
 
     /**
      * Copies the maps and fills in zeros for missing kinds and reasons.
@@ -25,6 +28,7 @@ public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invali
      * @param invalid invalid rows by reason
      * @param invalidSamples up to the requested number of invalid rows
      * @param knownKeys how many keys the job's state holds before this run
+     * @param quarantined valid rows left out because the destination kept rejecting them
      */
     public Plan {
         EnumMap<ChangeKind, Long> c = new EnumMap<>(ChangeKind.class);
@@ -41,16 +45,32 @@ public record Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invali
         if (knownKeys < 0) {
             throw new IllegalArgumentException("knownKeys must not be negative, got " + knownKeys);
         }
+        if (quarantined < 0) {
+            throw new IllegalArgumentException("quarantined must not be negative, got " + quarantined);
+        }
     }
 
     /**
-     * The number of valid rows the source holds, when the plan knows it ({@code ADDED + CHANGED + UNCHANGED};
-     * in incremental mode unchanged rows are not counted, so this is a lower bound there).
+     * A plan that quarantined nothing.
+     *
+     * @param counts planned changes by kind (all kinds, also those the destination mode does not send)
+     * @param invalid invalid rows by reason
+     * @param invalidSamples up to the requested number of invalid rows
+     * @param knownKeys how many keys the job's state holds before this run
+     */
+    public Plan(Map<ChangeKind, Long> counts, Map<InvalidReason, Long> invalid, List<InvalidRow> invalidSamples,
+                long knownKeys) {
+        this(counts, invalid, invalidSamples, knownKeys, 0L);
+    }
+
+    /**
+     * The number of valid rows the source holds, when the plan knows it ({@code ADDED + CHANGED + UNCHANGED +}
+     * {@link #quarantined()}; in incremental mode unchanged rows are not counted, so this is a lower bound there).
      *
      * @return valid rows seen by the plan
      */
     public long validRows() {
-        return count(ChangeKind.ADDED) + count(ChangeKind.CHANGED) + count(ChangeKind.UNCHANGED);
+        return count(ChangeKind.ADDED) + count(ChangeKind.CHANGED) + count(ChangeKind.UNCHANGED) + quarantined;
     }
 
     /**

@@ -18,9 +18,12 @@ import java.util.Set;
  * @param writeTimeout how long one write of the run may take ({@link SyncOptions#writeTimeout()}): a write of a run
  *     that ended without its source knowing (a lost connection) may land this long after it started, so a later
  *     run keeps the keys such a write may hold in doubt for that long
+ * @param quarantineAfter {@link SyncOptions#quarantineAfter()}: after how many consecutive runs that rejected a row
+ *     with the same values the source leaves it out of its plans (counted in {@link Plan#quarantined()}) until the
+ *     row changes or the job is told to retry it; 0 never. A source that keeps no rejection history may ignore it
  */
 public record RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
-                         int batchSize, java.time.Duration writeTimeout) {
+                         int batchSize, java.time.Duration writeTimeout, int quarantineAfter) {
     /**
      * Validates and copies.
      *
@@ -31,6 +34,7 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      * @param maxSamples how many invalid rows to return as samples in the plan
      * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
      * @param writeTimeout how long one write of the run may take
+     * @param quarantineAfter after how many consecutive rejections of the same values a row is left out; 0 never
      */
     public RunRequest {
         Objects.requireNonNull(writeTimeout, "writeTimeout");
@@ -41,6 +45,25 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
         if (batchSize < 0) {
             throw new IllegalArgumentException("batchSize must be 0 (not known) or positive, was " + batchSize);
         }
+        if (quarantineAfter < 0) {
+            throw new IllegalArgumentException("quarantineAfter must be 0 (never) or positive, was " + quarantineAfter);
+        }
+    }
+
+    /**
+     * A request that quarantines nothing ({@code quarantineAfter} 0).
+     *
+     * @param jobId the stable id of the job
+     * @param runId the id of this run
+     * @param mapping the mapping
+     * @param deliver the kinds of change the destination mode sends
+     * @param maxSamples how many invalid rows to return as samples in the plan
+     * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
+     * @param writeTimeout how long one write of the run may take
+     */
+    public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
+                      int batchSize, java.time.Duration writeTimeout) {
+        this(jobId, runId, mapping, deliver, maxSamples, batchSize, writeTimeout, 0);
     }
 
     /**

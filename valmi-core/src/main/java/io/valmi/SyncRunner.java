@@ -192,7 +192,7 @@ public final class SyncRunner implements AutoCloseable {
      * @param jobId the job's id (the state it is planned against)
      * @param source the source
      * @param mapping the mapping
-     * @param options the options (samples, write timeout)
+     * @param options the options (samples, write timeout, quarantine threshold)
      * @return the plan
      * @throws ValmiException when planning fails
      */
@@ -200,7 +200,7 @@ public final class SyncRunner implements AutoCloseable {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(mapping, "mapping");
         RunRequest request = new RunRequest(jobId, "dry-run-" + java.util.UUID.randomUUID(), mapping,
-            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout());
+            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout(), options.quarantineAfter());
         try (SourceRun run = source.startRun(request)) {
             return run.plan();
         }

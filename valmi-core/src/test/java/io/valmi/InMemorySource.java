@@ -32,6 +32,8 @@ class InMemorySource implements Source {
     RunRequest lastRequest;
     /** Invalid rows the plans report (besides the table's rows, which are all valid). */
     final Map<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
+    /** Quarantined rows the plans report (besides the table's rows, which are all sent). */
+    long quarantined;
     private final List<String> columns;
 
     InMemorySource(String... columns) {
@@ -97,7 +99,7 @@ class InMemorySource implements Source {
                 planned.add(c);
             }
         }
-        Plan plan = new Plan(counts, invalid, List.of(), snapshot.size());
+        Plan plan = new Plan(counts, invalid, List.of(), snapshot.size(), quarantined);
         Iterator<Change> it = planned.iterator();
         SourceRun run = new SourceRun() {
             @Override

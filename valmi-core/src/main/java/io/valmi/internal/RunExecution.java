@@ -118,7 +118,7 @@ public final class RunExecution {
         Mapping mapping = context.mapping();
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
-            context.batchSize(), job.options().writeTimeout());
+            context.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;
@@ -129,10 +129,10 @@ public final class RunExecution {
                     skipped += p.count(kind);
                 }
             }
-            log.info("Sync job '{}' planned: {} added, {} changed, {} unchanged, {} removed, {} invalid; {} to send,"
-                    + " {} skipped by mode {}", job.id(), p.count(ChangeKind.ADDED), p.count(ChangeKind.CHANGED),
-                p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED), p.invalidTotal(), toSend, skipped,
-                mapping.destinationMode());
+            log.info("Sync job '{}' planned: {} added, {} changed, {} unchanged, {} removed, {} invalid,"
+                    + " {} quarantined; {} to send, {} skipped by mode {}", job.id(), p.count(ChangeKind.ADDED),
+                p.count(ChangeKind.CHANGED), p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED),
+                p.invalidTotal(), p.quarantined(), toSend, skipped, mapping.destinationMode());
             notify(l -> l.planned(context, p));
             checkGuards(p, deliver);
             @Nullable Throwable failure = null;
@@ -306,7 +306,7 @@ public final class RunExecution {
         SyncCounts syncCounts = new SyncCounts(p == null ? 0 : p.total(), count(p, ChangeKind.ADDED),
             count(p, ChangeKind.CHANGED), count(p, ChangeKind.UNCHANGED), count(p, ChangeKind.REMOVED), invalid,
             tally.delivered, tally.rejected, skipped, tally.inDoubt, tally.batches, tally.retries.get(),
-            tally.throttles.get(), tally.splits.get(), tally.deliveredByKind);
+            tally.throttles.get(), tally.splits.get(), tally.deliveredByKind, p == null ? 0L : p.quarantined());
         List<InvalidRow> invalidSamples = p == null ? List.of() : p.invalidSamples();
         RunStatus status = failure instanceof io.valmi.JobBusyException && p == null ? RunStatus.SKIPPED
             : failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;

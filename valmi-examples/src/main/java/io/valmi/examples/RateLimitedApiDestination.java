@@ -31,6 +31,7 @@ import java.util.Set;
  * runner does the rest (retries, pauses, splitting a batch the API refuses for one bad record). The README's section
  * "Writing a destination for a rate-limited API" shows it.
  */
+// tag::api-destination[]
 public final class RateLimitedApiDestination implements Destination {
     /** The API's quota: shared by every job that writes to this account. */
     private static final RateLimit QUOTA = RateLimit.perSecond(10);
@@ -109,3 +110,4 @@ public final class RateLimitedApiDestination implements Destination {
         return WriteResult.rejected(rejections);
     }
 }
+// end::api-destination[]

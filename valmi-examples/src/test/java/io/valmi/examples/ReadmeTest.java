@@ -73,6 +73,10 @@ class ReadmeTest {
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/CsvDestination.java"), "destination"),
             region(ROOT.resolve("valmi-examples/src/test/java/io/valmi/examples/MyRepositoryTest.java"), "fixture"),
             region(ROOT.resolve("valmi-examples/src/test/java/io/valmi/examples/HikariTimeoutsTest.java"), "hikari"),
+            region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/RateLimitedApiDestination.java"),
+                "api-destination"),
+            region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "api-job"),
+            region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "alerts"),
             region(FIXTURE_EXAMPLE, "map-destination"),
             region(FIXTURE_EXAMPLE, "contract"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));

@@ -121,8 +121,9 @@ public final class PostgresSource implements Source {
     /**
      * Starts a job over: forgets what its destination holds, and its key, key type and hashes, so that the next run
      * is a first sync that sends every row as ADDED. Keys the destination holds that the source no longer has are
-     * not sent as REMOVED (the snapshot no longer knows them): for a MIRROR destination, empty it first. The job's
-     * run history stays. Fails with {@link io.valmi.JobBusyException} while a run of the job is on.
+     * not sent as REMOVED (the snapshot no longer knows them): for a MIRROR destination, empty it first. Its
+     * quarantined keys are released too ({@link #retryQuarantined(String)}). The job's run history stays. Fails with
+     * {@link io.valmi.JobBusyException} while a run of the job is on.
      *
      * @param jobId the job
      * @return whether the bookkeeping schema knew the job; when it did not (a typo in the id, another bookkeeping
@@ -131,6 +132,54 @@ public final class PostgresSource implements Source {
     @Override
     public boolean resetJob(String jobId) {
         return Postgres.resetJob(dataSource, description(), bookkeepingSchema, jobId);
+    }
+
+    /**
+     * Releases every key the job quarantined ({@link io.valmi.SyncOptions#quarantineAfter()}): forgets how many
+     * consecutive runs rejected each key of the job, so that the next run sends every quarantined row again, as it is
+     * then. A key the destination rejects again is quarantined again only after {@code quarantineAfter} more
+     * rejections in a row. Rows are also released without this call when their mapped values change. Holds the job's
+     * lock for a moment: call it between runs.
+     *
+     * @param jobId the job
+     * @return how many keys the job's last run had quarantined (all of them are released)
+     * @throws ConfigurationException when the bookkeeping schema has no job of this id (never ran, reset or dropped)
+     * @throws io.valmi.JobBusyException when a run of the job is in progress
+     */
+    public int retryQuarantined(String jobId) {
+        return Postgres.retryQuarantined(dataSource, description(), bookkeepingSchema, jobId, null);
+    }
+
+    /**
+     * Releases one key the job quarantined: as {@link #retryQuarantined(String)}, for this key alone.
+     *
+     * @param jobId the job
+     * @param key the key's text form, as PostgreSQL prints it and {@link #quarantinedKeys(String, int)} lists it (e.g.
+     *     {@code "7"}, or {@code "2024-01-31 10:00:00+00"} for a {@code timestamptz} key)
+     * @return whether the job's last run had quarantined this key ({@code false}: nothing was quarantined under this
+     *     text; any rejection streak of the key is forgotten all the same)
+     * @throws ConfigurationException when the bookkeeping schema has no job of this id (never ran, reset or dropped)
+     * @throws io.valmi.JobBusyException when a run of the job is in progress
+     */
+    public boolean retryQuarantined(String jobId, String key) {
+        Objects.requireNonNull(key, "key");
+        return Postgres.retryQuarantined(dataSource, description(), bookkeepingSchema, jobId, key) > 0;
+    }
+
+    /**
+     * The keys the job's last run left out as quarantined ({@link io.valmi.SyncOptions#quarantineAfter()}), with the
+     * destination's last reason, in the order of their text.
+     *
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the keys; empty when the last run quarantined none
+     * @throws ConfigurationException when the bookkeeping schema has no job of this id (never ran, reset or dropped)
+     */
+    public List<QuarantinedKey> quarantinedKeys(String jobId, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
+        return Postgres.quarantinedKeys(dataSource, description(), bookkeepingSchema, jobId, limit);
     }
 
     /**

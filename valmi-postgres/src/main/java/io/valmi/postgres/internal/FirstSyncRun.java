@@ -318,14 +318,18 @@ final class FirstSyncRun extends PgRun {
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
             Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
+            if (rejected.any()) {
+                // (A first sync starts no earlier streak: RunStarter plans through a plan table when there are any.)
+                for (Query q : sql.issues().recordAnswer(request.runId(), sql.snapshot().batchHashes(b.from, b.to),
+                    rejected, false)) {
+                    Sql.execute(c, q);
+                }
+            }
             if (rejected.any() && b.writtenAgain()) {
                 // An earlier attempt (or a part of the batch split off) failed and may have been applied: the rejected
                 // keys' rows stay, in doubt (the first sync's end forgets only rows of rejected keys not in doubt).
+                // (After the streaks above, which take the hashes of the values sent from these rows.)
                 Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(rejected.keyTexts()));
-            }
-            if (rejected.any()) {
-                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
-                    rejected.reasons()));
             }
         });
         out.settle(b, BatchesOut.Fate.ACKNOWLEDGED);

@@ -18,11 +18,15 @@ import java.util.List;
 import org.jooq.Field;
 import org.jooq.Query;
 import org.jooq.Record1;
-import org.jooq.Record4;
+import org.jooq.Record2;
+import org.jooq.Record3;
+import org.jooq.Record5;
+import org.jooq.RowN;
 import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The issues table of a job ({@code issues_<job>}): the invalid rows and rejected changes of its last run.
@@ -38,8 +42,22 @@ final class IssuesTable {
     static final String DETAIL = "detail";
     /** Column: when the issue was recorded. */
     static final String RECORDED_AT = "recorded_at";
-    /** The reason of a change the destination rejected. */
+    /**
+     * Column of a {@link #REASON_REJECTED} row: on how many consecutive runs the destination rejected the key with the
+     * values hashed in {@link #ROW_HASH}; {@code NULL} for other reasons (and for rejections recorded before job tables
+     * version 4, which count as none).
+     */
+    static final String STREAK = "streak";
+    /** Column of a {@link #REASON_REJECTED} row: the row hash of the rejected values, {@code NULL} for a removal. */
+    static final String ROW_HASH = "row_hash";
+    /**
+     * The reason of a change the destination rejected. Such a row outlives its run: one per key, until the key is
+     * delivered, its row is gone or back in step, or the job is told to retry it
+     * ({@code docs/internals.md#issues-issues_id}).
+     */
     static final String REASON_REJECTED = "REJECTED";
+    /** The reason of a key the run's plan left out because of its rejection streak ({@link Quarantine}). */
+    static final String REASON_QUARANTINED = "QUARANTINED";
 
     private final JobTables tables;
     private final String schema;
@@ -57,8 +75,9 @@ final class IssuesTable {
 
 
     /**
-     * Replaces the issues table's content by the invalid rows of this plan. A row of a duplicated key is described as
-     * {@code 3 rows share this key; this row: (…)}, a row with a NULL key by its values alone.
+     * Replaces the issues of the last plan by this plan's: its invalid rows and its quarantined keys (the rejection
+     * streaks stay). A row of a duplicated key is described as {@code 3 rows share this key; this row: (…)}, a row
+     * with a NULL key by its values alone, a quarantined key by the destination's last reason, with its streak.
      *
      * @param runId the run
      * @return the statements
@@ -66,7 +85,9 @@ final class IssuesTable {
     public List<Query> recordInvalid(String runId) {
         Table<?> pl = tables.plan("pl");
         Field<String> kind = field(name("pl", PLAN_KIND), SQLDataType.CLOB);
+        Field<String> keyText = JobTables.text("pl", JobTables.KEY_TEXT);
         Field<String> reason = DSL.when(kind.eq(inline(JobTables.NULL_KEY)), inline("NULL_KEY"))
+            .when(kind.eq(inline(JobTables.QUARANTINED)), inline(REASON_QUARANTINED))
             .otherwise(inline("DUPLICATE_KEY"));
         List<Field<?>> values = new ArrayList<>();
         for (int i = 1; i <= columns.size(); i++) {
@@ -76,10 +97,20 @@ final class IssuesTable {
         Field<String> sharing = DSL.count().over(DSL.partitionBy(col("pl", KEY))).cast(SQLDataType.CLOB);
         Field<String> detail = DSL.when(kind.eq(inline(JobTables.DUPLICATE_KEY)),
                 DSL.concat(sharing, inline(" rows share this key; this row: "), rowDetail(values)))
+            .when(kind.eq(inline(JobTables.QUARANTINED)), lastRejection(keyText, text(DETAIL)))
             .otherwise(rowDetail(values));
-        return replaceIssues(DSL.select(DSL.val(runId), reason, JobTables.text("pl", JobTables.KEY_TEXT), detail)
+        Field<Integer> streak = DSL.when(kind.eq(inline(JobTables.QUARANTINED)),
+            lastRejection(keyText, integer(STREAK)));
+        return replaceIssues(DSL.select(DSL.val(runId), reason, keyText, detail, streak)
             .from(pl)
-            .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY))));
+            .where(kind.in(inline(JobTables.NULL_KEY), inline(JobTables.DUPLICATE_KEY),
+                inline(JobTables.QUARANTINED))));
+    }
+
+    /** A column of a key's rejection streak row (one per key; the highest, should there be more). */
+    private <T> Field<T> lastRejection(Field<String> keyText, Field<T> column) {
+        return DSL.field(DSL.select(DSL.max(column)).from(table(tables.issuesName()))
+            .where(rejectedRows()).and(text(KEY_TEXT).eq(keyText)));
     }
 
     /** An invalid row's values as a record's text, cut at 300 characters. */
@@ -87,22 +118,22 @@ final class IssuesTable {
         return DSL.left(PgTemplates.rowText(values), inline(300));
     }
 
-    /** Replaces the issues table's content by rows of (run_id, reason, key_text, detail). */
-    private List<Query> replaceIssues(Select<? extends Record4<String, String, String, String>> rows) {
+    /** Replaces the last plan's issues by rows of (run_id, reason, key_text, detail, streak). */
+    private List<Query> replaceIssues(Select<? extends Record5<String, String, String, String, Integer>> rows) {
         return List.of(
             clear(),
-            DSL.insertInto(table(tables.issuesName()), JobTables.text(null, RUN_ID), JobTables.text(null, REASON),
-                    JobTables.text(null, KEY_TEXT), JobTables.text(null, DETAIL))
+            DSL.insertInto(table(tables.issuesName()), text(RUN_ID), text(REASON), text(KEY_TEXT), text(DETAIL),
+                    integer(STREAK))
                 .select(rows));
     }
 
     /**
-     * Deletes the issues of the last run (a plan with no invalid rows has none to record).
+     * Deletes the issues of the last plan: its invalid rows and quarantined keys. The rejection streaks stay.
      *
      * @return the statement
      */
     public Query clear() {
-        return DSL.deleteFrom(table(tables.issuesName()));
+        return DSL.deleteFrom(table(tables.issuesName())).where(text(REASON).ne(inline(REASON_REJECTED)));
     }
 
     /**
@@ -122,23 +153,147 @@ final class IssuesTable {
     }
 
     /**
-     * Records rejected changes in the issues table.
+     * Records the destination's answer to a batch in the rejection streaks, in the acknowledgement's transaction: a
+     * rejected key gets a row of this run with its reason, the hash of the rejected values and a streak one longer
+     * than its earlier row's when that row's hash is the same (else 1), and its earlier row goes; a delivered key's
+     * row goes (its streak ends). See {@code docs/internals.md#quarantine}.
      *
      * @param runId the run
-     * @param keyTexts key texts
-     * @param reasons reasons, same order
+     * @param batch the batch's keys as handed out: key text {@code kt} and the hash of the values sent {@code h}
+     *     ({@code NULL} for a removal)
+     * @param rejected the rejected keys and reasons
+     * @param forgetDelivered whether rows of earlier runs may exist for keys of the batch (else their lookup is left
+     *     out)
+     * @return the statements, none when there is nothing to record
+     */
+    public List<Query> recordAnswer(String runId, Select<? extends Record2<String, Long>> batch,
+                                    PgRun.Rejected rejected, boolean forgetDelivered) {
+        List<Query> out = new ArrayList<>(3);
+        Table<?> b = batch.asTable("b");
+        Field<String> bkt = JobTables.text("b", JobTables.KEY_TEXT);
+        if (forgetDelivered) {
+            out.add(DSL.deleteFrom(table(tables.issuesName())).where(rejectedRows())
+                .and(text(KEY_TEXT).in(DSL.select(bkt).from(b)
+                    .where(rejected.any() ? Sql.inTexts(bkt, rejected.keyTexts()).not() : DSL.noCondition()))));
+        }
+        if (!rejected.any()) {
+            return out;
+        }
+        RowN[] answers = new RowN[rejected.keyTexts().size()];
+        for (int i = 0; i < answers.length; i++) {
+            answers[i] = DSL.row(List.of(DSL.val(rejected.keyTexts().get(i)), DSL.val(rejected.reasons().get(i))));
+        }
+        Table<?> r = DSL.values(answers).as("r", "kt", "reason");
+        Field<String> rkt = JobTables.text("r", "kt");
+        Field<Long> bh = JobTables.bigint("b", JobTables.HASH);
+        Table<?> o = table(tables.issuesName()).as("o");
+        Field<Integer> earlier = DSL.field(DSL.select(DSL.max(integer("o", STREAK))).from(o)
+            .where(JobTables.text("o", REASON).eq(inline(REASON_REJECTED)))
+            .and(JobTables.text("o", KEY_TEXT).eq(rkt))
+            .and(JobTables.text("o", RUN_ID).ne(DSL.val(runId)))
+            .and(JobTables.bigint("o", ROW_HASH).eq(bh)));
+        out.add(DSL.insertInto(table(tables.issuesName()), text(RUN_ID), text(REASON), text(KEY_TEXT), text(DETAIL),
+                integer(STREAK), JobTables.bigint(null, ROW_HASH))
+            .select(DSL.select(DSL.val(runId), inline(REASON_REJECTED), rkt, JobTables.text("r", "reason"),
+                    DSL.coalesce(earlier, inline(0)).plus(inline(1)), bh)
+                .from(r).leftJoin(b).on(bkt.eq(rkt))));
+        out.add(DSL.deleteFrom(table(tables.issuesName())).where(rejectedRows())
+            .and(text(RUN_ID).ne(DSL.val(runId))).and(Sql.inTexts(text(KEY_TEXT), rejected.keyTexts())));
+        return out;
+    }
+
+    /**
+     * The keys whose rejection streak has reached a length: the plan leaves those out whose values hash as the
+     * rejected ones did ({@link PlanTable#createPlan}).
+     *
+     * @param quarantineAfter the length, at least 1
+     * @return the query of (key text, hash of the rejected values)
+     */
+    public Select<Record2<String, Long>> quarantineCandidates(int quarantineAfter) {
+        return DSL.select(text(KEY_TEXT), JobTables.bigint(null, ROW_HASH)).from(table(tables.issuesName()))
+            .where(rejectedRows()).and(integer(STREAK).ge(inline(quarantineAfter)));
+    }
+
+    /**
+     * Counts the keys with a rejection streak, and those whose streak has reached a length.
+     *
+     * @param quarantineAfter the length, or 0 for none (the second count is then 0)
+     * @return the query of (keys with a streak, keys whose streak reached the length)
+     */
+    public Select<Record2<Integer, Integer>> countStreaks(int quarantineAfter) {
+        return DSL.select(DSL.count(), DSL.count().filterWhere(quarantineAfter > 0
+                ? integer(STREAK).ge(inline(quarantineAfter)) : DSL.falseCondition()))
+            .from(table(tables.issuesName())).where(rejectedRows());
+    }
+
+    /**
+     * Ends the streaks of keys that no longer need one: keys without a row in the plan of a kind the run sends, holds
+     * or leaves out as quarantined (their row is gone, or back to what the destination holds), in the plan's
+     * transaction.
+     *
+     * @param keptKinds the plan kinds whose keys keep their streak
      * @return the statement
      */
-    public Query recordRejections(String runId, List<String> keyTexts, List<String> reasons) {
-        var insert = DSL.insertInto(table(tables.issuesName()), column(RUN_ID), column(REASON), column(KEY_TEXT),
-            column(DETAIL));
-        var step = insert.values(DSL.val((Object) runId), inline((Object) REASON_REJECTED),
-            DSL.val((Object) keyTexts.get(0)), DSL.val((Object) reasons.get(0)));
-        for (int i = 1; i < keyTexts.size(); i++) {
-            step = step.values(DSL.val((Object) runId), inline((Object) REASON_REJECTED),
-                DSL.val((Object) keyTexts.get(i)), DSL.val((Object) reasons.get(i)));
-        }
-        return step;
+    public Query forgetSettledStreaks(List<String> keptKinds) {
+        return DSL.deleteFrom(table(tables.issuesName())).where(rejectedRows())
+            .andNotExists(DSL.selectOne().from(tables.plan("pl"))
+                .where(JobTables.text("pl", JobTables.KEY_TEXT).eq(text(KEY_TEXT)))
+                .and(PlanTable.kindIn(keptKinds)));
+    }
+
+    /**
+     * Whether no key of the job has a rejection streak (a first sync, which reads no earlier state, needs none).
+     *
+     * @return the query of one boolean
+     */
+    public Select<?> noStreaks() {
+        return DSL.select(DSL.field(DSL.notExists(DSL.selectOne().from(table(tables.issuesName()))
+            .where(rejectedRows()))));
+    }
+
+    /**
+     * The keys the last plan quarantined, in key text order.
+     *
+     * @param t the job's tables
+     * @param limit how many
+     * @return the query of (key text, last reason, streak)
+     */
+    static Select<Record3<String, String, Integer>> quarantinedKeys(JobTables t, int limit) {
+        return DSL.select(text(KEY_TEXT), text(DETAIL), integer(STREAK)).from(table(t.issuesName()))
+            .where(text(REASON).eq(inline(REASON_QUARANTINED)))
+            .orderBy(text(KEY_TEXT))
+            .limit(DSL.val(limit));
+    }
+
+    /**
+     * Counts the keys the last plan quarantined: every one, or one.
+     *
+     * @param t the job's tables
+     * @param keyText the key's text form, or {@code null} for every key
+     * @return the query of one count
+     */
+    static Select<Record1<Integer>> countQuarantined(JobTables t, @Nullable String keyText) {
+        return DSL.selectCount().from(table(t.issuesName()))
+            .where(text(REASON).eq(inline(REASON_QUARANTINED)))
+            .and(keyText == null ? DSL.noCondition() : text(KEY_TEXT).eq(DSL.val(keyText)));
+    }
+
+    /**
+     * Forgets the rejection streaks, and the keys the last plan quarantined: of every key, or of one.
+     *
+     * @param t the job's tables
+     * @param keyText the key's text form, or {@code null} for every key
+     * @return the statement
+     */
+    static Query forgetStreaks(JobTables t, @Nullable String keyText) {
+        return DSL.deleteFrom(table(t.issuesName()))
+            .where(text(REASON).in(inline(REASON_REJECTED), inline(REASON_QUARANTINED)))
+            .and(keyText == null ? DSL.noCondition() : text(KEY_TEXT).eq(DSL.val(keyText)));
+    }
+
+    /** The rows of rejection streaks, unqualified. */
+    private static org.jooq.Condition rejectedRows() {
+        return text(REASON).eq(inline(REASON_REJECTED));
     }
 
     /**
@@ -153,7 +308,7 @@ final class IssuesTable {
             values.add(col("t", column));
         }
         return replaceIssues(DSL.select(DSL.val(runId), inline("NULL_KEY"), DSL.castNull(SQLDataType.CLOB),
-                rowDetail(values))
+                rowDetail(values), DSL.castNull(SQLDataType.INTEGER))
             .from(table(name(schema, relation)).as("t")).where(col("t", keyColumn).isNull()));
     }
 
@@ -175,6 +330,21 @@ final class IssuesTable {
         return field(name(name));
     }
 
+    /** A text column of the issues table, unqualified. */
+    private static Field<String> text(String name) {
+        return JobTables.text(null, name);
+    }
+
+    /** An integer column of the issues table, unqualified. */
+    private static Field<Integer> integer(String name) {
+        return integer(null, name);
+    }
+
+    /** An integer column of an aliased table. */
+    private static Field<Integer> integer(@Nullable String alias, String name) {
+        return field(alias == null ? name(name) : name(alias, name), SQLDataType.INTEGER);
+    }
+
     /**
      * Creates the job's issues table if missing.
      *
@@ -191,9 +361,19 @@ final class IssuesTable {
                 .column(name(KEY_TEXT), SQLDataType.CLOB)
                 .column(name(DETAIL), SQLDataType.CLOB)
                 .column(name(RECORDED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
-                    .defaultValue(DSL.currentOffsetDateTime())));
+                    .defaultValue(DSL.currentOffsetDateTime()))
+                .column(name(STREAK), SQLDataType.INTEGER)
+                .column(name(ROW_HASH), SQLDataType.BIGINT));
             schema.share(c, t.issuesName());
+        } else {
+            // Job tables version 4: the rejection streaks (rejections recorded before have none).
+            Sql.execute(c, DSL.alterTable(t.issuesName()).addColumnIfNotExists(STREAK, SQLDataType.INTEGER));
+            Sql.execute(c, DSL.alterTable(t.issuesName()).addColumnIfNotExists(ROW_HASH, SQLDataType.BIGINT));
         }
+        // Streaks are looked up by key when batches are acknowledged and runs planned.
+        Sql.execute(c, DSL.createIndexIfNotExists(name(t.issuesName().last() + "_rejected"))
+            .on(table(t.issuesName()), field(name(KEY_TEXT)))
+            .where(rejectedRows()));
     }
 
     /**

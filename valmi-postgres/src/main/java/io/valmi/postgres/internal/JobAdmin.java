@@ -1,19 +1,26 @@
 package io.valmi.postgres.internal;
 
+import io.valmi.ConfigurationException;
+import io.valmi.postgres.QuarantinedKey;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import javax.sql.DataSource;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
 
-/** What an application asks of a job besides runs: starting it over, and removing it. */
+/** What an application asks of a job besides runs: starting it over, removing it, and its quarantined keys. */
 final class JobAdmin {
+    private static final Logger log = Logs.SOURCE;
+
     private JobAdmin() {
     }
 
     /**
-     * Starts a job over: drops its snapshot (and any plan) and deletes its job record, so that the next run is a
-     * first sync, whatever the job's key, key type or hashes were. The issues table and the run history stay.
+     * Starts a job over: drops its snapshot (and any plan), forgets its rejection streaks (so nothing stays
+     * quarantined) and deletes its job record, so that the next run is a first sync, whatever the job's key, key type
+     * or hashes were. The last run's invalid rows and the run history stay.
      *
      * @param dataSource connections
      * @param description the source, for messages
@@ -28,9 +35,83 @@ final class JobAdmin {
             known[0] = known(c, tables, jobId, description, "reset");
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
+            if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
+                Sql.execute(c, IssuesTable.forgetStreaks(tables, null));
+            }
             forgetJob(c, tables, jobId);
         });
         return known[0];
+    }
+
+    /**
+     * Releases a job's quarantined keys: forgets the rejection streaks, of every key or of one, so that the next run
+     * sends those keys again (and quarantines one again only after {@code quarantineAfter} more rejections in a row).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param keyText the key's text form, or {@code null} for every key
+     * @return how many keys the job's last run had quarantined that are released
+     * @throws ConfigurationException when the schema has no such job
+     */
+    public static int retryQuarantined(DataSource dataSource, String description, String bookkeepingSchema,
+                                       String jobId, @Nullable String keyText) {
+        JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        return resultUnderJobLock(dataSource, description, bookkeepingSchema, jobId,
+            "release the quarantined keys of sync job '" + jobId + "'", c -> {
+                if (requireJob(c, tables, jobId, "retryQuarantined").tablesVersion() < 4) {
+                    return 0;
+                }
+                int released = Sql.fetch(c, IssuesTable.countQuarantined(tables, keyText), rs -> rs.getInt(1)).get(0);
+                long forgotten = Sql.execute(c, IssuesTable.forgetStreaks(tables, keyText));
+                log.info("Sync job '{}': {} quarantined key{} released, {} rejection streak{} forgotten{}; the next"
+                        + " run sends them again", jobId, released, released == 1 ? "" : "s", forgotten - released,
+                    forgotten - released == 1 ? "" : "s", keyText == null ? "" : " (key " + keyText + ")");
+                return released;
+            });
+    }
+
+    /**
+     * The keys the job's last run left out as quarantined, in key text order.
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the keys
+     * @throws ConfigurationException when the schema has no such job
+     */
+    public static List<QuarantinedKey> quarantinedKeys(DataSource dataSource, String description,
+                                                       String bookkeepingSchema, String jobId, int limit) {
+        JobTables tables = new JobTables(bookkeepingSchema, jobId);
+        try (Session session = Session.open(dataSource, description)) {
+            return session.transaction("list the quarantined keys of sync job '" + jobId + "'", c -> {
+                if (requireJob(c, tables, jobId, "quarantinedKeys").tablesVersion() < 4 || limit == 0) {
+                    return List.of();
+                }
+                return Sql.fetch(c, IssuesTable.quarantinedKeys(tables, limit),
+                    rs -> new QuarantinedKey(rs.getString(1), rs.getString(2) == null ? "" : rs.getString(2),
+                        rs.getInt(3)));
+            });
+        }
+    }
+
+    /** The job's record; an unknown job is refused (a misspelt id must not look like a job with nothing to do). */
+    private static JobsTable.JobRecord requireJob(Connection c, JobTables tables, String jobId, String what)
+        throws SQLException {
+        boolean jobsTable = BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last());
+        JobsTable.JobRecord job = jobsTable ? JobsTable.job(c, tables, jobId) : null;
+        if (job == null) {
+            List<String> known = jobsTable ? someJobIds(c, tables) : List.of();
+            throw new ConfigurationException("PostgresSource." + what + ": bookkeeping schema \"" + tables.schema()
+                + "\" has no sync job '" + jobId + "' (no run of it was recorded there, or it was reset or dropped"
+                + " since). Check the job id" + (known.isEmpty()
+                ? " and the bookkeeping schema (PostgresSource.Builder.bookkeepingSchema)"
+                : "; jobs it knows: " + String.join(", ", known) + (known.size() == 10 ? ", ..." : "")));
+        }
+        return job;
     }
 
     /**
@@ -73,15 +154,20 @@ final class JobAdmin {
                 rs -> rs.getInt(1)).isEmpty()) {
                 return true;
             }
-            known = Sql.fetch(c, DSL.select(DSL.field(DSL.name(JobsTable.JOB_ID), String.class))
-                .from(DSL.table(tables.jobsName())).orderBy(DSL.field(DSL.name(JobsTable.JOB_ID))).limit(10),
-                rs -> rs.getString(1));
+            known = someJobIds(c, tables);
         }
         Logs.SOURCE.warn("Nothing to {} for sync job '{}' of {}: bookkeeping schema \"{}\" holds nothing of a job with"
             + " that id (no job record, no snapshot). Check the id{}", what, jobId, description, schema,
             known.isEmpty() ? " and the bookkeeping schema (PostgresSource.Builder.bookkeepingSchema)"
             : "; jobs it knows: " + String.join(", ", known) + (known.size() == 10 ? ", ..." : ""));
         return false;
+    }
+
+    /** Up to ten job ids the bookkeeping schema knows, for a message about an id it does not. */
+    private static List<String> someJobIds(Connection c, JobTables tables) throws SQLException {
+        return Sql.fetch(c, DSL.select(DSL.field(DSL.name(JobsTable.JOB_ID), String.class))
+                .from(DSL.table(tables.jobsName())).orderBy(DSL.field(DSL.name(JobsTable.JOB_ID))).limit(10),
+            rs -> rs.getString(1));
     }
 
     private static void forgetJob(Connection c, JobTables tables, String jobId) throws SQLException {
@@ -99,10 +185,19 @@ final class JobAdmin {
     /** Runs administrative work on a job in one transaction, holding the job's lock (fails if a run holds it). */
     private static void underJobLock(DataSource dataSource, String description, String bookkeepingSchema,
                                      String jobId, String what, Session.Step work) {
+        resultUnderJobLock(dataSource, description, bookkeepingSchema, jobId, what, c -> {
+            work.run(c);
+            return Boolean.TRUE;
+        });
+    }
+
+    /** Runs administrative work on a job in one transaction, holding the job's lock, and returns its result. */
+    private static <T> T resultUnderJobLock(DataSource dataSource, String description, String bookkeepingSchema,
+                                            String jobId, String what, Session.Work<T> work) {
         try (Session session = Session.open(dataSource, description)) {
             JobLock lock = JobLock.acquire(session, bookkeepingSchema, jobId);
             try {
-                session.run(what, work);
+                return session.transaction(what, work);
             } finally {
                 lock.release(session);
             }

@@ -55,6 +55,11 @@ public final class JobTables {
     public static final String IN_DOUBT_UNTIL = "du";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
+    /**
+     * Plan kind: a valid row left out because the destination rejected its values on enough consecutive runs
+     * ({@link Quarantine}); never handed out.
+     */
+    public static final String QUARANTINED = "Q";
 
     private final String schema;
     private final String suffix;

@@ -22,6 +22,7 @@ import java.util.List;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Query;
+import org.jooq.Record2;
 import org.jooq.Select;
 import org.jooq.SelectField;
 import org.jooq.SelectJoinStep;
@@ -92,9 +93,12 @@ final class PlanTable {
      *
      * @param incremental leave out unchanged rows
      * @param checkDuplicates whether the key may hold duplicates (not declared unique)
+     * @param quarantined the keys to leave out while their values hash as given, as (key text, hash)
+     *     ({@link IssuesTable#quarantineCandidates}), or {@code null} when none are
      * @return the statement
      */
-    public Query createPlan(boolean incremental, boolean checkDuplicates) {
+    public Query createPlan(boolean incremental, boolean checkDuplicates,
+                            @Nullable Select<? extends Record2<String, Long>> quarantined) {
         Table<?> src = table(name(schema, relation)).as("t");
         List<SelectField<?>> sFields = new ArrayList<>();
         sFields.add(col("t", keyColumn).as(KEY));
@@ -165,10 +169,16 @@ final class PlanTable {
         Field<Long> jph = bigint("j", SNAPSHOT_HASH);
         Field<Long> jh = bigint("j", HASH);
         Field<Long> jxe = bigint("j", ROW_VERSION_64);
+        Field<Object> key = DSL.coalesce(jsk, jpk);
         var kindCase = DSL.when(col("j", SOURCE_ROW).isNull(), inline(JobTables.REMOVED))
             .when(jsk.isNull(), inline(JobTables.NULL_KEY));
         if (checkDuplicates) {
             kindCase = kindCase.when(col("j", DUPLICATED_KEY).isNotNull(), inline(JobTables.DUPLICATE_KEY));
+        }
+        if (quarantined != null) {
+            // (IN, not EXISTS: the few quarantined keys are hashed once, not looked up row by row.)
+            kindCase = kindCase.when(DSL.row(key.cast(SQLDataType.CLOB), jh).in(quarantined),
+                inline(JobTables.QUARANTINED));
         }
         Field<String> kind = kindCase
             .when(jpk.isNull().or(jph.isNull()), inline(JobTables.ADDED))
@@ -177,7 +187,6 @@ final class PlanTable {
                 .and(jxe.isDistinctFrom(bigint("j", SNAPSHOT_ROW_VERSION_64))), inline(JobTables.TOUCHED))
             .otherwise(inline(JobTables.UNCHANGED));
 
-        Field<Object> key = DSL.coalesce(jsk, jpk);
         List<SelectField<?>> out = new ArrayList<>();
         out.add(kind.as(PLAN_KIND));
         out.add(key.as(KEY));
@@ -305,6 +314,22 @@ final class PlanTable {
             .and(afterKeyText == null ? DSL.noCondition() : col("pl", KEY).gt(Sql.untyped(afterKeyText)))
             .orderBy(col("pl", KEY))
             .limit(inline(limit));
+    }
+
+    /**
+     * The keys of a batch as handed out, for the rejection streaks ({@link IssuesTable#recordAnswer}): key text and
+     * the hash of the values sent ({@code NULL} for a removal).
+     *
+     * @param kinds the plan kinds handed out
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @return the query of ({@code kt}, {@code h})
+     */
+    public Select<Record2<String, Long>> answeredRows(List<String> kinds, @Nullable String from, String to) {
+        return DSL.select(JobTables.text("pl", KEY_TEXT),
+                DSL.when(field(name("pl", PLAN_KIND), SQLDataType.CLOB).ne(inline(JobTables.REMOVED)),
+                    bigint("pl", HASH)).as(HASH))
+            .from(tables.plan("pl")).where(kindIn(kinds)).and(range(from, to));
     }
 
     static Condition kindIn(List<String> kinds) {

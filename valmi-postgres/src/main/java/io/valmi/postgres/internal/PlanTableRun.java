@@ -40,10 +40,13 @@ final class PlanTableRun extends PgRun {
     private final boolean applyNew;
     private final boolean applyKnown;
     private final boolean markAny;
+    /** The rejection streaks, which each acknowledgement lengthens or ends ({@code docs/internals.md#quarantine}). */
+    private final Quarantine quarantine;
 
     private PlanTableRun(Session session, JobLock lock, RunStatements sql, RunRequest request, Plan plan,
-                         Set<String> present) {
+                         Set<String> present, Quarantine quarantine) {
         super(session, lock, sql, request, plan);
+        this.quarantine = quarantine;
         for (ChangeKind kind : request.deliver()) {
             deliverKinds.add(PlanTable.letter(kind));
             // Every key handed out is marked, unchanged ones too: a write of this run that lands late (after the run
@@ -82,10 +85,12 @@ final class PlanTableRun extends PgRun {
         // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
         // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
         Set<String> present = new HashSet<>();
+        Quarantine quarantine = new Quarantine(sql, request);
         Plan plan = session.transaction("plan sync job '" + request.jobId() + "'", c -> {
             Sql.execute(c, sql.plan().dropPlan());
             Sql.select(c, sql.plan().planSettings());
-            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates));
+            quarantine.look(c);
+            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates, quarantine.candidates()));
             bookkeeping.share(c, sql.shape().tables().planName());
             Sql.execute(c, sql.plan().indexPlan());
             Sql.select(c, sql.plan().smallStatisticsTarget());
@@ -93,7 +98,9 @@ final class PlanTableRun extends PgRun {
             for (Query q : sql.issues().recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
+            quarantine.afterPlan(c);
             present.clear();
+            long quarantined = 0;
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
             for (PlanTable.KindCount row : Sql.fetch(c, sql.plan().countPlan(),
@@ -108,6 +115,8 @@ final class PlanTableRun extends PgRun {
                     invalid.put(InvalidReason.NULL_KEY, row.rows());
                 } else if (row.kind().equals(JobTables.DUPLICATE_KEY)) {
                     invalid.put(InvalidReason.DUPLICATE_KEY, row.rows());
+                } else if (row.kind().equals(JobTables.QUARANTINED)) {
+                    quarantined = row.rows();
                 } else if (!(incremental && row.kind().equals(JobTables.TOUCHED))) {
                     // (An incremental plan keeps touched rows only to record their version: they are not planned.)
                     counts.merge(PlanTable.kind(row.kind()), row.rows(), Long::sum);
@@ -123,11 +132,12 @@ final class PlanTableRun extends PgRun {
             boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED)
                 || !invalid.isEmpty();
             long known = removalsMatter ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
-            return new Plan(counts, invalid, samples, known);
+            return new Plan(counts, invalid, samples, known, quarantined);
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,
             plan.counts());
-        return new PlanTableRun(session, lock, sql, request, plan, present);
+        quarantine.report(plan);
+        return new PlanTableRun(session, lock, sql, request, plan, present, quarantine);
     }
 
     @Override
@@ -205,14 +215,13 @@ final class PlanTableRun extends PgRun {
             if (markAny) {
                 Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
             }
-            if (rejected.any()) {
-                if (b.writtenAgain()) {
-                    // An earlier attempt (or a part of the batch split off) failed and may have been applied: the
-                    // rejected keys are in doubt, not back to their state before.
-                    Sql.execute(c, sql.marks().foldRejected(from, to, rejected.keyTexts()));
-                }
-                Sql.execute(c, sql.issues().recordRejections(request.runId(), rejected.keyTexts(),
-                    rejected.reasons()));
+            if (rejected.any() && b.writtenAgain()) {
+                // An earlier attempt (or a part of the batch split off) failed and may have been applied: the
+                // rejected keys are in doubt, not back to their state before.
+                Sql.execute(c, sql.marks().foldRejected(from, to, rejected.keyTexts()));
+            }
+            for (Query q : quarantine.recordAnswer(deliverKinds, from, to, rejected)) {
+                Sql.execute(c, q);
             }
         });
         out.remove(b, BatchesOut.Fate.ACKNOWLEDGED);

@@ -4,6 +4,7 @@ import io.valmi.ConfigurationException;
 import io.valmi.RunRequest;
 import io.valmi.SourceRun;
 import io.valmi.postgres.MissingGrant;
+import io.valmi.postgres.QuarantinedKey;
 import io.valmi.postgres.Relation;
 import io.valmi.postgres.RelationDetails;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -50,6 +52,36 @@ public final class Postgres {
      */
     public static boolean resetJob(DataSource dataSource, String description, String bookkeepingSchema, String jobId) {
         return JobAdmin.reset(dataSource, description, bookkeepingSchema, jobId);
+    }
+
+    /**
+     * Releases a job's quarantined keys ({@code PostgresSource.retryQuarantined}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param keyText the key's text form, or {@code null} for every key
+     * @return how many keys the last run had quarantined that are released
+     */
+    public static int retryQuarantined(DataSource dataSource, String description, String bookkeepingSchema,
+                                       String jobId, @Nullable String keyText) {
+        return JobAdmin.retryQuarantined(dataSource, description, bookkeepingSchema, jobId, keyText);
+    }
+
+    /**
+     * The keys a job's last run quarantined ({@code PostgresSource.quarantinedKeys}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param jobId the job
+     * @param limit how many at most
+     * @return the keys
+     */
+    public static List<QuarantinedKey> quarantinedKeys(DataSource dataSource, String description,
+                                                       String bookkeepingSchema, String jobId, int limit) {
+        return JobAdmin.quarantinedKeys(dataSource, description, bookkeepingSchema, jobId, limit);
     }
 
     /**

@@ -132,10 +132,12 @@ final class RunStarter {
             }
             BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
                 keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()));
-            // A key declared unique has a unique index: a first sync reads batches straight from the source by it.
+            // A key declared unique has a unique index: a first sync reads batches straight from the source by it. It
+            // reads no earlier state, so keys with a rejection streak (docs/internals.md#quarantine) need a plan table.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
                 && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
-                    c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0));
+                    c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0)
+                        && Sql.fetch(c, sql.issues().noStreaks(), rs -> rs.getBoolean(1)).get(0));
             SourceRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);

@@ -27,6 +27,7 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
+import org.jooq.Record2;
 import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -173,6 +174,21 @@ final class SnapshotTable {
             DSL.deleteFrom(tables.snapshot("sn")).where(removed).and(DSL.not(InDoubtMarks.leased("sn"))),
             DSL.update(tables.snapshot("sn")).set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
                 .set(bool(null, IN_DOUBT_FLAG), inline(true)).where(removed).and(InDoubtMarks.leased("sn")));
+    }
+
+    /**
+     * The keys of a first sync's batch as its snapshot rows hold them, for the rejection streaks
+     * ({@link IssuesTable#recordAnswer}): key text and hash.
+     *
+     * @param from the last key of the previous batch, or {@code null}
+     * @param to the last key of this batch
+     * @return the query of ({@code kt}, {@code h})
+     */
+    public Select<Record2<String, Long>> batchHashes(@Nullable String from, String to) {
+        Field<Object> k = col("sn", KEY);
+        return DSL.select(k.cast(SQLDataType.CLOB).as(KEY_TEXT), bigint("sn", HASH))
+            .from(tables.snapshot("sn"))
+            .where(from == null ? DSL.noCondition() : k.gt(Sql.untyped(from))).and(k.le(Sql.untyped(to)));
     }
 
     /**

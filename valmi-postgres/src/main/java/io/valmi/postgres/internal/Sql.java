@@ -42,8 +42,38 @@ final class Sql {
         .withExecuteLogging(false)
         .withRenderFormatted(false);
 
+    /** The system properties with which jOOQ skips its logo and its "tip of the day". */
+    private static final List<String> BANNER_OFF = List.of("org.jooq.no-logo", "org.jooq.no-tips");
+
     /** A jOOQ context without a connection: for rendering only. */
-    public static final DSLContext JOOQ = DSL.using(SQLDialect.POSTGRES, SETTINGS);
+    public static final DSLContext JOOQ = withoutBanner(DSL.using(SQLDialect.POSTGRES, SETTINGS));
+
+    /**
+     * Renders once with jOOQ's logo and tip turned off, so that the library puts neither into its users' INFO logs.
+     * jOOQ logs both (logger {@code org.jooq.Constants}) once per class loader, when it first renders anything, unless
+     * {@link #BANNER_OFF} are set then; no {@code Settings} turns them off. Each property the application has not set
+     * is set for this one rendering and removed at once: the application's own jOOQ configuration stays as it was (an
+     * application whose own jOOQ renders first sees jOOQ's banner as before).
+     */
+    private static DSLContext withoutBanner(DSLContext jooq) {
+        List<String> setHere = new ArrayList<>(BANNER_OFF.size());
+        try {
+            for (String property : BANNER_OFF) {
+                if (System.getProperty(property) == null) {
+                    System.setProperty(property, "true");
+                    setHere.add(property);
+                }
+            }
+        } catch (SecurityException e) {
+            // Only under a security manager that forbids it: jOOQ then logs its banner as it would anyway.
+        }
+        try {
+            jooq.render(DSL.selectOne());
+        } finally {
+            setHere.forEach(System::clearProperty);
+        }
+        return jooq;
+    }
 
     private Sql() {
     }

@@ -84,6 +84,6 @@ class JobTableNamesTest {
             + before.snapshotName().last() + "'")).isZero();
         assertThat(db.queryLong("select count(*) from " + now.snapshotName())).isEqualTo(4);
         assertThat(db.queryLong("select tables_version from " + now.jobsName() + " where job_id = 'names-job'"))
-            .isEqualTo(3);
+            .isEqualTo(JobsTable.JOB_TABLES_VERSION);
     }
 }

@@ -77,6 +77,10 @@ class ReadmeTest {
                 "api-destination"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "api-job"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "alerts"),
+            region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),
+                "metrics"),
+            region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),
+                "metrics-cap"),
             region(FIXTURE_EXAMPLE, "map-destination"),
             region(FIXTURE_EXAMPLE, "contract"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));

@@ -17,6 +17,8 @@ class ReadmeTest {
     private static final Path ROOT = Path.of("..");
     private static final Path FIXTURE_EXAMPLE =
         ROOT.resolve("valmi-test-fixtures/src/test/java/io/valmi/testing/WritingADestinationExampleTest.java");
+    private static final Path DB_SCHEDULER_EXAMPLE =
+        ROOT.resolve("valmi-db-scheduler/src/test/java/io/valmi/dbscheduler/ReadmeExample.java");
 
     static String region(Path file, String tag) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -78,7 +80,9 @@ class ReadmeTest {
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "api-job"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "alerts"),
             region(FIXTURE_EXAMPLE, "map-destination"),
-            region(FIXTURE_EXAMPLE, "contract"));
+            region(FIXTURE_EXAMPLE, "contract"),
+            region(DB_SCHEDULER_EXAMPLE, "cluster"),
+            region(DB_SCHEDULER_EXAMPLE, "own-scheduler"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));
     }
 

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import io.valmi.Change;
 import io.valmi.ConfigurationException;
+import io.valmi.Destination;
+import io.valmi.DestinationException;
 import io.valmi.JobBusyException;
 import io.valmi.RunStatus;
 import io.valmi.Schedule;
 import io.valmi.SyncResult;
 import io.valmi.SyncRunner;
+import io.valmi.WriteResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.time.Duration;
@@ -120,6 +124,31 @@ class ClusterSyncSchedulerTest {
             assertThat(logs.errorsOrStackTraces()).as("nothing at ERROR, no stack trace").isEmpty();
             assertThat(logs.messages(Level.INFO)).filteredOn(m -> m.startsWith("Sync job 'by-hand' skipped"))
                 .hasSize(2).allSatisfy(m -> assertThat(m).contains("already running"));
+        }
+    }
+
+    @Test
+    void aFailedRunCountsAsDbSchedulersFailureWithoutALogLineOfItsOwn(TestDatabase db) throws Exception {
+        table(db, "failing", 5);
+        Destination down = new Destination() {
+            @Override
+            public WriteResult write(List<Change> batch) {
+                throw new DestinationException("the destination is down", null, true);
+            }
+        };
+        try (LogCapture logs = new LogCapture();
+             Node a = Node.start("a", db, ds -> Node.job("failing", ds, "failing", down).toBuilder()
+                 .isolateFailures(false).build(), HOURLY)) {
+            Node.await("the execution to complete", Duration.ofSeconds(20), () -> a.executed.size() == 1);
+            assertThat(a.results).extracting(SyncResult::status).containsExactly(RunStatus.FAILED);
+            assertThat(db.query("select picked, consecutive_failures, last_failure is not null, last_success is null,"
+                + " execution_time > now() + interval '50 minutes' from scheduled_tasks"))
+                .as("db-scheduler counts the failure; the next time is an hour on")
+                .containsExactly(List.of(false, 1, true, true, true));
+            assertThat(logs.events()).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .as("the runner's line only").singleElement()
+                .satisfies(e -> assertThat(e.getLoggerName()).isEqualTo("io.valmi.SyncRunner"))
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("the destination is down"));
         }
     }
 

@@ -123,7 +123,7 @@ public final class Benchmark {
     }
 
     /** The data source every figure uses: a HikariCP pool over the server's, or that one itself. */
-    private record Pooled(DataSource dataSource, com.zaxxer.hikari.@org.jspecify.annotations.Nullable HikariDataSource pool)
+    record Pooled(DataSource dataSource, com.zaxxer.hikari.@org.jspecify.annotations.Nullable HikariDataSource pool)
         implements AutoCloseable {
         @Override
         public void close() {
@@ -133,7 +133,7 @@ public final class Benchmark {
         }
     }
 
-    private static Pooled pooled(DataSource ds, int size) {
+    static Pooled pooled(DataSource ds, int size) {
         if (size == 0) {
             return new Pooled(ds, null);
         }
@@ -331,7 +331,7 @@ public final class Benchmark {
         }
     }
 
-    private static String version(DataSource ds) throws SQLException {
+    static String version(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select version()")) {
             rs.next();

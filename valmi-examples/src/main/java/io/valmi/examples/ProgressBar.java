@@ -5,7 +5,10 @@ import io.valmi.SyncListener;
 import io.valmi.SyncResult;
 import java.io.PrintStream;
 
-/** A console progress bar, redrawn after every batch: an example of a {@link SyncListener}. */
+/**
+ * A console progress bar with the throughput and the time left, redrawn after every batch: an example of a
+ * {@link SyncListener}.
+ */
 public final class ProgressBar implements SyncListener {
     private static final int WIDTH = 30;
     private final PrintStream out;
@@ -23,8 +26,11 @@ public final class ProgressBar implements SyncListener {
     @Override
     public void batchDelivered(SyncContext context, Progress progress) {
         int filled = (int) Math.round(progress.fraction() * WIDTH);
-        out.printf("\r  delivering [%s%s] %3d%%  %,d of %,d", "#".repeat(filled), " ".repeat(WIDTH - filled),
-            Math.round(progress.fraction() * 100), progress.delivered() + progress.rejected(), progress.toSend());
+        String eta = progress.eta().map(left -> left.toSeconds() + " s").orElse("-");
+        long answered = progress.delivered() + progress.rejected();
+        out.printf("\r  delivering [%s%s] %3d%%  %,d of %,d  %,.0f rows/s, ETA %s   ", "#".repeat(filled),
+            " ".repeat(WIDTH - filled), Math.round(progress.fraction() * 100), answered, progress.toSend(),
+            progress.rowsPerSecond(), eta);
         out.flush();
         drawn = true;
     }

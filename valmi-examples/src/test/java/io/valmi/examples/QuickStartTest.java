@@ -22,7 +22,8 @@ class QuickStartTest {
         assertThat(out).contains("== Setup script for the DBA ==").contains("GRANT USAGE ON SCHEMA \"crm\"")
             .contains("crm.customers (TABLE)")
             .contains("== FULL_TABLE sync: SUCCEEDED").contains("== INCREMENTAL sync: SUCCEEDED")
-            .contains("NULL key 1, duplicated key 2").contains("delivering [");
+            .contains("NULL key 1, duplicated key 2").contains("delivering [")
+            .containsPattern("of 299  \\S+ rows/s, ETA 0 s");
         // FULL: 299 valid rows (300 minus key 42 held twice). INCREMENTAL: 25 added, 40 changed, 10 removed, and
         // key 42 valid again (changed: never acknowledged before, so added).
         assertThat(out).containsPattern("FULL_TABLE sync: SUCCEEDED[\\s\\S]*planned +299 ");

@@ -9,6 +9,7 @@ import io.valmi.DestinationMode;
 import io.valmi.Rejection;
 import io.valmi.Row;
 import io.valmi.SyncContext;
+import io.valmi.ThrottledException;
 import io.valmi.WriteResult;
 import java.io.IOException;
 import java.time.Duration;
@@ -21,20 +22,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A destination for tests: it keeps every batch it received and the state (key to fields) that a destination in
- * the run's {@link DestinationMode} would hold, and it fails, rejects or dawdles when a test asks it to.
+ * A destination for tests: it keeps every call of {@link #write(List)} and the state (key to fields) that a
+ * destination in the run's {@link DestinationMode} would hold, and it fails, rejects, throttles, dawdles or hangs when
+ * a test asks it to, as a remote API does.
  *
  * <pre>{@code
  * RecordingDestination destination = new RecordingDestination()
  *     .failBatch(2, 1)                          // batch 2 throws once, then succeeds
  *     .rejectKey(42L, "no such customer")       // key 42 is rejected whenever it comes
- *     .slowWrites(Duration.ofMillis(50));
+ *     .poisonKey(7L)                            // any batch holding key 7 fails as a whole, for good
+ *     .throttleEvery(10, Duration.ofSeconds(1)) // every 10th call answers "slow down, retry after 1 s"
+ *     .slowWrites(Duration.ofMillis(50))        // every call takes 50 ms
+ *     .maxConcurrency(4);                       // up to 4 calls at once
  * SyncResult result = runner.run(job);          // job uses destination
  * assertThat(destination.state()).containsOnlyKeys(1L, 2L, 3L);
+ * assertThat(destination.maxConcurrentWrites()).isLessThanOrEqualTo(4);
  * }</pre>
  *
  * <p>How the state follows the mode of the run (taken from {@link SyncContext#destinationMode()} at
@@ -48,41 +55,183 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code MIRROR}: like {@code UPSERT}, and {@code REMOVED} deletes the record.</li>
  * </ul>
  *
+ * <p>Every call is recorded as a {@link Batch}: its batch number and attempt, its changes, the thread, when it
+ * started and ended, and its {@link Outcome}. Batches are numbered from 1 in the order they first arrive, across the
+ * life of this destination; a call with the same keys, in the same order, as a batch that has not been answered yet
+ * (it threw, or is still running) is another attempt at that batch and keeps its number. So a retried batch keeps its
+ * number, and the halves of a split batch get numbers of their own.
+ *
+ * <p>What a call does, in this order: it is checked against the promises below; it waits while
+ * {@linkplain #blockWrites(int) blocked}; it waits its {@linkplain #slowWrites(Duration) latency}; then it is
+ * {@linkplain #throttleNext(int, Duration) throttled}, fails for a {@linkplain #poisonKey(Object) poison key}, fails as
+ * {@linkplain #failBatch(int, int) asked}, or applies its changes (less the {@linkplain #rejectKey(Object, String)
+ * rejected} ones) and answers, or {@linkplain #failBatchAfterApplying(int, int) throws after applying them}. A call
+ * interrupted while it waits applies nothing and throws {@link InterruptedException}.
+ *
  * <p>It also checks what the library promises every destination: batches are never empty, never larger than
  * {@link DestinationCapabilities#maxBatchSize()}, never hold a key twice and only hold kinds of change the mode
  * sends. A broken promise is recorded in {@link #violations()} and fails the write with a non-retriable
- * {@link DestinationException}.
+ * {@link DestinationException}. How many calls ran at once is recorded ({@link #maxConcurrentWrites()}) for the
+ * test to compare with {@link DestinationCapabilities#maxConcurrency()}, not checked: a write the runner abandoned
+ * may still be running while it writes the next.
  *
- * <p>Thread-safe: a test may read the records while a run writes.
+ * <p>Thread-safe: {@code write} may be called from several threads at once (declare it with
+ * {@link #maxConcurrency(int)}), and a test may read the records while a run writes. Calls wait (blocked, or for
+ * their latency) without holding a lock, so that concurrent calls overlap; they apply their changes one at a time.
  */
 public final class RecordingDestination implements Destination {
+
+    /** How a call of {@link #write(List)} ended. */
+    public enum Outcome {
+        /** It returned a {@link WriteResult}: its changes applied, less the {@link Batch#rejections()}. */
+        ANSWERED,
+        /** It threw an {@link IOException} ({@link #failBatch(int, int)}), applying nothing. */
+        FAILED,
+        /** It applied its changes and then threw an {@link IOException} ({@link #failBatchAfterApplying(int, int)}). */
+        FAILED_AFTER_APPLYING,
+        /** It threw a {@link ThrottledException} ({@link #throttleNext(int, Duration)}), applying nothing. */
+        THROTTLED,
+        /** It held a poison key ({@link #poisonKey(Object, Poison)}) and failed as a whole, applying nothing. */
+        POISONED,
+        /** It was interrupted while it waited (blocked, or for its latency) and threw, applying nothing. */
+        INTERRUPTED,
+        /** It broke a promise of the library to destinations ({@link #violations()}) and threw, applying nothing. */
+        BROKEN_PROMISE
+    }
+
+    /**
+     * How a batch holding a poison key fails: as a whole, whatever its other changes, as a remote API refusing a
+     * request for one bad record does.
+     */
+    public enum Poison {
+        /**
+         * A {@link DestinationException} that is not retriable, as a remote API answers a request it refuses (HTTP 400
+         * or 422).
+         */
+        NOT_RETRIABLE,
+        /**
+         * A retriable {@link DestinationException}, as a remote API that fails on the request with a server error (HTTP
+         * 500) every time: retries cannot mend it.
+         */
+        RETRIABLE,
+        /**
+         * An {@link IllegalArgumentException}, as the destination's own code failing on a value: a programming error,
+         * which {@link io.valmi.RetryPolicy#retriableByDefault(Throwable)} does not retry.
+         */
+        ILLEGAL_ARGUMENT;
+
+        RuntimeException failure(String message) {
+            switch (this) {
+                case RETRIABLE:
+                    return new DestinationException(message, null, true);
+                case ILLEGAL_ARGUMENT:
+                    return new IllegalArgumentException(message);
+                default:
+                    return new DestinationException(message, null, false);
+            }
+        }
+    }
 
     /**
      * One call of {@link #write(List)}.
      *
-     * @param number the batch number from 1; a batch that is retried after it threw keeps its number
+     * @param number the batch number from 1; another attempt at a batch keeps its number (see the class documentation)
      * @param attempt the attempt at this batch, from 1
      * @param changes the changes as received
-     * @param threw whether this call threw
-     * @param rejections the changes it rejected (empty when it threw)
+     * @param outcome how the call ended
+     * @param rejections the changes it rejected (empty unless {@link Outcome#ANSWERED})
+     * @param thread the name of the thread that called
+     * @param startNanos when the call started, as {@link System#nanoTime()} (compare with other calls' times only)
+     * @param endNanos when the call ended, as {@link System#nanoTime()}
      */
-    public record Batch(int number, int attempt, List<Change> changes, boolean threw, List<Rejection> rejections) {
+    public record Batch(int number, int attempt, List<Change> changes, Outcome outcome, List<Rejection> rejections,
+                        String thread, long startNanos, long endNanos) {
         /**
          * Copies the lists.
          *
          * @param number the batch number from 1
          * @param attempt the attempt at this batch, from 1
          * @param changes the changes as received
-         * @param threw whether this call threw
+         * @param outcome how the call ended
          * @param rejections the changes it rejected
+         * @param thread the name of the thread that called
+         * @param startNanos when the call started, as {@link System#nanoTime()}
+         * @param endNanos when the call ended, as {@link System#nanoTime()}
          */
         public Batch {
             changes = List.copyOf(changes);
+            Objects.requireNonNull(outcome, "outcome");
             rejections = List.copyOf(rejections);
+            Objects.requireNonNull(thread, "thread");
+        }
+
+        /**
+         * Whether the call threw (any outcome but {@link Outcome#ANSWERED}).
+         *
+         * @return {@code true} when it threw
+         */
+        public boolean threw() {
+            return outcome != Outcome.ANSWERED;
+        }
+
+        /**
+         * The keys of the changes, in order.
+         *
+         * @return a new list
+         */
+        public List<Object> keys() {
+            return keysOf(changes);
+        }
+
+        /**
+         * How long the call took.
+         *
+         * @return the time from start to end
+         */
+        public Duration duration() {
+            return Duration.ofNanos(endNanos - startNanos);
+        }
+    }
+
+    /** A call under way: what {@link Batch} records once it ends. */
+    private static final class Call {
+        final int number;
+        final int attempt;
+        final List<Change> changes;
+        final List<Object> keys;
+        final DestinationMode mode;
+        final @Nullable Duration throttle;
+        final String thread = Thread.currentThread().getName();
+        final long startNanos = System.nanoTime();
+        boolean ended;
+
+        Call(int number, int attempt, List<Change> changes, List<Object> keys, DestinationMode mode,
+             @Nullable Duration throttle) {
+            this.number = number;
+            this.attempt = attempt;
+            this.changes = changes;
+            this.keys = keys;
+            this.mode = mode;
+            this.throttle = throttle;
+        }
+
+        String name() {
+            return "batch " + number + ", attempt " + attempt;
+        }
+    }
+
+    /** A batch that threw or is still running: a call with its keys is another attempt at it. */
+    private static final class Unanswered {
+        final int number;
+        int attempts = 1;
+
+        Unanswered(int number) {
+            this.number = number;
         }
     }
 
     private final Object lock = new Object();
+    private final WriteGate gate = new WriteGate();
     private DestinationCapabilities capabilities = DestinationCapabilities.all();
     private @Nullable DestinationMode fixedMode;
     private @Nullable DestinationMode mode;
@@ -93,10 +242,18 @@ public final class RecordingDestination implements Destination {
     private final Map<Integer, Integer> failures = new HashMap<>();
     private final Map<Integer, Integer> failuresAfterApplying = new HashMap<>();
     private final Map<Object, String> rejectedKeys = new HashMap<>();
+    private final Map<Object, Poison> poisonKeys = new HashMap<>();
     private Function<Change, @Nullable String> rejector = change -> null;
-    private Duration delay = Duration.ZERO;
-    private int acceptedBatches;
-    private int attemptsOfCurrent;
+    private Function<List<Change>, Duration> latency = batch -> Duration.ZERO;
+    private int throttledNext;
+    private Duration throttleNextFor = Duration.ZERO;
+    private int throttledEvery;
+    private Duration throttleEveryFor = Duration.ZERO;
+    private final Map<List<Object>, Unanswered> unanswered = new HashMap<>();
+    private int lastNumber;
+    private long calls;
+    private int inProgress;
+    private int maxInProgress;
     private int closes;
 
     /** Creates a destination that supports every mode, takes batches of any size and holds nothing. */
@@ -104,7 +261,8 @@ public final class RecordingDestination implements Destination {
     }
 
     /**
-     * Declares other capabilities (default {@link DestinationCapabilities#all()}).
+     * Declares other capabilities (default {@link DestinationCapabilities#all()}); replaces what
+     * {@link #maxConcurrency(int)} declared.
      *
      * @param capabilities what {@link #capabilities()} returns
      * @return this destination
@@ -112,6 +270,20 @@ public final class RecordingDestination implements Destination {
     public RecordingDestination capabilities(DestinationCapabilities capabilities) {
         synchronized (lock) {
             this.capabilities = Objects.requireNonNull(capabilities, "capabilities");
+        }
+        return this;
+    }
+
+    /**
+     * Declares that up to {@code max} calls of {@link #write(List)} may run at once, from different threads
+     * ({@link DestinationCapabilities#withMaxConcurrency(int)}), keeping the other capabilities.
+     *
+     * @param max the most writes at once, at least 1
+     * @return this destination
+     */
+    public RecordingDestination maxConcurrency(int max) {
+        synchronized (lock) {
+            this.capabilities = capabilities.withMaxConcurrency(max);
         }
         return this;
     }
@@ -204,19 +376,137 @@ public final class RecordingDestination implements Destination {
     }
 
     /**
-     * Makes every call of {@link #write(List)} wait first.
+     * Makes every batch that holds a change of this key fail as a whole, every time, with a non-retriable
+     * {@link DestinationException} naming the key, applying nothing: a remote API refusing a request for one bad
+     * record. Only a batch without it succeeds, so a runner that splits a failed batch finds the key.
+     *
+     * @param key the key, equal (by {@code equals}) to {@link Change#key()}
+     * @return this destination
+     */
+    public RecordingDestination poisonKey(Object key) {
+        return poisonKey(key, Poison.NOT_RETRIABLE);
+    }
+
+    /**
+     * Makes every batch that holds a change of this key fail as a whole, every time, as {@code poison} says,
+     * applying nothing. When a batch holds several poison keys, the first one in the batch decides.
+     *
+     * @param key the key, equal (by {@code equals}) to {@link Change#key()}
+     * @param poison which exception the batch throws
+     * @return this destination
+     */
+    public RecordingDestination poisonKey(Object key, Poison poison) {
+        synchronized (lock) {
+            poisonKeys.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(poison, "poison"));
+        }
+        return this;
+    }
+
+    /**
+     * Makes the next {@code writes} calls of {@link #write(List)} throw a {@link ThrottledException} ("slow down")
+     * asking to wait {@code retryAfter}, applying nothing. Replaces an earlier count.
+     *
+     * @param writes how many calls, from the next one
+     * @param retryAfter the wait each asks for, zero or more
+     * @return this destination
+     */
+    public RecordingDestination throttleNext(int writes, Duration retryAfter) {
+        synchronized (lock) {
+            throttledNext = requirePositive(writes, "writes");
+            throttleNextFor = requireNotNegative(retryAfter, "throttleNext");
+        }
+        return this;
+    }
+
+    /**
+     * Makes every {@code nth} call of {@link #write(List)} throw a {@link ThrottledException} asking to wait
+     * {@code retryAfter}, applying nothing: the calls whose number, counting every call of this destination from 1
+     * (throttled ones included, calls that break a promise not), is a multiple of {@code nth}. 1 throttles every call,
+     * for ever.
+     *
+     * @param nth the period, at least 1
+     * @param retryAfter the wait each asks for, zero or more
+     * @return this destination
+     */
+    public RecordingDestination throttleEvery(int nth, Duration retryAfter) {
+        synchronized (lock) {
+            throttledEvery = requirePositive(nth, "nth");
+            throttleEveryFor = requireNotNegative(retryAfter, "throttleEvery");
+        }
+        return this;
+    }
+
+    /**
+     * Makes every call of {@link #write(List)} wait first, as the round trip to a remote API does.
      *
      * @param delay how long each write waits
      * @return this destination
      */
     public RecordingDestination slowWrites(Duration delay) {
+        requireNotNegative(delay, "slowWrites");
+        return slowWrites(batch -> delay);
+    }
+
+    /**
+     * Makes every call of {@link #write(List)} wait first, for a time that depends on the batch, e.g.
+     * {@code slowWrites(batch -> Duration.ofMillis(20 + batch.size() / 10))}. The wait ends early when the call is
+     * interrupted: it then throws {@link InterruptedException}, applying nothing.
+     *
+     * @param latency the wait for a batch, zero or more; called from the writing threads
+     * @return this destination
+     */
+    public RecordingDestination slowWrites(Function<List<Change>, Duration> latency) {
         synchronized (lock) {
-            if (delay.isNegative()) {
-                throw new IllegalArgumentException("slowWrites needs a delay of zero or more, got " + delay);
-            }
-            this.delay = delay;
+            this.latency = Objects.requireNonNull(latency, "latency");
         }
         return this;
+    }
+
+    /**
+     * Makes the next {@code writes} calls of {@link #write(List)} wait until {@link #releaseWrites()}, or until
+     * interrupted: an interrupted call throws {@link InterruptedException}, applying nothing, as a write that gives up
+     * when told to does. Replaces an earlier count. Use {@link #awaitBlockedWrites(int, Duration)} to know when they
+     * wait; {@code Integer.MAX_VALUE} blocks every call.
+     *
+     * @param writes how many calls, from the next one
+     * @return this destination
+     */
+    public RecordingDestination blockWrites(int writes) {
+        gate.blockNext(requirePositive(writes, "writes"));
+        return this;
+    }
+
+    /**
+     * Makes the next {@code writes} calls of {@link #write(List)} wait until {@link #releaseWrites()}, swallowing
+     * every interrupt, as a write stuck in blocking I/O without a timeout does: to test that a runner abandons a write
+     * that does not stop. Never released, they wait for ever (and keep their threads: release them when the test
+     * ends). Once released, a call goes on as usual and applies its batch, as a late answer to an abandoned request
+     * would; {@link #ignoredInterrupts()} counts the interrupts it swallowed.
+     *
+     * @param writes how many calls, from the next one
+     * @return this destination
+     */
+    public RecordingDestination blockWritesIgnoringInterrupts(int writes) {
+        gate.blockNextIgnoringInterrupts(requirePositive(writes, "writes"));
+        return this;
+    }
+
+    /** Lets every call blocked by {@link #blockWrites(int)} go on; calls still to come are no longer blocked. */
+    public void releaseWrites() {
+        gate.release();
+    }
+
+    /**
+     * Waits until at least {@code count} calls are blocked (by {@link #blockWrites(int)} or
+     * {@link #blockWritesIgnoringInterrupts(int)}).
+     *
+     * @param count how many blocked calls to wait for
+     * @param timeout how long to wait at most
+     * @return {@code true} when that many are blocked, {@code false} when the time ran out first
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitBlockedWrites(int count, Duration timeout) throws InterruptedException {
+        return gate.awaitBlocked(count, timeout);
     }
 
     @Override
@@ -231,19 +521,38 @@ public final class RecordingDestination implements Destination {
         synchronized (lock) {
             contexts.add(context);
             mode = fixedMode != null ? fixedMode : context.destinationMode();
-            attemptsOfCurrent = 0; // a batch that failed for good in the last run does not count into this one
+            unanswered.clear(); // a batch that failed for good in the last run does not count into this one
         }
     }
 
     @Override
     public WriteResult write(List<Change> batch) throws Exception {
-        Duration wait;
+        Call call = begin(batch);
+        try {
+            gate.pass();
+            long wait = latencyOf(call).toNanos();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+        } catch (InterruptedException e) {
+            end(call, Outcome.INTERRUPTED, List.of());
+            throw e;
+        } catch (RuntimeException e) {
+            end(call, Outcome.FAILED, List.of());
+            throw e;
+        }
         synchronized (lock) {
-            wait = delay;
+            try {
+                return answer(call);
+            } catch (RuntimeException e) {
+                end(call, Outcome.FAILED, List.of()); // a function of the test threw; nothing if it ended already
+                throw e;
+            }
         }
-        if (!wait.isZero()) {
-            Thread.sleep(wait.toMillis());
-        }
+    }
+
+    /** Numbers the call, counts it as under way, and checks the library's promises. */
+    private Call begin(List<Change> batch) {
         synchronized (lock) {
             DestinationMode current = mode;
             if (current == null) {
@@ -251,24 +560,93 @@ public final class RecordingDestination implements Destination {
                     + "open it first, or fix the mode with RecordingDestination.mode(...)");
             }
             List<Change> changes = List.copyOf(batch);
-            int number = acceptedBatches + 1;
-            int attempt = ++attemptsOfCurrent;
-            checkPromises(changes, current, number);
-            if (countDown(failures, number)) {
-                batches.add(new Batch(number, attempt, changes, true, List.of()));
-                throw new IOException("RecordingDestination: injected failure of batch " + number + ", attempt "
-                    + attempt);
+            List<Object> keys = keysOf(changes);
+            Unanswered earlier = unanswered.get(keys);
+            int number;
+            int attempt;
+            if (earlier != null) {
+                number = earlier.number;
+                attempt = ++earlier.attempts;
+            } else {
+                number = ++lastNumber;
+                attempt = 1;
+                unanswered.put(keys, new Unanswered(number));
             }
-            List<Rejection> rejections = apply(changes, current);
-            if (countDown(failuresAfterApplying, number)) {
-                batches.add(new Batch(number, attempt, changes, true, List.of()));
-                throw new IOException("RecordingDestination: injected failure of batch " + number + ", attempt "
-                    + attempt + ", after applying it");
+            inProgress++;
+            maxInProgress = Math.max(maxInProgress, inProgress);
+            List<String> broken = brokenPromises(changes, current, number);
+            if (!broken.isEmpty()) {
+                violations.addAll(broken);
+                end(new Call(number, attempt, changes, keys, current, null), Outcome.BROKEN_PROMISE, List.of());
+                throw new DestinationException("RecordingDestination: the library broke its promises to "
+                    + "destinations: " + broken, null, false);
             }
-            batches.add(new Batch(number, attempt, changes, false, rejections));
-            acceptedBatches = number;
-            attemptsOfCurrent = 0;
-            return WriteResult.rejected(rejections);
+            long callNumber = ++calls;
+            Duration throttle = null;
+            if (throttledNext > 0) {
+                throttledNext--;
+                throttle = throttleNextFor;
+            } else if (throttledEvery > 0 && callNumber % throttledEvery == 0) {
+                throttle = throttleEveryFor;
+            }
+            return new Call(number, attempt, changes, keys, current, throttle);
+        }
+    }
+
+    private Duration latencyOf(Call call) {
+        Function<List<Change>, Duration> function;
+        synchronized (lock) {
+            function = latency;
+        }
+        Duration wait = function.apply(call.changes);
+        if (wait == null || wait.isNegative()) {
+            throw new IllegalStateException("The latency function given to RecordingDestination.slowWrites returned "
+                + wait + " for " + call.name() + " of " + call.changes.size() + " changes; return zero or more");
+        }
+        return wait;
+    }
+
+    /** Throttles, fails or applies the call; under the lock. */
+    private WriteResult answer(Call call) throws IOException {
+        if (call.throttle != null) {
+            end(call, Outcome.THROTTLED, List.of());
+            throw new ThrottledException("RecordingDestination: injected throttling of " + call.name()
+                + ": retry after " + call.throttle, call.throttle, null);
+        }
+        for (Change change : call.changes) {
+            Poison poison = poisonKeys.get(change.key());
+            if (poison != null) {
+                end(call, Outcome.POISONED, List.of());
+                throw poison.failure("RecordingDestination: " + call.name() + " of " + call.changes.size()
+                    + " changes refused as a whole: it holds poison key " + change.key());
+            }
+        }
+        if (countDown(failures, call.number)) {
+            end(call, Outcome.FAILED, List.of());
+            throw new IOException("RecordingDestination: injected failure of " + call.name());
+        }
+        List<Rejection> rejections = apply(call.changes, call.mode);
+        if (countDown(failuresAfterApplying, call.number)) {
+            end(call, Outcome.FAILED_AFTER_APPLYING, List.of());
+            throw new IOException("RecordingDestination: injected failure of " + call.name() + ", after applying it");
+        }
+        end(call, Outcome.ANSWERED, rejections);
+        return WriteResult.rejected(rejections);
+    }
+
+    /** Records the call as ended; once only. */
+    private void end(Call call, Outcome outcome, List<Rejection> rejections) {
+        synchronized (lock) {
+            if (call.ended) {
+                return;
+            }
+            call.ended = true;
+            inProgress--;
+            if (outcome == Outcome.ANSWERED) {
+                unanswered.remove(call.keys);
+            }
+            batches.add(new Batch(call.number, call.attempt, call.changes, outcome, rejections, call.thread,
+                call.startNanos, System.nanoTime()));
         }
     }
 
@@ -280,7 +658,7 @@ public final class RecordingDestination implements Destination {
         }
     }
 
-    private void checkPromises(List<Change> changes, DestinationMode current, int number) {
+    private List<String> brokenPromises(List<Change> changes, DestinationMode current, int number) {
         List<String> broken = new ArrayList<>();
         if (changes.isEmpty()) {
             broken.add("batch " + number + " is empty");
@@ -299,11 +677,7 @@ public final class RecordingDestination implements Destination {
                     + ", which mode " + current + " never sends");
             }
         }
-        if (!broken.isEmpty()) {
-            violations.addAll(broken);
-            throw new DestinationException("RecordingDestination: the library broke its promises to destinations: "
-                + broken, null, false);
-        }
+        return broken;
     }
 
     private List<Rejection> apply(List<Change> changes, DestinationMode current) {
@@ -347,6 +721,21 @@ public final class RecordingDestination implements Destination {
         return value;
     }
 
+    private static Duration requireNotNegative(Duration duration, String method) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException(method + " needs a duration of zero or more, got " + duration);
+        }
+        return duration;
+    }
+
+    private static List<Object> keysOf(List<Change> changes) {
+        List<Object> keys = new ArrayList<>(changes.size());
+        for (Change change : changes) {
+            keys.add(change.key());
+        }
+        return keys;
+    }
+
     /**
      * What the destination holds now: key to fields, in the order keys were first written.
      *
@@ -373,7 +762,9 @@ public final class RecordingDestination implements Destination {
     }
 
     /**
-     * Every call of {@link #write(List)}, in order, including those that threw.
+     * Every call of {@link #write(List)} that has ended, in the order they ended, including those that threw (calls
+     * still under way are not there yet). With one write at a time this is the order of the calls; to measure a
+     * rate, use {@link Batch#startNanos()}.
      *
      * @return a copy
      */
@@ -384,7 +775,8 @@ public final class RecordingDestination implements Destination {
     }
 
     /**
-     * Every change of the batches that were answered (not thrown), in order, rejected ones included.
+     * Every change of the batches that were answered (not thrown), in the order they were answered, rejected ones
+     * included.
      *
      * @return a new list
      */
@@ -433,10 +825,53 @@ public final class RecordingDestination implements Destination {
         }
     }
 
+    /**
+     * The most calls of {@link #write(List)} that were under way at the same time, from the first call on: compare it
+     * with the concurrency the destination declared and the job asked for.
+     *
+     * @return the maximum, 0 before any call
+     */
+    public int maxConcurrentWrites() {
+        synchronized (lock) {
+            return maxInProgress;
+        }
+    }
+
+    /**
+     * How many calls of {@link #write(List)} are under way now (waiting included).
+     *
+     * @return the number of calls
+     */
+    public int writesInProgress() {
+        synchronized (lock) {
+            return inProgress;
+        }
+    }
+
+    /**
+     * How many calls of {@link #write(List)} are blocked now ({@link #blockWrites(int)}).
+     *
+     * @return the number of calls
+     */
+    public int blockedWrites() {
+        return gate.blocked();
+    }
+
+    /**
+     * How many interrupts the calls blocked by {@link #blockWritesIgnoringInterrupts(int)} swallowed: more than 0
+     * when a runner tried to stop them.
+     *
+     * @return the number of interrupts
+     */
+    public int ignoredInterrupts() {
+        return gate.ignoredInterrupts();
+    }
+
     @Override
     public String toString() {
         synchronized (lock) {
-            return "RecordingDestination[" + state.size() + " records, " + batches.size() + " writes]";
+            return "RecordingDestination[" + state.size() + " records, " + batches.size() + " writes, " + inProgress
+                + " under way]";
         }
     }
 }

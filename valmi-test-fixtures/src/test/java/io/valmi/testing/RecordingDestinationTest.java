@@ -112,7 +112,9 @@ class RecordingDestinationTest {
             .isInstanceOf(DestinationException.class);
 
         assertThat(d.violations()).containsExactly("batch 1 holds key 1 twice",
-            "batch 1 holds a REMOVED change of key 1, which mode UPSERT never sends");
+            "batch 2 holds a REMOVED change of key 1, which mode UPSERT never sends");
+        assertThat(d.batches()).extracting(RecordingDestination.Batch::outcome)
+            .containsOnly(RecordingDestination.Outcome.BROKEN_PROMISE);
     }
 
     @Test

@@ -38,10 +38,13 @@ import java.util.Objects;
  * @param quarantineAfter after how many consecutive runs that rejected a row (with the same values) it is quarantined:
  *     reported and counted, but no longer sent until the row changes or the job is told to retry it; 0 (the default)
  *     never quarantines
+ * @param onMappingChange what a run does when the job's key column, mapped columns or destination mode changed since
+ *     its last run (default {@link MappingChangePolicy#RESEND_ALL})
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                           boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout,
-                          int concurrency, boolean isolateFailures, int quarantineAfter) {
+                          int concurrency, boolean isolateFailures, int quarantineAfter,
+                          MappingChangePolicy onMappingChange) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -68,8 +71,10 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param concurrency how many batches may be out at once, at least 1
      * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
      * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
+     * @param onMappingChange what a run does when the job changed since its last run
      */
     public SyncOptions {
+        Objects.requireNonNull(onMappingChange, "onMappingChange");
         Objects.requireNonNull(retryPolicy, "retryPolicy");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
         if (writeTimeout.isZero() || writeTimeout.isNegative()) {
@@ -108,7 +113,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                        boolean allowEmptySource) {
         this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_MAX_INVALID_FRACTION,
-            DEFAULT_WRITE_TIMEOUT, 1, true, 0);
+            DEFAULT_WRITE_TIMEOUT, 1, true, 0,
+            MappingChangePolicy.RESEND_ALL);
     }
 
     /**
@@ -120,7 +126,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public static SyncOptions defaults() {
         return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false,
-            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT, 1, true, 0);
+            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT, 1, true, 0,
+            MappingChangePolicy.RESEND_ALL);
     }
 
     /**
@@ -131,7 +138,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withBatchSize(int size) {
         return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -142,7 +149,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
         return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -153,7 +160,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxSamples(int samples) {
         return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -164,7 +171,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -175,7 +182,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -187,7 +194,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxInvalidFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -198,7 +205,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withWriteTimeout(Duration timeout) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter);
+            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -209,7 +216,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withConcurrency(int batches) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter);
+            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -220,7 +227,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withIsolateFailures(boolean isolate) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter);
+            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter, onMappingChange);
     }
 
     /**
@@ -231,6 +238,17 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withQuarantineAfter(int runs) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs, onMappingChange);
+    }
+
+    /**
+     * A copy with another policy for a job that changed since its last run.
+     *
+     * @param policy resend everything, go on, or fail
+     * @return new options
+     */
+    public SyncOptions withOnMappingChange(MappingChangePolicy policy) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, policy);
     }
 }

@@ -29,7 +29,7 @@ final class BookkeepingSchema {
     private static final Logger log = Logs.SOURCE;
 
     /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** The version table: one row. */
     static final String VERSION_TABLE = "valmi_schema";
@@ -147,6 +147,11 @@ final class BookkeepingSchema {
         }
         if (from < 3) {
             createVersion3(c, t, state);
+        }
+        if (from < 4) {
+            // Version 4: the destination mode of a job's last run, to see it change (MappingChangePolicy).
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.DESTINATION_MODE),
+                SQLDataType.CLOB));
         }
         Name versionTable = name(t.schema(), VERSION_TABLE);
         Sql.execute(c, DSL.createTableIfNotExists(versionTable)

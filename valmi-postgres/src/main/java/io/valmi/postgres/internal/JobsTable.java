@@ -61,6 +61,9 @@ final class JobsTable {
      * {@code NULL}.
      */
     static final String FIRST_SYNC_AHEAD = "first_sync_ahead";
+    /** Column: the destination mode of the job's last run, or NULL (recorded since bookkeeping version 4). */
+    static final String DESTINATION_MODE = "destination_mode";
+
     /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
     static final String TABLES_VERSION = "tables_version";
 
@@ -114,7 +117,7 @@ final class JobsTable {
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
                             int serverMajor, @Nullable String versionScope,
-                            @Nullable String mappedColumns, int tablesVersion) {
+                            @Nullable String mappedColumns, int tablesVersion, @Nullable String destinationMode) {
     }
 
     /**
@@ -130,10 +133,10 @@ final class JobsTable {
         throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
                 column(HASH_ALGORITHM), column(SERVER_MAJOR), column(VERSION_SCOPE), column(MAPPED_COLUMNS),
-                column(TABLES_VERSION)).from(table(t.jobsName()))
+                column(TABLES_VERSION), column(DESTINATION_MODE)).from(table(t.jobsName()))
             .where(column(JOB_ID).eq(val(jobId))),
             rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                rs.getString(6), rs.getString(7), rs.getInt(8)));
+                rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 
@@ -150,10 +153,10 @@ final class JobsTable {
         Field<Object> id = column(JOB_ID);
         Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, column(SOURCE_RELATION), column(KEY_COLUMN),
                 column(KEY_TYPE), column(HASH_ALGORITHM), column(SERVER_MAJOR), column(SNAPSHOT_TABLE),
-                column(VERSION_SCOPE), column(MAPPED_COLUMNS), column(TABLES_VERSION))
+                column(VERSION_SCOPE), column(MAPPED_COLUMNS), column(TABLES_VERSION), column(DESTINATION_MODE))
             .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
                 val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
-                val(r.mappedColumns()), val(r.tablesVersion()))
+                val(r.mappedColumns()), val(r.tablesVersion()), val(r.destinationMode()))
             .onConflict(id).doUpdate()
             .set(column(SOURCE_RELATION), (Object) r.sourceRelation())
             .set(column(KEY_COLUMN), (Object) r.keyColumn())
@@ -162,7 +165,8 @@ final class JobsTable {
             .set(column(SERVER_MAJOR), (Object) r.serverMajor())
             .set(column(VERSION_SCOPE), (Object) r.versionScope())
             .set(column(MAPPED_COLUMNS), (Object) r.mappedColumns())
-            .set(column(TABLES_VERSION), (Object) r.tablesVersion()));
+            .set(column(TABLES_VERSION), (Object) r.tablesVersion())
+            .set(column(DESTINATION_MODE), (Object) r.destinationMode()));
     }
 
     /**

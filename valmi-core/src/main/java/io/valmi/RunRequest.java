@@ -21,12 +21,15 @@ import java.util.Set;
  * @param quarantineAfter {@link SyncOptions#quarantineAfter()}: after how many consecutive runs that rejected a row
  *     with the same values the source leaves it out of its plans (counted in {@link Plan#quarantined()}) until the
  *     row changes or the job is told to retry it; 0 never. A source that keeps no rejection history may ignore it
+ * @param onMappingChange {@link SyncOptions#onMappingChange()}: what to do when the job's key column, mapped columns or
+ *     destination mode changed since its last run
  * @param syncLog {@link SyncOptions#syncLog()}: whether the source records, with each acknowledgement, every key the
  *     destination acknowledged or rejected (with its reason) and the kind of change. A source that keeps no log may
  *     ignore it
  */
 public record RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
-                         int batchSize, java.time.Duration writeTimeout, int quarantineAfter, boolean syncLog) {
+                         int batchSize, java.time.Duration writeTimeout, int quarantineAfter,
+                         MappingChangePolicy onMappingChange, boolean syncLog) {
     /**
      * Validates and copies.
      *
@@ -38,10 +41,12 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
      * @param writeTimeout how long one write of the run may take
      * @param quarantineAfter after how many consecutive rejections of the same values a row is left out; 0 never
+     * @param onMappingChange what to do when the job changed since its last run
      * @param syncLog whether the source records the keys of each acknowledgement in its sync log
      */
     public RunRequest {
         Objects.requireNonNull(writeTimeout, "writeTimeout");
+        Objects.requireNonNull(onMappingChange, "onMappingChange");
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(mapping, "mapping");
@@ -57,6 +62,26 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
     /**
      * A request without a sync log.
      *
+     * @param jobId the stable id of the job: the key of the job's state in the source
+     * @param runId the id of this run
+     * @param mapping the mapping
+     * @param deliver the kinds of change the destination mode sends
+     * @param maxSamples how many invalid rows to return as samples in the plan
+     * @param batchSize the size every {@code nextBatch} of the run will ask for, or 0 when not known
+     * @param writeTimeout how long one write of the run may take
+     * @param quarantineAfter after how many consecutive rejections of the same values a row is left out; 0 never
+     * @param onMappingChange what to do when the job changed since its last run
+     */
+    public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
+                      int batchSize, java.time.Duration writeTimeout, int quarantineAfter,
+                      MappingChangePolicy onMappingChange) {
+        this(jobId, runId, mapping, deliver, maxSamples, batchSize, writeTimeout, quarantineAfter, onMappingChange,
+            false);
+    }
+
+    /**
+     * A request that resends everything after a change of the job ({@link MappingChangePolicy#RESEND_ALL}).
+     *
      * @param jobId the stable id of the job
      * @param runId the id of this run
      * @param mapping the mapping
@@ -68,7 +93,8 @@ public record RunRequest(String jobId, String runId, Mapping mapping, Set<Change
      */
     public RunRequest(String jobId, String runId, Mapping mapping, Set<ChangeKind> deliver, int maxSamples,
                       int batchSize, java.time.Duration writeTimeout, int quarantineAfter) {
-        this(jobId, runId, mapping, deliver, maxSamples, batchSize, writeTimeout, quarantineAfter, false);
+        this(jobId, runId, mapping, deliver, maxSamples, batchSize, writeTimeout, quarantineAfter,
+            MappingChangePolicy.RESEND_ALL);
     }
 
     /**

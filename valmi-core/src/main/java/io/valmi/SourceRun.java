@@ -29,7 +29,10 @@ import java.util.List;
  *       offers an in-doubt key again if its row exists and as {@link ChangeKind#REMOVED} if it is gone; a key
  *       stays in doubt until its own batch is acknowledged, whatever happens to the batches around it;</li>
  *   <li>in {@link #acknowledge(Acknowledgement)}, advance the state by exactly the delivered changes, and
- *       put rejected keys back to their state before the batch, so the next run offers them again;</li>
+ *       put rejected keys back to their state before the batch, so the next run offers them again; but a batch
+ *       written more than once (its {@link #beforeWrite(List, int)} saw an attempt above 1: a retry, or the parts of
+ *       a batch split to isolate the changes it fails on) may have had a rejected change applied by an earlier
+ *       attempt that threw, so keep the rejected keys of such a batch in doubt instead;</li>
  *   <li>in {@link #markInDoubt(List)}, keep the batch's keys in doubt (its write threw);</li>
  *   <li>hand out changes in key order, with bounded memory, and only of the kinds the request delivers.</li>
  * </ul>

@@ -311,6 +311,19 @@ public record SyncJob(String id, Source source, Destination destination, Mapping
         }
 
         /**
+         * Sets what a run does when the job's key column, mapped columns or destination mode changed since its last
+         * run (default {@link MappingChangePolicy#RESEND_ALL}).
+         *
+         * @param policy resend everything, go on, or fail
+         * @return this builder
+         */
+        public Builder onMappingChange(MappingChangePolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            overrides.add(o -> o.withOnMappingChange(policy));
+            return this;
+        }
+
+        /**
          * Sets whether the source keeps a sync log of the job's keys (default {@code false}; see
          * {@link SyncOptions#syncLog()}).
          *

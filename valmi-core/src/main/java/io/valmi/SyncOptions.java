@@ -38,6 +38,8 @@ import java.util.Objects;
  * @param quarantineAfter after how many consecutive runs that rejected a row (with the same values) it is quarantined:
  *     reported and counted, but no longer sent until the row changes or the job is told to retry it; 0 (the default)
  *     never quarantines
+ * @param onMappingChange what a run does when the job's key column, mapped columns or destination mode changed since
+ *     its last run (default {@link MappingChangePolicy#RESEND_ALL})
  * @param syncLog whether the source keeps a sync log of the job (default {@code false}): for each run, every key the
  *     destination acknowledged or rejected (with its reason), with the kind of change, recorded with the
  *     acknowledgement, so that "when was this key last sent, and what happened" can be answered later. A source that
@@ -45,7 +47,8 @@ import java.util.Objects;
  */
 public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                           boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout,
-                          int concurrency, boolean isolateFailures, int quarantineAfter, boolean syncLog) {
+                          int concurrency, boolean isolateFailures, int quarantineAfter,
+                          MappingChangePolicy onMappingChange, boolean syncLog) {
 
     /** The default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -72,9 +75,11 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param concurrency how many batches may be out at once, at least 1
      * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
      * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
+     * @param onMappingChange what a run does when the job changed since its last run
      * @param syncLog whether the source keeps a sync log of the job's keys
      */
     public SyncOptions {
+        Objects.requireNonNull(onMappingChange, "onMappingChange");
         Objects.requireNonNull(retryPolicy, "retryPolicy");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
         if (writeTimeout.isZero() || writeTimeout.isNegative()) {
@@ -114,12 +119,13 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      * @param concurrency how many batches may be out at once, at least 1
      * @param isolateFailures whether a batch that failed for good is split to isolate the changes it failed on
      * @param quarantineAfter after how many consecutive rejections a row is no longer sent; 0 never
+     * @param onMappingChange what a run does when the job changed since its last run
      */
     public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                        boolean allowEmptySource, double maxInvalidFraction, Duration writeTimeout, int concurrency,
-                       boolean isolateFailures, int quarantineAfter) {
+                       boolean isolateFailures, int quarantineAfter, MappingChangePolicy onMappingChange) {
         this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter, false);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, false);
     }
 
     /**
@@ -134,7 +140,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
     public SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples, double maxRemovedFraction,
                        boolean allowEmptySource) {
         this(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, DEFAULT_MAX_INVALID_FRACTION,
-            DEFAULT_WRITE_TIMEOUT, 1, true, 0);
+            DEFAULT_WRITE_TIMEOUT, 1, true, 0,
+            MappingChangePolicy.RESEND_ALL);
     }
 
     /**
@@ -146,7 +153,8 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public static SyncOptions defaults() {
         return new SyncOptions(DEFAULT_BATCH_SIZE, RetryPolicy.defaults(), 10, 1.0, false,
-            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT, 1, true, 0);
+            DEFAULT_MAX_INVALID_FRACTION, DEFAULT_WRITE_TIMEOUT, 1, true, 0,
+            MappingChangePolicy.RESEND_ALL);
     }
 
     /**
@@ -157,7 +165,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withBatchSize(int size) {
         return new SyncOptions(size, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -168,7 +176,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withRetryPolicy(RetryPolicy policy) {
         return new SyncOptions(batchSize, policy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -179,7 +187,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxSamples(int samples) {
         return new SyncOptions(batchSize, retryPolicy, samples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -190,7 +198,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxRemovedFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, fraction, allowEmptySource, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -201,7 +209,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withAllowEmptySource(boolean allow) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allow, maxInvalidFraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -213,7 +221,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withMaxInvalidFraction(double fraction) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource, fraction,
-            writeTimeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -224,7 +232,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withWriteTimeout(Duration timeout) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter, syncLog);
+            maxInvalidFraction, timeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -235,7 +243,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withConcurrency(int batches) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter, syncLog);
+            maxInvalidFraction, writeTimeout, batches, isolateFailures, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -246,7 +254,7 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withIsolateFailures(boolean isolate) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter, syncLog);
+            maxInvalidFraction, writeTimeout, concurrency, isolate, quarantineAfter, onMappingChange, syncLog);
     }
 
     /**
@@ -257,7 +265,18 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withQuarantineAfter(int runs) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs, syncLog);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, runs, onMappingChange, syncLog);
+    }
+
+    /**
+     * A copy with another policy for a job that changed since its last run.
+     *
+     * @param policy resend everything, go on, or fail
+     * @return new options
+     */
+    public SyncOptions withOnMappingChange(MappingChangePolicy policy) {
+        return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, policy, syncLog);
     }
 
     /**
@@ -268,6 +287,6 @@ public record SyncOptions(int batchSize, RetryPolicy retryPolicy, int maxSamples
      */
     public SyncOptions withSyncLog(boolean keep) {
         return new SyncOptions(batchSize, retryPolicy, maxSamples, maxRemovedFraction, allowEmptySource,
-            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, keep);
+            maxInvalidFraction, writeTimeout, concurrency, isolateFailures, quarantineAfter, onMappingChange, keep);
     }
 }

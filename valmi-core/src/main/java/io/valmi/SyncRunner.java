@@ -200,7 +200,8 @@ public final class SyncRunner implements AutoCloseable {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(mapping, "mapping");
         RunRequest request = new RunRequest(jobId, "dry-run-" + java.util.UUID.randomUUID(), mapping,
-            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout(), options.quarantineAfter());
+            java.util.Set.of(), options.maxSamples(), 0, options.writeTimeout(), options.quarantineAfter(),
+            options.onMappingChange());
         try (SourceRun run = source.startRun(request)) {
             return run.plan();
         }

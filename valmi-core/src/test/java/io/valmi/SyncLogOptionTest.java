@@ -33,7 +33,8 @@ class SyncLogOptionTest {
         SyncOptions options = SyncOptions.defaults().withSyncLog(true);
         assertThat(options.withBatchSize(7).withQuarantineAfter(2).withConcurrency(3).withMaxSamples(1)
             .withWriteTimeout(Duration.ofSeconds(9)).withIsolateFailures(false).withRetryPolicy(RetryPolicy.none())
-            .withMaxRemovedFraction(0.5).withMaxInvalidFraction(0.1).withAllowEmptySource(true).syncLog()).isTrue();
+            .withMaxRemovedFraction(0.5).withMaxInvalidFraction(0.1).withAllowEmptySource(true)
+            .withOnMappingChange(MappingChangePolicy.FAIL).syncLog()).isTrue();
         assertThat(options.withSyncLog(false).syncLog()).isFalse();
         // A builder's setting applies over options given before or after it.
         SyncJob job = SyncJob.builder("j").source(new InMemorySource("id", "name"))
@@ -46,10 +47,12 @@ class SyncLogOptionTest {
     void earlierSignaturesKeepNoLog() {
         assertThat(SyncOptions.defaults().syncLog()).isFalse();
         assertThat(new SyncOptions(10, RetryPolicy.none(), 1, 1.0, false).syncLog()).isFalse();
-        assertThat(new SyncOptions(10, RetryPolicy.none(), 1, 1.0, false, 0.5, Duration.ofMinutes(1), 1, true, 0)
-            .syncLog()).isFalse();
+        assertThat(new SyncOptions(10, RetryPolicy.none(), 1, 1.0, false, 0.5, Duration.ofMinutes(1), 1, true, 0,
+            MappingChangePolicy.FAIL).syncLog()).isFalse();
         assertThat(new RunRequest("job", "run", MAPPING, Set.of(ChangeKind.ADDED), 10, 100, Duration.ofMinutes(1), 2)
             .syncLog()).isFalse();
         assertThat(new RunRequest("job", "run", MAPPING, Set.of(), 10).syncLog()).isFalse();
+        assertThat(new RunRequest("job", "run", MAPPING, Set.of(), 10, 0, Duration.ofMinutes(1), 0,
+            MappingChangePolicy.CONTINUE).syncLog()).isFalse();
     }
 }

@@ -77,7 +77,8 @@ public final class RunExecution {
         MDC.put(MDC_RUN, runId);
         SyncResult result;
         try {
-            result = runGuarded(startedAt);
+            // (Announced once the job is released: a listener may start the job's next run from runFinished.)
+            result = announce(runGuarded(startedAt));
         } finally {
             restore(MDC_JOB, previousJob);
             restore(MDC_RUN, previousRun);
@@ -119,7 +120,7 @@ public final class RunExecution {
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
             context.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter(),
-            job.options().syncLog());
+            job.options().onMappingChange(), job.options().syncLog());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;
@@ -181,7 +182,7 @@ public final class RunExecution {
                 }
                 reported.addSuppressed(redactor.redact(e));
             }
-            return announce(result);
+            return result;
         }
     }
 
@@ -269,7 +270,7 @@ public final class RunExecution {
     }
 
     private SyncResult finished(Instant startedAt, Throwable failure) {
-        return announce(result(startedAt, failure));
+        return result(startedAt, failure);
     }
 
     private SyncResult announce(SyncResult result) {

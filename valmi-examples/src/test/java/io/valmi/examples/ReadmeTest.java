@@ -17,6 +17,8 @@ class ReadmeTest {
     private static final Path ROOT = Path.of("..");
     private static final Path FIXTURE_EXAMPLE =
         ROOT.resolve("valmi-test-fixtures/src/test/java/io/valmi/testing/WritingADestinationExampleTest.java");
+    private static final Path DB_SCHEDULER_EXAMPLE =
+        ROOT.resolve("valmi-db-scheduler/src/test/java/io/valmi/dbscheduler/ReadmeExample.java");
 
     static String region(Path file, String tag) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -82,7 +84,9 @@ class ReadmeTest {
             region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),
                 "metrics-cap"),
             region(FIXTURE_EXAMPLE, "map-destination"),
-            region(FIXTURE_EXAMPLE, "contract"));
+            region(FIXTURE_EXAMPLE, "contract"),
+            region(DB_SCHEDULER_EXAMPLE, "cluster"),
+            region(DB_SCHEDULER_EXAMPLE, "own-scheduler"));
         assertThat(javaBlocks()).isNotEmpty().allSatisfy(block -> assertThat(compiled).contains(block));
     }
 

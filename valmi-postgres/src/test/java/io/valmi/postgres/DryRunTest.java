@@ -28,11 +28,12 @@ class DryRunTest {
             .retryPolicy(RetryPolicy.none()).build();
     }
 
-    /** Everything the job keeps: its record, its snapshot, its issues, its run history. */
+    /** Everything the job keeps: its record, its in-doubt marks, its snapshot, its issues, its run history. */
     private static List<Object> state(TestDatabase db, String jobId) {
         JobTables t = new JobTables(PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA, jobId);
         return List.of(
             db.query("select j::text from " + t.jobsName() + " j where job_id = '" + jobId + "'"),
+            db.query("select m::text from " + t.inDoubtName() + " m where job_id = '" + jobId + "' order by 1"),
             db.query("select s::text from " + t.snapshotName() + " s order by k"),
             db.query("select i::text from " + t.issuesName() + " i order by 1"),
             db.query("select r::text from " + t.runsName() + " r where job_id = '" + jobId + "' order by 1"));
@@ -48,12 +49,12 @@ class DryRunTest {
         SyncRunner runner = SyncRunner.create();
         assertThat(runner.run(job("dry", source, dest)).counts().rejected()).isEqualTo(1);
         List<Object> rejected = state(db, "dry");
-        assertThat(rejected.get(2).toString()).contains("REJECTED", "refused");
+        assertThat(rejected.get(3).toString()).contains("REJECTED", "refused");
         runner.plan(job("dry", source, dest));
         assertThat(state(db, "dry")).isEqualTo(rejected);
 
         // A row changes, an unmapped column changes (a run would record the new row version), a row goes; then a run
-        // dies inside write, leaving its batch's keys marked in doubt in the job record.
+        // dies inside write, leaving its batch's keys marked in doubt.
         db.execute("update dry set v = 'changed' where id = 1", "update dry set w = 1 where id = 2",
             "delete from dry where id = 5", "update dry set v = 'also' where id = 6");
         dest.rejector = c -> null;
@@ -61,8 +62,8 @@ class DryRunTest {
         assertThatThrownBy(() -> runner.run(job("dry", source, dest)))
             .isInstanceOf(CollectingDestination.ProcessDied.class);
         List<Object> before = state(db, "dry");
-        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_jobs where job_id = 'dry'"
-            + " and in_doubt is not null")).isEqualTo(1);
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_in_doubt where job_id = 'dry'"
+            + " and key_texts is not null")).isEqualTo(1);
 
         Plan plan = runner.plan(job("dry", source, dest));
 

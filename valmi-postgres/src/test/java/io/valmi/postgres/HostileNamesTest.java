@@ -40,12 +40,13 @@ class HostileNamesTest {
         assertThat(db.queryLong("select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
             + " where n.nspname <> 'valmi_scratch_computed_' and c.relkind in ('r','v','m','p','f','S')"))
             .isEqualTo(relationsBefore);
-        // At most three tables for the job (snapshot, issues; the plan is dropped after each run) plus the four
-        // schema-wide ones (jobs, runs, sync log, the schema's version), all with names PostgreSQL accepts.
+        // At most three tables for the job (snapshot, issues; the plan is dropped after each run) plus the five
+        // schema-wide ones (jobs, runs, in-doubt marks, sync log, the schema's version), all with names PostgreSQL
+        // accepts.
         assertThat(db.query("select tablename from pg_tables where schemaname = 'valmi_scratch_computed_'"
             + " order by tablename")).extracting(r -> (String) r.get(0))
-            .hasSize(6)
-            .contains("valmi_jobs", "valmi_runs", "valmi_schema", "valmi_sync_log")
+            .hasSize(7)
+            .contains("valmi_jobs", "valmi_runs", "valmi_in_doubt", "valmi_schema", "valmi_sync_log")
             .allMatch(n -> n.matches("[a-z0-9_]+") && n.length() <= 63);
         assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_jobs where job_id = '"
             + jobId.replace("'", "''") + "'")).isEqualTo(1);

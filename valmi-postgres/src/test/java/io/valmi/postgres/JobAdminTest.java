@@ -136,11 +136,12 @@ class JobAdminTest {
     }
 
     @Test
-    void changingTheKeyColumnNeedsAReset(TestDatabase db) {
+    void changingTheKeyColumnOfAMirrorJobNeedsAReset(TestDatabase db) {
         db.execute("create table rekey (id int primary key, code text unique, v text)", "insert into rekey values (1, 'a', 'x')");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "rekey");
         Syncs.runOk("rekey", source, new CollectingDestination(), MAPPING);
-        Mapping byCode = Mapping.builder().key("code").map("v").sourceMode(SourceMode.INCREMENTAL).build();
+        Mapping byCode = Mapping.builder().key("code").map("v").sourceMode(SourceMode.INCREMENTAL)
+            .destinationMode(DestinationMode.MIRROR).build();
         SyncResult r = Syncs.run("rekey", source, new CollectingDestination(), byCode, 10);
         assertThat(r.status()).isEqualTo(RunStatus.FAILED);
         assertThat(r.error()).hasMessageContaining("was keyed by column \"id\"").hasMessageContaining("resetJob");

@@ -32,7 +32,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Random source changes and random destination faults (rejections, also naming keys as another Java type than the
  * source's, as a destination parsing a remote answer does; failures before and after applying a batch; an answer
  * naming a key not in the batch; a process dying inside write; the source connection killed), then one clean run: the destination must hold
- * exactly the valid source rows, and the run after that must find nothing to send.
+ * exactly the valid source rows, and the run after that must find nothing to send. Even seeds deliver with several
+ * batches out at once ({@link #CONCURRENCY}), answered in the order their writes happen to end.
  */
 @WithPostgres
 class RandomizedModelTest {
@@ -46,24 +47,57 @@ class RandomizedModelTest {
         }
     }
 
-    /** A destination with random faults that applies changes to an in-memory keyed store. */
+    /** Batches out at once in the runs of even seeds. */
+    private static final int CONCURRENCY = 4;
+
+    /**
+     * A destination with random faults that applies changes to an in-memory keyed store. Its writes may be called from
+     * several threads (even seeds): each waits a random moment, so that answers come in another order than the batches
+     * were handed out, then runs alone (which batch meets which fault then depends on the threads' timing).
+     */
     static final class FaultyDestination implements Destination {
         final Map<Object, Row> state = new HashMap<>();
         Random random;
-        boolean faults = true;
+        volatile boolean faults = true;
+        int maxConcurrency = 1;
         Runnable killSourceConnection;
         /** Changes a key's value in the source (fault 12: the row changes while a late write is on its way). */
         java.util.function.IntConsumer changeInSource;
         /** Fault 12's batch: written late, after the next run, as a write of a run that lost its lock would land. */
-        List<Change> late;
+        volatile List<Change> late;
+        /** Counts the times the destination was replaced by an empty one: a write begun before goes to the old one. */
+        private int replaced;
 
-        @Override
-        public DestinationCapabilities capabilities() {
-            return DestinationCapabilities.all();
+        /** Replaces the destination by an empty one (the job is reset). */
+        synchronized void replace() {
+            replaced++;
+            state.clear();
         }
 
         @Override
-        public WriteResult write(List<Change> batch) {
+        public DestinationCapabilities capabilities() {
+            return DestinationCapabilities.all().withMaxConcurrency(maxConcurrency);
+        }
+
+        @Override
+        public WriteResult write(List<Change> batch) throws InterruptedException {
+            int destination;
+            synchronized (this) {
+                destination = replaced;
+            }
+            if (maxConcurrency > 1) {
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
+            }
+            synchronized (this) {
+                if (destination != replaced) {
+                    // (A write of a run that crashed, still under way when the destination was replaced.)
+                    return WriteResult.ok();
+                }
+                return writeAlone(batch);
+            }
+        }
+
+        private WriteResult writeAlone(List<Change> batch) {
             int fault = faults ? random.nextInt(13) : 11;
             if (fault == 0) {
                 throw new IllegalStateException("failed before applying");
@@ -107,7 +141,7 @@ class RandomizedModelTest {
         }
 
         /** Lands a late write: the old values of a run that has lost its lock. */
-        void applyLate(List<Change> batch) {
+        synchronized void applyLate(List<Change> batch) {
             for (Change c : batch) {
                 if (c.kind() == ChangeKind.REMOVED) {
                     state.remove(c.key());
@@ -156,6 +190,7 @@ class RandomizedModelTest {
         Random random = new Random(seed);
         FaultyDestination dest = new FaultyDestination();
         dest.random = random;
+        dest.maxConcurrency = seed % 2 == 0 ? CONCURRENCY : 1;
         dest.killSourceConnection = () -> db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
             + " where application_name = 'valmi-model-" + seed + "'");
         dest.changeInSource = k -> db.execute("update " + table + " set v = 'raced" + random.nextInt(1000)
@@ -172,7 +207,7 @@ class RandomizedModelTest {
             }
             if (unique && random.nextInt(6) == 0) {
                 source.resetJob(jobId(source));
-                dest.state.clear();
+                dest.replace();
                 // (A write of an earlier run still on its way goes to the destination that was replaced.)
                 landsAfterThisRound = null;
             }
@@ -231,13 +266,14 @@ class RandomizedModelTest {
     /** The write timeout of the model's runs: the lease of keys a late write may land on. */
     private static final java.time.Duration MODEL_WRITE_TIMEOUT = java.time.Duration.ofSeconds(2);
 
-    private static SyncJob job(PostgresSource source, Destination dest, SourceMode mode, int batchSize) {
+    private static SyncJob job(PostgresSource source, FaultyDestination dest, SourceMode mode, int batchSize) {
         Mapping.Builder mapping = Mapping.builder().key("k").sourceMode(mode).destinationMode(DestinationMode.MIRROR);
         if (source.description().matches(".*model_(9|10)$")) {
             mapping.map("k", "k_copy");
         }
         return SyncJob.builder(jobId(source)).source(source).destination(dest).mapping(mapping.map("v").build())
             .batchSize(batchSize).retryPolicy(RetryPolicy.none()).writeTimeout(MODEL_WRITE_TIMEOUT)
+            .concurrency(dest.maxConcurrency)
             // (The model makes keys NULL and duplicated at random, at times most of them: it checks what is sent then.)
             .maxInvalidFraction(1.0).build();
     }

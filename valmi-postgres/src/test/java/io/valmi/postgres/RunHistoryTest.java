@@ -310,7 +310,7 @@ class RunHistoryTest {
         PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test").table("public", "h_old")
             .bookkeepingSchema("h_bk_old").build();
         SyncResult result = SyncRunner.create().run(job("h-old", source, new CollectingDestination())).orThrow();
-        // The schema as version 2 left it: no sync log, no counts by kind, no last success.
+        // The schema as version 4 left it: no sync log, no counts by kind, no last success.
         db.execute("drop table h_bk_old.valmi_sync_log", "drop index h_bk_old.valmi_runs_finished_idx",
             "alter table h_bk_old.valmi_runs drop column added, drop column changed, drop column unchanged,"
                 + " drop column removed, drop column delivered_added, drop column delivered_changed,"
@@ -318,7 +318,7 @@ class RunHistoryTest {
                 + " drop column invalid_duplicate_key, drop column quarantined, drop column batches,"
                 + " drop column retries, drop column throttles, drop column splits",
             "alter table h_bk_old.valmi_jobs drop column last_success_at, drop column last_success_run",
-            "update h_bk_old.valmi_schema set version = 2");
+            "update h_bk_old.valmi_schema set version = 4");
 
         JobHistory history = source.history("h-old");
         assertThat(db.queryLong("select version from h_bk_old.valmi_schema")).isEqualTo(5);

@@ -139,4 +139,30 @@ class SharedBookkeepingTest {
             db.execute("drop event trigger if exists valmi_ddl_log");
         }
     }
+
+    /**
+     * A schema of version 2 (before several batches could be out) with the marks a run of that version left in its job
+     * record: migrated to version 3 once, and the marks folded into the snapshot like the marks of today's runs.
+     */
+    @Test
+    void marksAnEarlierVersionLeftInTheJobRecordAreFolded(TestDatabase db) {
+        db.execute("create schema if not exists sales", "create table sales.legacy (id int primary key, name text)",
+            "insert into sales.legacy select g, 'l' || g from generate_series(1, 5) g");
+        PostgresSource source = source(db.dataSource(), "bk_v2", "legacy");
+        CollectingDestination dest = new CollectingDestination();
+        Syncs.runOk("legacy", source, dest, MAPPING);
+        // As version 2 left it: a run died with keys 2 and 3 marked in the job record; then row 3 was deleted.
+        db.execute("drop table bk_v2.valmi_in_doubt", "alter table bk_v2.valmi_jobs drop column first_sync_ahead",
+            "update bk_v2.valmi_schema set version = 2",
+            "update bk_v2.valmi_jobs set in_doubt = '{2,3}' where job_id = 'legacy'",
+            "delete from sales.legacy where id = 3");
+        dest.takeReceived();
+
+        Syncs.runOk("legacy", source, dest, MAPPING);
+
+        assertThat(db.queryLong("select version from bk_v2.valmi_schema")).isEqualTo(5);
+        assertThat(db.queryLong("select count(*) from bk_v2.valmi_jobs where in_doubt is not null")).isZero();
+        assertThat(dest.takeReceived()).extracting(c -> c.key() + " " + c.kind())
+            .containsExactly("2 CHANGED", "3 REMOVED");
+    }
 }

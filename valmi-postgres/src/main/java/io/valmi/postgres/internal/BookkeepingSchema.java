@@ -145,6 +145,14 @@ final class BookkeepingSchema {
             Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.TABLES_VERSION),
                 SQLDataType.INTEGER));
         }
+        if (from < 3) {
+            createVersion3(c, t, state);
+        }
+        if (from < 4) {
+            // Version 4: the destination mode of a job's last run, to see it change (MappingChangePolicy).
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.DESTINATION_MODE),
+                SQLDataType.CLOB));
+        }
         if (from < 5) {
             createVersion5(c, t, state);
         }
@@ -214,6 +222,27 @@ final class BookkeepingSchema {
         }
     }
 
+    /**
+     * Version 3: several batches out at once. Their in-doubt marks, one row per batch, and the batches a first sync
+     * settled above its acknowledged key.
+     */
+    private static void createVersion3(Connection c, JobTables t, State state) throws SQLException {
+        boolean existed = BookkeepingSchema.tableExists(c, t.schema(), t.inDoubtName().last());
+        Sql.execute(c, DSL.createTableIfNotExists(t.inDoubtName())
+            .column(name(InDoubtMarks.JOB_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(InDoubtMarks.RUN_ID), SQLDataType.CLOB.nullable(false))
+            .column(name(InDoubtMarks.BATCH), SQLDataType.INTEGER.nullable(false))
+            .column(name(InDoubtMarks.KEY_TEXTS), SQLDataType.CLOB.array())
+            .column(name(InDoubtMarks.MARKED_AT), SQLDataType.TIMESTAMPWITHTIMEZONE.nullable(false)
+                .defaultValue(DSL.currentOffsetDateTime()))
+            .constraints(constraint("valmi_in_doubt_pk").primaryKey(name(InDoubtMarks.JOB_ID),
+                name(InDoubtMarks.RUN_ID), name(InDoubtMarks.BATCH))));
+        if (!existed) {
+            state.share(c, t.inDoubtName());
+        }
+        Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.FIRST_SYNC_AHEAD),
+            SQLDataType.CLOB.array()));
+    }
 
     /**
      * Version 5: the run history as an API. The runs table gets every count of a run ({@link RunsTable.Count}) and an

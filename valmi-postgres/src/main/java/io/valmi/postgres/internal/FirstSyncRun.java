@@ -302,35 +302,41 @@ final class FirstSyncRun extends PgRun {
         return v;
     }
 
-    /** A batch read ahead may have waited long after the last transaction of the run's own session: check always. */
-    @Override
-    public void beforeWrite(List<Change> batch, int attempt) {
-        checkLockHeld();
-    }
-
+    /**
+     * Records the acknowledgement of a batch: the acknowledged key moves over the prefix of settled batches this one
+     * completes, or, while a batch before it is still out, the batch is recorded as settled ahead of that key.
+     */
     @Override
     public void acknowledge(Acknowledgement ack) {
         if (ack.batch().isEmpty()) {
             return;
         }
-        String to = batchTo();
-        Rejected rejected = rejected(ack);
+        BatchesOut.Batch b = out.find(ack.batch());
+        Rejected rejected = rejected(b, ack);
+        BatchesOut.Prefix prefix = out.prefixWith(b);
         long startedAt = System.nanoTime();
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
-            Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), to));
+            Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
             if (rejected.any()) {
                 // (A first sync starts no earlier streak: RunStarter plans through a plan table when there are any.)
-                for (Query q : sql.issues().recordAnswer(request.runId(), sql.snapshot().batchHashes(batchFrom, to),
+                for (Query q : sql.issues().recordAnswer(request.runId(), sql.snapshot().batchHashes(b.from, b.to),
                     rejected, false)) {
                     Sql.execute(c, q);
                 }
             }
+            if (rejected.any() && b.writtenAgain()) {
+                // An earlier attempt (or a part of the batch split off) failed and may have been applied: the rejected
+                // keys' rows stay, in doubt (the first sync's end forgets only rows of rejected keys not in doubt).
+                // (After the streaks above, which take the hashes of the values sent from these rows.)
+                Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(rejected.keyTexts()));
+            }
             if (request.syncLog()) {
                 Sql.execute(c, sql.log().firstSyncBatch(jobId(), request.runId(),
-                    sql.snapshot().batchHashes(batchFrom, to), rejected));
+                    sql.snapshot().batchHashes(b.from, b.to), rejected));
             }
         });
+        out.settle(b, BatchesOut.Fate.ACKNOWLEDGED);
         ackNanos += System.nanoTime() - startedAt;
     }
 
@@ -343,16 +349,24 @@ final class FirstSyncRun extends PgRun {
         }
     }
 
-    /** The batch's rows are in the snapshot above the acknowledged key: they are put in doubt, and acknowledged past. */
+    /**
+     * The batch's rows are in the snapshot above the acknowledged key: they are put in doubt, and the batch counts as
+     * settled for the acknowledged key.
+     */
     @Override
-    void putBatchInDoubt(Connection c) throws SQLException {
-        Sql.execute(c, sql.firstSync().firstSyncInDoubt(batchFrom, batchTo(), null));
-        Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), batchTo()));
+    void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
+        Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, null));
+        Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), out.prefixWith(b)));
+    }
+
+    @Override
+    void putInDoubt(BatchesOut.Batch b) {
+        out.settle(b, BatchesOut.Fate.IN_DOUBT);
     }
 
     @Override
     String onNotPutInDoubt() {
-        return "the next run puts them in doubt when it completes this first sync";
+        return "this first sync puts them in doubt when it ends, or the next run when it completes it";
     }
 
     @Override
@@ -372,6 +386,10 @@ final class FirstSyncRun extends PgRun {
         }
     }
 
+    /**
+     * Completes the first sync: batches still out (their writes were abandoned, or their answers could not be
+     * recorded) are put in doubt under a lease, as the next run would after a crash.
+     */
     @Override
     void settle(Connection c) throws SQLException {
         if (!started) {
@@ -379,7 +397,8 @@ final class FirstSyncRun extends PgRun {
         }
         JobsTable.FirstSyncState state = JobsTable.firstSync(c, sql.shape().tables(), jobId());
         if (state != null) {
-            Recovery.finishFirstSync(c, sql, jobId(), state, batchTo);
+            Recovery.finishFirstSync(c, sql, jobId(), state, out.unanswered(), lastKeyText,
+                lease(request.writeTimeout()));
         }
     }
 }

@@ -17,7 +17,10 @@ import static org.jooq.impl.DSL.table;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Query;
 import org.jooq.ResultQuery;
@@ -89,19 +92,33 @@ final class FirstSyncSql {
     public Query firstSyncStarted(String jobId, String runId) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.val(runId))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .set(settledAhead(), DSL.castNull(SQLDataType.CLOB.array()))
             .where(JobsTable.jobIs(jobId));
     }
 
+    private static Field<String[]> settledAhead() {
+        return field(name(JobsTable.FIRST_SYNC_AHEAD), SQLDataType.CLOB.array());
+    }
+
     /**
-     * Records the acknowledgement of a first sync's batch.
+     * Records where a first sync's prefix of settled batches ends, and the batches settled above it: when a batch is
+     * acknowledged or put in doubt. With one batch out at a time only the first moves. See
+     * {@code docs/internals.md#the-acknowledged-key-and-how-a-first-sync-ends}.
      *
      * @param jobId the job
-     * @param lastKeyText the batch's last key
+     * @param prefix the prefix after the batch, which moves or whose batches settled ahead change
      * @return the statement
      */
-    public Query firstSyncAcked(String jobId, String lastKeyText) {
-        return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED),
-            DSL.val(lastKeyText)).where(JobsTable.jobIs(jobId));
+    public Query firstSyncAcked(String jobId, BatchesOut.Prefix prefix) {
+        Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
+        if (prefix.moved()) {
+            set.put(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.val(prefix.acked()));
+        }
+        if (prefix.aheadChanged()) {
+            set.put(settledAhead(), prefix.settledAhead().isEmpty() ? DSL.castNull(SQLDataType.CLOB.array())
+                : Sql.untyped(Sql.arrayLiteral(prefix.settledAhead(), Object::toString)));
+        }
+        return DSL.update(table(tables.jobsName())).set(set).where(JobsTable.jobIs(jobId));
     }
 
     /**
@@ -114,6 +131,7 @@ final class FirstSyncSql {
         return DSL.update(table(tables.jobsName()))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.castNull(SQLDataType.CLOB))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
+            .set(settledAhead(), DSL.castNull(SQLDataType.CLOB.array()))
             .where(JobsTable.jobIs(jobId));
     }
 
@@ -123,19 +141,54 @@ final class FirstSyncSql {
      *
      * @param afterKeyText the range's exclusive start, or {@code null}
      * @param toKeyText the range's inclusive end, or {@code null} for no end
-     * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldInDoubt}), or {@code null}
+     * @param lease how long a write of the first sync may still land ({@link InDoubtMarks#foldLeftInDoubt}), or
+     *     {@code null}
      * @return the statement
      */
     public Query firstSyncInDoubt(@Nullable String afterKeyText, @Nullable String toKeyText,
                                   @Nullable Duration lease) {
+        return firstSyncInDoubt(afterKeyText, toKeyText, lease, List.of());
+    }
+
+    /**
+     * Puts the snapshot rows of a first sync's key range in doubt, but for the rows of batches settled in it.
+     *
+     * @param afterKeyText the range's exclusive start, or {@code null}
+     * @param toKeyText the range's inclusive end, or {@code null} for no end
+     * @param lease how long a write of the first sync may still land, or {@code null}
+     * @param settled ranges left as they are, as pairs of key texts (exclusive start, inclusive end)
+     * @return the statement
+     */
+    public Query firstSyncInDoubt(@Nullable String afterKeyText, @Nullable String toKeyText,
+                                  @Nullable Duration lease, List<String> settled) {
         Field<Object> k = field(name(KEY));
+        Condition outside = DSL.noCondition();
+        for (int i = 0; i + 1 < settled.size(); i += 2) {
+            outside = outside.andNot(k.gt(Sql.untyped(settled.get(i))).and(k.le(Sql.untyped(settled.get(i + 1)))));
+        }
         return DSL.update(table(tables.snapshotName()))
             .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
             .set(bool(null, IN_DOUBT_FLAG), inline(true))
             .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
             .set(SnapshotTable.noVersion())
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
-            .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)));
+            .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)))
+            .and(outside);
+    }
+
+    /**
+     * Puts the snapshot rows of some keys of a first sync in doubt (rejected keys of a batch that was written more than
+     * once: an earlier attempt may have been applied).
+     *
+     * @param keyTexts the keys' text forms
+     * @return the statement
+     */
+    public Query firstSyncKeysInDoubt(List<String> keyTexts) {
+        return DSL.update(table(tables.snapshotName()))
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(SnapshotTable.noVersion())
+            .where(Sql.inTexts(field(name(KEY)), keyTexts));
     }
 
     /**
@@ -151,14 +204,16 @@ final class FirstSyncSql {
 
     /**
      * Deletes the snapshot rows of the keys a first sync's destination rejected (recorded in the issues table when
-     * each batch was acknowledged): the destination does not hold them.
+     * each batch was acknowledged): the destination does not hold them. Rows in doubt stay: the rejected keys of a
+     * batch written more than once ({@link #firstSyncKeysInDoubt}) may be at the destination.
      *
      * @param runId the first sync's run
      * @return the statement
      */
     public Query firstSyncForgetRejected(String runId) {
         return DSL.deleteFrom(table(tables.snapshotName()))
-            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)));
+            .where(field(name(KEY)).cast(SQLDataType.CLOB).in(IssuesTable.rejectedKeyTexts(tables, runId)))
+            .and(bool(null, IN_DOUBT_FLAG).isFalse());
     }
 
     /**

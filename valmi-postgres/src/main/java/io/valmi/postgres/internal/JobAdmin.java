@@ -33,14 +33,28 @@ final class JobAdmin {
         boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "reset sync job '" + jobId + "'", c -> {
             known[0] = known(c, tables, jobId, description, "reset");
-            Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
-            Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
-            if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
-                Sql.execute(c, IssuesTable.forgetStreaks(tables, null));
-            }
-            forgetJob(c, tables, jobId);
+            startOver(c, tables, jobId);
         });
         return known[0];
+    }
+
+    /**
+     * Forgets what the job's destination holds, in the caller's transaction (which holds the job's lock): drops the
+     * snapshot and any plan, releases quarantined keys, deletes the job record and its in-doubt marks. The next run (or
+     * the rest of this one) is a first sync.
+     *
+     * @param c the connection, in a transaction
+     * @param tables the job's tables
+     * @param jobId the job
+     * @throws SQLException on failure
+     */
+    static void startOver(Connection c, JobTables tables, String jobId) throws SQLException {
+        Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
+        Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
+        if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
+            Sql.execute(c, IssuesTable.forgetStreaks(tables, null));
+        }
+        forgetJob(c, tables, jobId);
     }
 
     /**
@@ -174,6 +188,11 @@ final class JobAdmin {
         if (BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())) {
             Sql.execute(c, DSL.deleteFrom(DSL.table(tables.jobsName()))
                 .where(JobsTable.jobIs(jobId)));
+        }
+        // (The marks of batches an earlier run left in doubt: the next run sends every row anyway.)
+        if (BookkeepingSchema.tableExists(c, tables.schema(), tables.inDoubtName().last())) {
+            Sql.execute(c, DSL.deleteFrom(DSL.table(tables.inDoubtName()))
+                .where(DSL.field(DSL.name(InDoubtMarks.JOB_ID)).eq(DSL.val((Object) jobId))));
         }
     }
 

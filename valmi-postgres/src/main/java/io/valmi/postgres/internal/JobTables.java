@@ -167,6 +167,16 @@ public final class JobTables {
     }
 
     /**
+     * The in-doubt marks table's name: one row per batch handed out and not yet answered
+     * ({@code docs/internals.md#the-mark}).
+     *
+     * @return the qualified name
+     */
+    public Name inDoubtName() {
+        return name(schema, "valmi_in_doubt");
+    }
+
+    /**
      * The runs table's name.
      *
      * @return the qualified name

@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -41,7 +42,10 @@ final class JobsTable {
     static final String LAST_RUN_AT = "last_run_at";
     /** Column: the status of that run. */
     static final String LAST_STATUS = "last_status";
-    /** Column: the text forms of the keys of the batch in flight, until its acknowledgement clears them. */
+    /**
+     * Column: the text forms of the keys of the batch in flight, as versions before bookkeeping schema version 3 marked
+     * them (one batch at a time); folded by the next run like the marks of {@link JobTables#inDoubtName()}.
+     */
     static final String IN_DOUBT = "in_doubt";
     /** Column: what the snapshot's row versions were taken over ({@link RunShape#versionScope()}). */
     static final String VERSION_SCOPE = "version_scope";
@@ -51,6 +55,15 @@ final class JobsTable {
     static final String FIRST_SYNC_RUN = "first_sync_run";
     /** Column: the text of the last key of the first sync's last acknowledged batch, or {@code NULL}. */
     static final String FIRST_SYNC_ACKED = "first_sync_acked";
+    /**
+     * Column: the batches a first sync settled (acknowledged, or put in doubt) above {@link #FIRST_SYNC_ACKED}, while
+     * a batch before them is still out: pairs of key texts (the key before the batch's first, its last key), or
+     * {@code NULL}.
+     */
+    static final String FIRST_SYNC_AHEAD = "first_sync_ahead";
+    /** Column: the destination mode of the job's last run, or NULL (recorded since bookkeeping version 4). */
+    static final String DESTINATION_MODE = "destination_mode";
+
     /** Column: the version of the job's own tables when the job last ran ({@link #JOB_TABLES_VERSION}), or NULL. */
     static final String TABLES_VERSION = "tables_version";
 
@@ -109,7 +122,7 @@ final class JobsTable {
     /** A job's record. */
     public record JobRecord(String sourceRelation, String keyColumn, String keyType, String hashAlgorithm,
                             int serverMajor, @Nullable String versionScope,
-                            @Nullable String mappedColumns, int tablesVersion) {
+                            @Nullable String mappedColumns, int tablesVersion, @Nullable String destinationMode) {
     }
 
     /**
@@ -125,10 +138,10 @@ final class JobsTable {
         throws SQLException {
         List<JobRecord> rows = Sql.fetch(c, DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
                 column(HASH_ALGORITHM), column(SERVER_MAJOR), column(VERSION_SCOPE), column(MAPPED_COLUMNS),
-                column(TABLES_VERSION)).from(table(t.jobsName()))
+                column(TABLES_VERSION), column(DESTINATION_MODE)).from(table(t.jobsName()))
             .where(column(JOB_ID).eq(val(jobId))),
             rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                rs.getString(6), rs.getString(7), rs.getInt(8)));
+                rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9)));
         return rows.isEmpty() ? null : rows.get(0);
     }
 
@@ -145,10 +158,10 @@ final class JobsTable {
         Field<Object> id = column(JOB_ID);
         Sql.execute(c, DSL.insertInto(table(t.jobsName()), id, column(SOURCE_RELATION), column(KEY_COLUMN),
                 column(KEY_TYPE), column(HASH_ALGORITHM), column(SERVER_MAJOR), column(SNAPSHOT_TABLE),
-                column(VERSION_SCOPE), column(MAPPED_COLUMNS), column(TABLES_VERSION))
+                column(VERSION_SCOPE), column(MAPPED_COLUMNS), column(TABLES_VERSION), column(DESTINATION_MODE))
             .values(val(jobId), val(r.sourceRelation()), val(r.keyColumn()), val(r.keyType()), val(r.hashAlgorithm()),
                 val(r.serverMajor()), val(t.snapshotName().last()), val(r.versionScope()),
-                val(r.mappedColumns()), val(r.tablesVersion()))
+                val(r.mappedColumns()), val(r.tablesVersion()), val(r.destinationMode()))
             .onConflict(id).doUpdate()
             .set(column(SOURCE_RELATION), (Object) r.sourceRelation())
             .set(column(KEY_COLUMN), (Object) r.keyColumn())
@@ -157,7 +170,8 @@ final class JobsTable {
             .set(column(SERVER_MAJOR), (Object) r.serverMajor())
             .set(column(VERSION_SCOPE), (Object) r.versionScope())
             .set(column(MAPPED_COLUMNS), (Object) r.mappedColumns())
-            .set(column(TABLES_VERSION), (Object) r.tablesVersion()));
+            .set(column(TABLES_VERSION), (Object) r.tablesVersion())
+            .set(column(DESTINATION_MODE), (Object) r.destinationMode()));
     }
 
     /**
@@ -233,9 +247,11 @@ final class JobsTable {
      * A first sync left in progress.
      *
      * @param runId its run
-     * @param ackedKeyText the text form of the last key of its last acknowledged batch, or {@code null}
+     * @param ackedKeyText the text form of the last key of the prefix of its settled batches, or {@code null}
+     * @param settledAhead the batches it settled above that key, as pairs of key texts (the key before the batch's
+     *     first, its last key)
      */
-    record FirstSyncState(String runId, @Nullable String ackedKeyText) {
+    record FirstSyncState(String runId, @Nullable String ackedKeyText, List<String> settledAhead) {
     }
 
     /**
@@ -249,11 +265,24 @@ final class JobsTable {
      */
     static @Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED))
+        List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED),
+                    column(FIRST_SYNC_AHEAD))
                 .from(table(t.jobsName())).where(jobIs(jobId))
                 .and(column(FIRST_SYNC_RUN).isNotNull()),
-            rs -> new FirstSyncState(rs.getString(1), rs.getString(2)));
+            rs -> new FirstSyncState(rs.getString(1), rs.getString(2), texts(rs.getArray(3))));
         return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The elements of a {@code text[]} ({@code NULL}: none). */
+    private static List<String> texts(@Nullable Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        try {
+            return List.of((String[]) array.getArray());
+        } finally {
+            array.free();
+        }
     }
 
     /**

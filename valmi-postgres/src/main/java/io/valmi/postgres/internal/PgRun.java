@@ -26,9 +26,10 @@ import org.slf4j.Logger;
 
 /**
  * One planned run of a PostgreSQL source, handing out batches in key order and recording what the destination
- * acknowledged. What is common to its two delivery modes lives here: the current batch, rejections matched to it,
- * the lock check before a write, the run record and closing; {@link PlanTableRun} reads batches from a plan table,
- * {@link FirstSyncRun} straight from the source. See {@code docs/internals.md#the-run-protocol}.
+ * acknowledged. What is common to its two delivery modes lives here: the batches out ({@link BatchesOut}; several may
+ * be, answered in any order), rejections matched to their batch, the lock check before a write, the run record and
+ * closing; {@link PlanTableRun} reads batches from a plan table, {@link FirstSyncRun} straight from the source. See
+ * {@code docs/internals.md#the-run-protocol}.
  */
 abstract class PgRun implements SourceRun {
     /** Runs log under the public source's name: what they say is about the source, not about this class. */
@@ -41,13 +42,17 @@ abstract class PgRun implements SourceRun {
     Plan plan;
     final RowLayout layout;
 
+    /**
+     * How recently a transaction of the run's own session (which holds the job lock) must have begun for the first
+     * write of a batch to start without checking the lock; every lease a later run gives adds it. See
+     * {@code docs/internals.md#fencing-a-run-that-lost-its-lock-cannot-undo-a-later-one}.
+     */
+    static final Duration LOCK_PROOF_WINDOW = Duration.ofMillis(200);
+
     /** The last key handed out (text form), where the next batch starts. */
     @Nullable String lastKeyText;
-    /** The current batch: the key before its first (exclusive), its last key, its changes and their key texts. */
-    @Nullable String batchFrom;
-    @Nullable String batchTo;
-    private List<Change> batchChanges = List.of();
-    private List<String> batchKeyTexts = List.of();
+    /** The batches handed out and not yet settled. */
+    final BatchesOut out;
     boolean exhausted;
     private boolean finished;
 
@@ -68,6 +73,18 @@ abstract class PgRun implements SourceRun {
         this.request = request;
         this.plan = plan;
         this.layout = new RowLayout(request.mapping().destinationFields());
+        this.out = new BatchesOut(request.jobId());
+    }
+
+    /**
+     * The lease a run gives keys that an earlier run may still write: the write timeout, and the
+     * {@linkplain #LOCK_PROOF_WINDOW window} in which a write may start after the lock was last proven held.
+     *
+     * @param writeTimeout the request's write timeout
+     * @return the lease
+     */
+    static Duration lease(Duration writeTimeout) {
+        return writeTimeout.plus(LOCK_PROOF_WINDOW);
     }
 
     /**
@@ -90,7 +107,7 @@ abstract class PgRun implements SourceRun {
     }
 
     /**
-     * Makes a batch read the current one (called once it may be handed out).
+     * Records a batch as handed out (called once it may be: its keys are marked in doubt).
      *
      * @param f the batch as read
      * @param from the key before its first, or {@code null}
@@ -100,15 +117,12 @@ abstract class PgRun implements SourceRun {
         readNanos += f.readNanos();
         queryNanos += f.queryNanos();
         List<Change> batch = f.changes();
-        if (batch.isEmpty()) {
+        String last = f.last();
+        if (batch.isEmpty() || last == null) {
             exhausted = true;
             return List.of();
         }
-        String last = f.last();
-        batchFrom = from;
-        batchTo = last;
-        batchChanges = batch;
-        batchKeyTexts = f.keyTexts();
+        out.add(from, last, batch, f.keyTexts());
         lastKeyText = last;
         return Collections.unmodifiableList(batch);
     }
@@ -126,27 +140,30 @@ abstract class PgRun implements SourceRun {
     }
 
     /**
-     * The acknowledgement's rejections, matched to the current batch by the batch's own key objects (the runner hands
-     * them back as the batch holds them).
+     * The acknowledgement's rejections, matched to its batch by the batch's own key objects (the runner hands them
+     * back as the batch holds them).
      *
+     * @param b the batch acknowledged
      * @param ack the acknowledgement
      * @return the rejected keys' text forms and reasons
      */
-    final Rejected rejected(Acknowledgement ack) {
+    final Rejected rejected(BatchesOut.Batch b, Acknowledgement ack) {
         List<String> texts = new ArrayList<>(ack.rejections().size());
         List<String> reasons = new ArrayList<>(ack.rejections().size());
         if (ack.rejections().isEmpty()) {
             return new Rejected(texts, reasons);
         }
-        Map<Object, String> keyTexts = new HashMap<>();
-        for (int i = 0; i < batchChanges.size(); i++) {
-            keyTexts.put(batchChanges.get(i).key(), batchKeyTexts.get(i));
+        List<Change> changes = Objects.requireNonNull(b.changes());
+        List<String> keyTexts = Objects.requireNonNull(b.keyTexts());
+        Map<Object, String> byKey = new HashMap<>();
+        for (int i = 0; i < changes.size(); i++) {
+            byKey.put(changes.get(i).key(), keyTexts.get(i));
         }
         for (Rejection r : ack.rejections()) {
-            String text = keyTexts.get(r.key());
+            String text = byKey.get(r.key());
             if (text == null) {
-                throw new IllegalStateException("Rejected key " + r.key() + " is not in the current batch of sync job '"
-                    + jobId() + "': the runner acknowledges only keys of the batch, as the batch holds them");
+                throw new IllegalStateException("Rejected key " + r.key() + " is not in the acknowledged batch of sync"
+                    + " job '" + jobId() + "': the runner acknowledges only keys of the batch, as the batch holds them");
             }
             texts.add(text);
             reasons.add(r.reason());
@@ -154,9 +171,23 @@ abstract class PgRun implements SourceRun {
         return new Rejected(texts, reasons);
     }
 
-    /** The last key of the current batch. */
-    final String batchTo() {
-        return Objects.requireNonNull(batchTo, "acknowledge() before nextBatch()");
+    /**
+     * Before each write attempt (the attempts are noted: the rejections of a batch written more than once are kept in
+     * doubt, see {@link BatchesOut.Batch#writtenAgain()}): a retry, or a first attempt when no transaction of the run's session began within
+     * {@link #LOCK_PROOF_WINDOW}, checks that the run still holds its lock. A batch handed out just now was marked in a
+     * transaction of that session (a plan-table run), or follows the acknowledgement of the batch before it (a first
+     * sync): with one batch out at a time the first attempt needs no check. See
+     * {@code docs/internals.md#fencing-a-run-that-lost-its-lock-cannot-undo-a-later-one}.
+     */
+    @Override
+    public final void beforeWrite(List<Change> batch, int attempt) {
+        BatchesOut.Batch b = out.lookup(batch);
+        if (b != null) {
+            b.attempt(attempt);
+        }
+        if (attempt > 1 || !session.committedWithin(LOCK_PROOF_WINDOW.toNanos())) {
+            checkLockHeld();
+        }
     }
 
     /**
@@ -176,37 +207,51 @@ abstract class PgRun implements SourceRun {
     }
 
     /**
-     * Records that writing the current batch failed: its keys are put in doubt in the snapshot now (no lease: this
-     * run's write has returned); if that fails too (the connection is gone, say), later (see
-     * {@link #onNotPutInDoubt()}).
+     * Records that writing a batch failed: its keys are put in doubt in the snapshot now (no lease: this run's write
+     * has returned); if that fails too (the connection is gone, say), the batch stays out, its keys marked in doubt,
+     * and the next run puts them in doubt (see {@link #onNotPutInDoubt()}).
      */
     @Override
     public final void markInDoubt(List<Change> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        BatchesOut.Batch b = out.find(batch);
         settleReads();
         try {
-            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt", this::putBatchInDoubt);
+            session.run("put the keys of a failed batch of sync job '" + jobId() + "' in doubt",
+                c -> putBatchInDoubt(c, b));
+            putInDoubt(b);
         } catch (RuntimeException e) {
             log.warn("Sync job '{}': could not record the keys of the failed batch in the snapshot now ({}); {}",
                 jobId(), e.toString(), onNotPutInDoubt());
         }
         log.info("Sync job '{}': {} changes (keys {} to {}) stay in doubt and are offered again next run",
-            jobId(), batch.size(), batchFrom == null ? "start" : batchFrom, batchTo);
+            jobId(), batch.size(), b.from == null ? "start" : b.from, b.to);
     }
 
-    /** Waits for whatever reads on before the current batch is put in doubt. */
+    /** Waits for whatever reads on before a batch is put in doubt. */
     void settleReads() {
     }
 
     /**
-     * Puts the current batch's keys in doubt in the snapshot, in the caller's transaction.
+     * Puts a batch's keys in doubt in the snapshot, in the caller's transaction.
      *
      * @param c the connection, in a transaction
+     * @param b the batch
      * @throws SQLException on failure
      */
-    abstract void putBatchInDoubt(Connection c) throws SQLException;
+    abstract void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException;
 
     /**
-     * Called when the current batch's keys could not be put in doubt now: remembers it where the mode can do it later.
+     * Called once a batch's keys were put in doubt (the transaction committed).
+     *
+     * @param b the batch
+     */
+    abstract void putInDoubt(BatchesOut.Batch b);
+
+    /**
+     * Called when a batch's keys could not be put in doubt now.
      *
      * @return what happens to the keys, for the end of the log line that says so
      */
@@ -230,6 +275,13 @@ abstract class PgRun implements SourceRun {
     @Override
     public void finish(SyncResult result) {
         stopReading();
+        List<BatchesOut.Batch> unanswered = out.unanswered();
+        if (!unanswered.isEmpty()) {
+            int changes = unanswered.stream().mapToInt(b -> b.size).sum();
+            log.info("Sync job '{}': {} batches ({} changes) were handed out and not answered (their writes were"
+                    + " abandoned, or their answers not recorded); their keys stay in doubt, under a lease of {} ms, and"
+                    + " are offered again", jobId(), unanswered.size(), changes, lease(request.writeTimeout()).toMillis());
+        }
         if (log.isDebugEnabled()) {
             long reading = readingNanos();
             log.debug("Sync job '{}' delivered in {} ms: reading batches {} ms (on all connections: reading {} ms,"

@@ -40,8 +40,6 @@ final class PlanTableRun extends PgRun {
     private final boolean applyNew;
     private final boolean applyKnown;
     private final boolean markAny;
-    /** An earlier batch of this run failed, and its keys could not be put in doubt in the snapshot then. */
-    private boolean doubtLeft;
     /** The rejection streaks, which each acknowledgement lengthens or ends ({@code docs/internals.md#quarantine}). */
     private final Quarantine quarantine;
 
@@ -148,24 +146,23 @@ final class PlanTableRun extends PgRun {
             return List.of();
         }
         String from = lastKeyText;
-        return session.transaction("read the next batch of sync job '" + jobId() + "'", c -> {
-            Fetched f = read(c, from, maxSize);
-            if (!f.changes().isEmpty() && markAny) {
-                long read = System.nanoTime();
-                if (doubtLeft) {
-                    // An earlier batch of this run failed and its keys could not be put in doubt then.
-                    Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
-                    doubtLeft = false;
-                }
-                Sql.execute(c, sql.marks().markInDoubt(jobId(), markKinds, from, Objects.requireNonNull(f.last())));
-                markNanos += System.nanoTime() - read;
+        int number = out.nextNumber();
+        Fetched f = session.transaction("read the next batch of sync job '" + jobId() + "'", c -> {
+            Fetched read = read(c, from, maxSize);
+            if (!read.changes().isEmpty() && markAny) {
+                long marked = System.nanoTime();
+                // (The batch's own row of marks: the batches out before it keep theirs, whatever their answers.)
+                Sql.execute(c, sql.marks().markInDoubt(jobId(), request.runId(), number, markKinds, from,
+                    Objects.requireNonNull(read.last())));
+                markNanos += System.nanoTime() - marked;
             }
-            if (f.changes().size() < maxSize) {
-                // (Keyset paging: a batch shorter than asked for is the last one.)
-                exhausted = true;
-            }
-            return accept(f, from);
+            return read;
         });
+        if (f.changes().size() < maxSize) {
+            // (Keyset paging: a batch shorter than asked for is the last one.)
+            exhausted = true;
+        }
+        return accept(f, from);
     }
 
     /** Reads the batch after {@code from} from the plan table, in the caller's transaction. */
@@ -191,22 +188,15 @@ final class PlanTableRun extends PgRun {
         return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
     }
 
-    /** The first write of a batch follows the transaction that marked it, which proved the lock still held. */
-    @Override
-    public void beforeWrite(List<Change> batch, int attempt) {
-        if (attempt > 1) {
-            checkLockHeld();
-        }
-    }
-
     @Override
     public void acknowledge(Acknowledgement ack) {
         if (ack.batch().isEmpty()) {
             return;
         }
-        String to = batchTo();
-        String from = batchFrom;
-        Rejected rejected = rejected(ack);
+        BatchesOut.Batch b = out.find(ack.batch());
+        String to = b.to;
+        String from = b.from;
+        Rejected rejected = rejected(b, ack);
         // Rejected changes are left out: the snapshot was not touched for them, so they keep their earlier state.
         long started = System.nanoTime();
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
@@ -223,7 +213,12 @@ final class PlanTableRun extends PgRun {
                 }
             }
             if (markAny) {
-                Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+                Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
+            }
+            if (rejected.any() && b.writtenAgain()) {
+                // An earlier attempt (or a part of the batch split off) failed and may have been applied: the
+                // rejected keys are in doubt, not back to their state before.
+                Sql.execute(c, sql.marks().foldRejected(from, to, rejected.keyTexts()));
             }
             for (Query q : quarantine.recordAnswer(deliverKinds, from, to, rejected)) {
                 Sql.execute(c, q);
@@ -232,21 +227,27 @@ final class PlanTableRun extends PgRun {
                 Sql.execute(c, sql.log().planBatch(jobId(), request.runId(), deliverKinds, from, to, rejected));
             }
         });
+        out.remove(b, BatchesOut.Fate.ACKNOWLEDGED);
         ackNanos += System.nanoTime() - started;
     }
 
-    /** The keys marked in the job record before the hand-out are put in doubt in the snapshot. */
+    /** The keys marked before the hand-out are put in doubt in the snapshot, and the batch's marks deleted. */
     @Override
-    void putBatchInDoubt(Connection c) throws SQLException {
-        Sql.execute(c, sql.marks().foldInDoubt(jobId(), null));
-        Sql.execute(c, sql.marks().clearInDoubt(jobId()));
+    void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
+        if (markAny) {
+            Sql.execute(c, sql.marks().foldInDoubt(jobId(), request.runId(), b.number));
+            Sql.execute(c, sql.marks().clearInDoubt(jobId(), request.runId(), b.number));
+        }
+    }
+
+    @Override
+    void putInDoubt(BatchesOut.Batch b) {
+        out.remove(b, BatchesOut.Fate.IN_DOUBT);
     }
 
     @Override
     String onNotPutInDoubt() {
-        doubtLeft = true;
-        return "they stay marked in the job record and are put in doubt before this run's next batch, or when the next"
-            + " run starts";
+        return "they stay marked in the marks table, and the next run puts them in doubt when it starts";
     }
 
     @Override
@@ -254,8 +255,12 @@ final class PlanTableRun extends PgRun {
         return readNanos;
     }
 
+    /**
+     * Batches still out (their writes were abandoned, or their answers could not be recorded) keep their marks: the
+     * next run puts their keys in doubt under a lease, as after a crash. (The plan table is dropped when the run is
+     * recorded.)
+     */
     @Override
     void settle(Connection c) {
-        // (The plan table is dropped when the run is recorded.)
     }
 }

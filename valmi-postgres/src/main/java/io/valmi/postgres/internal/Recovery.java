@@ -1,10 +1,15 @@
 package io.valmi.postgres.internal;
 
 import io.valmi.ConfigurationException;
+import io.valmi.DestinationMode;
+import io.valmi.MappingChangePolicy;
+import io.valmi.RunRequest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.jooq.Query;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
@@ -43,14 +48,17 @@ final class Recovery {
      * @throws SQLException on failure
      */
     static void recover(Connection c, RunStatements sql, String jobId, BookkeepingSchema.State bookkeeping,
-                        JobsTable.@Nullable JobRecord saved, JobsTable.JobRecord current, Duration lease)
+                        JobsTable.@Nullable JobRecord saved, JobsTable.JobRecord current, Duration lease,
+                        MappingChangePolicy policy)
         throws SQLException {
         Recovery recovery = new Recovery(c, sql, jobId, bookkeeping);
         if (saved != null) {
-            recovery.refuseAnotherKeyColumn(saved, current);
+            recovery.refuseAnotherKeyColumn(saved, current, policy);
             recovery.convertKeysToANewKeyType(saved, current);
             recovery.resendEverythingAfterAHashChange(saved, current);
-            if (!recovery.resendEverythingAfterAMappingChange(saved, current)) {
+            boolean resent = recovery.followAMappingChange(saved, current, policy);
+            resent |= recovery.followADestinationModeChange(saved, current, policy, resent);
+            if (!resent && !recovery.continuesOverAMappingChange(saved, current, policy)) {
                 recovery.forgetRowVersionsOfAnotherScope(saved, current);
             }
         }
@@ -64,15 +72,42 @@ final class Recovery {
         recovery.putKeysLeftInDoubtInDoubt(lease);
     }
 
+    /**
+     * Whether a run starts the job over because its key column changed: {@link MappingChangePolicy#RESEND_ALL}, outside
+     * MIRROR mode (where keys of the old column at the destination could never be removed). Logged at WARN.
+     *
+     * @param saved the job record as the last run left it
+     * @param keyColumn the key column now
+     * @param request the run's request
+     * @return whether to start over (forget the snapshot: every row is sent as ADDED)
+     */
+    static boolean startsOverForANewKeyColumn(JobsTable.JobRecord saved, String keyColumn, RunRequest request) {
+        if (saved.keyColumn().equals(keyColumn) || request.onMappingChange() != MappingChangePolicy.RESEND_ALL
+            || request.mapping().destinationMode() == DestinationMode.MIRROR || request.deliver().isEmpty()) {
+            return false;
+        }
+        log.warn("Sync job '{}' was keyed by column \"{}\", now by \"{}\": it starts over (MappingChangePolicy."
+                + "RESEND_ALL), every row is sent as ADDED; records the destination holds under keys of the old column"
+                + " are not removed", request.jobId(), saved.keyColumn(), keyColumn);
+        return true;
+    }
+
     /** A key in another column is another identity: the snapshot's keys say nothing of it. */
-    private void refuseAnotherKeyColumn(JobsTable.JobRecord saved, JobsTable.JobRecord current) {
+    private void refuseAnotherKeyColumn(JobsTable.JobRecord saved, JobsTable.JobRecord current,
+                                        MappingChangePolicy policy) {
         if (!saved.keyColumn().equals(current.keyColumn())) {
             throw new ConfigurationException("Sync job '" + jobId + "' was keyed by column \"" + saved.keyColumn()
                 + "\", now by \"" + current.keyColumn() + "\": its snapshot holds other keys than the destination"
-                + " would be sent. Map the key back, or start over: call PostgresSource.resetJob(\"" + jobId + "\")"
+                + " would be sent" + (policy == MappingChangePolicy.RESEND_ALL
+                ? ", and in MIRROR mode the records under the old keys could never be removed"
+                : policy == MappingChangePolicy.CONTINUE ? ", so it cannot continue (MappingChangePolicy.CONTINUE)"
+                : " (MappingChangePolicy.FAIL)")
+                + ". Map the key back, or start over: call PostgresSource.resetJob(\"" + jobId + "\")"
                 + " (the next run sends every row as ADDED; keys the destination holds that the source no longer has"
                 + " are not removed, so in MIRROR mode empty the destination first), or use a new job id and"
-                + " destination");
+                + " destination" + (policy == MappingChangePolicy.RESEND_ALL ? ""
+                : "; outside MIRROR mode, SyncJob.Builder.onMappingChange(MappingChangePolicy.RESEND_ALL) starts over"
+                + " by itself"));
         }
     }
 
@@ -102,21 +137,96 @@ final class Recovery {
     }
 
     /**
-     * What is sent for every row changed (a new column, a value of another type): every row is sent again. Hashes by
-     * value do not see every such change (a timestamp column that became timestamptz keeps its values but is sent as
-     * an instant), and a hash over other columns means nothing anyway.
+     * A change of the mapped columns (or their types, or their destination fields), by the job's policy:
+     * {@link MappingChangePolicy#RESEND_ALL} sends every row again (hashes by value do not see every such change: a
+     * timestamp column that became timestamptz keeps its values but is sent as an instant, and a hash over other
+     * columns means nothing anyway); {@link MappingChangePolicy#CONTINUE} goes on
+     * ({@link #continuesOverAMappingChange}); {@link MappingChangePolicy#FAIL} refuses.
      *
-     * @return whether it changed
+     * @return whether every row is sent again
      */
-    private boolean resendEverythingAfterAMappingChange(JobsTable.JobRecord saved, JobsTable.JobRecord current)
-        throws SQLException {
+    private boolean followAMappingChange(JobsTable.JobRecord saved, JobsTable.JobRecord current,
+                                         MappingChangePolicy policy) throws SQLException {
         if (saved.mappedColumns() == null || saved.mappedColumns().equals(current.mappedColumns())) {
+            return false;
+        }
+        if (policy == MappingChangePolicy.FAIL) {
+            throw new ConfigurationException("Sync job '" + jobId + "': its mapped columns or their types changed since"
+                + " its last run (" + saved.mappedColumns() + ", now " + current.mappedColumns() + "), and its"
+                + " MappingChangePolicy is FAIL: nothing was sent. Decide: SyncJob.Builder.onMappingChange(RESEND_ALL)"
+                + " sends every row again; CONTINUE sends only the rows that change from now on (and those changed"
+                + " since the last run); or map the columns as before");
+        }
+        if (policy == MappingChangePolicy.CONTINUE) {
+            log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); it continues"
+                + " (MappingChangePolicy.CONTINUE): rows that did not change since the last run are not sent again",
+                jobId, saved.mappedColumns(), current.mappedColumns());
             return false;
         }
         log.info("Sync job '{}': its mapped columns or their types changed ({} to {}); every row is sent again", jobId,
             saved.mappedColumns(), current.mappedColumns());
         Sql.execute(c, sql.snapshot().markAllInDoubt());
         return true;
+    }
+
+    /**
+     * A change of the destination mode, by the job's policy. The snapshot stays right whatever the mode (a change a
+     * mode does not send never advances it), so {@link MappingChangePolicy#CONTINUE} needs nothing;
+     * {@link MappingChangePolicy#RESEND_ALL} sends every row again; {@link MappingChangePolicy#FAIL} refuses. A job
+     * recorded before the mode was (bookkeeping version 4) has no mode to compare.
+     *
+     * @param resent whether every row is sent again already
+     * @return whether every row is sent again because of it
+     */
+    private boolean followADestinationModeChange(JobsTable.JobRecord saved, JobsTable.JobRecord current,
+                                                 MappingChangePolicy policy, boolean resent) throws SQLException {
+        String before = saved.destinationMode();
+        if (before == null || before.equals(current.destinationMode())) {
+            return false;
+        }
+        if (policy == MappingChangePolicy.FAIL) {
+            throw new ConfigurationException("Sync job '" + jobId + "': its destination mode changed from " + before
+                + " to " + current.destinationMode() + " since its last run, and its MappingChangePolicy is FAIL:"
+                + " nothing was sent. Decide: SyncJob.Builder.onMappingChange(CONTINUE) sends what the new mode sends of"
+                + " the rows that changed, and whatever the old mode did not send (e.g. removals, when MIRROR is new);"
+                + " RESEND_ALL sends every row again");
+        }
+        if (policy == MappingChangePolicy.CONTINUE || resent) {
+            log.info("Sync job '{}': its destination mode changed from {} to {}", jobId, before,
+                current.destinationMode());
+            return false;
+        }
+        log.info("Sync job '{}': its destination mode changed from {} to {}; every row is sent again", jobId, before,
+            current.destinationMode());
+        Sql.execute(c, sql.snapshot().markAllInDoubt());
+        return true;
+    }
+
+    /**
+     * Whether the job continues over a change of its mapped columns ({@link MappingChangePolicy#CONTINUE}) on the same
+     * relation: its row versions are kept, so a row whose version did not change keeps its recorded hash and is not
+     * sent; a row that changed is hashed anew, differs, and is sent. Without row versions (a view) every row is hashed
+     * and sent.
+     */
+    private boolean continuesOverAMappingChange(JobsTable.JobRecord saved, JobsTable.JobRecord current,
+                                                MappingChangePolicy policy) {
+        return policy == MappingChangePolicy.CONTINUE && saved.mappedColumns() != null
+            && !saved.mappedColumns().equals(current.mappedColumns())
+            && Objects.equals(relationOf(saved.versionScope()), relationOf(current.versionScope()))
+            && current.versionScope() != null;
+    }
+
+    /**
+     * The relation part of a version scope (kind, name, oid, children): which rows the versions are of. (A column
+     * added with a default keeps the rows' versions: under CONTINUE its value reaches the destination when a row
+     * changes, as any new field's does.)
+     */
+    private static @Nullable String relationOf(@Nullable String scope) {
+        if (scope == null) {
+            return null;
+        }
+        int columns = scope.indexOf(";columns=");
+        return columns < 0 ? scope : scope.substring(0, columns);
     }
 
     /** The recorded row versions vouch for hashes over other columns, types or another relation: forget them. */
@@ -139,7 +249,9 @@ final class Recovery {
         log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
             + " acknowledgement are offered again", jobId, firstSync.runId());
         keySnapshotDroppingDuplicates(c, sql);
-        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease));
+        // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
+        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,
+            firstSync.settledAhead()));
         endFirstSync(c, sql, jobId, firstSync);
     }
 
@@ -175,34 +287,41 @@ final class Recovery {
      * under a lease, since that run may have lost its connection, and with it its lock, while a write was on.
      */
     private void putKeysLeftInDoubtInDoubt(Duration lease) throws SQLException {
-        if (Sql.execute(c, sql.marks().foldInDoubt(jobId, lease)) > 0) {
-            log.info("Sync job '{}': the keys of a batch not acknowledged by an earlier run are now in doubt and are"
+        if (Sql.execute(c, sql.marks().foldLeftInDoubt(jobId, lease)) > 0) {
+            log.info("Sync job '{}': the keys of batches not acknowledged by an earlier run are now in doubt and are"
                 + " offered again", jobId);
         }
-        Sql.execute(c, sql.marks().clearInDoubt(jobId));
+        for (Query q : sql.marks().clearLeftInDoubt(jobId)) {
+            Sql.execute(c, q);
+        }
     }
 
     /**
      * Ends a first sync from its own {@code finish}, in the caller's transaction: snapshot rows of batches handed out
-     * after the last acknowledged one are put in doubt (no lease: every write of the run has returned), rows of
+     * and not answered are put in doubt under a lease (their writes were abandoned and may still land), rows of
      * batches read ahead but never handed out are deleted (the destination never saw them), rows of rejected keys
-     * are deleted, and the job record forgets the first sync.
+     * are deleted, and the job record forgets the first sync. Batches acknowledged or put in doubt need nothing.
      *
      * @param c the connection, in a transaction
      * @param sql the run's statements
      * @param jobId the job
      * @param firstSync the first sync's run and last acknowledged key
+     * @param unanswered the batches handed out and neither acknowledged nor put in doubt, in key order
      * @param handedOutTo the last key handed out, or {@code null} when no batch was
+     * @param lease how long an abandoned write may still land
      * @throws SQLException on failure
      */
     static void finishFirstSync(Connection c, RunStatements sql, String jobId, JobsTable.FirstSyncState firstSync,
-                                @Nullable String handedOutTo) throws SQLException {
+                                List<BatchesOut.Batch> unanswered, @Nullable String handedOutTo, Duration lease)
+        throws SQLException {
         keySnapshot(c, sql);
         // (With the key built, the range is found by it rather than by reading the whole snapshot.)
         if (handedOutTo == null) {
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(null));
         } else {
-            Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), handedOutTo, null));
+            for (BatchesOut.Batch b : unanswered) {
+                Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, lease));
+            }
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(handedOutTo));
         }
         endFirstSync(c, sql, jobId, firstSync);

@@ -132,8 +132,8 @@ final class RunStarter {
                     .append(columns.get(i).type().declared())
                     .append("->").append(mapping.destinationFields().get(i));
             }
-            BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request.jobId(), description,
-                keyColumn, mapped.toString(), request.writeTimeout());
+            BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request, description,
+                keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()));
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it. It
             // reads no earlier state, so keys with a rejection streak (docs/internals.md#quarantine) need a plan table.
             boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
@@ -193,12 +193,17 @@ final class RunStarter {
         return scope.toString();
     }
 
-    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, RunStatements sql, String jobId,
-                                                      String description, Column keyColumn, String mappedColumns,
-                                                      Duration lease) {
+    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, RunStatements sql,
+                                                      RunRequest request, String description, Column keyColumn,
+                                                      String mappedColumns, Duration lease) {
+        String jobId = request.jobId();
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
             JobsTable.JobRecord saved = JobsTable.job(c, tables, jobId);
+            if (saved != null && Recovery.startsOverForANewKeyColumn(saved, keyColumn.name(), request)) {
+                JobAdmin.startOver(c, tables, jobId);
+                saved = null;
+            }
             if (saved == null || saved.tablesVersion() < JobsTable.JOB_TABLES_VERSION) {
                 // (DDL only for a new job, or one whose tables an earlier version made.)
                 JobsTable.ensureJobTables(c, tables, jobId, saved, sql.snapshot().keyOnly(), bookkeeping);
@@ -207,8 +212,8 @@ final class RunStarter {
             String scope = sql.shape().versionScope();
             JobsTable.JobRecord current = new JobsTable.JobRecord(description, keyColumn.name(),
                 sql.shape().keyType().keyDescription(), sql.shape().hashAlgorithm(), major, scope, mappedColumns,
-                JobsTable.JOB_TABLES_VERSION);
-            Recovery.recover(c, sql, jobId, bookkeeping, saved, current, lease);
+                JobsTable.JOB_TABLES_VERSION, request.mapping().destinationMode().name());
+            Recovery.recover(c, sql, jobId, bookkeeping, saved, current, lease, request.onMappingChange());
             return bookkeeping;
         });
     }

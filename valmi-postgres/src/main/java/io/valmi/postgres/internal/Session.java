@@ -165,10 +165,13 @@ final class Session implements AutoCloseable {
         if (dryRun) {
             return savepoint(what, work);
         }
+        long started = System.nanoTime();
         try {
             pin(connection);
             T result = work.run(connection);
             connection.commit();
+            committedSince = started;
+            committedAny = true;
             return result;
         } catch (SQLException e) {
             rollback();
@@ -178,6 +181,24 @@ final class Session implements AutoCloseable {
             rollback();
             throw e;
         }
+    }
+
+    /**
+     * When the last transaction that committed began ({@link System#nanoTime()}): the server still had this session, and
+     * every session-level lock it holds, at that time.
+     */
+    private volatile long committedSince;
+    private volatile boolean committedAny;
+
+    /**
+     * Whether a transaction that began at most {@code nanos} ago has committed: the session, and every session-level
+     * lock it holds, were still there then.
+     *
+     * @param nanos how long ago, at most
+     * @return whether such a transaction committed
+     */
+    boolean committedWithin(long nanos) {
+        return committedAny && System.nanoTime() - committedSince <= nanos;
     }
 
     /**

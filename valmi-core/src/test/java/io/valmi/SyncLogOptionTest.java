@@ -38,7 +38,8 @@ class SyncLogOptionTest {
         assertThat(options.withSyncLog(false).syncLog()).isFalse();
         // A builder's setting applies over options given before or after it.
         SyncJob job = SyncJob.builder("j").source(new InMemorySource("id", "name"))
-            .destination(new ScriptedDestination()).mapping(MAPPING).syncLog(true).options(SyncOptions.defaults().withBatchSize(5)).build();
+            .destination(new ScriptedDestination()).mapping(MAPPING).syncLog(true)
+            .options(SyncOptions.defaults().withBatchSize(5)).build();
         assertThat(job.options().syncLog()).isTrue();
         assertThat(job.options().batchSize()).isEqualTo(5);
     }

@@ -318,8 +318,8 @@ public final class PostgresSource implements Source {
         /**
          * How long the run history and the sync log of this source's jobs are kept (default
          * {@link PostgresSource#DEFAULT_HISTORY_RETENTION}, 30 days): at the end of each run, the job's runs that ended
-         * longer ago, and its sync log rows recorded longer ago, are deleted ({@link PostgresSource#history(String)}). The job's state (its last
-         * successful run, its snapshot) is kept whatever the retention.
+         * longer ago, and its sync log rows recorded longer ago, are deleted ({@link PostgresSource#history(String)}).
+         * The job's state (its last successful run, its snapshot) is kept whatever the retention.
          *
          * @param retention how long; {@code Duration.ZERO} keeps them for ever
          * @return this builder

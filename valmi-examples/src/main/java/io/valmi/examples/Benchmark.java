@@ -58,7 +58,9 @@ import org.postgresql.PGConnection;
  * {@code --batch-size B} (10000), {@code --mode MIRROR|UPSERT} (MIRROR), {@code --only full} (memory run: the full
  * sync alone, once), {@code --out FILE} (target/benchmark.json), {@code --jdbc-url URL --user U --password P} (an
  * existing server; default: the test fixtures' server, embedded PostgreSQL {@code valmi.test.postgres.version}),
- * {@code --pool N} (8: a HikariCP pool of N connections for every figure; 0: a new connection for each use).
+ * {@code --pool N} (8: a HikariCP pool of N connections for every figure; 0: a new connection for each use),
+ * {@code --sync-log on} (adds {@code incr2_log}: {@code incr2} with the job's sync log on, on the same change set, in
+ * the same repetition; see {@link #measureSyncLog}).
  */
 public final class Benchmark {
     private static final String TABLE = "bench_items";
@@ -203,15 +205,63 @@ public final class Benchmark {
             measureNaive("naive_text", naiveText, changed);
             naiveText = null;
 
-            r = sync(runner, planTimer, source, dest, incremental, "incr2");
             long expected = options.mode == DestinationMode.MIRROR ? changed : changed - n / 200;
-            check(r.counts().delivered() == expected, "incr2 delivered " + r.counts().delivered() + ", expected "
-                + expected);
+            if (options.syncLog) {
+                measureSyncLog(runner, planTimer, source, dest, incremental, n, expected, rep);
+            } else {
+                incr2(runner, planTimer, source, dest, incremental, false, expected);
+            }
             restoreTable(n);
         }
         Path out = writeJson();
         printTable();
         return out;
+    }
+
+    /** {@code incr2}, or {@code incr2_log} with the job's sync log on; checks what it delivered and logged. */
+    private void incr2(SyncRunner runner, PlanTimer planTimer, PostgresSource source, CountingDestination dest,
+                       Mapping incremental, boolean syncLog, long expected) throws SQLException {
+        long logged = syncLog ? logRows() : 0;
+        SyncResult r = sync(runner, planTimer, source, dest, incremental, syncLog ? "incr2_log" : "incr2", syncLog);
+        check(r.counts().delivered() == expected, "incr2 delivered " + r.counts().delivered() + ", expected "
+            + expected);
+        if (syncLog) {
+            check(logRows() - logged == expected, "incr2_log logged " + (logRows() - logged) + " keys, expected "
+                + expected);
+        }
+    }
+
+    /**
+     * {@code incr2} and {@code incr2_log} on the same change set, in the same repetition: after the first of them the
+     * table is restored and an incremental sync (not measured, no log) brings the job back to the table as it was,
+     * then the same changes are made again for the second. Which goes first alternates from one repetition to the
+     * next, so that neither always meets the snapshot and the server as the other left them.
+     */
+    private void measureSyncLog(SyncRunner runner, PlanTimer planTimer, PostgresSource source,
+                                CountingDestination dest, Mapping incremental, long n, long expected, int rep)
+        throws SQLException {
+        boolean logFirst = Math.floorMod(rep, 2) == 0;
+        incr2(runner, planTimer, source, dest, incremental, logFirst, expected);
+        restoreTable(n);
+        SyncJob undo = SyncJob.builder(JOB).source(source).destination(dest).mapping(incremental)
+            .batchSize(options.batchSize).build();
+        SyncResult back = runner.run(undo).orThrow();
+        check(back.counts().delivered() == expected, "the sync back to the table delivered "
+            + back.counts().delivered() + ", expected " + expected);
+        long again = applyChanges(n);
+        check(again == (options.mode == DestinationMode.MIRROR ? expected : expected + n / 200),
+            "the changes made again: " + again);
+        incr2(runner, planTimer, source, dest, incremental, !logFirst, expected);
+    }
+
+    /** The rows of the sync log, all jobs. */
+    private long logRows() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA
+                 + ".valmi_sync_log")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private void measureNaive(String figure, NaiveSync naive, long changed) throws Exception {
@@ -227,8 +277,13 @@ public final class Benchmark {
 
     private SyncResult sync(SyncRunner runner, PlanTimer planTimer, PostgresSource source, CountingDestination dest,
                             Mapping mapping, String figure) {
+        return sync(runner, planTimer, source, dest, mapping, figure, false);
+    }
+
+    private SyncResult sync(SyncRunner runner, PlanTimer planTimer, PostgresSource source, CountingDestination dest,
+                            Mapping mapping, String figure, boolean syncLog) {
         SyncJob job = SyncJob.builder(JOB).source(source).destination(dest).mapping(mapping)
-            .batchSize(options.batchSize).build();
+            .batchSize(options.batchSize).syncLog(syncLog).build();
         dest.received = 0;
         settleBeforeFigure();
         resetPeaks();
@@ -442,6 +497,7 @@ public final class Benchmark {
         json.append(",\"samples_ms\":");
         appendLists(json, samples);
         json.append(",\"pool\":").append(options.pool);
+        json.append(",\"sync_log\":").append(options.syncLog);
         json.append(",\"warmup\":").append(options.warmup);
         json.append(",\"warmup_samples_ms\":");
         appendLists(json, warmupSamples);
@@ -470,6 +526,10 @@ public final class Benchmark {
             System.out.printf(Locale.ROOT, "%-10s %,10d %,10d %,10d %9s  %s%n", e.getKey(), med, min, max, ratio,
                 target(e.getKey()));
         }
+        if (samples.containsKey("incr2_log") && samples.containsKey("incr2")) {
+            System.out.printf(Locale.ROOT, "incr2_log / incr2 = %.2f (target <= 1.3)%n",
+                (double) median(samples.get("incr2_log")) / median(samples.get("incr2")));
+        }
         if (samples.containsKey("naive") && samples.containsKey("incr2")) {
             System.out.printf(Locale.ROOT, "naive / incr2 = %.2f (target >= 1.5); naive_text / incr2 = %.2f%n",
                 (double) median(samples.get("naive")) / median(samples.get("incr2")),
@@ -490,6 +550,8 @@ public final class Benchmark {
                 return "<= 1.8";
             case "incr2":
                 return "<= 2.0";
+            case "incr2_log":
+                return "<= 1.3 x incr2";
             default:
                 return "";
         }
@@ -630,6 +692,7 @@ public final class Benchmark {
         String user;
         String password;
         int pool = 8;
+        boolean syncLog;
 
         static Options parse(String... args) {
             Options o = new Options();
@@ -679,6 +742,12 @@ public final class Benchmark {
                     case "--pool":
                         o.pool = Integer.parseInt(v);
                         break;
+                    case "--sync-log":
+                        if (!v.equals("on") && !v.equals("off")) {
+                            throw new IllegalArgumentException("--sync-log takes 'on' or 'off'");
+                        }
+                        o.syncLog = v.equals("on");
+                        break;
                     default:
                         throw new IllegalArgumentException("Unknown option " + a + "; options: " + usage());
                 }
@@ -695,12 +764,17 @@ public final class Benchmark {
             if (o.mode != DestinationMode.MIRROR && o.mode != DestinationMode.UPSERT) {
                 throw new IllegalArgumentException("--mode must be MIRROR or UPSERT");
             }
+            if (o.syncLog && (o.mode != DestinationMode.MIRROR || o.onlyFull)) {
+                throw new IllegalArgumentException("--sync-log on measures incr2 in MIRROR mode (the sync that brings"
+                    + " the job back to the restored table sends the removals): not with --mode UPSERT or --only full");
+            }
             return o;
         }
 
         static String usage() {
             return Arrays.toString(new String[] {"--rows N", "--reps R", "--warmup W", "--batch-size B", "--mode MIRROR|UPSERT",
-                "--only full", "--out FILE", "--jdbc-url URL", "--user U", "--password P", "--pool N (0: no pool)"});
+                "--only full", "--out FILE", "--jdbc-url URL", "--user U", "--password P", "--pool N (0: no pool)",
+                "--sync-log on|off"});
         }
     }
 }

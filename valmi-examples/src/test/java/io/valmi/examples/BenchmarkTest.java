@@ -36,6 +36,27 @@ class BenchmarkTest {
     }
 
     @Test
+    void measuresIncr2WithTheSyncLogOnTheSameChanges(TestDatabase db, @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("benchmark-log.json");
+        Benchmark.Options options = Benchmark.Options.parse("--rows", "2000", "--reps", "2", "--warmup", "0",
+            "--batch-size", "300", "--sync-log", "on", "--out", out.toString(), "--jdbc-url", db.jdbcUrl(), "--user",
+            db.user());
+        if (db.password() != null) {
+            options.password = db.password();
+        }
+
+        assertThat(Benchmark.run(options)).isEqualTo(out);
+
+        // (Its own checks: both figures delivered the 40 changes, the logged one logged each of them.)
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).containsPattern("\"incr2_ms\":\\d+")
+            .containsPattern("\"incr2_log_ms\":\\d+").contains("\"sync_log\":true")
+            .containsPattern("\"incr2\":\\[\\d+,\\d+\\],\"incr2_log\":\\[\\d+,\\d+\\]");
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_.valmi_sync_log")).isEqualTo(2 * 40);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Benchmark.Options.parse("--sync-log", "on",
+            "--mode", "UPSERT")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
         assertThat(Benchmark.median(java.util.List.of(5L, 1L, 3L))).isEqualTo(3);
         assertThat(Benchmark.median(java.util.List.of(4L, 1L, 3L, 10L))).isEqualTo(3);

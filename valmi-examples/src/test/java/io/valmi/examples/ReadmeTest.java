@@ -79,6 +79,7 @@ class ReadmeTest {
                 "api-destination"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "api-job"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "alerts"),
+            region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/HistoryExamples.java"), "history"),
             region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),
                 "metrics"),
             region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),

@@ -219,7 +219,9 @@ public final class PostgresSource implements Source {
     }
 
     /**
-     * Drops a job's bookkeeping tables and its job record (the run history stays). Fails with
+     * Drops a job's bookkeeping tables and its job record. Its run history and sync log stay, readable by
+     * {@link #history(String)}; since only a job's own runs prune them, they stay until deleted by hand (README: "The
+     * bookkeeping schema"). Fails with
      * {@link io.valmi.JobBusyException} while a run of the job is on.
      *
      * @param jobId the job

@@ -38,6 +38,7 @@ class ValmiJobsPostgresTest {
                 "valmi.jobs.customers.source=public.customers",
                 "valmi.jobs.customers.key=id",
                 "valmi.jobs.customers.mapping.email=email",
+                "valmi.jobs.customers.source-mode=incremental",
                 "valmi.jobs.customers.destination=crm");
     }
 

@@ -27,7 +27,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 @WithPostgres
 class ValmiJobsPostgresTest {
 
-    private static ApplicationContextRunner runner(TestDatabase db) {
+    /** Each test with a bookkeeping schema of its own: the job's state starts empty. */
+    private static ApplicationContextRunner runner(TestDatabase db, String bookkeepingSchema) {
         db.execute("create table if not exists customers (id int primary key, email text)",
             "insert into customers values (1, 'a@example.com'), (2, 'b@example.com') on conflict do nothing");
         return new ApplicationContextRunner()
@@ -35,6 +36,7 @@ class ValmiJobsPostgresTest {
                 ValmiActuatorAutoConfiguration.class))
             .withBean("dataSource", javax.sql.DataSource.class, db::dataSource)
             .withPropertyValues("management.endpoints.web.exposure.include=valmi",
+                "valmi.bookkeeping-schema=" + bookkeepingSchema,
                 "valmi.jobs.customers.source=public.customers",
                 "valmi.jobs.customers.key=id",
                 "valmi.jobs.customers.mapping.email=email",
@@ -52,7 +54,7 @@ class ValmiJobsPostgresTest {
                 heard.add(result);
             }
         };
-        runner(db).withBean("crm", RecordingDestination.class, () -> crm)
+        runner(db, "scheduled").withBean("crm", RecordingDestination.class, () -> crm)
             .withBean("listener", SyncListener.class, () -> listener)
             .withPropertyValues("valmi.jobs.customers.schedule.every=1h")
             .run(context -> {
@@ -96,7 +98,7 @@ class ValmiJobsPostgresTest {
     @Test
     void aJobWithoutScheduleRunsWhenTriggered(TestDatabase db) throws Exception {
         RecordingDestination crm = new RecordingDestination();
-        runner(db).withBean("crm", RecordingDestination.class, () -> crm).run(context -> {
+        runner(db, "triggered").withBean("crm", RecordingDestination.class, () -> crm).run(context -> {
             ValmiJobs jobs = context.getBean(ValmiJobs.class);
             Thread.sleep(300);
             assertThat(jobs.lastRun("customers")).isEmpty();
@@ -114,7 +116,7 @@ class ValmiJobsPostgresTest {
                 throw new DestinationException("CRM refuses every write: invalid API key", null, false);
             }
         };
-        runner(db).withBean("crm", Destination.class, () -> broken)
+        runner(db, "failing").withBean("crm", Destination.class, () -> broken)
             .withPropertyValues("valmi.jobs.customers.schedule.every=1h")
             .run(context -> {
                 ValmiJobs jobs = context.getBean(ValmiJobs.class);

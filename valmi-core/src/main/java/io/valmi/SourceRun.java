@@ -47,6 +47,17 @@ public interface SourceRun extends AutoCloseable {
     Plan plan();
 
     /**
+     * The key column and the mapped columns, with their types as the run planned them: the key column first, then one
+     * per field of the mapping, in its order. Destinations learn them through {@link SyncContext#sourceColumns()}.
+     * The default, an empty list, says nothing.
+     *
+     * @return the columns, or an empty list
+     */
+    default List<SourceColumn> columns() {
+        return List.of();
+    }
+
+    /**
      * The next batch of planned changes, in key order, marked in doubt.
      *
      * @param maxSize the largest batch to return, at least 1

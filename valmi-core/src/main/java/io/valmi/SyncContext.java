@@ -1,5 +1,8 @@
 package io.valmi;
 
+import java.util.Map;
+import java.util.Optional;
+
 import java.util.List;
 
 /**
@@ -10,8 +13,73 @@ import java.util.List;
  * @param source a description of the source (no secrets)
  * @param mapping the job's mapping
  * @param batchSize the largest batch this run sends
+ * @param sourceColumns the source column of each destination field, with its type (for PostgreSQL, as
+ *     {@code format_type} prints it: {@code jsonb}, {@code numeric(12,2)}, ...), and of the key under the mapping's
+ *     key column name when no field has that name; empty when the source does not tell, and before the run is planned
+ *     ({@link SyncListener#runStarted})
  */
-public record SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize) {
+public record SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize,
+                          Map<String, SourceColumn> sourceColumns) {
+
+    /**
+     * Copies the map.
+     *
+     * @param jobId the stable id of the sync job
+     * @param runId the id of this run, unique across runs
+     * @param source a description of the source (no secrets)
+     * @param mapping the job's mapping
+     * @param batchSize the largest batch this run sends
+     * @param sourceColumns the source column of each destination field (and of the key), with its type
+     */
+    public SyncContext {
+        sourceColumns = Map.copyOf(sourceColumns);
+    }
+
+    /**
+     * A context without source columns.
+     *
+     * @param jobId the stable id of the sync job
+     * @param runId the id of this run, unique across runs
+     * @param source a description of the source (no secrets)
+     * @param mapping the job's mapping
+     * @param batchSize the largest batch this run sends
+     */
+    public SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize) {
+        this(jobId, runId, source, mapping, batchSize, Map.of());
+    }
+
+    /**
+     * The source's type of a destination field (or of the key column, by its name).
+     *
+     * @param field a destination field name
+     * @return the type name, or empty when the source did not tell
+     */
+    public Optional<String> sourceType(String field) {
+        SourceColumn column = sourceColumns.get(field);
+        return column == null ? Optional.empty() : Optional.of(column.typeName());
+    }
+
+    /**
+     * Whether a field holds JSON ({@code json} or {@code jsonb} at the source): its values arrive as JSON text, which
+     * a destination may embed as JSON rather than as a string.
+     *
+     * @param field a destination field name
+     * @return {@code true} for a JSON column
+     */
+    public boolean isJson(String field) {
+        String type = sourceType(field).orElse("");
+        return type.equals("json") || type.equals("jsonb");
+    }
+
+    /**
+     * A copy with the source columns a planned run knows.
+     *
+     * @param columns the source column of each destination field (and of the key)
+     * @return the new context
+     */
+    public SyncContext withSourceColumns(Map<String, SourceColumn> columns) {
+        return new SyncContext(jobId, runId, source, mapping, batchSize, columns);
+    }
 
     /**
      * The destination field names, in the order of every row's values.

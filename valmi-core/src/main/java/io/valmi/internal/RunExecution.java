@@ -115,15 +115,17 @@ public final class RunExecution {
         }
     }
 
-    private SyncResult deliver(SyncContext context, Instant startedAt) {
-        Mapping mapping = context.mapping();
+    private SyncResult deliver(SyncContext started, Instant startedAt) {
+        Mapping mapping = started.mapping();
         Set<ChangeKind> deliver = mapping.destinationMode().kinds();
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
-            context.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter(),
+            started.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter(),
             job.options().onMappingChange(), job.options().syncLog());
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;
+            SyncContext context = typed(started, run.columns());
+            this.context = context;
             for (ChangeKind kind : ChangeKind.values()) {
                 if (deliver.contains(kind)) {
                     toSend += p.count(kind);
@@ -258,6 +260,20 @@ public final class RunExecution {
         if (delivery.deliver() == Delivery.End.CANCELLED) {
             cancelled = true;
         }
+    }
+
+    /** The context with the source's columns, by destination field (and the key by its column name). */
+    private static SyncContext typed(SyncContext context, List<io.valmi.SourceColumn> columns) {
+        List<io.valmi.FieldMapping> fields = context.mapping().fields();
+        if (columns.size() != fields.size() + 1) {
+            return context;
+        }
+        Map<String, io.valmi.SourceColumn> byField = new java.util.HashMap<>();
+        byField.put(context.mapping().keyColumn(), columns.get(0));
+        for (int i = 0; i < fields.size(); i++) {
+            byField.put(fields.get(i).destinationField(), columns.get(i + 1));
+        }
+        return context.withSourceColumns(byField);
     }
 
     /** A run cancelled before delivery: neither open nor write. */

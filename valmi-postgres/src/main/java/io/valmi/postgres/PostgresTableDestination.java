@@ -52,10 +52,12 @@ import org.jspecify.annotations.Nullable;
  * {@link io.valmi.DestinationException}; missing privileges and unknown objects a fatal one.
  *
  * <p>With {@link Builder#createTable(boolean)}, a missing table (and schema) is created before the first batch is
- * written, with the key column as primary key and column types taken from the first batch's values ({@code Long}
- * becomes {@code bigint}, {@code BigDecimal} {@code numeric}, {@code OffsetDateTime} {@code timestamptz}, ...). A
- * column that is NULL in every row of the first batch becomes {@code text}: declare its type with
- * {@link Builder#columnType(String, DataType)}, or create the table yourself when types matter.
+ * written, with the key column as primary key and each column of the source column's type when the source tells it
+ * ({@link io.valmi.SyncContext#sourceColumns()}: {@code PostgresSource} does) and it is a built-in type of PostgreSQL
+ * ({@code jsonb}, {@code numeric(12,2)}, {@code varchar(20)}, {@code timestamptz}, arrays of those, ...; a domain takes
+ * its values' type). Other columns take their type from the first batch's values ({@code Long} becomes
+ * {@code bigint}, {@code BigDecimal} {@code numeric}, ...), and one that is NULL in every row of it becomes
+ * {@code text}: declare a type with {@link Builder#columnType(String, DataType)}, or create the table yourself.
  *
  * <p>All SQL is rendered by jOOQ with quoted names and bind values, and run through plain JDBC without statement
  * logging: no row value reaches a log line.

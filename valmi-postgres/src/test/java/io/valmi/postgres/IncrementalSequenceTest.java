@@ -131,8 +131,12 @@ class IncrementalSequenceTest {
         assertThat(r.counts().skipped()).isEqualTo(1);
         assertThat(r.counts().delivered()).isEqualTo(1);
 
-        // The skipped change is still pending for an UPSERT run.
-        SyncResult upsert = runOk("ins", source, dest, insert.withDestinationMode(DestinationMode.UPSERT));
+        // The skipped change is still pending for an UPSERT run (that continues: MappingChangePolicy.RESEND_ALL, the
+        // default, would send every row again after the change of mode).
+        SyncResult upsert = io.valmi.SyncRunner.create().run(io.valmi.SyncJob.builder("ins").source(source)
+            .destination(dest).mapping(insert.withDestinationMode(DestinationMode.UPSERT)).batchSize(3)
+            .retryPolicy(io.valmi.RetryPolicy.none()).onMappingChange(io.valmi.MappingChangePolicy.CONTINUE).build())
+            .orThrow();
         assertThat(upsert.counts().changed()).isEqualTo(1);
         assertThat(dest.state.get(1).get("v")).isEqualTo("changed");
     }

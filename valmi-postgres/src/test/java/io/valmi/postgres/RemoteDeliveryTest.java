@@ -110,6 +110,8 @@ class RemoteDeliveryTest {
 
         assertThat(first.status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(first.counts().delivered()).isEqualTo(63);
+        assertThat(first.counts().added()).as("planned ADDED changes of a first sync").isEqualTo(64);
+        assertThat(first.counts().delivered(io.valmi.ChangeKind.ADDED)).isEqualTo(63);
         assertThat(first.counts().rejected()).isEqualTo(1);
         assertThat(first.rejectionSamples()).singleElement().satisfies(r -> {
             assertThat(r.key()).isEqualTo(37);

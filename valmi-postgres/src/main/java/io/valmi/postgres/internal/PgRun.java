@@ -7,6 +7,7 @@ import io.valmi.Plan;
 import io.valmi.Rejection;
 import io.valmi.RowLayout;
 import io.valmi.RunRequest;
+import io.valmi.SourceColumn;
 import io.valmi.SourceException;
 import io.valmi.SourceRun;
 import io.valmi.SyncResult;
@@ -99,6 +100,17 @@ abstract class PgRun implements SourceRun {
     @Override
     public Plan plan() {
         return plan;
+    }
+
+    /** The key column, then the mapped columns in mapping order, with their declared types (not known: nullable). */
+    @Override
+    public List<SourceColumn> columns() {
+        List<SourceColumn> columns = new ArrayList<>(sql.shape().mapped().size() + 1);
+        columns.add(new SourceColumn(sql.shape().key().name(), sql.shape().key().type().declared(), true));
+        for (RunShape.MappedColumn column : sql.shape().mapped()) {
+            columns.add(new SourceColumn(column.name(), column.type().declared(), true));
+        }
+        return columns;
     }
 
     /** The job's id, for messages. */

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,8 @@ public final class TableWriter {
     private final @Nullable String configuredKey;
     private final boolean createTable;
     private final Map<String, DataType<?>> columnTypes;
+    /** The types of a table created by this run: {@link #columnTypes}, then the source's, by field. */
+    private Map<String, DataType<?>> createTypes = Map.of();
 
     private @Nullable TableStatements statements;
     private DestinationMode mode = DestinationMode.UPSERT;
@@ -108,6 +111,15 @@ public final class TableWriter {
         }
         this.mode = runMode;
         this.statements = new TableStatements(schema, table, key, fields);
+        // Types for a table created here: the user's, else the source's (a built-in type), else the first batch's.
+        Map<String, DataType<?>> types = new HashMap<>();
+        for (String field : fields) {
+            context.sourceType(field).flatMap(SourceTypes::ddlType).ifPresent(t -> types.put(field, t));
+        }
+        context.sourceType(context.mapping().keyColumn()).flatMap(SourceTypes::ddlType)
+            .ifPresent(t -> types.put(key, t));
+        types.putAll(columnTypes);
+        this.createTypes = types;
     }
 
     private void checkTable(Connection c, long oid, String relkind, String key, List<String> fields,
@@ -236,7 +248,7 @@ public final class TableWriter {
         if (!CatalogQueries.schemaExists(c, schema)) { // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database
             Sql.execute(c, DSL.createSchemaIfNotExists(Sql.name(schema)));
         }
-        Sql.execute(c, sql.createTable(batch, columnTypes));
+        Sql.execute(c, sql.createTable(batch, createTypes));
         log.info("Created target table {} with key column \"{}\"", qualified, sql.key());
     }
 

@@ -334,19 +334,21 @@ abstract class PgRun implements SourceRun {
         }
         JobTables tables = sql.shape().tables();
         try {
-            long[] pruned = new long[2];
-            session.run("prune the history of sync job '" + jobId() + "'", c -> {
-                pruned[0] = Sql.execute(c, RunsTable.prune(tables, jobId(), historyRetention));
-                pruned[1] = Sql.execute(c, SyncLogTable.prune(tables, jobId(), historyRetention));
-            });
-            if (pruned[0] > 0 || pruned[1] > 0) {
-                log.debug("Sync job '{}': pruned {} runs and {} sync log rows older than {}", jobId(), pruned[0],
-                    pruned[1], historyRetention);
+            Pruned pruned = session.transaction("prune the history of sync job '" + jobId() + "'",
+                c -> new Pruned(Sql.execute(c, RunsTable.prune(tables, jobId(), historyRetention)),
+                    Sql.execute(c, SyncLogTable.prune(tables, jobId(), historyRetention))));
+            if (pruned.runs() > 0 || pruned.logRows() > 0) {
+                log.debug("Sync job '{}': pruned {} runs and {} sync log rows older than {}", jobId(), pruned.runs(),
+                    pruned.logRows(), historyRetention);
             }
         } catch (RuntimeException e) {
             log.info("Sync job '{}': its history was not pruned now (the next run tries again): {}", jobId(),
                 e.toString());
         }
+    }
+
+    /** How many rows a prune deleted. */
+    private record Pruned(long runs, long logRows) {
     }
 
     @Override

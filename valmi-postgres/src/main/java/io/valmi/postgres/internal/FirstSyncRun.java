@@ -87,6 +87,7 @@ final class FirstSyncRun extends PgRun {
                 Optional<String> top = Optional.ofNullable(highestKey(c, sql));
                 if (top.isPresent()) {
                     Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
+                    sql.snapshot().dropSnapshotKey(c);
                 }
                 return top;
             }).orElse(null);
@@ -193,9 +194,11 @@ final class FirstSyncRun extends PgRun {
             return List.of();
         }
         if (!started) {
-            // (The snapshot keeps its primary key throughout: docs/internals.md#a-batch.)
-            session.transaction("start the first sync of job '" + jobId() + "'",
-                c -> Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId())));
+            // (The snapshot's primary key is built at the end: docs/internals.md#a-batch.)
+            session.run("start the first sync of job '" + jobId() + "'", c -> {
+                Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId()));
+                sql.snapshot().dropSnapshotKey(c);
+            });
             started = true;
         }
         // The batch's transaction wrote its snapshot rows and is committed before the batch is handed out.

@@ -43,6 +43,11 @@ final class RowHash {
         UUID,
         /** text, varchar and values selected as text: by their bytes. */
         TEXT,
+        /**
+         * character(n): by its text with the trailing spaces removed, as its cast to text has it (the SQL is that of
+         * {@link #PRINTED}; the client strips the padding of the bytes as received).
+         */
+        PADDED,
         /** numeric: by its digits, with sign and display scale (or NaN, ±Infinity) as a code. */
         NUMERIC,
         /** date: by its text form, which the client prints as the server does. */
@@ -87,6 +92,9 @@ final class RowHash {
                 }
                 if (type.equals("character varying") || type.startsWith("character varying(")) {
                     return Kind.TEXT;
+                }
+                if (type.equals("bpchar") || type.equals("character") || type.startsWith("character(")) {
+                    return Kind.PADDED;
                 }
                 if (type.equals("numeric") || type.startsWith("numeric(")) {
                     return Kind.NUMERIC;
@@ -261,6 +269,14 @@ final class RowHash {
                 case TEXT:
                     byte[] bytes = rs.getBytes(column);
                     return PgHashes.bytes(bytes, 0, bytes.length, seed);
+                case PADDED:
+                    // (A space is never part of a multibyte UTF-8 character: stripping bytes strips characters.)
+                    byte[] padded = rs.getBytes(column);
+                    int end = padded.length;
+                    while (end > 0 && padded[end - 1] == ' ') {
+                        end--;
+                    }
+                    return PgHashes.bytes(padded, 0, end, seed);
                 case NUMERIC:
                     return numeric(v, seed);
                 case DATE:
@@ -482,6 +498,11 @@ final class RowHash {
                     for (String v : List.of("", "a", "abcdefghijk", "abcdefghijkl", "Gr\u00fc\u00dfe, \u6771\u4eac \uD83D\uDE00 tab\t",
                         "0123456789012345678901234567890123456789")) {
                         probes.add(new Probe(v, SQLDataType.CLOB, "text"));
+                    }
+                    break;
+                case PADDED:
+                    for (String v : List.of("", "a", "a b ", "abcdefghijkl", "Gr\u00fc\u00dfe \u6771\u4eac \uD83D\uDE00")) {
+                        probes.add(new Probe(v, SQLDataType.CHAR(16), "character(16)"));
                     }
                     break;
                 case NUMERIC:

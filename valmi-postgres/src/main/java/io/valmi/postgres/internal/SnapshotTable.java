@@ -27,6 +27,7 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
+import org.jooq.Record1;
 import org.jooq.Record2;
 import org.jooq.Select;
 import org.jooq.Table;
@@ -223,6 +224,33 @@ final class SnapshotTable {
      */
     public Query addSnapshotKey() {
         return DSL.alterTable(tables.snapshotName()).add(DSL.constraint(snapshotKeyName()).primaryKey(KEY));
+    }
+
+    /**
+     * The name of the snapshot's primary key constraint, whatever an earlier version or a key conversion called it.
+     *
+     * @return the query of the constraint's name, or of no row
+     */
+    public Select<Record1<String>> snapshotKeyConstraint() {
+        return DSL.select(field(name("conname"), SQLDataType.CLOB).cast(SQLDataType.CLOB))
+            .from(table(name("pg_catalog", "pg_constraint")))
+            .where(field(name("conrelid")).eq(DSL.function(name("pg_catalog", "to_regclass"), SQLDataType.OTHER,
+                DSL.val(tables.snapshotName().toString()))))
+            .and(field(name("contype"), SQLDataType.CHAR).eq(inline("p")));
+    }
+
+    /**
+     * Drops the snapshot's primary key (an empty snapshot, at the start of a first sync: the key is built once at its
+     * end, which writes a fraction of the WAL that maintaining it row by row does;
+     * {@code docs/internals.md#a-batch}).
+     *
+     * @param c the connection, in a transaction
+     * @throws SQLException on failure
+     */
+    void dropSnapshotKey(Connection c) throws SQLException {
+        for (String constraint : Sql.fetch(c, snapshotKeyConstraint(), rs -> rs.getString(1))) {
+            Sql.execute(c, DSL.alterTable(tables.snapshotName()).dropConstraint(name(constraint)));
+        }
     }
 
     /**

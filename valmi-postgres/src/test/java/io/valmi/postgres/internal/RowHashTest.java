@@ -40,6 +40,9 @@ class RowHashTest {
         new Column("t", "text", List.of("", "a", "h\u00e9llo \u2603", "abcdefghijkl", "abcdefghijklmnopqrstuvwxyz0123456789",
             "tab\tnew\nline\\", "\uD83D\uDE00")),
         new Column("vc", "character varying(40)", List.of("x", "abcdefghijk", "Gr\u00fc\u00dfe")),
+        // Padded to its length on the way out, hashed without the padding (as its cast to text has it).
+        new Column("ch", "character(12)", List.of("", "x", "a b  ", "abcdefghijkl", "Gr\u00fc\u00dfe \u2603")),
+        new Column("ch1", "character(1)", List.of(" ", "z")),
         new Column("n", "numeric", List.of("0", "0.000", "5.00", "-5.00", "1.5", "1.50", "-0.0010", "NaN",
             "100000000000000000000", "0.00000000000000000001", "-12345678901234567890.123456789", "9999.9999",
             "10000", "0.5", "123456789")),

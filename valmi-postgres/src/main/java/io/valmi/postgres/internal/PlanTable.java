@@ -156,7 +156,7 @@ final class PlanTable {
         // (views) by their hash.
         Condition candidates = DSL.noCondition();
         if (incremental) {
-            Condition known = col("p", IN_DOUBT_FLAG).isFalse()
+            Condition known = bool("p", IN_DOUBT_FLAG).isFalse()
                 .and(checkDuplicates ? col("dup", KEY).isNull() : DSL.noCondition());
             Condition unchanged = versioned ? trusted.and(known)
                 : DSL.coalesce(DSL.field(sk.isNotNull().and(known).and(ph.eq(valuesHash("s")))), inline(false)).isTrue();

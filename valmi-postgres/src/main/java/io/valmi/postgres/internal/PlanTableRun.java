@@ -101,6 +101,7 @@ final class PlanTableRun extends PgRun {
             quarantine.afterPlan(c);
             present.clear();
             long quarantined = 0;
+            long knownInPlan = 0;
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
             for (PlanTable.KindCount row : Sql.fetch(c, sql.plan().countPlan(),
@@ -108,6 +109,7 @@ final class PlanTableRun extends PgRun {
                 if (row.known() > 0) {
                     present.add(row.kind());
                 }
+                knownInPlan += row.known();
                 if (row.rows() > row.known()) {
                     present.add(row.kind() + NEW);
                 }
@@ -127,11 +129,20 @@ final class PlanTableRun extends PgRun {
                 Sql.execute(c, sql.plan().recordTouched());
             }
             List<InvalidRow> samples = IssuesTable.samples(c, sql.issues(), request);
-            // The base of the removal guards; counted only when removals can be sent (or for a dry run), or when the
-            // invalid-row guard needs it (an incremental plan does not count unchanged rows).
-            boolean removalsMatter = request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED)
-                || !invalid.isEmpty();
-            long known = removalsMatter ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
+            // The base of the removal guards and, in incremental mode, of the invalid-row guard. A full-table plan
+            // holds every snapshot row (its count is the plan's rows that had one); an incremental plan leaves
+            // unchanged rows out, so the snapshot is counted, but only when a guard can use the number: removals
+            // planned that may be sent (or a dry run), or invalid rows (Plan.knownKeys may be 0 otherwise).
+            long known;
+            if (!incremental && !invalid.containsKey(InvalidReason.DUPLICATE_KEY)) {
+                // (A duplicated key joins its snapshot row once per source row: then the snapshot is counted.)
+                known = knownInPlan;
+            } else {
+                boolean removalsMatter = (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED))
+                    && counts.getOrDefault(ChangeKind.REMOVED, 0L) > 0;
+                known = removalsMatter || !invalid.isEmpty() || !incremental
+                    ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
+            }
             return new Plan(counts, invalid, samples, known, quarantined);
         });
         log.debug("Planned sync job '{}' in {} ms: {}", request.jobId(), (System.nanoTime() - started) / 1_000_000,

@@ -10,10 +10,13 @@ import io.valmi.ConfigurationException;
 import io.valmi.DestinationMode;
 import io.valmi.InvalidReason;
 import io.valmi.Mapping;
+import io.valmi.Plan;
 import io.valmi.SourceException;
 import io.valmi.SourceMode;
 import io.valmi.SyncContext;
+import io.valmi.SyncJob;
 import io.valmi.SyncResult;
+import io.valmi.SyncRunner;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.math.BigDecimal;
@@ -291,6 +294,18 @@ class QuerySourceTest {
         SyncResult result = Syncs.run("secret", source, new CollectingDestination(), mapping, 10);
         assertThat(result.error()).isInstanceOf(MissingGrantException.class)
             .hasMessageContaining("permission denied for table orders");
+    }
+
+    @Test
+    void aDryRunOfAQueryPlansAndKeepsNothing(TestDatabase db) {
+        customersAndOrders(db);
+        PostgresSource source = query(db, "dry", "select c.id, c.name from public.customers c");
+        Mapping mapping = Mapping.builder().key("id").map("name")
+            .sourceMode(SourceMode.INCREMENTAL).destinationMode(DestinationMode.MIRROR).build();
+        Plan plan = SyncRunner.create().plan(SyncJob.builder("dry").source(source)
+            .destination(new CollectingDestination()).mapping(mapping).build());
+        assertThat(plan.count(ChangeKind.ADDED)).isEqualTo(3);
+        assertThat(db.queryLong("select count(*) from pg_class where relname like 'snap\\_dry\\_%'")).isZero();
     }
 
     @Test

@@ -80,6 +80,7 @@ class ReadmeTest {
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "api-job"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/DeliveryExamples.java"), "alerts"),
             region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/HistoryExamples.java"), "history"),
+            region(ROOT.resolve("valmi-examples/src/main/java/io/valmi/examples/QueryExamples.java"), "query"),
             region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),
                 "metrics"),
             region(ROOT.resolve("valmi-micrometer/src/test/java/io/valmi/micrometer/ReadmeExampleTest.java"),

@@ -15,14 +15,19 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A PostgreSQL table, view, materialized view, partitioned table or foreign table as a valmi {@link Source}.
+ * A PostgreSQL table, view, materialized view, partitioned table or foreign table, or an application's SQL query, as
+ * a valmi {@link Source}.
  *
  * <pre>{@code
  * PostgresSource source = PostgresSource.builder()
  *     .connection(connection)            // or .dataSource(myPool, "warehouse")
- *     .table("public", "customers")
+ *     .table("public", "customers")      // or .query("active_customers", "SELECT ... FROM public.customers ...")
  *     .build();
  * }</pre>
+ *
+ * <p>A query ({@link Builder#query(String, String)}) is read as a view is: one statement per run reads it once, its
+ * rows are checked for NULL and duplicated keys (a query's key is never declared unique), hashed and compared with the
+ * snapshot like any other source's. Its columns and their types are discovered without running it.
  *
  * <p>Each run plans in one SQL statement over the relation (one consistent read): it hashes the mapped columns of
  * every row (for a table, only rows whose version is not the one the snapshot recorded), sets aside rows with a
@@ -50,6 +55,7 @@ public final class PostgresSource implements Source {
     private final String name;
     private final String schema;
     private final String relation;
+    private final @Nullable String query;
     private final String bookkeepingSchema;
     private final boolean readAhead;
     private final Duration historyRetention;
@@ -59,6 +65,7 @@ public final class PostgresSource implements Source {
         this.name = Objects.requireNonNull(b.name);
         this.schema = Objects.requireNonNull(b.schema);
         this.relation = Objects.requireNonNull(b.relation);
+        this.query = b.query;
         this.bookkeepingSchema = b.bookkeepingSchema;
         this.readAhead = b.readAhead;
         this.historyRetention = b.historyRetention;
@@ -75,7 +82,7 @@ public final class PostgresSource implements Source {
 
     @Override
     public String description() {
-        return "postgres:" + name + ":" + schema + "." + relation;
+        return "postgres:" + name + ":" + (query != null ? "query:" + relation : schema + "." + relation);
     }
 
     /**
@@ -88,12 +95,19 @@ public final class PostgresSource implements Source {
     }
 
     /**
-     * The relation with its columns and candidate keys.
+     * The relation with its columns and candidate keys. For a query: a relation of kind {@link RelationKind#QUERY}
+     * with an empty schema, the query's name, its columns (all nullable) and no candidate keys, discovered without
+     * running the query (PostgreSQL describes it as a temporary view, rolled back at once).
      *
      * @return the details
-     * @throws ConfigurationException when the relation does not exist or is not visible
+     * @throws ConfigurationException when the relation does not exist or is not visible, or PostgreSQL refuses the
+     *     query
      */
     public RelationDetails details() {
+        String sql = query;
+        if (sql != null) {
+            return Postgres.describeQuery(dataSource, description(), relation, sql);
+        }
         return PostgresCatalog.of(dataSource, bookkeepingSchema).describe(schema, relation);
     }
 
@@ -116,11 +130,20 @@ public final class PostgresSource implements Source {
         List<String> cols = new ArrayList<>();
         cols.add(mapping.keyColumn());
         cols.addAll(mapping.sourceColumns());
+        String sql = query;
+        if (sql != null) {
+            return Postgres.checkQueryPermissions(dataSource, description(), bookkeepingSchema, relation, sql);
+        }
         return PostgresPermissions.check(dataSource, bookkeepingSchema, schema, relation, cols);
     }
 
     @Override
     public SourceRun startRun(RunRequest request) {
+        String sql = query;
+        if (sql != null) {
+            return Postgres.startQueryRun(dataSource, description(), bookkeepingSchema, relation, sql, request,
+                historyRetention);
+        }
         return Postgres.startRun(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead,
             historyRetention);
     }
@@ -243,6 +266,7 @@ public final class PostgresSource implements Source {
         private @Nullable String name;
         private @Nullable String schema;
         private @Nullable String relation;
+        private @Nullable String query;
         private String bookkeepingSchema = DEFAULT_BOOKKEEPING_SCHEMA;
         private boolean readAhead = true;
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
@@ -286,6 +310,39 @@ public final class PostgresSource implements Source {
         public Builder table(String schema, String relation) {
             this.schema = schema;
             this.relation = relation;
+            this.query = null;
+            return this;
+        }
+
+        /**
+         * An application's SQL query to read instead of a relation (as Hightouch and Census read a "model"): one
+         * {@code SELECT} (or {@code WITH ... SELECT}, {@code VALUES}, {@code TABLE}), read as a view is. Every run reads
+         * it once, in one statement, and checks its key for NULLs and duplicates; its columns and their types are
+         * discovered without running it.
+         *
+         * <ul>
+         *   <li>Qualify your own tables, types and functions with their schema ({@code public.orders}): valmi runs the
+         *   query with {@code search_path = pg_catalog} (and its other pinned settings, e.g. {@code TimeZone = UTC}),
+         *   so that its result does not depend on the connection's settings.</li>
+         *   <li>It only reads: a data-modifying statement, a {@code WITH} holding one, or a second statement is
+         *   refused before anything runs. Functions the query calls run as in any {@code SELECT}; a function that
+         *   writes is the application's affair, and so are {@code FOR UPDATE} / {@code FOR SHARE}, which lock rows.</li>
+         *   <li>A trailing {@code ;} is dropped. JDBC reads a {@code ?} outside quotes as a parameter: write the jsonb
+         *   operators {@code ?}, {@code ?|}, {@code ?&} as {@code ??}, {@code ??|}, {@code ??&}.</li>
+         *   <li>A column the mapping reads that the query no longer returns fails the run with a message naming it;
+         *   a column whose type changed sends every row again, as for a table.</li>
+         * </ul>
+         *
+         * @param name the query's name in logs, results and the job record (a job's source), e.g.
+         *     {@code "active_customers"}; the connection's name and this name describe the source
+         *     ({@code postgres:<connection>:query:<name>})
+         * @param sql the query's text
+         * @return this builder
+         */
+        public Builder query(String name, String sql) {
+            this.schema = "";
+            this.relation = name;
+            this.query = Postgres.trimQuery(Objects.requireNonNull(sql, "sql"));
             return this;
         }
 
@@ -335,17 +392,28 @@ public final class PostgresSource implements Source {
          * Validates and builds.
          *
          * @return the source
-         * @throws ConfigurationException when the connection or the relation is missing, or a name (schema,
-         *     relation, bookkeeping schema) holds NUL or is longer than PostgreSQL's 63 bytes in UTF-8, or the history
-     *     retention is negative
+         * @throws ConfigurationException when the connection or the relation (or query) is missing, a query is blank
+         *     or has no name, or a name (schema, relation, bookkeeping schema) holds NUL or is longer than PostgreSQL's
+         *     63 bytes in UTF-8, or the history retention is negative
          */
         public PostgresSource build() {
             if (dataSource == null || name == null) {
                 throw new ConfigurationException("PostgresSource needs a connection: call connection(...) or "
                     + "dataSource(...)");
             }
-            if (schema == null || relation == null || schema.isBlank() || relation.isBlank()) {
-                throw new ConfigurationException("PostgresSource needs the relation to read: call table(schema, name)");
+            String sql = query;
+            if (sql != null) {
+                if (relation == null || relation.isBlank()) {
+                    throw new ConfigurationException("PostgresSource needs a name for its query, for logs, results and"
+                        + " the job record: call query(name, sql) with a name that is not blank");
+                }
+                if (sql.isBlank()) {
+                    throw new ConfigurationException("PostgresSource's query \"" + relation + "\" is empty: give a"
+                        + " SELECT statement");
+                }
+            } else if (schema == null || relation == null || schema.isBlank() || relation.isBlank()) {
+                throw new ConfigurationException("PostgresSource needs the relation to read: call table(schema, name)"
+                    + " or query(name, sql)");
             }
             if (historyRetention.isNegative()) {
                 throw new ConfigurationException("historyRetention must be positive, or Duration.ZERO to keep the"
@@ -354,8 +422,14 @@ public final class PostgresSource implements Source {
             if (bookkeepingSchema.isBlank()) {
                 throw new ConfigurationException("The bookkeeping schema name must not be blank");
             }
-            Postgres.checkName(schema, "schema", "no schema of that name can exist; give the schema's exact name");
-            Postgres.checkName(relation, "relation", "no relation of that name can exist; give the relation's exact name");
+            String checkedSchema = schema;
+            String checkedRelation = relation;
+            if (query == null && checkedSchema != null && checkedRelation != null) {
+                Postgres.checkName(checkedSchema, "schema", "no schema of that name can exist; give the schema's"
+                    + " exact name");
+                Postgres.checkName(checkedRelation, "relation", "no relation of that name can exist; give the"
+                    + " relation's exact name");
+            }
             Postgres.checkName(bookkeepingSchema, "bookkeeping schema", "a longer name would be created cut short and"
                 + " not be found again by the next run; choose a shorter bookkeeping schema name");
             if (bookkeepingSchema.equals(schema)) {

@@ -11,5 +11,10 @@ public enum RelationKind {
     /** A partitioned table ({@code 'p'}): the parent; its partitions are not listed separately. */
     PARTITIONED_TABLE,
     /** A foreign table ({@code 'f'}). */
-    FOREIGN_TABLE
+    FOREIGN_TABLE,
+    /**
+     * An application's SQL query ({@code PostgresSource.Builder.query}), not a relation of the catalog: its
+     * {@link Relation#schema()} is empty and its {@link Relation#name()} the name the query was given.
+     */
+    QUERY
 }

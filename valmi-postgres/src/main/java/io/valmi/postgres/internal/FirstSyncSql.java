@@ -37,8 +37,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class FirstSyncSql {
     private final JobTables tables;
-    private final String schema;
-    private final String relation;
+    private final SourceRef source;
     private final String keyColumn;
     private final List<String> columns;
     private final List<ColumnType> types;
@@ -47,8 +46,7 @@ final class FirstSyncSql {
 
     FirstSyncSql(RunShape shape) {
         this.tables = shape.tables();
-        this.schema = shape.schema();
-        this.relation = shape.relation();
+        this.source = shape.source();
         this.keyColumn = shape.keyColumn();
         this.columns = shape.columns();
         this.types = shape.types();
@@ -68,7 +66,7 @@ final class FirstSyncSql {
     public Select<?> countSource() {
         Field<Object> key = col("t", keyColumn);
         return DSL.select(DSL.count(), DSL.count().filterWhere(key.isNull()))
-            .from(table(name(schema, relation)).as("t"));
+            .from(source.table().as("t"));
     }
 
     /**
@@ -78,7 +76,7 @@ final class FirstSyncSql {
      */
     public Select<?> highestKey() {
         Field<Object> top = col("t2", keyColumn);
-        return DSL.select(top.cast(SQLDataType.CLOB)).from(table(name(schema, relation)).as("t2"))
+        return DSL.select(top.cast(SQLDataType.CLOB)).from(source.table().as("t2"))
             .where(top.isNotNull()).orderBy(top.desc()).limit(inline(1));
     }
 
@@ -280,7 +278,7 @@ final class FirstSyncSql {
     private Select<?> batchRows(List<SelectField<?>> fields, @Nullable String afterKeyText, String upToKeyText,
                                 int limit) {
         Field<Object> key = sourceKey();
-        return DSL.select(fields).from(table(name(schema, relation)).as("t"))
+        return DSL.select(fields).from(source.table().as("t"))
             .where(afterKeyText == null ? key.isNotNull() : key.gt(Sql.untyped(afterKeyText)))
             .and(key.le(Sql.untyped(upToKeyText)))
             .orderBy(key).limit(inline(limit));

@@ -97,6 +97,54 @@ final class Grants {
                                            List<String> columns) throws SQLException {
         String user = currentUser(c);
         List<MissingGrant> missing = new ArrayList<>();
+        checkBookkeeping(c, user, bookkeepingSchema, missing);
+        if (!CatalogQueries.schemaExists(c, schema)) {
+            return missing;
+        }
+        if (!bool(c, PgCatalog.has("has_schema_privilege", val(schema), inline("USAGE")))) {
+            missing.add(new MissingGrant("cannot use schema \"" + schema + "\"",
+                render(PgTemplates.grantUsageOnSchema(DSL.quotedName(schema), DSL.quotedName(user)))));
+        }
+        Optional<CatalogQueries.RelationRef> rel = CatalogQueries.relation(c, schema, relation);
+        if (rel.isEmpty()) {
+            return missing;
+        }
+        Field<Long> oid = PgTemplates.oid(val(rel.get().oid()));
+        boolean table = bool(c, PgCatalog.has("has_table_privilege", oid, inline("SELECT")));
+        if (!table) {
+            List<String> unreadable = new ArrayList<>();
+            for (String col : columns) {
+                if (!bool(c, PgCatalog.has("has_column_privilege", oid, val(col),
+                    inline("SELECT")))) {
+                    unreadable.add(col);
+                }
+            }
+            if (!unreadable.isEmpty()) {
+                missing.add(new MissingGrant("cannot SELECT from \"" + schema + "\".\"" + relation + "\""
+                    + (unreadable.size() < columns.size() ? " (columns " + unreadable + ")" : ""),
+                    render(PgTemplates.grantSelectOn(DSL.quotedName(schema, relation), DSL.quotedName(user)))));
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Checks what a sync of an application's query needs besides reading what the query reads (the server says so when
+     * it runs the query): create (or use) the bookkeeping schema.
+     *
+     * @param c the connection
+     * @param bookkeepingSchema the bookkeeping schema
+     * @return the missing privileges, empty when all is well
+     * @throws SQLException on failure
+     */
+    public static List<MissingGrant> checkBookkeeping(Connection c, String bookkeepingSchema) throws SQLException {
+        List<MissingGrant> missing = new ArrayList<>();
+        checkBookkeeping(c, currentUser(c), bookkeepingSchema, missing);
+        return missing;
+    }
+
+    private static void checkBookkeeping(Connection c, String user, String bookkeepingSchema,
+                                         List<MissingGrant> missing) throws SQLException {
         boolean bookkeepingExists = CatalogQueries.schemaExists(c, bookkeepingSchema);
         if (bookkeepingExists) {
             if (!bool(c, PgCatalog.has("has_schema_privilege", val(bookkeepingSchema), inline("CREATE, USAGE")))) {
@@ -145,34 +193,6 @@ final class Grants {
                 }
             }
         }
-        if (!CatalogQueries.schemaExists(c, schema)) {
-            return missing;
-        }
-        if (!bool(c, PgCatalog.has("has_schema_privilege", val(schema), inline("USAGE")))) {
-            missing.add(new MissingGrant("cannot use schema \"" + schema + "\"",
-                render(PgTemplates.grantUsageOnSchema(DSL.quotedName(schema), DSL.quotedName(user)))));
-        }
-        Optional<CatalogQueries.RelationRef> rel = CatalogQueries.relation(c, schema, relation);
-        if (rel.isEmpty()) {
-            return missing;
-        }
-        Field<Long> oid = PgTemplates.oid(val(rel.get().oid()));
-        boolean table = bool(c, PgCatalog.has("has_table_privilege", oid, inline("SELECT")));
-        if (!table) {
-            List<String> unreadable = new ArrayList<>();
-            for (String col : columns) {
-                if (!bool(c, PgCatalog.has("has_column_privilege", oid, val(col),
-                    inline("SELECT")))) {
-                    unreadable.add(col);
-                }
-            }
-            if (!unreadable.isEmpty()) {
-                missing.add(new MissingGrant("cannot SELECT from \"" + schema + "\".\"" + relation + "\""
-                    + (unreadable.size() < columns.size() ? " (columns " + unreadable + ")" : ""),
-                    render(PgTemplates.grantSelectOn(DSL.quotedName(schema, relation), DSL.quotedName(user)))));
-            }
-        }
-        return missing;
     }
 
     /**

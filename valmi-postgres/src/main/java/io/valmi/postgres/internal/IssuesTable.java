@@ -60,15 +60,13 @@ final class IssuesTable {
     static final String REASON_QUARANTINED = "QUARANTINED";
 
     private final JobTables tables;
-    private final String schema;
-    private final String relation;
+    private final SourceRef source;
     private final String keyColumn;
     private final List<String> columns;
 
     IssuesTable(RunShape shape) {
         this.tables = shape.tables();
-        this.schema = shape.schema();
-        this.relation = shape.relation();
+        this.source = shape.source();
         this.keyColumn = shape.keyColumn();
         this.columns = shape.columns();
     }
@@ -339,7 +337,7 @@ final class IssuesTable {
         }
         return replaceIssues(DSL.select(DSL.val(runId), inline("NULL_KEY"), DSL.castNull(SQLDataType.CLOB),
                 rowDetail(values), DSL.castNull(SQLDataType.INTEGER))
-            .from(table(name(schema, relation)).as("t")).where(col("t", keyColumn).isNull()));
+            .from(source.table().as("t")).where(col("t", keyColumn).isNull()));
     }
 
     /**

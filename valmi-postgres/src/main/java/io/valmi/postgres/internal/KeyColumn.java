@@ -7,6 +7,7 @@ import io.valmi.Plan;
 import io.valmi.postgres.CandidateKey;
 import io.valmi.postgres.Column;
 import io.valmi.postgres.RelationDetails;
+import io.valmi.postgres.RelationKind;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ final class KeyColumn {
      * index on the type does, for domains, arrays, enums, ranges and composites alike.
      *
      * @param c a connection in a transaction
+     * @param source what the run reads
      * @param details the relation
      * @param keyColumn the mapping's key column (it exists: {@link RunStarter#checkMapping})
      * @param jobId the job, for the message
@@ -42,12 +44,12 @@ final class KeyColumn {
      * @throws ConfigurationException when the type has no ordering
      * @throws SQLException when the check itself fails
      */
-    static void requireComparable(Connection c, RelationDetails details, String keyColumn, String jobId,
-                                  String description) throws SQLException {
+    static void requireComparable(Connection c, SourceRef source, RelationDetails details, String keyColumn,
+                                  String jobId, String description) throws SQLException {
         var key = DSL.field(DSL.name("t", keyColumn));
         try {
-            Sql.select(c, DSL.select(key).from(DSL.table(DSL.name(details.relation().schema(), details.relation().name()))
-                .as("t")).where(DSL.falseCondition()).orderBy(key).limit(DSL.inline(0)));
+            Sql.select(c, DSL.select(key).from(source.table().as("t")).where(DSL.falseCondition()).orderBy(key)
+                .limit(DSL.inline(0)));
         } catch (SQLException e) {
             if (!UNDEFINED_FUNCTION.equals(e.getSQLState())) {
                 throw e;
@@ -56,8 +58,9 @@ final class KeyColumn {
             throw new ConfigurationException("Sync job '" + jobId + "' cannot use key column \"" + keyColumn + "\" of "
                 + description + ": type " + type + " has no equality operator PostgreSQL can index (no default B-tree"
                 + " operator class), and every run compares, sorts and indexes its keys: pick another key column ("
-                + candidateKeys(details) + "), or cast the column in a view over the relation (CREATE VIEW ... AS"
-                + " SELECT \"" + keyColumn + "\"::text AS key_text, ...) and key by that. Nothing was changed");
+                + candidateKeys(details) + "), or cast the column " + (source.isQuery() ? "in the query (SELECT ..., "
+                : "in a view over the relation (CREATE VIEW ... AS SELECT ") + "\"" + keyColumn
+                + "\"::text AS key_text, ...) and key by that. Nothing was changed");
         }
     }
 
@@ -93,6 +96,10 @@ final class KeyColumn {
      * @return the text
      */
     static String candidateKeys(RelationDetails details) {
+        if (details.relation().kind() == RelationKind.QUERY) {
+            return "a query has no declared keys: key by a column whose values are unique in its result, e.g. the"
+                + " GROUP BY column of an aggregate";
+        }
         if (details.candidateKeys().isEmpty()) {
             return "the relation has no primary key or single-column unique constraint or index to suggest";
         }

@@ -4,19 +4,22 @@ import static org.jooq.impl.DSL.inline;
 
 import java.util.List;
 import org.jooq.Condition;
+import org.jooq.Context;
 import org.jooq.DataType;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Query;
 import org.jooq.Select;
 import org.jooq.Table;
+import org.jooq.impl.CustomQueryPart;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
  * The PostgreSQL-only SQL that jOOQ has no typed form for, one named method per template; everything else the package
  * renders is typed jOOQ. The templates take their parts as jOOQ query parts, so identifiers stay quoted and values
- * bound or inlined by jOOQ; none takes SQL text from elsewhere.
+ * bound or inlined by jOOQ; none takes SQL text from elsewhere, but {@link #userQuery}, the one place where an
+ * application's own query text is written into a statement.
  */
 final class PgTemplates {
     /**
@@ -29,6 +32,34 @@ final class PgTemplates {
     }
 
     // ---- Bookkeeping tables ----
+
+    /**
+     * An application's query as a derived table: {@code (<text>\n)}, alias it. The text is written as it is, never
+     * parsed by jOOQ (no {@code ?} or <code>{0}</code> of its own is read as a placeholder); the newline ends a line
+     * comment the text may end with. pgjdbc still reads a {@code ?} outside quotes as a parameter and splits at a
+     * {@code ;} outside parentheses: {@link UserQuery#checkText} refuses such texts before any is sent.
+     *
+     * @param sql the query's text
+     * @return the table
+     */
+    static Table<?> userQuery(String sql) {
+        return DSL.table("({0}\n)", new Verbatim(sql));
+    }
+
+    /** Text written into the SQL as it is. */
+    private static final class Verbatim extends CustomQueryPart {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        Verbatim(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public void accept(Context<?> ctx) {
+            ctx.sql(text);
+        }
+    }
 
     /**
      * {@code CREATE UNLOGGED TABLE table AS select}: a scratch table that crash recovery empties.

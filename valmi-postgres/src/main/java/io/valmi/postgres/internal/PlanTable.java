@@ -39,8 +39,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PlanTable {
     private final JobTables tables;
-    private final String schema;
-    private final String relation;
+    private final SourceRef source;
     private final String keyColumn;
     private final List<String> columns;
     private final List<ColumnType> types;
@@ -61,6 +60,8 @@ final class PlanTable {
     private static final String TRUSTED = "tr";
     /** The snapshot row's 64-bit version. */
     private static final String SNAPSHOT_ROW_VERSION_64 = "pxe";
+    /** The common table expression of a query's rows. */
+    private static final String QUERY_ROWS = "valmi_query_rows";
     /** The key, when it is duplicated in the source. */
     private static final String DUPLICATED_KEY = "dk";
     private final RunShape shape;
@@ -68,8 +69,7 @@ final class PlanTable {
     PlanTable(RunShape shape) {
         this.shape = shape;
         this.tables = shape.tables();
-        this.schema = shape.schema();
-        this.relation = shape.relation();
+        this.source = shape.source();
         this.keyColumn = shape.keyColumn();
         this.columns = shape.columns();
         this.types = shape.types();
@@ -99,7 +99,9 @@ final class PlanTable {
      */
     public Query createPlan(boolean incremental, boolean checkDuplicates,
                             @Nullable Select<? extends Record2<String, Long>> quarantined) {
-        Table<?> src = table(name(schema, relation)).as("t");
+        // A query is read once, as a common table expression that both the rows and the duplicate check read.
+        Table<?> read = source.isQuery() ? table(name(QUERY_ROWS)) : source.table();
+        Table<?> src = read.as("t");
         List<SelectField<?>> sFields = new ArrayList<>();
         sFields.add(col("t", keyColumn).as(KEY));
         sFields.add(inline(true).as(SOURCE_ROW));
@@ -143,7 +145,7 @@ final class PlanTable {
         var joined = DSL.select(in).from(s).fullJoin(p).on(sk.eq(pk));
         SelectJoinStep<?> from;
         if (checkDuplicates) {
-            Table<?> dup = DSL.select(col("t2", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t2"))
+            Table<?> dup = DSL.select(col("t2", keyColumn).as(KEY)).from(read.as("t2"))
                 .where(col("t2", keyColumn).isNotNull())
                 .groupBy(col("t2", keyColumn))
                 .having(DSL.count().gt(inline(1)))
@@ -202,6 +204,10 @@ final class PlanTable {
         if (incremental) {
             plan = DSL.select(DSL.asterisk()).from(plan.asTable("x"))
                 .where(field(name("x", PLAN_KIND), SQLDataType.CLOB).ne(inline(JobTables.UNCHANGED)));
+        }
+        if (source.isQuery()) {
+            plan = DSL.with(name(QUERY_ROWS).as(DSL.select(DSL.asterisk()).from(source.table().as("q"))))
+                .select(DSL.asterisk()).from(plan.asTable("w"));
         }
         return PgTemplates.createUnloggedTableAs(tables.planName(), plan);
     }

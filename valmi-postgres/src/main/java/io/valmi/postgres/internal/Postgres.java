@@ -12,11 +12,13 @@ import io.valmi.postgres.Relation;
 import io.valmi.postgres.RelationDetails;
 import io.valmi.postgres.RunRecord;
 import io.valmi.postgres.SyncLogEntry;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -45,8 +47,89 @@ public final class Postgres {
     public static SourceRun startRun(DataSource dataSource, String description, String bookkeepingSchema,
                                      String schema, String relation, RunRequest request, boolean readAhead,
                                      Duration historyRetention) {
-        return RunStarter.start(dataSource, description, bookkeepingSchema, schema, relation, request, readAhead,
-            historyRetention);
+        return RunStarter.start(dataSource, description, bookkeepingSchema, SourceRef.relation(schema, relation),
+            request, readAhead, historyRetention);
+    }
+
+    /**
+     * Starts a run over an application's query ({@code docs/internals.md#a-query-as-the-source}).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param queryName the query's name
+     * @param sql the query's text ({@link #trimQuery})
+     * @param request the request
+     * @param historyRetention how long the job's runs and sync log are kept ({@code ZERO}: for ever)
+     * @return the planned run
+     */
+    public static SourceRun startQueryRun(DataSource dataSource, String description, String bookkeepingSchema,
+                                          String queryName, String sql, RunRequest request,
+                                          Duration historyRetention) {
+        return RunStarter.start(dataSource, description, bookkeepingSchema, SourceRef.query(queryName, sql), request,
+            false, historyRetention);
+    }
+
+    /**
+     * A query's text without the semicolons and white space it ends with.
+     *
+     * @param sql the text
+     * @return the text to read
+     */
+    public static String trimQuery(String sql) {
+        return UserQuery.trimmed(sql);
+    }
+
+    /**
+     * A query's columns, discovered without running it (a temporary view, rolled back).
+     *
+     * @param dataSource connections
+     * @param description the source, for messages
+     * @param queryName the query's name
+     * @param sql the query's text
+     * @return its columns (all nullable) without candidate keys, as a relation of kind {@code QUERY}
+     * @throws ConfigurationException when PostgreSQL refuses the query
+     */
+    public static RelationDetails describeQuery(DataSource dataSource, String description, String queryName,
+                                                String sql) {
+        SourceRef source = SourceRef.query(queryName, sql);
+        try (Session s = Session.open(dataSource, description)) {
+            return s.rolledBack("describe " + source, c -> UserQuery.describe(c, source, description)).details();
+        }
+    }
+
+    /**
+     * What the connected user lacks to sync a query: the bookkeeping schema's privileges, and reading what the query
+     * reads (the server's word, from planning the query without reading a row).
+     *
+     * @param dataSource connects as the user
+     * @param description the source, for messages
+     * @param bookkeepingSchema the bookkeeping schema
+     * @param queryName the query's name
+     * @param sql the query's text
+     * @return the missing privileges with their fixes
+     */
+    public static List<MissingGrant> checkQueryPermissions(DataSource dataSource, String description,
+                                                           String bookkeepingSchema, String queryName, String sql) {
+        SourceRef source = SourceRef.query(queryName, sql);
+        try (Session s = Session.open(dataSource, description)) {
+            List<MissingGrant> missing = new ArrayList<>(s.transaction("check privileges",
+                c -> Grants.checkBookkeeping(c, bookkeepingSchema)));
+            s.rolledBack("check privileges of " + source, c -> {
+                UserQuery.checkText(c, source, description);
+                String user = Grants.currentUser(c);
+                try {
+                    Sql.select(c, DSL.select(DSL.asterisk()).from(source.table().as("t")).limit(DSL.inline(0)));
+                } catch (SQLException e) {
+                    if (!UserQuery.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                        throw UserQuery.refusedByServer(source, description, e);
+                    }
+                    missing.add(UserQuery.missingGrant(user, source, e));
+                }
+                return missing;
+            });
+            return missing;
+        }
     }
 
     /**

@@ -10,8 +10,7 @@ import org.jspecify.annotations.Nullable;
  * columns, each with its type policy. Built once per run, after the relation is described.
  *
  * @param tables the job's bookkeeping tables
- * @param schema the source's schema
- * @param relation the source relation
+ * @param source the source: a relation, or a query
  * @param key the key column
  * @param mapped the mapped columns, in mapping order
  * @param versionScope what row versions are taken over ({@code docs/internals.md#row-versions}), or {@code null} when
@@ -19,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param inKeyOrder whether the source is a table with a unique index on the key whose rows lie in key order: the
  *     plan then merges source and snapshot by their key indexes ({@link PlanTable#planSettings()})
  */
-record RunShape(JobTables tables, String schema, String relation, MappedColumn key, List<MappedColumn> mapped,
+record RunShape(JobTables tables, SourceRef source, MappedColumn key, List<MappedColumn> mapped,
                 @Nullable String versionScope, boolean inKeyOrder) {
 
     /**

@@ -11,6 +11,7 @@ import io.valmi.postgres.MissingGrant;
 import io.valmi.postgres.MissingGrantException;
 import io.valmi.postgres.RelationDetails;
 import io.valmi.postgres.RelationKind;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,13 @@ final class RunStarter {
         if (!missing.isEmpty()) {
             List<String> names = new ArrayList<>();
             details.columns().forEach(c -> names.add(c.name()));
+            if (details.relation().kind() == RelationKind.QUERY) {
+                throw new ConfigurationException("Query \"" + details.relation().name() + "\" of " + description
+                    + " returns no column" + (missing.size() > 1 ? "s " : " ") + missing + " that the mapping reads:"
+                    + " it returns " + names + " (names are case-sensitive). If the query changed, give the column"
+                    + " back to its result (... AS name), or change the mapping (a job whose mapped columns change"
+                    + " sends every row again). Nothing was changed");
+            }
             throw new ConfigurationException("Source " + description + " has no column" + (missing.size() > 1 ? "s " : " ")
                 + missing + ": its columns are " + names + " (names are case-sensitive)");
         }
@@ -57,8 +65,7 @@ final class RunStarter {
      * @param dataSource connections
      * @param description the source, for messages
      * @param bookkeepingSchema the bookkeeping schema
-     * @param sourceSchema the source relation's schema
-     * @param sourceRelation the source relation
+     * @param source what the run reads: a relation or a query
      * @param request the request
      * @param readAhead whether a first sync may read the next batch on a second connection while the destination
      *     writes one
@@ -66,15 +73,18 @@ final class RunStarter {
      * @return the planned run
      */
     public static SourceRun start(DataSource dataSource, String description, String bookkeepingSchema,
-                                  String sourceSchema, String sourceRelation, RunRequest request, boolean readAhead,
+                                  SourceRef source, RunRequest request, boolean readAhead,
                                   Duration historyRetention) {
         Mapping mapping = request.mapping();
         Session session = Session.open(dataSource, description);
         JobLock lock = null;
         try {
-            Describe.Described described = session.transaction("describe " + sourceSchema + "." + sourceRelation,
-                c -> Describe.relation(c, sourceSchema, sourceRelation))
-                .orElseThrow(() -> Describe.notFound(sourceSchema, sourceRelation));
+            // A query is described through a temporary view, in a transaction that is rolled back.
+            Describe.Described described = source.isQuery()
+                ? session.rolledBack("describe " + source, c -> UserQuery.describe(c, source, description))
+                : session.transaction("describe " + source.schema() + "." + source.name(),
+                    c -> Describe.relation(c, source.schema(), source.name()))
+                .orElseThrow(() -> Describe.notFound(source.schema(), source.name()));
             RelationDetails details = described.details();
             checkMapping(details, mapping, description);
             String schema = details.relation().schema();
@@ -86,12 +96,24 @@ final class RunStarter {
             // probe is last: a statement that fails ends the transaction).
             session.run("check sync job '" + request.jobId() + "'", c -> {
                 ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
-                List<MissingGrant> missing = Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
+                // (What a query reads, the server checks when the key's probe below runs it.)
+                List<MissingGrant> missing = source.isQuery() ? Grants.checkBookkeeping(c, bookkeepingSchema)
+                    : Grants.check(c, bookkeepingSchema, schema, relation, readColumns);
                 if (!missing.isEmpty()) {
                     throw new MissingGrantException(Grants.currentUser(c), "sync job '" + request.jobId() + "' on "
                         + description, missing);
                 }
-                KeyColumn.requireComparable(c, details, mapping.keyColumn(), request.jobId(), description);
+                // (The user is read first: a failed probe ends the transaction.)
+                String user = source.isQuery() ? Grants.currentUser(c) : "";
+                try {
+                    KeyColumn.requireComparable(c, source, details, mapping.keyColumn(), request.jobId(), description);
+                } catch (SQLException e) {
+                    if (source.isQuery() && UserQuery.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                        throw new MissingGrantException(user, "sync job '" + request.jobId() + "' on " + description,
+                            List.of(UserQuery.missingGrant(user, source, e)));
+                    }
+                    throw e;
+                }
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             if (request.deliver().isEmpty()) {
@@ -103,12 +125,14 @@ final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 columns.add(new RunShape.MappedColumn(c, described.type(c)));
             }
-            CatalogQueries.VersionFacts facts = session.transaction("look at the row versions of " + description,
-                c -> CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns()));
-            String scope = versionScope(details, columns, facts);
+            // (A query's rows have no versions, and its key is never declared unique.)
+            CatalogQueries.VersionFacts facts = source.isQuery() ? null
+                : session.transaction("look at the row versions of " + description,
+                    c -> CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns()));
+            String scope = facts == null ? null : versionScope(details, columns, facts);
             // (A unique index of a table with inheritance children does not cover the children's rows; one of a
             // partitioned table covers all partitions.)
-            boolean unique = details.candidateKeys().stream().map(CandidateKey::column)
+            boolean unique = facts != null && details.candidateKeys().stream().map(CandidateKey::column)
                 .anyMatch(mapping.keyColumn()::equals)
                 && !(details.relation().kind() == RelationKind.TABLE && !facts.descendants().isEmpty());
             // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
@@ -122,7 +146,7 @@ final class RunStarter {
             log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
                 correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
                 inKeyOrder ? "merges the source with" : "hashes");
-            RunStatements sql = RunStatements.of(new RunShape(tables, schema, relation,
+            RunStatements sql = RunStatements.of(new RunShape(tables, source,
                 new RunShape.MappedColumn(mapping.keyColumn(), described.type(mapping.keyColumn())), columns, scope,
                 inKeyOrder));
             Column keyColumn = details.column(mapping.keyColumn()).orElseThrow();

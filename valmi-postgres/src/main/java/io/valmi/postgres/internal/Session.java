@@ -184,6 +184,35 @@ final class Session implements AutoCloseable {
     }
 
     /**
+     * Runs work in one short transaction with pinned settings that is always rolled back, whatever the work did (in a
+     * dry run: a savepoint rolled back to): for work that creates something only to look at it.
+     *
+     * @param what what the work does, for the error message
+     * @param work the work
+     * @param <T> the result type
+     * @return the work's result
+     * @throws SourceException when it fails
+     */
+    public <T> T rolledBack(String what, Work<T> work) {
+        Savepoint savepoint = null;
+        try {
+            if (dryRun) {
+                savepoint = connection.setSavepoint();
+            }
+            pin(connection);
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw Errors.wrap(what + " (" + description + ")", e, readTimeoutMillis);
+        } finally {
+            if (dryRun) {
+                rollbackTo(savepoint);
+            } else {
+                rollback();
+            }
+        }
+    }
+
+    /**
      * When the last transaction that committed began ({@link System#nanoTime()}): the server still had this session, and
      * every session-level lock it holds, at that time.
      */

@@ -41,14 +41,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class SnapshotTable {
     private final JobTables tables;
-    private final String schema;
-    private final String relation;
+    private final SourceRef source;
     private final String keyColumn;
 
     SnapshotTable(RunShape shape) {
         this.tables = shape.tables();
-        this.schema = shape.schema();
-        this.relation = shape.relation();
+        this.source = shape.source();
         this.keyColumn = shape.keyColumn();
     }
 
@@ -59,7 +57,7 @@ final class SnapshotTable {
      * @return the select
      */
     public Select<?> keyOnly() {
-        return DSL.select(col("t", keyColumn).as(KEY)).from(table(name(schema, relation)).as("t"));
+        return DSL.select(col("t", keyColumn).as(KEY)).from(source.table().as("t"));
     }
 
     /** The assignments that forget a snapshot row's recorded version. */

@@ -29,12 +29,30 @@ import org.jspecify.annotations.Nullable;
  * @param password the external server's password, or {@code null}
  * @param version the requested major version, or an exact binaries version
  * @param provider the forced provider, or {@code null} for automatic choice
+ * @param mavenRepository the base URL of the Maven repository embedded binaries are downloaded from
  */
 public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @Nullable String password,
-                              String version, @Nullable ServerKind provider) {
+                              String version, @Nullable ServerKind provider, String mavenRepository) {
 
     /** The default PostgreSQL major version. */
     public static final int DEFAULT_MAJOR_VERSION = 17;
+
+    /** The default of {@code valmi.test.maven-repository}: Maven Central. */
+    public static final String DEFAULT_MAVEN_REPOSITORY = "https://repo.maven.apache.org/maven2";
+
+    /**
+     * Settings that download embedded binaries from Maven Central.
+     *
+     * @param jdbcUrl the external server's JDBC URL, or {@code null}
+     * @param user the external server's user, or {@code null}
+     * @param password the external server's password, or {@code null}
+     * @param version the requested major version, or an exact binaries version
+     * @param provider the forced provider, or {@code null} for automatic choice
+     */
+    public FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @Nullable String password, String version,
+                           @Nullable ServerKind provider) {
+        this(jdbcUrl, user, password, version, provider, DEFAULT_MAVEN_REPOSITORY);
+    }
 
     /**
      * Reads the settings of this JVM.
@@ -64,7 +82,8 @@ public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @
             read(properties, env, "valmi.test.jdbc-user").orElse(null),
             read(properties, env, "valmi.test.jdbc-password").orElse(null),
             read(properties, env, "valmi.test.postgres.version").orElse(String.valueOf(DEFAULT_MAJOR_VERSION)),
-            kind);
+            kind,
+            read(properties, env, "valmi.test.maven-repository").orElse(DEFAULT_MAVEN_REPOSITORY));
     }
 
     /**
@@ -114,6 +133,6 @@ public record FixtureSettings(@Nullable String jdbcUrl, @Nullable String user, @
     @Override
     public String toString() {
         return "FixtureSettings[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? null : "***")
-            + ", version=" + version + ", provider=" + provider + "]";
+            + ", version=" + version + ", provider=" + provider + ", mavenRepository=" + mavenRepository + "]";
     }
 }

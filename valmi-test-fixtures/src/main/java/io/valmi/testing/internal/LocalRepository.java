@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.jspecify.annotations.Nullable;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
+import org.xml.sax.helpers.DefaultHandler;
 
 /**
  * Where the build's local Maven repository is, as Maven itself would decide: the system property
@@ -81,7 +83,10 @@ public final class LocalRepository {
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             factory.setNamespaceAware(false);
-            Document document = factory.newDocumentBuilder().parse(settings.toFile());
+            DocumentBuilder builder = factory.newDocumentBuilder();
+            // (Errors are thrown and logged below, not printed to standard error as well.)
+            builder.setErrorHandler(new DefaultHandler());
+            Document document = builder.parse(settings.toFile());
             NodeList nodes = document.getDocumentElement().getElementsByTagName("localRepository");
             // Only the top-level element counts (profiles have no such element, but be strict).
             for (int i = 0; i < nodes.getLength(); i++) {

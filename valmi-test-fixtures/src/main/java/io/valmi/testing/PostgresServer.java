@@ -2,12 +2,14 @@ package io.valmi.testing;
 
 import io.valmi.testing.internal.DockerProbe;
 import io.valmi.testing.internal.EmbeddedBinaries;
+import io.valmi.testing.internal.Postmaster;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
     private static final AtomicInteger DATABASES = new AtomicInteger();
+    /** How long an embedded server may take for a fast shutdown before it is killed. */
+    private static final java.time.Duration STOP_PATIENCE = java.time.Duration.ofSeconds(30);
     private static @Nullable PostgresServer shared;
 
     private final ServerChoice choice;
@@ -124,9 +128,16 @@ public final class PostgresServer implements AutoCloseable {
 
     private static PostgresServer embedded(ServerChoice choice, FixtureSettings settings) {
         settings.majorVersion();
-        String exact = EmbeddedBinaries.exactVersion(settings.version());
-        Embedded pg = Embedded.start(exact);
-        return new PostgresServer(new ServerChoice(choice.kind(), choice.reason() + "; binaries " + exact),
+        EmbeddedBinaries.Found binaries;
+        try {
+            binaries = EmbeddedBinaries.forThisJvm(settings.mavenRepository()).find(settings.version());
+        } catch (IOException e) {
+            throw new UncheckedIOException("No embedded PostgreSQL " + settings.version() + " binaries: "
+                + e.getMessage(), e);
+        }
+        log.info("Embedded PostgreSQL binaries {}", binaries);
+        Embedded pg = Embedded.start(binaries);
+        return new PostgresServer(new ServerChoice(choice.kind(), choice.reason() + "; binaries " + binaries),
             "localhost", pg.port(), "postgres", null, "postgres", pg);
     }
 
@@ -189,33 +200,61 @@ public final class PostgresServer implements AutoCloseable {
         return (Embedded) resource;
     }
 
-    /** An embedded server whose data directory outlives a crash of its processes. */
+    /**
+     * An embedded server whose data directory outlives a crash of its processes. It stops when closed, at the latest
+     * when the JVM exits: through a shutdown hook of its own that needs no class not yet loaded (so that it works
+     * after {@code mvn exec:java} has closed the application's class loader), and, for a JVM killed with SIGKILL
+     * (no hook runs), through a watchdog process ({@link Postmaster#watchdog}).
+     */
     private static final class Embedded implements AutoCloseable {
-        private final String exactVersion;
+        private final Path jar;
         private final File dataDirectory;
+        private final Thread shutdownHook;
         private EmbeddedPostgres pg;
+        private @Nullable Process watchdog;
         /** Whether {@link #signal(boolean)} stopped the server's processes. */
         private boolean frozen;
+        private boolean closed;
 
-        private Embedded(String exactVersion, File dataDirectory, EmbeddedPostgres pg) {
-            this.exactVersion = exactVersion;
+        private Embedded(Path jar, File dataDirectory, EmbeddedPostgres pg) {
+            this.jar = jar;
             this.dataDirectory = dataDirectory;
             this.pg = pg;
+            this.shutdownHook = new Thread(this::closeAtExit, "valmi-postgres-shutdown-" + pg.getPort());
         }
 
-        static Embedded start(String exactVersion) {
+        static Embedded start(EmbeddedBinaries.Found binaries) {
+            File data;
             try {
-                File data = Files.createTempDirectory("valmi-pg-data-").toFile();
-                return new Embedded(exactVersion, data, launch(exactVersion, data, 0));
+                data = Files.createTempDirectory("valmi-pg-data-").toFile();
             } catch (IOException e) {
-                throw new UncheckedIOException("Could not start embedded PostgreSQL " + exactVersion + ": "
+                throw new UncheckedIOException("Could not create a data directory for embedded PostgreSQL: "
                     + e.getMessage(), e);
+            }
+            try {
+                Embedded server = new Embedded(binaries.jar(), data, launch(binaries.jar(), data, 0));
+                Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+                server.watch();
+                return server;
+            } catch (IOException | RuntimeException e) {
+                // A server that started half way (initdb done, postmaster up, not answering) is not left behind.
+                Postmaster.stop(data.toPath(), STOP_PATIENCE);
+                try {
+                    Postmaster.deleteTree(data.toPath());
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                if (e instanceof IOException io) {
+                    throw new UncheckedIOException("Could not start embedded PostgreSQL " + binaries + ": "
+                        + e.getMessage(), io);
+                }
+                throw (RuntimeException) e;
             }
         }
 
-        private static EmbeddedPostgres launch(String exactVersion, File data, int port) throws IOException {
+        private static EmbeddedPostgres launch(Path jar, File data, int port) throws IOException {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                .setPgBinaryResolver((system, hardware) -> EmbeddedBinaries.open(exactVersion))
+                .setPgBinaryResolver((system, hardware) -> EmbeddedBinaries.openArchive(jar))
                 .setDataDirectory(data)
                 // (A new data directory is initialized; one that exists is started as it is, after a crash.)
                 .setCleanDataDirectory(false)
@@ -224,11 +263,31 @@ public final class PostgresServer implements AutoCloseable {
                 .setServerConfig("full_page_writes", "off")
                 .setServerConfig("max_connections", "200")
                 .setDataDirectoryCustomizer(PostgresServer::requirePasswords)
-                .setRegisterShutdownHook(true);
+                // Not zonky's hook: it raced with ours (each closing half of the server; a postmaster was left
+                // running when ours deleted postmaster.pid before zonky's pg_ctl read it), and it loads classes at
+                // exit, which fails after mvn exec:java closed the class loader.
+                .setRegisterShutdownHook(false);
             if (port > 0) {
                 builder.setPort(port);
             }
             return builder.start();
+        }
+
+        /** Starts a watchdog for the running postmaster (again after a restart: the old one watched a dead pid). */
+        private void watch() {
+            if (watchdog != null) {
+                watchdog.destroy();
+            }
+            watchdog = Postmaster.of(dataDirectory.toPath())
+                .map(postmaster -> Postmaster.watchdog(dataDirectory.toPath(), postmaster.pid()))
+                .orElse(null);
+            if (watchdog == null) {
+                log.debug("No watchdog for the test server at port {} (no /bin/sh, or no postmaster.pid)", pg.getPort());
+            }
+        }
+
+        Path dataDirectory() {
+            return dataDirectory.toPath();
         }
 
         int port() {
@@ -310,8 +369,9 @@ public final class PostgresServer implements AutoCloseable {
                     log.debug("Stopping the killed server reported: {}", e.toString());
                 }
                 Files.deleteIfExists(dataDirectory.toPath().resolve("postmaster.pid"));
-                pg = launch(exactVersion, dataDirectory, port);
+                pg = launch(jar, dataDirectory, port);
                 frozen = false;
+                watch();
                 log.info("Test PostgreSQL at port {} was killed and has restarted through crash recovery", port);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -323,7 +383,11 @@ public final class PostgresServer implements AutoCloseable {
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
             try {
                 if (frozen) {
                     // (A frozen server would not stop.)
@@ -333,21 +397,45 @@ public final class PostgresServer implements AutoCloseable {
                         log.warn("Could not thaw the test server before stopping it: {}", e.toString());
                     }
                 }
-                pg.close();
+                Throwable zonkyFailure = null;
+                try {
+                    pg.close();
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    // Postmaster.stop below stops the server all the same (a LinkageError: zonky needed a class that
+                    // can no longer be loaded); the failure is reported only if that fails too.
+                    zonkyFailure = e;
+                }
+                if (!Postmaster.stop(dataDirectory.toPath(), STOP_PATIENCE)) {
+                    IOException notStopped = new IOException("The test PostgreSQL in " + dataDirectory
+                        + " did not stop, not even after SIGKILL");
+                    if (zonkyFailure != null) {
+                        notStopped.addSuppressed(zonkyFailure);
+                    }
+                    throw notStopped;
+                }
+                if (watchdog != null) {
+                    watchdog.destroy();
+                }
+                Postmaster.deleteTree(dataDirectory.toPath());
             } finally {
-                deleteTree(dataDirectory.toPath());
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException e) {
+                    // The JVM is shutting down (this may be the hook itself): nothing to remove.
+                }
             }
         }
 
-        private static void deleteTree(java.nio.file.Path root) throws IOException {
-            if (!Files.exists(root)) {
-                return;
-            }
-            try (java.util.stream.Stream<java.nio.file.Path> paths = Files.walk(root)) {
-                for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) paths.sorted(
-                    java.util.Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
+        /**
+         * The shutdown hook: as {@link #close()}, with only the JDK and classes loaded before (no logging: the
+         * logging library may need classes that can no longer be loaded).
+         */
+        private void closeAtExit() {
+            try {
+                close();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                System.err.println("valmi-test-fixtures: could not stop the test PostgreSQL in " + dataDirectory
+                    + ": " + e);
             }
         }
     }
@@ -367,6 +455,11 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The data directory of an embedded server, else null (for the fixtures' own tests). */
+    @Nullable Path embeddedDataDirectory() {
+        return resource instanceof Embedded ? ((Embedded) resource).dataDirectory() : null;
     }
 
     /**

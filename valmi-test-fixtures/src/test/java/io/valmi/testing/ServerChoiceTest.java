@@ -37,6 +37,18 @@ class ServerChoiceTest {
     }
 
     @Test
+    void mavenRepositoryDefaultsToCentralAndCanBeSetLikeEverySetting() {
+        assertThat(settings(Map.of(), Map.of()).mavenRepository()).isEqualTo("https://repo.maven.apache.org/maven2");
+        assertThat(settings(Map.of(), Map.of("VALMI_TEST_MAVEN_REPOSITORY", "https://mirror.example/m2"))
+            .mavenRepository()).isEqualTo("https://mirror.example/m2");
+        assertThat(settings(Map.of("valmi.test.maven-repository", "https://a.example/m2"),
+            Map.of("VALMI_TEST_MAVEN_REPOSITORY", "https://b.example/m2")).mavenRepository())
+            .as("the system property wins").isEqualTo("https://a.example/m2");
+        assertThat(new FixtureSettings(null, null, null, "17", null).mavenRepository())
+            .isEqualTo(FixtureSettings.DEFAULT_MAVEN_REPOSITORY);
+    }
+
+    @Test
     void dockerIsUsedWhenAvailable() {
         ServerChoice choice = ServerChoice.choose(settings(Map.of(), Map.of()), () -> true);
         assertThat(choice.kind()).isEqualTo(ServerKind.DOCKER);

@@ -14,6 +14,8 @@ import io.valmi.SyncResult;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** A sequence of source changes, with the exact changes each incremental run must send. */
 @WithPostgres
@@ -139,5 +141,46 @@ class IncrementalSequenceTest {
             .orThrow();
         assertThat(upsert.counts().changed()).isEqualTo(1);
         assertThat(dest.state.get(1).get("v")).isEqualTo("changed");
+    }
+
+    /**
+     * A mode without removals plans a key's removal once (skipped), not on every later run; MIRROR still sends it. (Before
+     * the snapshot's {@code g}, each run planned and skipped every key removed since the first: 498, 968, 1,503 ...)
+     */
+    @ParameterizedTest
+    @EnumSource(SourceMode.class)
+    void removedKeysArePlannedOnceInAModeWithoutRemovals(SourceMode sourceMode, TestDatabase db) {
+        String table = "gone_" + sourceMode.name().toLowerCase(java.util.Locale.ROOT);
+        db.execute("create table " + table + " (id int primary key, name text)",
+            "insert into " + table + " select g, 'n' || g from generate_series(1, 20) g");
+        PostgresSource source = Syncs.source(db.dataSource(), "public", table);
+        Mapping upsert = Mapping.builder().key("id").map("name").sourceMode(sourceMode)
+            .destinationMode(DestinationMode.UPSERT).build();
+        CollectingDestination dest = new CollectingDestination();
+        runOk(table, source, dest, upsert);
+
+        db.execute("delete from " + table + " where id in (3, 4)");
+        assertThat(runOk(table, source, dest, upsert).counts().skipped()).isEqualTo(2);
+        assertThat(runOk(table, source, dest, upsert).counts().skipped()).isZero();
+        db.execute("delete from " + table + " where id = 5");
+        SyncResult third = runOk(table, source, dest, upsert);
+        assertThat(third.counts().skipped()).isEqualTo(1);
+        assertThat(third.counts().removed()).isEqualTo(1);
+        assertThat(runOk(table, source, dest, upsert).counts().removed()).isZero();
+
+        // A key that comes back with other values is sent; the destination still held the old ones.
+        db.execute("insert into " + table + " values (3, 'back')");
+        dest.takeReceived();
+        runOk(table, source, dest, upsert);
+        assertThat(dest.takeReceived()).extracting(Change::kind, Change::key)
+            .contains(tuple(ChangeKind.CHANGED, 3));
+        assertThat(dest.state.get(3).get("name")).isEqualTo("back");
+
+        // MIRROR (continuing over the change of mode) sends the removals the UPSERT runs left out.
+        SyncResult mirror = io.valmi.SyncRunner.create().run(io.valmi.SyncJob.builder(table).source(source)
+            .destination(dest).mapping(upsert.withDestinationMode(DestinationMode.MIRROR))
+            .onMappingChange(io.valmi.MappingChangePolicy.CONTINUE).build()).orThrow();
+        assertThat(mirror.counts().removed()).isEqualTo(2);
+        assertThat(dest.state).doesNotContainKeys(4, 5).containsKey(3);
     }
 }

@@ -54,6 +54,12 @@ public final class JobTables {
     public static final String ROW_VERSION_64 = "xe";
     /** Snapshot: until when the key stays in doubt whatever is acknowledged, or {@code NULL} (no lease). */
     public static final String IN_DOUBT_UNTIL = "du";
+    /**
+     * Snapshot: {@code true} when the key's source row is gone and the job's destination mode does not send removals
+     * (the destination still holds it): later plans of such a mode leave the key out instead of planning and skipping
+     * its removal on every run; a MIRROR plan sends it. {@code NULL} otherwise.
+     */
+    public static final String GONE = "g";
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
     /**

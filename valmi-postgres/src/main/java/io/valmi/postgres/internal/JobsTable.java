@@ -73,13 +73,13 @@ final class JobsTable {
     static final String LAST_SUCCESS_RUN = "last_success_run";
 
     /** The version of a job's own tables this library needs: {@code docs/internals.md#job-tables-and-their-version}. */
-    static final int JOB_TABLES_VERSION = 4;
+    static final int JOB_TABLES_VERSION = 5;
 
     private JobsTable() {
     }
     /**
      * Creates the job's snapshot and issues tables if missing, and brings tables made by an earlier version to
-     * {@link #JOB_TABLES_VERSION} (3: today's names; 4: the issues table's rejection streaks). Called when the job
+     * {@link #JOB_TABLES_VERSION} (3: today's names; 4: the issues table's rejection streaks; 5: the snapshot's {@code g}). Called when the job
      * record says its tables are older than that (or there is no job record), not on every run.
      *
      * @param c the connection, in a transaction

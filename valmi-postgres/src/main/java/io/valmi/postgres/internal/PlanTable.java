@@ -95,9 +95,11 @@ final class PlanTable {
      * @param checkDuplicates whether the key may hold duplicates (not declared unique)
      * @param quarantined the keys to leave out while their values hash as given, as (key text, hash)
      *     ({@link IssuesTable#quarantineCandidates}), or {@code null} when none are
+     * @param skipGone leave out keys whose removal an earlier run of a mode without removals planned
+     *     ({@link JobTables#GONE}): the destination mode sends no removals either
      * @return the statement
      */
-    public Query createPlan(boolean incremental, boolean checkDuplicates,
+    public Query createPlan(boolean incremental, boolean checkDuplicates, boolean skipGone,
                             @Nullable Select<? extends Record2<String, Long>> quarantined) {
         // A query is read once, as a common table expression that both the rows and the duplicate check read.
         Table<?> read = source.isQuery() ? table(name(QUERY_ROWS)) : source.table();
@@ -164,6 +166,11 @@ final class PlanTable {
                 : DSL.coalesce(DSL.field(sk.isNotNull().and(known).and(ph.eq(valuesHash("s")))), inline(false)).isTrue();
             candidates = unchanged.not();
         }
+        if (skipGone) {
+            // (Never NULL: a NULL would drop every row the condition is NULL for.)
+            candidates = candidates.andNot(col("s", SOURCE_ROW).isNull()
+                .and(DSL.coalesce(bool("p", JobTables.GONE), inline(false)).isTrue()));
+        }
         Select<?> inner = from.where(candidates).offset(inline(0));
 
         Field<Object> jsk = col("j", SOURCE_KEY);
@@ -210,6 +217,20 @@ final class PlanTable {
                 .select(DSL.asterisk()).from(plan.asTable("w"));
         }
         return PgTemplates.createUnloggedTableAs(tables.planName(), plan);
+    }
+
+    /**
+     * Marks the keys planned as {@link JobTables#REMOVED} as {@link JobTables#GONE} (run in the plan's transaction, when
+     * the destination mode sends no removals): later plans of such a mode leave them out.
+     *
+     * @return the statement
+     */
+    public Query recordGone() {
+        Table<?> pl = tables.plan("pl");
+        return DSL.update(tables.snapshot("sn"))
+            .set(bool(null, JobTables.GONE), inline(true))
+            .from(pl)
+            .where(col("sn", KEY).eq(col("pl", KEY))).and(kindIn(List.of(JobTables.REMOVED)));
     }
 
     /**

@@ -81,6 +81,8 @@ final class PlanTableRun extends PgRun {
     static PlanTableRun plan(Session session, JobLock lock, RunStatements sql, RunRequest request,
                              boolean checkDuplicates, BookkeepingSchema.State bookkeeping) {
         boolean incremental = request.mapping().sourceMode() == SourceMode.INCREMENTAL;
+        // A mode without removals plans a key's removal once (counted, skipped) and leaves it out after that.
+        boolean skipGone = !request.mapping().destinationMode().sends(ChangeKind.REMOVED);
         long started = System.nanoTime();
         // Which plan kinds occur, with (kind) or without (kind + NEW) a snapshot row: statements for kinds that do
         // not occur are left out of every batch (e.g. the upsert and the delete of a first sync).
@@ -90,7 +92,7 @@ final class PlanTableRun extends PgRun {
             Sql.execute(c, sql.plan().dropPlan());
             Sql.select(c, sql.plan().planSettings());
             quarantine.look(c);
-            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates, quarantine.candidates()));
+            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates, skipGone, quarantine.candidates()));
             bookkeeping.share(c, sql.shape().tables().planName());
             Sql.execute(c, sql.plan().indexPlan());
             Sql.select(c, sql.plan().smallStatisticsTarget());
@@ -124,6 +126,9 @@ final class PlanTableRun extends PgRun {
                     counts.merge(PlanTable.kind(row.kind()), row.rows(), Long::sum);
                 }
             }
+            if (skipGone && (present.contains(JobTables.REMOVED) || present.contains(JobTables.REMOVED + NEW))) {
+                Sql.execute(c, sql.plan().recordGone());
+            }
             if (present.contains(JobTables.TOUCHED)) {
                 // Unchanged rows with a new version: the snapshot learns it now, so they are not hashed next time.
                 Sql.execute(c, sql.plan().recordTouched());
@@ -134,13 +139,13 @@ final class PlanTableRun extends PgRun {
             // unchanged rows out, so the snapshot is counted, but only when a guard can use the number: removals
             // planned that may be sent (or a dry run), or invalid rows (Plan.knownKeys may be 0 otherwise).
             long known;
-            if (!incremental && !invalid.containsKey(InvalidReason.DUPLICATE_KEY)) {
+            if (!incremental && !skipGone && !invalid.containsKey(InvalidReason.DUPLICATE_KEY)) {
                 // (A duplicated key joins its snapshot row once per source row: then the snapshot is counted.)
                 known = knownInPlan;
             } else {
                 boolean removalsMatter = (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED))
                     && counts.getOrDefault(ChangeKind.REMOVED, 0L) > 0;
-                known = removalsMatter || !invalid.isEmpty() || !incremental
+                known = removalsMatter || !invalid.isEmpty() || (!incremental && !skipGone)
                     ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
             }
             return new Plan(counts, invalid, samples, known, quarantined);

@@ -1,5 +1,6 @@
 package io.valmi.postgres.internal;
 
+import static io.valmi.postgres.internal.JobTables.GONE;
 import static io.valmi.postgres.internal.JobTables.HAD_SNAPSHOT_ROW;
 import static io.valmi.postgres.internal.JobTables.HASH;
 import static io.valmi.postgres.internal.JobTables.IN_DOUBT_FLAG;
@@ -147,6 +148,7 @@ final class SnapshotTable {
             .set(du, DSL.when(InDoubtMarks.leased("sn"), col("sn", IN_DOUBT_UNTIL).coerce(du)))
             .set(bigint(null, ROW_VERSION), bigint("pl", ROW_VERSION))
             .set(bigint(null, ROW_VERSION_64), bigint("pl", ROW_VERSION_64))
+            .set(bool(null, GONE), DSL.castNull(SQLDataType.BOOLEAN))
             .from(pl).where(col("sn", KEY).eq(col("pl", KEY))).and(PlanTable.kindIn(kinds))
             .and(bool("pl", HAD_SNAPSHOT_ROW).isTrue()).and(PlanTable.range(from, to)).and(notRejected(rejected));
     }
@@ -321,6 +323,7 @@ final class SnapshotTable {
             }
             Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(IN_DOUBT_UNTIL,
                 SQLDataType.TIMESTAMPWITHTIMEZONE));
+            Sql.execute(c, DSL.alterTable(t.snapshotName()).addColumnIfNotExists(GONE, SQLDataType.BOOLEAN));
         }
         return created;
     }
@@ -333,7 +336,8 @@ final class SnapshotTable {
                 inline(false).as(IN_DOUBT_FLAG),
                 JobTables.nullXid().as(ROW_VERSION),
                 DSL.castNull(SQLDataType.BIGINT).as(ROW_VERSION_64),
-                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(IN_DOUBT_UNTIL))
+                DSL.castNull(SQLDataType.TIMESTAMPWITHTIMEZONE).as(IN_DOUBT_UNTIL),
+                DSL.castNull(SQLDataType.BOOLEAN).as(GONE))
             .from(keySource.asTable("x"))).withNoData();
     }
 
@@ -364,9 +368,10 @@ final class SnapshotTable {
         long keys;
         try {
             keys = Sql.execute(c, DSL.insertInto(table(converted), col(null, KEY), col(null, HASH),
-                    col(null, IN_DOUBT_FLAG), col(null, ROW_VERSION), col(null, ROW_VERSION_64), col(null, IN_DOUBT_UNTIL))
+                    col(null, IN_DOUBT_FLAG), col(null, ROW_VERSION), col(null, ROW_VERSION_64), col(null, IN_DOUBT_UNTIL),
+                    col(null, GONE))
                 .select(DSL.select(newKey, col("o", HASH), col("o", IN_DOUBT_FLAG), col("o", ROW_VERSION),
-                        col("o", ROW_VERSION_64), col("o", IN_DOUBT_UNTIL))
+                        col("o", ROW_VERSION_64), col("o", IN_DOUBT_UNTIL), col("o", GONE))
                     .from(table(t.snapshotName()).as("o"))));
             // (The key is built before the old snapshot goes: two keys that the new type or collation reads as one
             // fail here, as a key the new type cannot read fails above.)

@@ -7,7 +7,8 @@
 #   pg-production.sh load SCALE             pgbench -i -s SCALE (pgbench_accounts: SCALE x 100,000 rows, int key in
 #                                           key order) and bench_uuid (the same rows with a random uuid key, in
 #                                           random physical order, a timestamptz and a jsonb column)
-#   pg-production.sh load-small ROWS        bench_uuid_small and accounts_small of ROWS rows (fixed-cost figures)
+#   pg-production.sh load-small ROWS        accounts_ROWS and bench_uuid_ROWS: the first ROWS rows of both (fixed-cost
+#                                           figures)
 #   pg-production.sh url                    the JDBC URL to give the benchmark (--jdbc-url)
 #   pg-production.sh psql [ARGS]            psql on the benchmark database
 #   pg-production.sh stop | destroy         stop the server | stop it and delete its data directory
@@ -83,14 +84,13 @@ SQL
 load_small() {
   local rows=$1
   psql_ <<SQL
-DROP TABLE IF EXISTS accounts_small, bench_uuid_small;
-CREATE TABLE accounts_small (LIKE pgbench_accounts INCLUDING ALL);
-ALTER TABLE accounts_small ADD PRIMARY KEY (aid);
-INSERT INTO accounts_small SELECT * FROM pgbench_accounts WHERE aid <= $rows ORDER BY aid;
-CREATE TABLE bench_uuid_small (LIKE bench_uuid INCLUDING ALL);
-INSERT INTO bench_uuid_small SELECT * FROM bench_uuid WHERE aid <= $rows;
-VACUUM (ANALYZE) accounts_small;
-VACUUM (ANALYZE) bench_uuid_small;
+DROP TABLE IF EXISTS accounts_$rows, bench_uuid_$rows;
+CREATE TABLE accounts_$rows (LIKE pgbench_accounts INCLUDING ALL);
+INSERT INTO accounts_$rows SELECT * FROM pgbench_accounts WHERE aid <= $rows ORDER BY aid;
+CREATE TABLE bench_uuid_$rows (LIKE bench_uuid INCLUDING ALL);
+INSERT INTO bench_uuid_$rows SELECT * FROM bench_uuid WHERE aid <= $rows;
+VACUUM (ANALYZE) accounts_$rows;
+VACUUM (ANALYZE) bench_uuid_$rows;
 SQL
 }
 

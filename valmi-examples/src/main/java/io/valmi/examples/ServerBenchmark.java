@@ -32,7 +32,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * production-configured server", and {@code valmi-examples/scripts/pg-production.sh}), on the tables that script
  * loads: {@code pgbench_accounts} (int key in key order; changed by pgbench's built-in TPC-B script) or
  * {@code bench_uuid} (random uuid key in random physical order, {@code timestamptz} and {@code jsonb}; changed by a
- * pgbench script of ours: updates, deletes and inserts in the ratio 2:1:1), or their {@code _small} copies.
+ * pgbench script of ours: updates, deletes and inserts in the ratio 2:1:1), or their copies of the first N rows
+ * ({@code accounts_N}, {@code bench_uuid_N}: {@code pg-production.sh load-small N}; an account's balance changed).
  *
  * <p>Every repetition measures {@code floor} (COPY of the mapped columns), {@code full} (first FULL_TABLE sync, MIRROR),
  * {@code incr0} (INCREMENTAL, nothing changed), then changes about {@code --changes} of the rows with pgbench (not
@@ -44,7 +45,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * <p>Options: {@code --jdbc-url URL} (required; {@code pg-production.sh url}), {@code --table T}
  * ({@code pgbench_accounts}), {@code --reps R} (3), {@code --warmup W} (1), {@code --batch-size B} (10000),
  * {@code --pool N} (8), {@code --changes F} (0.01), {@code --pgbench PATH} ({@code pg_config --bindir}/pgbench),
- * {@code --statements N} (0: how many of the costliest statements of each figure to list), {@code --only full}.
+ * {@code --statements N} (0: how many of the costliest statements of each figure to list), {@code --only full} (first
+ * syncs alone), {@code --only incr0} (one first sync, then unchanged incremental runs alone: the fixed cost of a run).
  */
 public final class ServerBenchmark {
     private static final String JOB = "server_bench";
@@ -118,8 +120,14 @@ public final class ServerBenchmark {
             rows = query("SELECT count(*) FROM " + shape.table());
             long floor = measure("floor", this::floor);
             check(floor == rows, "floor read " + floor + " rows, expected " + rows);
+            SyncResult r;
+            if (options.onlyIncr0 && rep > 1 - options.warmup) {
+                r = sync(runner, source, dest, incremental, "incr0");
+                check(r.counts().planned() == 0 && dest.received == 0, "incr0 planned " + r.counts().planned());
+                continue;
+            }
             source.dropJob(JOB);
-            SyncResult r = sync(runner, source, dest, full, "full");
+            r = sync(runner, source, dest, full, "full");
             check(r.counts().delivered() == rows && dest.received == rows, "full delivered " + r.counts().delivered());
             if (!warmingUp) {
                 System.out.println("   bookkeeping: " + bookkeeping(rows));
@@ -206,10 +214,21 @@ public final class ServerBenchmark {
         List<String> command = new ArrayList<>(List.of(options.pgbench, "-n", "-c", "2", "-j", "2",
             "-t", String.valueOf(transactions / 2)));
         Path script = null;
-        if (shape.tpcb()) {
-            if (!shape.table().equals("pgbench_accounts")) {
-                throw new IllegalStateException("pgbench's TPC-B script changes pgbench_accounts only");
-            }
+        if (shape.tpcb() && shape.table().equals("pgbench_accounts")) {
+            // pgbench's built-in TPC-B script: one account's balance per transaction (and a teller, a branch, history).
+            command.add("-b");
+            command.add("tpcb-like");
+        } else if (shape.tpcb()) {
+            // A copy of pgbench_accounts: the TPC-B script's update of an account's balance alone.
+            long maxAid = query("SELECT max(aid) FROM " + shape.table());
+            script = Files.createTempFile("bench-changes", ".sql");
+            Files.writeString(script, String.join("\n",
+                "\\set aid random(1, " + maxAid + ")",
+                "\\set delta random(-5000, 5000)",
+                "UPDATE " + shape.table() + " SET abalance = abalance + :delta WHERE aid = :aid;", ""),
+                StandardCharsets.UTF_8);
+            command.add("-f");
+            command.add(script.toString());
         } else {
             // Twice as many transactions: half of them update, a quarter delete, a quarter insert.
             command.set(command.size() - 1, String.valueOf(transactions));
@@ -365,6 +384,7 @@ public final class ServerBenchmark {
         String pgbench = "pgbench";
         int statements;
         boolean onlyFull;
+        boolean onlyIncr0;
 
         static Options parse(String... args) throws IOException, InterruptedException {
             Options o = new Options();
@@ -380,7 +400,10 @@ public final class ServerBenchmark {
                     case "--changes" -> o.changes = Double.parseDouble(value);
                     case "--pgbench" -> o.pgbench = value;
                     case "--statements" -> o.statements = Integer.parseInt(value);
-                    case "--only" -> o.onlyFull = "full".equals(value);
+                    case "--only" -> {
+                        o.onlyFull = "full".equals(value);
+                        o.onlyIncr0 = "incr0".equals(value);
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; see ServerBenchmark's Javadoc");
                 }

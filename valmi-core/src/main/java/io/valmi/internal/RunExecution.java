@@ -124,7 +124,7 @@ public final class RunExecution {
         try (SourceRun run = job.source().startRun(request)) {
             Plan p = run.plan();
             this.plan = p;
-            SyncContext context = typed(started, run.columns());
+            SyncContext context = typed(started, run.columns()).withKeyOrder(run.keyOrder());
             this.context = context;
             for (ChangeKind kind : ChangeKind.values()) {
                 if (deliver.contains(kind)) {

@@ -60,6 +60,16 @@ public interface SourceRun extends AutoCloseable {
     }
 
     /**
+     * Which way this run goes about its work, for {@link SyncResult#path()}: asked once the run is planned. The
+     * default, {@link RunPath#UNKNOWN}, says nothing.
+     *
+     * @return the path
+     */
+    default RunPath path() {
+        return RunPath.UNKNOWN;
+    }
+
+    /**
      * The order in which this run hands out keys, as a comparator of {@link Change#key()} values, when Java can
      * reproduce it exactly; destinations learn it through {@link SyncContext#keyOrder()}. Give one only when it agrees
      * with the source's order for every key the run can hand out; the default, empty, says nothing.

@@ -124,17 +124,13 @@ enum KeyOrder implements Comparator<Object> {
     }
 
     /**
-     * The key order of a run, when Java reproduces it.
+     * The key order of a run by the key's type alone, when Java reproduces it.
      *
-     * @param c a connection, in a transaction (read only: one catalog query for text keys)
      * @param shape the run's relation and key
-     * @return the comparator, or empty
-     * @throws SQLException on failure
+     * @return the comparator, or empty: for a text key ({@link #needsCollation}), or a type Java does not follow
      */
-    static Optional<Comparator<Object>> of(Connection c, RunShape shape) throws SQLException {
-        String declared = shape.keyType().declared();
-        String base = declared.replaceAll("\\(.*\\)", "");
-        switch (base) {
+    static Optional<Comparator<Object>> byType(RunShape shape) {
+        switch (declaredBase(shape)) {
             case "smallint":
             case "integer":
             case "bigint":
@@ -149,12 +145,37 @@ enum KeyOrder implements Comparator<Object> {
                 return Optional.of(TIMESTAMP);
             case "timestamp with time zone":
                 return Optional.of(TIMESTAMPTZ);
-            case "text":
-            case "character varying":
-                return sortsByCodePoint(c, shape) ? Optional.of(CODE_POINTS) : Optional.empty();
             default:
                 return Optional.empty();
         }
+    }
+
+    /**
+     * Whether the key is text, whose order depends on its collation ({@link #byCollation}).
+     *
+     * @param shape the run's relation and key
+     * @return {@code true} for {@code text} and {@code character varying}
+     */
+    static boolean needsCollation(RunShape shape) {
+        String base = declaredBase(shape);
+        return base.equals("text") || base.equals("character varying");
+    }
+
+    /**
+     * The order of a text key: by code point when its collation sorts so in this database, else none.
+     *
+     * @param c a connection, in a transaction (one or two catalog queries)
+     * @param shape the run's relation and key
+     * @return the comparator, or empty
+     * @throws SQLException on failure
+     */
+    static Optional<Comparator<Object>> byCollation(Connection c, RunShape shape) throws SQLException {
+        return sortsByCodePoint(c, shape) ? Optional.of(CODE_POINTS) : Optional.empty();
+    }
+
+    /** The key's declared type without modifiers ({@code numeric(12,2)} is {@code numeric}); arrays keep {@code []}. */
+    private static String declaredBase(RunShape shape) {
+        return shape.keyType().declared().replaceAll("\\(.*\\)", "");
     }
 
     /** Whether the key column's collation compares text by code point in this database. */

@@ -116,12 +116,16 @@ abstract class PgRun implements SourceRun {
     }
 
     /**
-     * The key order of the relation's key column, when Java reproduces it ({@link KeyOrder}); one catalog query for a
-     * text key.
+     * The key order of the relation's key column, when Java reproduces it ({@link KeyOrder}); a transaction of catalog
+     * queries for a text key only.
      */
     @Override
     public Optional<Comparator<Object>> keyOrder() {
-        return session.transaction("read the key's collation", c -> KeyOrder.of(c, sql.shape()));
+        if (KeyOrder.needsCollation(sql.shape())) {
+            return session.transaction("read the collation of the key of sync job '" + jobId() + "'",
+                c -> KeyOrder.byCollation(c, sql.shape()));
+        }
+        return KeyOrder.byType(sql.shape());
     }
 
     /** The job's id, for messages. */

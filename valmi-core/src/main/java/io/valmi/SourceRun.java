@@ -1,6 +1,8 @@
 package io.valmi;
 
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One planned run of a {@link Source}: hands out changes batch by batch and records what the destination
@@ -55,6 +57,27 @@ public interface SourceRun extends AutoCloseable {
      */
     default List<SourceColumn> columns() {
         return List.of();
+    }
+
+    /**
+     * Which way this run goes about its work, for {@link SyncResult#path()}: asked once the run is planned. The
+     * default, {@link RunPath#UNKNOWN}, says nothing.
+     *
+     * @return the path
+     */
+    default RunPath path() {
+        return RunPath.UNKNOWN;
+    }
+
+    /**
+     * The order in which this run hands out keys, as a comparator of {@link Change#key()} values, when Java can
+     * reproduce it exactly; destinations learn it through {@link SyncContext#keyOrder()}. Give one only when it agrees
+     * with the source's order for every key the run can hand out; the default, empty, says nothing.
+     *
+     * @return the key order, or empty
+     */
+    default Optional<Comparator<Object>> keyOrder() {
+        return Optional.empty();
     }
 
     /**

@@ -1,9 +1,10 @@
 package io.valmi;
 
-import java.util.Map;
-import java.util.Optional;
-
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a run tells a {@link Destination} and a {@link SyncListener} about itself.
@@ -17,9 +18,13 @@ import java.util.List;
  *     {@code format_type} prints it: {@code jsonb}, {@code numeric(12,2)}, ...), and of the key under the mapping's
  *     key column name when no field has that name; empty when the source does not tell, and before the run is planned
  *     ({@link SyncListener#runStarted})
+ * @param keyOrder the order in which the source hands out keys, as a comparator of {@link Change#key()} values, when
+ *     Java can reproduce it exactly ({@link SourceRun#keyOrder()}): batches come in key order, so a destination or a
+ *     test can sort keys as the source does (a PostgreSQL {@code uuid} key is not in {@link java.util.UUID#compareTo}
+ *     order, for one); empty when the source does not tell, and before the run is planned
  */
 public record SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize,
-                          Map<String, SourceColumn> sourceColumns) {
+                          Map<String, SourceColumn> sourceColumns, Optional<Comparator<Object>> keyOrder) {
 
     /**
      * Copies the map.
@@ -30,9 +35,26 @@ public record SyncContext(String jobId, String runId, String source, Mapping map
      * @param mapping the job's mapping
      * @param batchSize the largest batch this run sends
      * @param sourceColumns the source column of each destination field (and of the key), with its type
+     * @param keyOrder the source's key order, when Java can reproduce it
      */
     public SyncContext {
         sourceColumns = Map.copyOf(sourceColumns);
+        Objects.requireNonNull(keyOrder, "keyOrder");
+    }
+
+    /**
+     * A context without a key order.
+     *
+     * @param jobId the stable id of the sync job
+     * @param runId the id of this run, unique across runs
+     * @param source a description of the source (no secrets)
+     * @param mapping the job's mapping
+     * @param batchSize the largest batch this run sends
+     * @param sourceColumns the source column of each destination field (and of the key), with its type
+     */
+    public SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize,
+                       Map<String, SourceColumn> sourceColumns) {
+        this(jobId, runId, source, mapping, batchSize, sourceColumns, Optional.empty());
     }
 
     /**
@@ -78,7 +100,17 @@ public record SyncContext(String jobId, String runId, String source, Mapping map
      * @return the new context
      */
     public SyncContext withSourceColumns(Map<String, SourceColumn> columns) {
-        return new SyncContext(jobId, runId, source, mapping, batchSize, columns);
+        return new SyncContext(jobId, runId, source, mapping, batchSize, columns, keyOrder);
+    }
+
+    /**
+     * A copy with the key order a planned run knows.
+     *
+     * @param order the source's key order, or empty
+     * @return the new context
+     */
+    public SyncContext withKeyOrder(Optional<Comparator<Object>> order) {
+        return new SyncContext(jobId, runId, source, mapping, batchSize, sourceColumns, order);
     }
 
     /**

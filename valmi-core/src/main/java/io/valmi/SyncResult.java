@@ -3,6 +3,7 @@ package io.valmi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,10 +19,13 @@ import org.jspecify.annotations.Nullable;
  * @param invalidSamples some of the invalid rows
  * @param rejectionSamples some of the rejected changes
  * @param error why the run failed; {@code null} when it succeeded
+ * @param path which way the source's run went about its work ({@link SourceRun#path()}); {@link RunPath#UNKNOWN} when
+ *     the source does not say or the run failed before it was planned
+ * @param timings how long each phase of the run took
  */
 public record SyncResult(String jobId, String runId, RunStatus status, Instant startedAt, Instant finishedAt,
                          SyncCounts counts, List<InvalidRow> invalidSamples, List<Rejection> rejectionSamples,
-                         @Nullable Throwable error) {
+                         @Nullable Throwable error, RunPath path, RunTimings timings) {
 
     /**
      * Copies the lists.
@@ -35,10 +39,34 @@ public record SyncResult(String jobId, String runId, RunStatus status, Instant s
      * @param invalidSamples some of the invalid rows
      * @param rejectionSamples some of the rejected changes
      * @param error why the run failed; {@code null} when it succeeded
+     * @param path which way the source's run went about its work
+     * @param timings how long each phase of the run took
      */
     public SyncResult {
         invalidSamples = List.copyOf(invalidSamples);
         rejectionSamples = List.copyOf(rejectionSamples);
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(timings, "timings");
+    }
+
+    /**
+     * A result without a path or timings ({@link RunPath#UNKNOWN}, {@link RunTimings#NONE}).
+     *
+     * @param jobId the job's id
+     * @param runId the run's id
+     * @param status how the run ended
+     * @param startedAt when it started
+     * @param finishedAt when it ended
+     * @param counts the numbers
+     * @param invalidSamples some of the invalid rows
+     * @param rejectionSamples some of the rejected changes
+     * @param error why the run failed; {@code null} when it succeeded
+     */
+    public SyncResult(String jobId, String runId, RunStatus status, Instant startedAt, Instant finishedAt,
+                      SyncCounts counts, List<InvalidRow> invalidSamples, List<Rejection> rejectionSamples,
+                      @Nullable Throwable error) {
+        this(jobId, runId, status, startedAt, finishedAt, counts, invalidSamples, rejectionSamples, error,
+            RunPath.UNKNOWN, RunTimings.NONE);
     }
 
     /**

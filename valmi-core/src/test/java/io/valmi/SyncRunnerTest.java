@@ -87,6 +87,22 @@ class SyncRunnerTest {
     }
 
     @Test
+    void aSourceThatDoesNotSayItsPathReportsUnknownAndTheRunnerTimesThePhases() {
+        SyncResult result = runner.run(job(sourceWithEveryKind(), new ScriptedDestination(),
+            mapping(SourceMode.INCREMENTAL, DestinationMode.MIRROR), 10)).orThrow();
+
+        assertThat(result.path()).isEqualTo(RunPath.UNKNOWN);
+        RunTimings t = result.timings();
+        assertThat(List.of(t.prepare(), t.deliver(), t.finish())).allMatch(d -> !d.isNegative());
+        assertThat(t.prepare().plus(t.deliver())).isLessThanOrEqualTo(result.duration());
+
+        SyncResult refused = runner.run(job(sourceWithEveryKind(), new ScriptedDestination()
+            .modes(EnumSet.of(DestinationMode.UPSERT)), mapping(SourceMode.INCREMENTAL, DestinationMode.MIRROR), 10));
+        assertThat(refused.path()).as("refused before planning").isEqualTo(RunPath.UNKNOWN);
+        assertThat(refused.timings()).isEqualTo(RunTimings.NONE);
+    }
+
+    @Test
     void unsupportedModeFailsBeforeAnyRowMoves() {
         InMemorySource source = sourceWithEveryKind();
         ScriptedDestination destination = new ScriptedDestination()

@@ -11,8 +11,10 @@ import io.valmi.InvalidRow;
 import io.valmi.Mapping;
 import io.valmi.Plan;
 import io.valmi.RateLimit;
+import io.valmi.RunPath;
 import io.valmi.RunRequest;
 import io.valmi.RunStatus;
+import io.valmi.RunTimings;
 import io.valmi.SourceRun;
 import io.valmi.SyncContext;
 import io.valmi.SyncCounts;
@@ -21,6 +23,7 @@ import io.valmi.SyncListener;
 import io.valmi.SyncResult;
 import io.valmi.ValmiException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,6 +57,12 @@ public final class RunExecution {
     private @Nullable SyncContext context;
 
     private @Nullable Plan plan;
+    /** Which way the source's run went, once it is planned. */
+    private RunPath path = RunPath.UNKNOWN;
+    /** The phases' durations ({@link RunTimings}), each set when its phase ends (or fails). */
+    private Duration prepareTime = Duration.ZERO;
+    private Duration deliverTime = Duration.ZERO;
+    private Duration finishTime = Duration.ZERO;
     private final Delivery.Tally tally = new Delivery.Tally();
     private long skipped;
     private long toSend;
@@ -121,71 +130,111 @@ public final class RunExecution {
         RunRequest request = new RunRequest(job.id(), runId, mapping, deliver, job.options().maxSamples(),
             started.batchSize(), job.options().writeTimeout(), job.options().quarantineAfter(),
             job.options().onMappingChange(), job.options().syncLog());
-        try (SourceRun run = job.source().startRun(request)) {
+        Instant preparing = clock.instant();
+        SourceRun startedRun;
+        try {
+            startedRun = job.source().startRun(request);
+        } finally {
+            prepareTime = since(preparing);
+        }
+        try (SourceRun run = startedRun) {
             Plan p = run.plan();
             this.plan = p;
-            SyncContext context = typed(started, run.columns());
+            this.path = run.path();
+            SyncContext context = typed(started, run.columns()).withKeyOrder(run.keyOrder());
             this.context = context;
-            for (ChangeKind kind : ChangeKind.values()) {
-                if (deliver.contains(kind)) {
-                    toSend += p.count(kind);
-                } else {
-                    skipped += p.count(kind);
-                }
-            }
-            log.info("Sync job '{}' planned: {} added, {} changed, {} unchanged, {} removed, {} invalid,"
-                    + " {} quarantined; {} to send, {} skipped by mode {}", job.id(), p.count(ChangeKind.ADDED),
-                p.count(ChangeKind.CHANGED), p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED),
-                p.invalidTotal(), p.quarantined(), toSend, skipped, mapping.destinationMode());
-            notify(l -> l.planned(context, p));
-            checkGuards(p, deliver);
-            @Nullable Throwable failure = null;
-            boolean opened = false;
-            if (control.cancelled()) {
-                cancelled = true;
-                log.info("Sync job '{}' asked to stop while it planned: nothing is sent", job.id());
-            }
+            prepareTime = since(preparing);
+            Instant delivering = clock.instant();
+            @Nullable Throwable failure;
             try {
-                if (cancelled) {
-                    throw new SkipDelivery();
-                }
-                job.destination().open(context);
-                opened = true;
-                redactor = Redactor.of(job.destination().secrets());
-                sendAll(run, context);
-            } catch (SkipDelivery e) {
-                // (Cancelled before anything was sent.)
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                failure = e;
+                failure = deliverPlanned(run, context, p, deliver);
             } finally {
-                if (opened) {
-                    try {
-                        job.destination().close();
-                    } catch (Exception e) {
-                        Throwable shown = redactor.redact(e);
-                        log.warn("Destination {} of sync job '{}' failed to close: {}",
-                            job.destination().getClass().getName(), job.id(), redactor.redact(e.toString()), shown);
-                        if (failure == null) {
-                            failure = e;
-                        }
-                    }
-                }
+                deliverTime = since(delivering);
             }
             SyncResult result = result(startedAt, failure);
+            Instant finishing = clock.instant();
             try {
                 run.finish(result);
             } catch (RuntimeException e) {
+                finishTime = since(finishing);
                 Throwable reported = result.error();
                 if (reported == null) {
                     return finished(startedAt, e);
                 }
                 reported.addSuppressed(redactor.redact(e));
             }
-            return result;
+            finishTime = since(finishing);
+            return new SyncResult(result.jobId(), result.runId(), result.status(), result.startedAt(),
+                result.finishedAt(), result.counts(), result.invalidSamples(), result.rejectionSamples(),
+                result.error(), result.path(), timings());
         }
+    }
+
+    /**
+     * The deliver phase of a planned run: guards, the destination's open, every batch, its close.
+     *
+     * @return the failure that ends the run, or {@code null}
+     */
+    private @Nullable Throwable deliverPlanned(SourceRun run, SyncContext context, Plan p, Set<ChangeKind> deliver) {
+        Mapping mapping = context.mapping();
+        for (ChangeKind kind : ChangeKind.values()) {
+            if (deliver.contains(kind)) {
+                toSend += p.count(kind);
+            } else {
+                skipped += p.count(kind);
+            }
+        }
+        log.info("Sync job '{}' planned: {} added, {} changed, {} unchanged, {} removed, {} invalid,"
+                + " {} quarantined; {} to send, {} skipped by mode {}", job.id(), p.count(ChangeKind.ADDED),
+            p.count(ChangeKind.CHANGED), p.count(ChangeKind.UNCHANGED), p.count(ChangeKind.REMOVED),
+            p.invalidTotal(), p.quarantined(), toSend, skipped, mapping.destinationMode());
+        notify(l -> l.planned(context, p));
+        checkGuards(p, deliver);
+        @Nullable Throwable failure = null;
+        boolean opened = false;
+        if (control.cancelled()) {
+            cancelled = true;
+            log.info("Sync job '{}' asked to stop while it planned: nothing is sent", job.id());
+        }
+        try {
+            if (cancelled) {
+                throw new SkipDelivery();
+            }
+            job.destination().open(context);
+            opened = true;
+            redactor = Redactor.of(job.destination().secrets());
+            sendAll(run, context);
+        } catch (SkipDelivery e) {
+            // (Cancelled before anything was sent.)
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            failure = e;
+        } finally {
+            if (opened) {
+                try {
+                    job.destination().close();
+                } catch (Exception e) {
+                    Throwable shown = redactor.redact(e);
+                    log.warn("Destination {} of sync job '{}' failed to close: {}",
+                        job.destination().getClass().getName(), job.id(), redactor.redact(e.toString()), shown);
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+            }
+        }
+        return failure;
+    }
+
+    private Duration since(Instant from) {
+        Duration d = Duration.between(from, clock.instant());
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private RunTimings timings() {
+        return new RunTimings(prepareTime, deliverTime, finishTime);
     }
 
     private void checkGuards(Plan p, Set<ChangeKind> deliver) {
@@ -295,17 +344,19 @@ public final class RunExecution {
                 : result.error().getMessage()));
         } else if (result.status() == RunStatus.CANCELLED) {
             log.info("Sync job '{}' run {} cancelled after {} ms: {} delivered, {} rejected, {} in doubt (sent again"
-                    + " next run)", job.id(), runId, result.duration().toMillis(), result.counts().delivered(),
-                result.counts().rejected(), result.counts().inDoubt());
+                    + " next run); path {} ({})", job.id(), runId, result.duration().toMillis(),
+                result.counts().delivered(), result.counts().rejected(), result.counts().inDoubt(), result.path(),
+                result.timings());
         } else if (result.succeeded()) {
-            log.info("Sync job '{}' run {} succeeded in {} ms: {} delivered, {} rejected, {} skipped, {} invalid",
-                job.id(), runId, result.duration().toMillis(), result.counts().delivered(), result.counts().rejected(),
-                result.counts().skipped(), result.counts().invalidTotal());
+            log.info("Sync job '{}' run {} succeeded in {} ms: {} delivered, {} rejected, {} skipped, {} invalid;"
+                    + " path {} ({})", job.id(), runId, result.duration().toMillis(), result.counts().delivered(),
+                result.counts().rejected(), result.counts().skipped(), result.counts().invalidTotal(), result.path(),
+                result.timings());
         } else {
             Throwable error = result.error();
-            log.error("Sync job '{}' run {} failed after {} ms ({} delivered, {} in doubt): {}", job.id(), runId,
-                result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
-                String.valueOf(error), error);
+            log.error("Sync job '{}' run {} failed after {} ms ({} delivered, {} in doubt; path {}, {}): {}",
+                job.id(), runId, result.duration().toMillis(), result.counts().delivered(), result.counts().inDoubt(),
+                result.path(), result.timings(), String.valueOf(error), error);
         }
         SyncContext known = context;
         SyncContext finishedContext = known != null ? known
@@ -330,7 +381,7 @@ public final class RunExecution {
             : failure != null ? RunStatus.FAILED : cancelled ? RunStatus.CANCELLED : RunStatus.SUCCEEDED;
         return new SyncResult(job.id(), runId, status, startedAt, clock.instant(), syncCounts, invalidSamples,
             tally.samples,
-            failure == null ? null : redactor.redact(failure));
+            failure == null ? null : redactor.redact(failure), path, timings());
     }
 
     private synchronized void notify(java.util.function.Consumer<SyncListener> event) {

@@ -293,6 +293,7 @@ public final class Benchmark {
         long elapsed = ms(t);
         peakHeapBytes = Math.max(peakHeapBytes, peakHeap());
         record(figure, elapsed, (planTimer.planned - t) / 1_000_000);
+        System.out.printf(Locale.ROOT, "   %-10s path %s (%s)%n", "", r.path(), r.timings());
         return r;
     }
 

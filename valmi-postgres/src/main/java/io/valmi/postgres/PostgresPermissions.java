@@ -2,6 +2,7 @@ package io.valmi.postgres;
 
 import io.valmi.postgres.internal.Postgres;
 import java.util.List;
+import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -17,9 +18,10 @@ public final class PostgresPermissions {
     }
 
     /**
-     * The setup script: CREATE USER (with a password placeholder to replace), the bookkeeping schema and its
-     * grants, and per schema USAGE, SELECT on all tables, EXECUTE on all functions, and default privileges for
-     * tables and functions created later.
+     * The setup script for an administrator to read and run: CREATE USER (with a password placeholder to replace),
+     * the bookkeeping schema and its grants, and per schema USAGE, SELECT on all tables, EXECUTE on all functions,
+     * and default privileges for tables and functions created later. To run it from code, with a password, use
+     * {@link #setupStatements(String, String, List, String)}.
      *
      * @param user the user to create
      * @param schemas the schemas it may read
@@ -39,6 +41,49 @@ public final class PostgresPermissions {
      */
     public static String setupScript(String user, List<String> schemas) {
         return setupScript(user, schemas, PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA);
+    }
+
+    /**
+     * The setup script's statements with the user's password, for a test or an installer to run one by one through
+     * JDBC ({@code Statement.execute}), in this order, as a role that may create roles and schemas and grant on the
+     * readable schemas.
+     *
+     * <p>The password is written into the {@code CREATE USER} statement as a string literal, quoted by jOOQ, so any
+     * character is safe. valmi never logs these statements; but the returned list holds the password, so do not log it
+     * either, and note that PostgreSQL itself writes {@code CREATE USER} statements to its log when
+     * {@code log_statement} is {@code ddl} or {@code all}. The statements are those of
+     * {@link #setupScript(String, List, String)}, without the final semicolons.
+     *
+     * @param user the user to create
+     * @param password its password, not empty
+     * @param schemas the schemas it may read
+     * @param bookkeepingSchema its bookkeeping schema
+     * @return the statements, each one that JDBC can run on its own
+     * @throws IllegalArgumentException when the password is empty
+     */
+    public static List<String> setupStatements(String user, String password, List<String> schemas,
+                                               String bookkeepingSchema) {
+        Objects.requireNonNull(password, "password");
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException("PostgresPermissions.setupStatements needs a password for user \""
+                + user + "\": PostgreSQL does not let a user log in with an empty one");
+        }
+        return Postgres.setupStatements(Objects.requireNonNull(user, "user"), password, List.copyOf(schemas),
+            Objects.requireNonNull(bookkeepingSchema, "bookkeepingSchema"));
+    }
+
+    /**
+     * The setup script's statements with the user's password, for the default bookkeeping schema.
+     *
+     * @param user the user to create
+     * @param password its password, not empty
+     * @param schemas the schemas it may read
+     * @return the statements, each one that JDBC can run on its own
+     * @throws IllegalArgumentException when the password is empty
+     * @see #setupStatements(String, String, List, String)
+     */
+    public static List<String> setupStatements(String user, String password, List<String> schemas) {
+        return setupStatements(user, password, schemas, PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA);
     }
 
     /**

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
-import org.jooq.DataType;
 import org.jspecify.annotations.NullMarked;
 import org.jspecify.annotations.Nullable;
 
@@ -57,7 +56,7 @@ import org.jspecify.annotations.Nullable;
  * ({@code jsonb}, {@code numeric(12,2)}, {@code varchar(20)}, {@code timestamptz}, arrays of those, ...; a domain takes
  * its values' type). Other columns take their type from the first batch's values ({@code Long} becomes
  * {@code bigint}, {@code BigDecimal} {@code numeric}, ...), and one that is NULL in every row of it becomes
- * {@code text}: declare a type with {@link Builder#columnType(String, DataType)}, or create the table yourself.
+ * {@code text}: declare a type with {@link Builder#columnType(String, String)}, or create the table yourself.
  *
  * <p>All SQL is rendered by jOOQ with quoted names and bind values, and run through plain JDBC without statement
  * logging: no row value reaches a log line.
@@ -128,7 +127,7 @@ public final class PostgresTableDestination implements Destination {
         private @Nullable String table;
         private @Nullable String keyColumn;
         private boolean createTable;
-        private final Map<String, DataType<?>> columnTypes = new HashMap<>();
+        private final Map<String, String> columnTypes = new HashMap<>();
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -179,13 +178,21 @@ public final class PostgresTableDestination implements Destination {
         }
 
         /**
-         * The type of a column of a created table, instead of the type guessed from the first batch.
+         * The type of a column of a created table, instead of the source column's type or the type guessed from the
+         * first batch.
+         *
+         * <p>The type is a PostgreSQL type name as {@code CREATE TABLE} takes it: {@code numeric(12,2)},
+         * {@code varchar(20)}, {@code timestamptz}, {@code timestamp(3) with time zone}, {@code text[]},
+         * {@code jsonb}, or a type of the target database such as {@code crm."Mood"} (unquoted words are folded to
+         * lower case, as PostgreSQL does). It is read by a grammar of type names, never pasted into SQL: {@link #build()}
+         * refuses anything else (a semicolon, a comment, a quote), and {@link PostgresTableDestination#open(SyncContext) open} asks the target
+         * database whether a table to be created can have that type; both name the column.
          *
          * @param column the field or key column name
-         * @param type the jOOQ type, for example {@code SQLDataType.NUMERIC(12, 2)}
+         * @param type the PostgreSQL type name, for example {@code "numeric(12,2)"}
          * @return this builder
          */
-        public Builder columnType(String column, DataType<?> type) {
+        public Builder columnType(String column, String type) {
             columnTypes.put(Objects.requireNonNull(column, "column"), Objects.requireNonNull(type, "type"));
             return this;
         }
@@ -194,7 +201,8 @@ public final class PostgresTableDestination implements Destination {
          * Validates and builds the destination.
          *
          * @return the destination
-         * @throws ConfigurationException when the table is missing or a name is blank
+         * @throws ConfigurationException when the table is missing, a name is blank or a column type is not a
+         *     PostgreSQL type name
          */
         public PostgresTableDestination build() {
             if (table == null || table.isBlank()) {

@@ -1,6 +1,7 @@
 package io.valmi.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.valmi.DestinationMode;
 import io.valmi.Mapping;
@@ -34,6 +35,13 @@ class PermissionsTest {
             .contains("ALTER DEFAULT PRIVILEGES IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO \"valmi \"\"user\"\"\";")
             .contains("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA \"public\" TO \"valmi \"\"user\"\"\";")
             .contains("ALTER DEFAULT PRIVILEGES IN SCHEMA \"public\" GRANT EXECUTE ON FUNCTIONS TO \"valmi \"\"user\"\"\";");
+        assertThat(script).as("the text is the statements with a placeholder for the password").isEqualTo(
+            String.join(";\n", PostgresPermissions.setupStatements("valmi \"user\"", "<choose a strong password>",
+                List.of("public", "Sales EU"))) + ";\n");
+        assertThat(PostgresPermissions.setupStatements("valmi", "it's", List.of("public"), "bk").get(0))
+            .isEqualTo("CREATE USER \"valmi\" WITH PASSWORD 'it''s'");
+        assertThatThrownBy(() -> PostgresPermissions.setupStatements("valmi", "", List.of("public")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a password for user \"valmi\"");
     }
 
     @Test
@@ -50,12 +58,13 @@ class PermissionsTest {
     }
 
     private static void syncsAsAFreshUserOfTheSetupScript(TestDatabase db, String user) {
-        String password = "pw-" + UUID.randomUUID();
+        // Quotes, a backslash, a semicolon and a comment: the literal is jOOQ's, so the password is just a password.
+        String password = "it's \"pw\" \\ ; -- " + UUID.randomUUID();
         db.execute("create schema sales", "create table sales.orders (id int primary key, name text)",
             "insert into sales.orders values (1, 'one'), (2, 'two')");
-        String script = PostgresPermissions.setupScript(user, List.of("sales"))
-            .replace("'<choose a strong password>'", "'" + password + "'");
-        for (String statement : script.split("\n")) {
+        List<String> statements = PostgresPermissions.setupStatements(user, password, List.of("sales"));
+        assertThat(statements).noneMatch(statement -> statement.endsWith(";"));
+        for (String statement : statements) {
             db.execute(statement);
         }
         db.execute("create table sales.secret (id int primary key, name text)",

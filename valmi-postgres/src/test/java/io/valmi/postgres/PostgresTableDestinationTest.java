@@ -183,7 +183,7 @@ class PostgresTableDestinationTest {
     @Test
     void aCreatedTableRolledBackWithItsFirstBatchIsCreatedAgain(TestDatabase db) throws Exception {
         PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("created_late")
-            .createTable(true).columnType("name", org.jooq.impl.SQLDataType.VARCHAR(3)).build();
+            .createTable(true).columnType("name", "varchar(3)").build();
         d.open(context(DestinationMode.UPSERT, "name"));
 
         WriteResult result = d.write(List.of(Change.added(1L, Row.of(List.of("name"), "abc")),
@@ -216,6 +216,62 @@ class PostgresTableDestinationTest {
         assertThat(db.query("select doc::text, amount::text, n from typed_dst order by id"))
             .containsExactly(java.util.Arrays.asList("{\"a\": [1, 2]}", "12.50", null),
                 java.util.Arrays.asList(null, null, null));
+    }
+
+    @Test
+    void aCreatedTableTakesTheDeclaredPostgresTypeNames(TestDatabase db) throws Exception {
+        db.execute("create schema crm", "create type crm.\"Mood\" as enum ('happy', 'sad')");
+        List<String> fields = List.of("amount", "at", "tags", "mood", "span", "big");
+        PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("declared")
+            .createTable(true)
+            .columnType("id", "INT8")
+            .columnType("amount", "numeric(12,2)")
+            .columnType("at", "timestamp(3)  WITH time zone")
+            .columnType("tags", "varchar(20)[]")
+            .columnType("mood", "crm.\"Mood\"[]")
+            .columnType("span", "interval day to second(0)")
+            .columnType("big", "double precision")
+            .build();
+        d.open(context(DestinationMode.UPSERT, fields.toArray(String[]::new)));
+        assertThat(d.write(List.of(Change.added(1L, Row.of(fields, new BigDecimal("1.5"), null, List.of("a"),
+            List.of("sad"), "P1DT2H", 2.5)))).allApplied()).isTrue();
+
+        assertThat(db.query("select attname::text, format_type(atttypid, atttypmod) from pg_attribute"
+            + " where attrelid = 'public.declared'::regclass and attnum > 0 order by attnum")).containsExactly(
+            List.of("id", "bigint"), List.of("amount", "numeric(12,2)"), List.of("at", "timestamp(3) with time zone"),
+            List.of("tags", "character varying(20)[]"), List.of("mood", "crm.\"Mood\"[]"),
+            List.of("span", "interval day to second(0)"), List.of("big", "double precision"));
+        assertThat(db.query("select amount::text, mood::text from declared")).containsExactly(List.of("1.50", "{sad}"));
+    }
+
+    @Test
+    void aColumnTypeThatIsNoTypeNameIsRefusedNamingItsColumn(TestDatabase db) {
+        db.execute("create table victim (id int)");
+        for (String hostile : List.of("numeric(12,2); drop table victim", "int -- comment", "text' || 'x", "text /* c */",
+                "numeric(12,2", "\"unclosed", "varchar(20)[", "a.b.c", "setof int", "")) {
+            assertThatThrownBy(() -> PostgresTableDestination.builder(db.dataSource()).table("t").createTable(true)
+                .columnType("amount", hostile).build())
+                .as(hostile)
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("The column type declared for column \"amount\" is not a PostgreSQL type name")
+                .hasMessageContaining("PostgresTableDestination.Builder.columnType(\"amount\", type)");
+        }
+
+        PostgresTableDestination unknown = PostgresTableDestination.builder(db.dataSource()).table("t")
+            .createTable(true).columnType("amount", "no_such_type").build();
+        assertThatThrownBy(() -> unknown.open(context(DestinationMode.UPSERT, "amount")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Target table \"public\".\"t\" would be created with column \"amount\" of type no_such_type, "
+                + "which PostgreSQL refuses (SQLSTATE 42704): type \"no_such_type\" does not exist. Fix "
+                + "PostgresTableDestination.Builder.columnType(\"amount\", type), for example numeric(12,2), "
+                + "varchar(20), timestamptz or text[]");
+        PostgresTableDestination badModifier = PostgresTableDestination.builder(db.dataSource()).table("t")
+            .createTable(true).columnType("amount", "numeric(0)").build();
+        assertThatThrownBy(() -> badModifier.open(context(DestinationMode.UPSERT, "amount")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessageContaining("column \"amount\" of type numeric(0), which PostgreSQL refuses (SQLSTATE 22023)");
+        assertThat(db.queryLong("select count(*) from pg_class where relname = 't'")).isZero();
+        assertThat(db.queryLong("select count(*) from victim")).isZero();
     }
 
     @Test

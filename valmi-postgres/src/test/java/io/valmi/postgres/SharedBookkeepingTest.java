@@ -30,9 +30,7 @@ class SharedBookkeepingTest {
 
     private static DataSource setUp(TestDatabase db, String user, String bookkeeping) {
         String password = "pw-" + UUID.randomUUID();
-        String script = PostgresPermissions.setupScript(user, List.of("sales"), bookkeeping)
-            .replace("'<choose a strong password>'", "'" + password + "'");
-        for (String statement : script.split("\n")) {
+        for (String statement : PostgresPermissions.setupStatements(user, password, List.of("sales"), bookkeeping)) {
             db.execute(statement);
         }
         return db.dataSource(user, password);

@@ -6,6 +6,7 @@ import io.valmi.ChangeKind;
 import io.valmi.InvalidReason;
 import io.valmi.InvalidRow;
 import io.valmi.Plan;
+import io.valmi.RunPath;
 import io.valmi.RunRequest;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
 import java.nio.charset.StandardCharsets;
@@ -178,6 +179,22 @@ final class FirstSyncRun extends PgRun {
                 + " the first sync hashes its rows on the server (slower, same result)", jobId);
         }
         return agree;
+    }
+
+    /**
+     * {@code first-sync/client-hash} or {@code first-sync/server-hash}
+     * ({@code docs/internals.md#client-side-hashing-in-a-first-sync}).
+     */
+    @Override
+    public RunPath path() {
+        if (clientHashKinds != null) {
+            return new RunPath("first-sync/client-hash", "a first sync: rows read by key straight from the source and"
+                + " hashed on the client");
+        }
+        return new RunPath("first-sync/server-hash", "a first sync: rows read by key straight from the source and"
+            + " hashed by the server, because " + (RowHash.clientHashable(sql.shape().firstSyncKinds())
+            ? "the server's encoding or its hashes of the probe values differ from the client's"
+            : "a mapped column's type is hashed by its text form, which only the server prints"));
     }
 
     /** Creates the reader and starts reading ahead. */

@@ -22,6 +22,9 @@ final class Grants {
     private Grants() {
     }
 
+    /** What the script's text version says in place of a password. */
+    static final String PASSWORD_PLACEHOLDER = "<choose a strong password>";
+
     /**
      * The statements that set a user up, as the valmi.io guide describes, for a bookkeeping schema that several users
      * (several applications, or an application and an administrator) may share: the schema and every table in it
@@ -29,37 +32,52 @@ final class Grants {
      * change every table in it. Running the script again for another user adds that user.
      *
      * @param user the database user to create
+     * @param password its password, inlined by jOOQ as a string literal (or {@link #PASSWORD_PLACEHOLDER})
+     * @param schemas the schemas whose tables and views it may read
+     * @param bookkeepingSchema the schema it keeps its bookkeeping in
+     * @return the statements, without a final semicolon, each one that JDBC can run on its own
+     */
+    public static List<String> setupStatements(String user, String password, List<String> schemas,
+                                               String bookkeepingSchema) {
+        Name owner = DSL.quotedName(ownerRole(bookkeepingSchema));
+        Name schema = DSL.quotedName(bookkeepingSchema);
+        List<Query> out = new ArrayList<>();
+        Name member = DSL.quotedName(user);
+        out.add(PgTemplates.createUser(member, password));
+        out.add(PgTemplates.unlessItExists(PgTemplates.createRoleWithoutLogin(owner)));
+        out.add(PgTemplates.grantRole(owner, member));
+        out.add(PgTemplates.grantRoleToCurrentUser(owner));
+        out.add(PgTemplates.createSchemaOwnedBy(schema, owner));
+        out.add(PgTemplates.alterSchemaOwner(schema, owner));
+        // Tables made before (by a sync run as another user) move to the owner role too.
+        out.add(PgTemplates.forEachRowExecute(
+            DSL.select(PgTemplates.regclassText(PgCatalog.C_OID).as("t")).from(PgCatalog.C).join(PgCatalog.N)
+                .on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
+                .where(PgCatalog.N_NAME.eq(inline(bookkeepingSchema)))
+                .and(PgCatalog.C_KIND.in(inline("r"), inline("p"))),
+            "ALTER TABLE %s OWNER TO %I", ownerRole(bookkeepingSchema)));
+        for (String s : schemas) {
+            Name readable = DSL.quotedName(s);
+            out.add(PgTemplates.grantUsageOnSchema(readable, member));
+            out.add(PgTemplates.grantSelectOnAllTables(readable, member));
+            out.add(PgTemplates.grantSelectOnFutureTables(readable, member));
+            out.add(PgTemplates.grantExecuteOnAllFunctions(readable, member));
+            out.add(PgTemplates.grantExecuteOnFutureFunctions(readable, member));
+        }
+        return out.stream().map(Sql::renderInlined).toList();
+    }
+
+    /**
+     * The setup script for a person to read and run: {@link #setupStatements} with {@link #PASSWORD_PLACEHOLDER}.
+     *
+     * @param user the database user to create
      * @param schemas the schemas whose tables and views it may read
      * @param bookkeepingSchema the schema it keeps its bookkeeping in
      * @return the statements, each ending with a semicolon
      */
     public static List<String> setupScript(String user, List<String> schemas, String bookkeepingSchema) {
-        Name owner = DSL.quotedName(ownerRole(bookkeepingSchema));
-        Name schema = DSL.quotedName(bookkeepingSchema);
-        List<String> out = new ArrayList<>();
-        Name member = DSL.quotedName(user);
-        out.add(render(PgTemplates.createUser(member, "<choose a strong password>")));
-        out.add(render(PgTemplates.unlessItExists(PgTemplates.createRoleWithoutLogin(owner))));
-        out.add(render(PgTemplates.grantRole(owner, member)));
-        out.add(render(PgTemplates.grantRoleToCurrentUser(owner)));
-        out.add(render(PgTemplates.createSchemaOwnedBy(schema, owner)));
-        out.add(render(PgTemplates.alterSchemaOwner(schema, owner)));
-        // Tables made before (by a sync run as another user) move to the owner role too.
-        out.add(render(PgTemplates.forEachRowExecute(
-            DSL.select(PgTemplates.regclassText(PgCatalog.C_OID).as("t")).from(PgCatalog.C).join(PgCatalog.N)
-                .on(PgCatalog.N_OID.eq(PgCatalog.C_NAMESPACE))
-                .where(PgCatalog.N_NAME.eq(inline(bookkeepingSchema)))
-                .and(PgCatalog.C_KIND.in(inline("r"), inline("p"))),
-            "ALTER TABLE %s OWNER TO %I", ownerRole(bookkeepingSchema))));
-        for (String s : schemas) {
-            Name readable = DSL.quotedName(s);
-            out.add(render(PgTemplates.grantUsageOnSchema(readable, member)));
-            out.add(render(PgTemplates.grantSelectOnAllTables(readable, member)));
-            out.add(render(PgTemplates.grantSelectOnFutureTables(readable, member)));
-            out.add(render(PgTemplates.grantExecuteOnAllFunctions(readable, member)));
-            out.add(render(PgTemplates.grantExecuteOnFutureFunctions(readable, member)));
-        }
-        return out;
+        return setupStatements(user, PASSWORD_PLACEHOLDER, schemas, bookkeepingSchema).stream()
+            .map(statement -> statement + ";").toList();
     }
 
     /**

@@ -17,10 +17,12 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -111,6 +113,19 @@ abstract class PgRun implements SourceRun {
             columns.add(new SourceColumn(column.name(), column.type().declared(), true));
         }
         return columns;
+    }
+
+    /**
+     * The key order of the relation's key column, when Java reproduces it ({@link KeyOrder}); a transaction of catalog
+     * queries for a text key only.
+     */
+    @Override
+    public Optional<Comparator<Object>> keyOrder() {
+        if (KeyOrder.needsCollation(sql.shape())) {
+            return session.transaction("read the collation of the key of sync job '" + jobId() + "'",
+                c -> KeyOrder.byCollation(c, sql.shape()));
+        }
+        return KeyOrder.byType(sql.shape());
     }
 
     /** The job's id, for messages. */

@@ -6,6 +6,7 @@ import io.valmi.ChangeKind;
 import io.valmi.InvalidReason;
 import io.valmi.InvalidRow;
 import io.valmi.Plan;
+import io.valmi.RunPath;
 import io.valmi.RunRequest;
 import io.valmi.SourceMode;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
@@ -154,6 +155,21 @@ final class PlanTableRun extends PgRun {
             plan.counts());
         quarantine.report(plan);
         return new PlanTableRun(session, lock, sql, request, plan, present, quarantine);
+    }
+
+    /**
+     * {@code plan/row-versions} when the plan trusted the rows' versions, {@code plan/hash-all} when it hashed every row
+     * ({@code docs/internals.md#row-versions}).
+     */
+    @Override
+    public RunPath path() {
+        if (sql.shape().versioned()) {
+            return new RunPath("plan/row-versions", "a plan table: the source compared with the snapshot, rows whose"
+                + " row version (xmin) is the recorded one trusted without being read, the others hashed");
+        }
+        return new RunPath("plan/hash-all", "a plan table: the source compared with the snapshot, every row hashed,"
+            + " because the relation's row versions cannot be trusted (a view or foreign table, a mapped column whose"
+            + " text can change without a new row version, or no privilege to read xmin)");
     }
 
     @Override

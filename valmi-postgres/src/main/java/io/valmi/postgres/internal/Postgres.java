@@ -380,6 +380,20 @@ public final class Postgres {
     }
 
     /**
+     * The setup statements with a password, each one that JDBC can run.
+     *
+     * @param user the user to create
+     * @param password its password
+     * @param schemas the schemas it may read
+     * @param bookkeepingSchema its bookkeeping schema
+     * @return the statements
+     */
+    public static List<String> setupStatements(String user, String password, List<String> schemas,
+                                               String bookkeepingSchema) {
+        return Grants.setupStatements(user, password, schemas, bookkeepingSchema);
+    }
+
+    /**
      * The role that owns a bookkeeping schema set up by the setup script.
      *
      * @param bookkeepingSchema the schema

@@ -43,7 +43,7 @@ public final class TableWriter {
     private final String qualified;
     private final @Nullable String configuredKey;
     private final boolean createTable;
-    private final Map<String, DataType<?>> columnTypes;
+    private final Map<String, DeclaredType> columnTypes;
     /** The types of a table created by this run: {@link #columnTypes}, then the source's, by field. */
     private Map<String, DataType<?>> createTypes = Map.of();
 
@@ -59,17 +59,21 @@ public final class TableWriter {
      * @param table the target table
      * @param keyColumn the key column in the target, or {@code null} for the mapping's key column name
      * @param createTable whether to create a missing table (and schema)
-     * @param columnTypes column types for a created table, by field name; other types follow the first batch
+     * @param columnTypes PostgreSQL type names for the columns of a created table, by field name (e.g.
+     *     {@code numeric(12,2)}); other types follow the source or the first batch
+     * @throws ConfigurationException when a type is not a PostgreSQL type name ({@link DeclaredType})
      */
     public TableWriter(DataSource dataSource, String schema, String table, @Nullable String keyColumn,
-                       boolean createTable, Map<String, DataType<?>> columnTypes) {
+                       boolean createTable, Map<String, String> columnTypes) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.table = table;
         this.qualified = Sql.JOOQ.render(Sql.name(schema, table));
         this.configuredKey = keyColumn;
         this.createTable = createTable;
-        this.columnTypes = Map.copyOf(columnTypes);
+        Map<String, DeclaredType> declared = new HashMap<>();
+        columnTypes.forEach((column, type) -> declared.put(column, DeclaredType.parse(column, type)));
+        this.columnTypes = Map.copyOf(declared);
     }
 
     /**
@@ -105,6 +109,8 @@ public final class TableWriter {
             }
             if (!tableMissing) {
                 checkTable(c, relation.get().oid(), relation.get().relkind(), key, fields, runMode);
+            } else {
+                checkDeclaredTypes(c);
             }
         } catch (SQLException e) {
             throw failure("check the target table", e);
@@ -118,8 +124,37 @@ public final class TableWriter {
         }
         context.sourceType(context.mapping().keyColumn()).flatMap(SourceTypes::ddlType)
             .ifPresent(t -> types.put(key, t));
-        types.putAll(columnTypes);
+        columnTypes.forEach((column, type) -> types.put(column, type.dataType()));
         this.createTypes = types;
+    }
+
+    /**
+     * Asks the target database whether each declared type exists and takes its modifiers ({@code SELECT CAST(NULL
+     * AS type)}), so that a wrong one fails here, naming its column, rather than the first batch's {@code CREATE
+     * TABLE}.
+     */
+    private void checkDeclaredTypes(Connection c) throws SQLException {
+        for (DeclaredType type : columnTypes.values()) {
+            @Nullable Savepoint savepoint = c.getAutoCommit() ? null : c.setSavepoint();
+            try {
+                Sql.fetch(c, DSL.select(DSL.castNull(type.dataType())), rs -> rs.getObject(1));
+            } catch (SQLException e) {
+                String state = e.getSQLState() == null ? "" : e.getSQLState();
+                if (!state.startsWith("42") && !state.startsWith("22")) {
+                    throw e;
+                }
+                if (savepoint != null) {
+                    c.rollback(savepoint);
+                }
+                throw new ConfigurationException("Target table " + qualified + " would be created with column \""
+                    + type.column() + "\" of type " + type.sql() + ", which PostgreSQL refuses (SQLSTATE " + state
+                    + "): " + serverMessage(e) + ". Fix PostgresTableDestination.Builder.columnType(\""
+                    + type.column() + "\", type), for example numeric(12,2), varchar(20), timestamptz or text[]");
+            }
+            if (savepoint != null) {
+                c.releaseSavepoint(savepoint);
+            }
+        }
     }
 
     private void checkTable(Connection c, long oid, String relkind, String key, List<String> fields,

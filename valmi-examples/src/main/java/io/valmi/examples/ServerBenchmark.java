@@ -195,7 +195,11 @@ public final class ServerBenchmark {
             result[0] = runner.run(job).orThrow();
             return 0;
         });
-        return result[0];
+        SyncResult r = result[0];
+        System.out.printf(Locale.ROOT, "          path %s; prepare %,d ms, deliver %,d ms, finish %,d ms%n",
+            r.path().name(), r.timings().prepare().toMillis(), r.timings().deliver().toMillis(),
+            r.timings().finish().toMillis());
+        return r;
     }
 
     private long floor() throws SQLException, IOException {
@@ -298,11 +302,12 @@ public final class ServerBenchmark {
         StringBuilder sb = new StringBuilder();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT sum(calls)::bigint, coalesce(sum(calls) FILTER (WHERE query ILIKE"
-                 + " 'commit%'), 0)::bigint, coalesce(sum(calls) FILTER (WHERE query NOT ILIKE 'commit%' AND query NOT"
+                 + " 'begin%'), 0)::bigint, coalesce(sum(calls) FILTER (WHERE query NOT ILIKE 'commit%' AND query NOT"
                  + " ILIKE 'begin%' AND query NOT ILIKE 'rollback%'), 0)::bigint FROM pg_stat_statements"
-                 + " WHERE query NOT LIKE '%pg_stat_statements%'")) {
+                 + " WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_current_wal_insert_lsn%'")) {
             rs.next();
-            sb.append(String.format(Locale.ROOT, "  statements %,d (of them COMMIT %,d)", rs.getLong(3),
+            // (pgjdbc opens each transaction with a BEGIN sent in the round trip of its first statement.)
+            sb.append(String.format(Locale.ROOT, "  statements %,d in %,d transactions", rs.getLong(3),
                 rs.getLong(2)));
         }
         if (options.statements > 0) {

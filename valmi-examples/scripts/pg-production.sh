@@ -14,13 +14,13 @@
 #   pg-production.sh stop | destroy         stop the server | stop it and delete its data directory
 #
 # Environment: VALMI_PG_DIR (data directory, default /tmp/valmi-pg-production), VALMI_PG_PORT (54315),
-# VALMI_PG_BINDIR (default: pg_config --bindir).
+# VALMI_PG_BINDIR (default: pg_config --bindir), VALMI_PG_DB (the database, default bench: use another one per scale).
 set -euo pipefail
 
 DIR=${VALMI_PG_DIR:-/tmp/valmi-pg-production}
 PORT=${VALMI_PG_PORT:-54315}
 BIN=${VALMI_PG_BINDIR:-$(pg_config --bindir)}
-DB=bench
+DB=${VALMI_PG_DB:-bench}
 export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=$DB
 
 psql_() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }

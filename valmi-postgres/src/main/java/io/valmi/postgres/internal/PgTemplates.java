@@ -121,7 +121,8 @@ final class PgTemplates {
     /**
      * A key given as text, read as the key column of {@code table}: the text is cast to the table's row type, which
      * parses it with the key type's input function, whatever that type is. The key is the table's first column; the
-     * row has six fields, as a snapshot has columns ({@link JobTables#KEY} and the five after it).
+     * row has seven fields, as a snapshot has columns ({@link JobTables#KEY} and the six after it, the last
+     * {@link JobTables#GONE}; a new snapshot column needs one more NULL here).
      *
      * @param keyText the key's text form
      * @param table a table shaped like a snapshot
@@ -129,7 +130,7 @@ final class PgTemplates {
      * @return the key, of the column's type
      */
     static Field<Object> keyFromText(Field<String> keyText, Name table, Name keyColumn) {
-        return DSL.field("(CAST(CAST(ROW({0}, NULL, NULL, NULL, NULL, NULL) AS text) AS {1})).{2}", keyText, table,
+        return DSL.field("(CAST(CAST(ROW({0}, NULL, NULL, NULL, NULL, NULL, NULL) AS text) AS {1})).{2}", keyText, table,
             keyColumn);
     }
 

@@ -93,11 +93,15 @@ final class PlanTableRun extends PgRun {
             Sql.execute(c, sql.plan().dropPlan());
             Sql.select(c, sql.plan().planSettings());
             quarantine.look(c);
-            Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates, skipGone, quarantine.candidates()));
+            long planRows = Sql.execute(c, sql.plan().createPlan(incremental, checkDuplicates, skipGone,
+                quarantine.candidates()));
             bookkeeping.share(c, sql.shape().tables().planName());
-            Sql.execute(c, sql.plan().indexPlan());
-            Sql.select(c, sql.plan().smallStatisticsTarget());
-            Sql.execute(c, sql.plan().analyzePlan());
+            if (planRows > 0) {
+                // (An empty plan, the usual incremental run of a quiet table, is neither indexed nor analyzed.)
+                Sql.execute(c, sql.plan().indexPlan());
+                Sql.select(c, sql.plan().smallStatisticsTarget());
+                Sql.execute(c, sql.plan().analyzePlan());
+            }
             for (Query q : sql.issues().recordInvalid(request.runId())) {
                 Sql.execute(c, q);
             }
@@ -107,8 +111,8 @@ final class PlanTableRun extends PgRun {
             long knownInPlan = 0;
             EnumMap<ChangeKind, Long> counts = new EnumMap<>(ChangeKind.class);
             EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-            for (PlanTable.KindCount row : Sql.fetch(c, sql.plan().countPlan(),
-                rs -> new PlanTable.KindCount(rs.getString(1), rs.getLong(2), rs.getLong(3)))) {
+            for (PlanTable.KindCount row : planRows == 0 ? List.<PlanTable.KindCount>of() : Sql.fetch(c,
+                sql.plan().countPlan(), rs -> new PlanTable.KindCount(rs.getString(1), rs.getLong(2), rs.getLong(3)))) {
                 if (row.known() > 0) {
                     present.add(row.kind());
                 }

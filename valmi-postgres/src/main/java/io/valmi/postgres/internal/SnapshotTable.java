@@ -218,7 +218,8 @@ final class SnapshotTable {
     }
 
     /**
-     * Adds the snapshot's primary key (to a snapshot left without one by an earlier version's first sync).
+     * Adds the snapshot's primary key: at the end of a first sync (which drops it, {@link #dropSnapshotKey}), or to a
+     * snapshot a first sync left without one when its process died.
      *
      * @return the statement
      */

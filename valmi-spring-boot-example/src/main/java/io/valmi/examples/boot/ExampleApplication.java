@@ -5,8 +5,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 
 /**
- * A Spring Boot application that syncs its {@code customers} table into a CRM: the job is in
- * {@code application.yml}, the destination is the bean {@code crm}.
+ * A Spring Boot application that syncs its {@code customers} table into a CRM, and each customer's number of orders
+ * (a SQL query): the jobs are in {@code application.yml}, the destinations are the beans {@code crm} and
+ * {@code orderCounts}.
  */
 @SpringBootApplication
 public class ExampleApplication {
@@ -27,6 +28,16 @@ public class ExampleApplication {
      */
     @Bean
     InMemoryCrm crm() {
+        return new InMemoryCrm();
+    }
+
+    /**
+     * The destination of {@code valmi.jobs.order-counts}, a job that reads a SQL query.
+     *
+     * @return the CRM's order counts
+     */
+    @Bean
+    InMemoryCrm orderCounts() {
         return new InMemoryCrm();
     }
 }

@@ -17,8 +17,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Boots the example application against the test fixtures' PostgreSQL: the job of application.yml runs at start
- * (its schedule's first time), the rows arrive in the CRM bean, and /actuator/health and /actuator/valmi show it.
+ * Boots the example application against the test fixtures' PostgreSQL: the jobs of application.yml (a table's and a
+ * query's) run at start (their schedule's first time), the rows arrive in the CRM beans, and /actuator/health and
+ * /actuator/valmi show it.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ExampleApplicationTest {
@@ -27,7 +28,9 @@ class ExampleApplicationTest {
     @DynamicPropertySource
     static void dataSource(DynamicPropertyRegistry registry) {
         DB.execute("create table customers (id int primary key, email text, full_name text)",
-            "insert into customers values (1, 'ann@example.com', 'Ann'), (2, 'bob@example.com', 'Bob')");
+            "insert into customers values (1, 'ann@example.com', 'Ann'), (2, 'bob@example.com', 'Bob')",
+            "create table orders (id int primary key, customer_id int)",
+            "insert into orders values (10, 1), (11, 1)");
         registry.add("spring.datasource.url", DB::jdbcUrl);
         registry.add("spring.datasource.username", DB::user);
         registry.add("spring.datasource.password", () -> DB.password() == null ? "" : DB.password());
@@ -40,6 +43,9 @@ class ExampleApplicationTest {
 
     @Autowired
     InMemoryCrm crm;
+
+    @Autowired
+    InMemoryCrm orderCounts;
 
     @Autowired
     ValmiJobs jobs;
@@ -76,6 +82,15 @@ class ExampleApplicationTest {
             Thread.sleep(50);
         }
         assertThat(crm.contacts().get(1).get("name")).isEqualTo("Ann B.");
+
+        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (jobs.lastRun("order-counts").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(jobs.lastRun("order-counts")).hasValueSatisfying(r -> assertThat(r.succeeded()).isTrue());
+        assertThat(orderCounts.contacts()).containsOnlyKeys(1, 2);
+        assertThat(orderCounts.contacts().get(1).get("order_count")).isEqualTo(2L);
+        assertThat(orderCounts.contacts().get(2).get("order_count")).isEqualTo(0L);
 
         ResponseEntity<String> metrics = http.getForEntity("/actuator/metrics/valmi.sync.rows.delivered", String.class);
         assertThat(metrics.getStatusCode()).isEqualTo(HttpStatus.OK);

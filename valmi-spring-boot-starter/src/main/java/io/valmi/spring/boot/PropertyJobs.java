@@ -32,20 +32,21 @@ final class PropertyJobs {
         Map<String, ValmiProperties.Job> configured = properties.getJobs();
         for (SyncJob job : jobBeans) {
             ValmiProperties.Job settings = configured.get(job.id());
-            if (settings != null && settings.getSource() != null) {
+            if (settings != null && readsSomething(settings)) {
                 throw new ConfigurationException("Sync job '" + job.id() + "' is declared twice: as a SyncJob bean and"
-                    + " under valmi.jobs." + job.id() + " (with a source); remove one, or leave valmi.jobs." + job.id()
-                    + ".source out to give the bean a schedule");
+                    + " under valmi.jobs." + job.id() + " (with a source or query); remove one, or leave valmi.jobs."
+                    + job.id() + ".source and .query out to give the bean a schedule");
             }
             all.add(new ScheduledSyncJob(job, settings == null ? null : schedule(job.id(), settings.getSchedule())));
         }
         for (Map.Entry<String, ValmiProperties.Job> entry : configured.entrySet()) {
             String id = entry.getKey();
             ValmiProperties.Job settings = entry.getValue();
-            if (settings.getSource() == null) {
+            if (!readsSomething(settings)) {
                 if (jobBeans.stream().noneMatch(j -> j.id().equals(id))) {
-                    throw new ConfigurationException("valmi.jobs." + id + " has no source, and there is no SyncJob"
-                        + " bean of id '" + id + "' to schedule: set valmi.jobs." + id + ".source to schema.table");
+                    throw new ConfigurationException("valmi.jobs." + id + " has neither a source nor a query, and there"
+                        + " is no SyncJob bean of id '" + id + "' to schedule: set valmi.jobs." + id + ".source to"
+                        + " schema.table, or valmi.jobs." + id + ".query to a SELECT");
                 }
                 continue;
             }
@@ -70,19 +71,31 @@ final class PropertyJobs {
     static SyncJob job(String id, ValmiProperties.Job settings, ValmiProperties properties, DataSource dataSource,
                        ListableBeanFactory beans) {
         String prefix = "valmi.jobs." + id;
-        String source = settings.getSource();
-        if (source == null) {
-            throw new ConfigurationException(prefix + ".source is missing: set it to schema.table");
-        }
-        int dot = source.indexOf('.');
-        if (dot <= 0 || dot == source.length() - 1) {
-            throw new ConfigurationException(prefix + ".source is '" + source + "': give it as schema.table, e.g."
-                + " public.customers");
-        }
         PostgresSource.Builder sourceBuilder = PostgresSource.builder()
             .dataSource(dataSource, properties.getSourceName())
-            .table(source.substring(0, dot), source.substring(dot + 1))
             .bookkeepingSchema(properties.getBookkeepingSchema());
+        String source = settings.getSource();
+        String query = settings.getQuery();
+        if (source != null && query != null) {
+            throw new ConfigurationException(prefix + " has both a source (" + source + ") and a query: a job reads"
+                + " one of them, keep " + prefix + ".source for a table or view, or " + prefix + ".query for a SELECT");
+        } else if (query != null) {
+            if (query.isBlank()) {
+                throw new ConfigurationException(prefix + ".query is empty: give the text of a SELECT, e.g. SELECT id,"
+                    + " email FROM public.customers");
+            }
+            sourceBuilder.query(id, query);
+        } else if (source != null) {
+            int dot = source.indexOf('.');
+            if (dot <= 0 || dot == source.length() - 1) {
+                throw new ConfigurationException(prefix + ".source is '" + source + "': give it as schema.table, e.g."
+                    + " public.customers");
+            }
+            sourceBuilder.table(source.substring(0, dot), source.substring(dot + 1));
+        } else {
+            throw new ConfigurationException(prefix + " has neither a source nor a query: set " + prefix + ".source to"
+                + " schema.table, or " + prefix + ".query to a SELECT");
+        }
         if (settings.getReadAhead() != null) {
             sourceBuilder.readAhead(settings.getReadAhead());
         }
@@ -130,6 +143,11 @@ final class PropertyJobs {
         SyncJob built = job.build();
         Boolean allowEmpty = settings.getAllowEmptySource();
         return allowEmpty == null ? built : built.withOptions(built.options().withAllowEmptySource(allowEmpty));
+    }
+
+    /** Whether the settings declare a job of their own (a source or a query), not only a bean's schedule. */
+    private static boolean readsSomething(ValmiProperties.Job settings) {
+        return settings.getSource() != null || settings.getQuery() != null;
     }
 
     private static Destination destination(String prefix, @Nullable String name, ListableBeanFactory beans) {

@@ -30,7 +30,9 @@ public class ValmiProperties {
 
     private final Health health = new Health();
 
-    /** Jobs by id: each reads a table or view of the application's DataSource into a Destination bean. */
+    /**
+     * Jobs by id: each reads a table, view or SQL query of the application's DataSource into a Destination bean.
+     */
     private final Map<String, Job> jobs = new LinkedHashMap<>();
 
     /**
@@ -281,10 +283,16 @@ public class ValmiProperties {
     /** {@code valmi.jobs.<id>}: a job, or the schedule of a {@code SyncJob} bean of that id. */
     public static class Job {
         /**
-         * The table or view to read, as schema.name, of the application's DataSource. Leave it out to give a SyncJob
-         * bean of the same id a schedule.
+         * The table or view to read, as schema.name, of the application's DataSource. Leave it (and query) out to give
+         * a SyncJob bean of the same id a schedule.
          */
         private @Nullable String source;
+
+        /**
+         * A SELECT to read instead of a table (source): its text, with schema-qualified names (public.orders). The
+         * job's id names the query in logs, results and the job record.
+         */
+        private @Nullable String query;
 
         /** The key column: unique and not null. */
         private @Nullable String key;
@@ -346,6 +354,24 @@ public class ValmiProperties {
          */
         public void setSource(@Nullable String source) {
             this.source = source;
+        }
+
+        /**
+         * The SQL query read instead of a table.
+         *
+         * @return the query's text, or {@code null}
+         */
+        public @Nullable String getQuery() {
+            return query;
+        }
+
+        /**
+         * Sets the SQL query read instead of a table.
+         *
+         * @param query a {@code SELECT}'s text
+         */
+        public void setQuery(@Nullable String query) {
+            this.query = query;
         }
 
         /**

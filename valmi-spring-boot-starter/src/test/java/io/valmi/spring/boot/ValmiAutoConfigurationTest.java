@@ -177,6 +177,61 @@ class ValmiAutoConfigurationTest {
     }
 
     @Test
+    void aJobFromAQuery() {
+        runner.withPropertyValues("valmi.jobs.customer-totals.query=SELECT c.id, count(*) AS orders"
+                    + " FROM public.customers c JOIN public.orders o ON o.customer_id = c.id GROUP BY c.id;",
+                "valmi.jobs.customer-totals.key=id", "valmi.jobs.customer-totals.mapping.orders=",
+                "valmi.jobs.customer-totals.destination=crm")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                SyncJob job = context.getBean(ValmiJobs.class).jobs().get(0).job();
+                assertThat(job.source().description()).isEqualTo("postgres:datasource:query:customer-totals");
+                assertThat(job.mapping().fields()).containsExactly(new FieldMapping("orders", "orders"));
+            });
+    }
+
+    @Test
+    void aSourceAndAQueryTogetherAreRefused() {
+        runner.withPropertyValues("valmi.jobs.customers.source=public.customers",
+                "valmi.jobs.customers.query=SELECT id, email FROM public.customers", "valmi.jobs.customers.key=id",
+                "valmi.jobs.customers.mapping.email=email", "valmi.jobs.customers.destination=crm")
+            .run(context -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("valmi.jobs.customers has both a source (public.customers) and a query")
+                .hasMessageContaining("keep valmi.jobs.customers.source for a table or view, or"
+                    + " valmi.jobs.customers.query for a SELECT"));
+    }
+
+    @Test
+    void neitherASourceNorAQueryIsRefused() {
+        runner.withPropertyValues("valmi.jobs.customers.key=id", "valmi.jobs.customers.mapping.email=email",
+                "valmi.jobs.customers.destination=crm")
+            .run(context -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("valmi.jobs.customers has neither a source nor a query")
+                .hasMessageContaining("set valmi.jobs.customers.source to schema.table, or valmi.jobs.customers.query"
+                    + " to a SELECT"));
+    }
+
+    @Test
+    void aBlankQueryIsRefused() {
+        runner.withPropertyValues("valmi.jobs.customers.query= ", "valmi.jobs.customers.key=id",
+                "valmi.jobs.customers.mapping.email=email", "valmi.jobs.customers.destination=crm")
+            .run(context -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("valmi.jobs.customers.query is empty"));
+    }
+
+    @Test
+    void aJobBeanAndAQueryOfTheSameIdAreRefused() {
+        runner.withBean("customersJob", SyncJob.class, () -> SyncJob.builder("customers")
+                .source(PostgresSource.builder().dataSource(new PGSimpleDataSource(), "db").table("public", "c").build())
+                .destination(new RecordingDestination())
+                .mapping(Mapping.builder().key("id").map("email").build())
+                .build())
+            .withPropertyValues("valmi.jobs.customers.query=SELECT id, email FROM public.customers")
+            .run(context -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("Sync job 'customers' is declared twice"));
+    }
+
+    @Test
     void cronAndEveryTogetherAreRefused() {
         runner.withPropertyValues("valmi.jobs.customers.source=public.customers", "valmi.jobs.customers.key=id",
                 "valmi.jobs.customers.mapping.email=email", "valmi.jobs.customers.destination=crm",

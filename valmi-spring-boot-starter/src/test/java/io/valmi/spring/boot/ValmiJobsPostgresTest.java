@@ -109,6 +109,41 @@ class ValmiJobsPostgresTest {
     }
 
     @Test
+    void aJobFromAQueryRunsAndDelivers(TestDatabase db) throws Exception {
+        db.execute("create table if not exists customers (id int primary key, email text)",
+            "insert into customers values (1, 'a@example.com'), (2, 'b@example.com') on conflict do nothing",
+            "create table if not exists orders (id int primary key, customer_id int, amount numeric)",
+            "insert into orders values (1, 1, 10.5), (2, 1, 4.5), (3, 2, 7) on conflict do nothing");
+        RecordingDestination crm = new RecordingDestination();
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ValmiAutoConfiguration.class))
+            .withBean("dataSource", javax.sql.DataSource.class, db::dataSource)
+            .withBean("crm", RecordingDestination.class, () -> crm)
+            .withPropertyValues("valmi.bookkeeping-schema=query_job",
+                "valmi.jobs.customer-totals.query=SELECT c.id, c.email, sum(o.amount) AS lifetime_value"
+                    + " FROM public.customers c JOIN public.orders o ON o.customer_id = c.id GROUP BY c.id, c.email",
+                "valmi.jobs.customer-totals.key=id",
+                "valmi.jobs.customer-totals.mapping.email=",
+                "valmi.jobs.customer-totals.mapping.lifetime_value=ltv",
+                "valmi.jobs.customer-totals.destination=crm")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                ValmiJobs jobs = context.getBean(ValmiJobs.class);
+                assertThat(jobs.triggerNow("customer-totals")).isTrue();
+                await(() -> jobs.lastRun("customer-totals").isPresent());
+                SyncResult result = jobs.lastRun("customer-totals").orElseThrow();
+                assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
+                assertThat(result.counts().delivered()).isEqualTo(2);
+                assertThat(jobs.jobs().get(0).job().source().description())
+                    .isEqualTo("postgres:datasource:query:customer-totals");
+                assertThat(crm.state()).containsOnlyKeys(1, 2);
+                assertThat(crm.state().get(1)).containsEntry("email", "a@example.com")
+                    .containsEntry("ltv", new java.math.BigDecimal("15.0"));
+                assertThat(crm.state().get(2)).containsEntry("ltv", new java.math.BigDecimal("7"));
+            });
+    }
+
+    @Test
     void aFailingJobMakesTheHealthDown(TestDatabase db) throws Exception {
         Destination broken = new Destination() {
             @Override

@@ -323,9 +323,11 @@ class QuarantineTest {
         runner.run(job).orThrow();
         JobTables t = new JobTables(SCHEMA, "old_job");
         String issues = t.issuesName().toString();
-        // As job tables version 3 left them: an issues table without streaks, its rejection of key 4 without one.
+        // As job tables version 3 left them: an issues table without streaks, its rejection of key 4 without one, and a
+        // snapshot without the gone column of version 5.
         db.execute("drop index " + SCHEMA + "." + t.issuesName().last() + "_rejected",
             "alter table " + issues + " drop column streak, drop column row_hash",
+            "alter table " + t.snapshotName() + " drop column g",
             "update " + t.jobsName() + " set tables_version = 3 where job_id = 'old_job'");
         assertThat(source.quarantinedKeys("old_job", 5)).isEmpty();
 
@@ -333,7 +335,10 @@ class QuarantineTest {
         assertThat(sentKeys(dest)).contains(4);
         assertThat(upgraded.counts().quarantined()).as("an old rejection starts no streak").isZero();
         assertThat(db.queryLong("select tables_version from " + t.jobsName() + " where job_id = 'old_job'"))
-            .isEqualTo(4);
+            .isEqualTo(5);
+        assertThat(db.queryLong("select count(*) from information_schema.columns where table_schema = '" + SCHEMA
+            + "' and table_name = '" + t.snapshotName().last() + "' and column_name = 'g'")).as("version 5's column")
+            .isEqualTo(1);
         assertThat(db.queryLong("select count(*) from pg_indexes where schemaname = '" + SCHEMA + "' and indexname = '"
             + t.issuesName().last() + "_rejected'")).isEqualTo(1);
         assertThat(streak(db, "old_job", "4")).isEqualTo(1);

@@ -132,6 +132,32 @@ class FirstSyncTest {
     }
 
     @Test
+    void aKeyTypeChangedAfterAFirstSyncDiedIsConvertedInAKeyedSnapshot(TestDatabase db) {
+        create(db, "fs_die_type");
+        PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test")
+            .table("public", "fs_die_type").build();
+        CollectingDestination dest = new CollectingDestination();
+        dest.applyThenDie.add(2);
+        assertThatThrownBy(() -> SyncRunner.create().run(job("fs-die-type", source, dest, MIRROR)))
+            .isInstanceOf(CollectingDestination.ProcessDied.class);
+        assertThat(snapshotKeys(db, "fs-die-type")).isZero();
+
+        // The snapshot has no key while its key column's type is converted: the key comes first.
+        db.execute("alter table fs_die_type alter column id type bigint", "delete from fs_die_type where id = 6");
+        dest.applyThenDie.clear();
+        SyncRunner.create().run(job("fs-die-type", source, dest, MIRROR)).orThrow();
+        // (Keys sent again arrive as Long now: the destination holds them by their text.)
+        assertThat(dest.state.keySet().stream().map(String::valueOf).distinct())
+            .containsExactlyInAnyOrder("1", "2", "3", "4", "5");
+        assertThat(snapshotKeys(db, "fs-die-type")).isEqualTo(1);
+        assertThat(db.query("select format_type(atttypid, atttypmod) from pg_catalog.pg_attribute where attname = 'k'"
+            + " and attrelid = to_regclass('" + snapshot("fs-die-type").replace("'", "''") + "')"))
+            .containsExactly(java.util.List.of("bigint"));
+        // (Rows the dead run handed out stay in doubt under their lease: sent again, and 6 removed, by later runs.)
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-die-type") + " where not d")).isEqualTo(2);
+    }
+
+    @Test
     void rejectedRowsAreSentAgainNextRun(TestDatabase db) {
         create(db, "fs_rej");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_rej");

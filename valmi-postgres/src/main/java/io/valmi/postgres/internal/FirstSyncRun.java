@@ -8,6 +8,7 @@ import io.valmi.InvalidRow;
 import io.valmi.Plan;
 import io.valmi.RunPath;
 import io.valmi.RunRequest;
+import io.valmi.SourceException;
 import io.valmi.postgres.internal.FirstSyncReader.Fetched;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -36,6 +37,8 @@ final class FirstSyncRun extends PgRun {
 
     /** Whether the job record says this first sync started (before any snapshot row of a batch is written). */
     private boolean started;
+    /** Whether the snapshot has its key again before the end ({@link #keySnapshot}); under the runner's source lock. */
+    private volatile boolean keyed;
     /** The highest key when the run was planned ({@code null}: the source had no key). */
     private @Nullable String upTo;
     /** Opens the read-ahead connections ({@code null}: no reading ahead). */
@@ -300,6 +303,10 @@ final class FirstSyncRun extends PgRun {
             }
         }
         if (!batch.isEmpty()) {
+            if (Sql.fetch(c, sql.firstSync().stillThisFirstSync(jobId(), request.runId()), rs -> 1).isEmpty()) {
+                throw new SourceException("The first sync of sync job '" + jobId() + "' (run " + request.runId()
+                    + ") was completed by another run (this one lost its lock): it reads no further", null, true);
+            }
             Sql.copyIn(c, sql.snapshot().snapshotCopy(), snapshotRows);
         }
         return new Fetched(batch, keyTexts, System.nanoTime() - startedAt, queryTime);
@@ -336,6 +343,10 @@ final class FirstSyncRun extends PgRun {
         BatchesOut.Prefix prefix = out.prefixWith(b);
         long startedAt = System.nanoTime();
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
+            if (rejected.any() || request.syncLog()) {
+                // (These read the batch's snapshot rows by key range: not by a scan of a snapshot growing all along.)
+                keySnapshot(c);
+            }
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
             Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
             if (rejected.any()) {
@@ -360,6 +371,22 @@ final class FirstSyncRun extends PgRun {
         ackNanos += System.nanoTime() - startedAt;
     }
 
+    /**
+     * Gives the snapshot its key before the first sync's end, once: before the first statement that reads or updates
+     * its rows by key (a sync log, rejections, a failed batch). From then on the batches maintain it row by row. The key
+     * is also the replica identity such updates need under a publication of all tables.
+     */
+    private void keySnapshot(Connection c) throws SQLException {
+        if (keyed) {
+            return;
+        }
+        if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+            log.debug("Sync job '{}': its first sync gives the snapshot its key now", jobId());
+            Sql.execute(c, sql.snapshot().addSnapshotKey());
+        }
+        keyed = true;
+    }
+
     /** A batch still being read ahead must be committed (or failed) before its rows are put in doubt. */
     @Override
     void settleReads() {
@@ -375,6 +402,7 @@ final class FirstSyncRun extends PgRun {
      */
     @Override
     void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
+        keySnapshot(c);
         Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, null));
         Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), out.prefixWith(b)));
     }

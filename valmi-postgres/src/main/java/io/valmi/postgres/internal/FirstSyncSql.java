@@ -94,6 +94,32 @@ final class FirstSyncSql {
             .where(JobsTable.jobIs(jobId));
     }
 
+    /**
+     * The fence of a first sync's batch: in the transaction that writes the batch's snapshot rows, before they are
+     * written, the job record must still name this run's first sync, locked {@code FOR KEY SHARE} until the commit (so
+     * the next run's recovery, which locks the record {@code FOR UPDATE} first, either sees the rows or makes this
+     * query return none). See {@code docs/internals.md#the-relay}.
+     *
+     * @param jobId the job
+     * @param runId this run
+     * @return the query of one row, or of none when another run has taken the job over
+     */
+    public Select<?> stillThisFirstSync(String jobId, String runId) {
+        return DSL.selectOne().from(table(tables.jobsName())).where(JobsTable.jobIs(jobId))
+            .and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId))).forKeyShare();
+    }
+
+    /**
+     * Locks the job record against the snapshot writes of a first sync that is still reading somewhere
+     * ({@link #stillThisFirstSync}): taken by the run that completes an interrupted first sync.
+     *
+     * @param jobId the job
+     * @return the query
+     */
+    public Select<?> lockJobRecord(String jobId) {
+        return DSL.selectOne().from(table(tables.jobsName())).where(JobsTable.jobIs(jobId)).forUpdate();
+    }
+
     private static Field<String[]> settledAhead() {
         return field(name(JobsTable.FIRST_SYNC_AHEAD), SQLDataType.CLOB.array());
     }

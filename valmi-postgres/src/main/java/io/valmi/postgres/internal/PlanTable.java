@@ -243,6 +243,8 @@ final class PlanTable {
         return DSL.update(tables.snapshot("sn"))
             .set(bigint(null, ROW_VERSION), bigint("pl", ROW_VERSION))
             .set(bigint(null, ROW_VERSION_64), bigint("pl", ROW_VERSION_64))
+            // (A key marked gone that came back with the values it had: in the source again.)
+            .set(bool(null, JobTables.GONE), DSL.castNull(SQLDataType.BOOLEAN))
             .from(pl)
             .where(col("sn", KEY).eq(col("pl", KEY))).and(kindIn(List.of(JobTables.TOUCHED)));
     }

@@ -148,10 +148,12 @@ final class PlanTableRun extends PgRun {
                 // (A duplicated key joins its snapshot row once per source row: then the snapshot is counted.)
                 known = knownInPlan;
             } else {
-                boolean removalsMatter = (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.REMOVED))
+                // (A dry run, SyncRunner.plan, delivers nothing: its plan is read by a person, who sees the number.)
+                boolean dryRun = request.deliver().isEmpty();
+                boolean removalsMatter = request.deliver().contains(ChangeKind.REMOVED)
                     && counts.getOrDefault(ChangeKind.REMOVED, 0L) > 0;
-                known = removalsMatter || !invalid.isEmpty() || (!incremental && !skipGone)
-                    ? Sql.fetch(c, sql.snapshot().countSnapshot(), rs -> rs.getLong(1)).get(0) : 0L;
+                known = dryRun || removalsMatter || !invalid.isEmpty() || (!incremental && !skipGone)
+                    ? Sql.fetch(c, sql.snapshot().countSnapshot(skipGone), rs -> rs.getLong(1)).get(0) : 0L;
             }
             return new Plan(counts, invalid, samples, known, quarantined);
         });

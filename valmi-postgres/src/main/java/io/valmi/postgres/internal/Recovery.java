@@ -54,6 +54,10 @@ final class Recovery {
         Recovery recovery = new Recovery(c, sql, jobId, bookkeeping);
         if (saved != null) {
             recovery.refuseAnotherKeyColumn(saved, current, policy);
+            if (!saved.keyType().equals(current.keyType())) {
+                // (A first sync that did not end left the snapshot without its key: keyed first, duplicates dropped.)
+                recovery.restoreTheSnapshotKey();
+            }
             recovery.convertKeysToANewKeyType(saved, current);
             recovery.resendEverythingAfterAHashChange(saved, current);
             boolean resent = recovery.followAMappingChange(saved, current, policy);
@@ -248,6 +252,10 @@ final class Recovery {
         throws SQLException {
         log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
             + " acknowledgement are offered again", jobId, firstSync.runId());
+        // The fence: a run that lost its lock may still be writing snapshot rows of batches it read ahead. Each such
+        // write holds the job record FOR KEY SHARE and checks that the record names its first sync: from here on it
+        // finds that it does not (or this waits for it, and then sees its rows).
+        Sql.fetch(c, sql.firstSync().lockJobRecord(jobId), rs -> 1);
         keySnapshotDroppingDuplicates(c, sql);
         // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
         Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,
@@ -265,10 +273,27 @@ final class Recovery {
      * earlier version that was interrupted may have left duplicates.
      */
     private static void keySnapshotDroppingDuplicates(Connection c, RunStatements sql) throws SQLException {
-        if (!snapshotKeyed(c, sql)) {
-            Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
-            Sql.execute(c, sql.snapshot().addSnapshotKey());
+        if (snapshotKeyed(c, sql)) {
+            return;
         }
+        // Duplicates are not expected (only from a run that lost its lock, before the fence): the key is tried first,
+        // in a savepoint, instead of a self-join of the whole snapshot every time.
+        java.sql.Savepoint before = c.setSavepoint();
+        try {
+            Sql.execute(c, sql.snapshot().addSnapshotKey());
+            c.releaseSavepoint(before);
+            return;
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback(before);
+        }
+        log.warn("Sync job's snapshot {} holds a key twice (rows of a first sync that lost its lock): such keys are put"
+            + " in doubt and all but one row of each is deleted", sql.shape().tables().snapshotName());
+        Sql.execute(c, sql.snapshot().duplicatedKeysInDoubt());
+        Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
+        Sql.execute(c, sql.snapshot().addSnapshotKey());
     }
 
     /** Gives a snapshot without its primary key the key (a first sync that ends itself wrote no key twice). */

@@ -102,10 +102,13 @@ final class SnapshotTable {
     /**
      * Counts the snapshot's keys (what the destination holds or may hold).
      *
+     * @param withoutGone leave out the keys marked {@link JobTables#GONE} (a mode without removals: they are gone from
+     *     the source, and its plans leave them out)
      * @return the query
      */
-    public Select<?> countSnapshot() {
-        return DSL.selectCount().from(table(tables.snapshotName()));
+    public Select<?> countSnapshot(boolean withoutGone) {
+        var count = DSL.selectCount().from(table(tables.snapshotName()));
+        return withoutGone ? count.where(bool(null, GONE).isDistinctFrom(inline(true))) : count;
     }
 
     /**
@@ -252,6 +255,21 @@ final class SnapshotTable {
         for (String constraint : Sql.fetch(c, snapshotKeyConstraint(), rs -> rs.getString(1))) {
             Sql.execute(c, DSL.alterTable(tables.snapshotName()).dropConstraint(name(constraint)));
         }
+    }
+
+    /**
+     * Puts every key the snapshot holds more than once in doubt with a NULL hash (which row's hash the destination
+     * holds is unknown), before {@link #dropDuplicateSnapshotKeys()}.
+     *
+     * @return the statement
+     */
+    public Query duplicatedKeysInDoubt() {
+        return DSL.update(table(tables.snapshotName()))
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(noVersion())
+            .where(field(name(KEY)).in(DSL.select(col("x", KEY)).from(tables.snapshot("x")).groupBy(col("x", KEY))
+                .having(DSL.count().gt(inline(1)))));
     }
 
     /**

@@ -158,6 +158,31 @@ class FirstSyncTest {
     }
 
     @Test
+    void aFirstSyncTakenOverByAnotherRunReadsNoFurther(TestDatabase db) throws Exception {
+        create(db, "fs_fence");
+        PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test")
+            .table("public", "fs_fence").readAhead(false).build();
+        io.valmi.testing.RecordingDestination dest = new io.valmi.testing.RecordingDestination().blockWrites(1);
+        io.valmi.RunHandle run = SyncRunner.create().start(SyncJob.builder("fs-fence").source(source).destination(dest)
+            .mapping(MIRROR).batchSize(2).retryPolicy(RetryPolicy.none()).build());
+        assertThat(dest.awaitBlockedWrites(1, java.time.Duration.ofSeconds(10))).isTrue();
+
+        // Another run took the job over (its recovery completed this first sync: the record names it no more).
+        String jobs = new JobTables(PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA, "fs-fence").jobsName().toString();
+        db.execute("update " + jobs + " set first_sync_run = null where job_id = 'fs-fence'");
+        long snapshotRows = db.queryLong("select count(*) from " + snapshot("fs-fence"));
+        dest.releaseWrites();
+
+        io.valmi.SyncResult result = run.join();
+        assertThat(result.status()).isEqualTo(io.valmi.RunStatus.FAILED);
+        assertThat(result.error()).isNotNull();
+        assertThat(result.error().getMessage()).contains("taken over by another run");
+        assertThat(dest.rows()).as("only the first batch was read").containsOnlyKeys(1, 2);
+        assertThat(db.queryLong("select count(*) from " + snapshot("fs-fence")))
+            .as("no snapshot row written after the takeover").isLessThanOrEqualTo(snapshotRows);
+    }
+
+    @Test
     void rejectedRowsAreSentAgainNextRun(TestDatabase db) {
         create(db, "fs_rej");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "fs_rej");

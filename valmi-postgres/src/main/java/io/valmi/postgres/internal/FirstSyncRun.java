@@ -249,8 +249,13 @@ final class FirstSyncRun extends PgRun {
         long startedAt = System.nanoTime();
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
-        TransactionIds ids = Sql.fetch(c, RowVersions.transactionIds(),
-            rs -> new TransactionIds(rs.getLong(1), rs.getLong(2))).get(0);
+        // (The fence first: a run that lost its lock writes no snapshot row into a job another run has taken over.)
+        TransactionIds ids = Sql.fetch(c, sql.firstSync().transactionIdsAndFence(jobId(), request.runId()),
+            rs -> new TransactionIds(rs.getLong(1), rs.getLong(2), rs.getBoolean(3))).get(0);
+        if (!ids.stillThisFirstSync()) {
+            throw new SourceException("The first sync of sync job '" + jobId() + "' (run " + request.runId()
+                + ") was taken over by another run (this one lost its lock): it reads no further", null, true);
+        }
         BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
         int n = decoder.width();
         long queryTime;
@@ -303,17 +308,13 @@ final class FirstSyncRun extends PgRun {
             }
         }
         if (!batch.isEmpty()) {
-            if (Sql.fetch(c, sql.firstSync().stillThisFirstSync(jobId(), request.runId()), rs -> 1).isEmpty()) {
-                throw new SourceException("The first sync of sync job '" + jobId() + "' (run " + request.runId()
-                    + ") was completed by another run (this one lost its lock): it reads no further", null, true);
-            }
             Sql.copyIn(c, sql.snapshot().snapshotCopy(), snapshotRows);
         }
         return new Fetched(batch, keyTexts, System.nanoTime() - startedAt, queryTime);
     }
 
     /** The reading transaction's 64-bit id and the oldest transaction still running ({@link RowVersions}). */
-    private record TransactionIds(long xid, long horizon) {
+    private record TransactionIds(long xid, long horizon, boolean stillThisFirstSync) {
     }
 
     /** A non-negative integer's ASCII digits (a transaction id as the server prints it). */

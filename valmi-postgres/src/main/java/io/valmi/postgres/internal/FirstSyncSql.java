@@ -95,23 +95,24 @@ final class FirstSyncSql {
     }
 
     /**
-     * The fence of a first sync's batch: in the transaction that writes the batch's snapshot rows, before they are
-     * written, the job record must still name this run's first sync, locked {@code FOR KEY SHARE} until the commit (so
-     * the next run's recovery, which locks the record {@code FOR UPDATE} first, either sees the rows or makes this
-     * query return none). See {@code docs/internals.md#the-relay}.
+     * The first statement of a first sync's batch: the transaction's ids ({@link RowVersions#transactionIds}) and the
+     * fence. The job record must still name this run's first sync, and is locked {@code FOR KEY SHARE} until the
+     * commit, so the next run's recovery, which locks the record {@code FOR UPDATE} first, either waits for the batch's
+     * snapshot rows and sees them, or makes the third column NULL. See {@code docs/internals.md#a-batch}.
      *
      * @param jobId the job
      * @param runId this run
-     * @return the query of one row, or of none when another run has taken the job over
+     * @return the query: {@code txid_current()}, the snapshot's xmin, {@code true} or NULL when another run has taken
+     *     the job over
      */
-    public Select<?> stillThisFirstSync(String jobId, String runId) {
-        return DSL.selectOne().from(table(tables.jobsName())).where(JobsTable.jobIs(jobId))
-            .and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId))).forKeyShare();
+    public Select<?> transactionIdsAndFence(String jobId, String runId) {
+        return RowVersions.transactionIds(DSL.field(DSL.select(inline(true)).from(table(tables.jobsName())).where(JobsTable.jobIs(jobId))
+                .and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId))).forKeyShare()));
     }
 
     /**
      * Locks the job record against the snapshot writes of a first sync that is still reading somewhere
-     * ({@link #stillThisFirstSync}): taken by the run that completes an interrupted first sync.
+     * ({@link #transactionIdsAndFence}): taken by the run that completes an interrupted first sync.
      *
      * @param jobId the job
      * @return the query

@@ -95,9 +95,15 @@ final class RowVersions {
      * needs to work out the 64-bit ids of the row versions it records ({@link #storableVersion}), asked before the
      * batch's statement, so that the horizon is never later than that statement's.
      *
-     * @return the query of one row: {@code txid_current()}, {@code txid_snapshot_xmin(txid_current_snapshot())}
+     * @param more further columns of the same row (a first sync's fence)
+     * @return the query of one row: {@code txid_current()}, {@code txid_snapshot_xmin(txid_current_snapshot())}, then
+     *     {@code more}
      */
-    static Select<?> transactionIds() {
-        return DSL.select(DSL.function(name("pg_catalog", "txid_current"), SQLDataType.BIGINT), snapshotXmin());
+    static Select<?> transactionIds(org.jooq.SelectField<?>... more) {
+        java.util.List<org.jooq.SelectField<?>> fields = new java.util.ArrayList<>();
+        fields.add(DSL.function(name("pg_catalog", "txid_current"), SQLDataType.BIGINT));
+        fields.add(snapshotXmin());
+        fields.addAll(java.util.List.of(more));
+        return DSL.select(fields);
     }
 }

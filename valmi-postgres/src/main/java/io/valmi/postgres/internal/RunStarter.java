@@ -92,9 +92,10 @@ final class RunStarter {
             List<String> readColumns = new ArrayList<>();
             readColumns.add(mapping.keyColumn());
             readColumns.addAll(mapping.sourceColumns());
-            // One transaction, in this order: a writable primary, the grants, a key column PostgreSQL can compare (its
-            // probe is last: a statement that fails ends the transaction).
-            session.run("check sync job '" + request.jobId() + "'", c -> {
+            // One transaction, in this order: a writable primary, the grants, the facts of the relation's row versions
+            // and order, a key column PostgreSQL can compare (its probe is last: a statement that fails ends the
+            // transaction).
+            Catalog catalog = session.transaction("check sync job '" + request.jobId() + "'", c -> {
                 ReadOnly.refuse(c, bookkeepingSchema, request.jobId(), description);
                 // (What a query reads, the server checks when the key's probe below runs it.)
                 List<MissingGrant> missing = source.isQuery() ? Grants.checkBookkeeping(c, bookkeepingSchema)
@@ -105,6 +106,18 @@ final class RunStarter {
                 }
                 // (The user is read first: a failed probe ends the transaction.)
                 String user = source.isQuery() ? Grants.currentUser(c) : "";
+                // (A query's rows have no versions, and its key is never declared unique.)
+                CatalogQueries.VersionFacts versionFacts = source.isQuery() ? null
+                    : CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns());
+                // (A unique index of a table with inheritance children does not cover the children's rows; one of a
+                // partitioned table covers all partitions.)
+                boolean uniqueKey = versionFacts != null && details.candidateKeys().stream().map(CandidateKey::column)
+                    .anyMatch(mapping.keyColumn()::equals)
+                    && !(details.relation().kind() == RelationKind.TABLE && !versionFacts.descendants().isEmpty());
+                // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
+                // indexes and merges them (PlanTable.planSettings).
+                Optional<Double> order = uniqueKey && details.relation().kind() == RelationKind.TABLE
+                    ? CatalogQueries.correlation(c, schema, relation, mapping.keyColumn()) : Optional.empty();
                 try {
                     KeyColumn.requireComparable(c, source, details, mapping.keyColumn(), request.jobId(), description);
                 } catch (SQLException e) {
@@ -114,6 +127,7 @@ final class RunStarter {
                     }
                     throw e;
                 }
+                return new Catalog(versionFacts, uniqueKey, order);
             });
             lock = JobLock.acquire(session, bookkeepingSchema, request.jobId());
             if (request.deliver().isEmpty()) {
@@ -125,23 +139,10 @@ final class RunStarter {
             for (String c : mapping.sourceColumns()) {
                 columns.add(new RunShape.MappedColumn(c, described.type(c)));
             }
-            // (A query's rows have no versions, and its key is never declared unique.)
-            CatalogQueries.VersionFacts facts = source.isQuery() ? null
-                : session.transaction("look at the row versions of " + description,
-                    c -> CatalogQueries.versionFacts(c, described.oid(), mapping.sourceColumns()));
+            CatalogQueries.VersionFacts facts = catalog.facts();
             String scope = facts == null ? null : versionScope(details, columns, facts);
-            // (A unique index of a table with inheritance children does not cover the children's rows; one of a
-            // partitioned table covers all partitions.)
-            boolean unique = facts != null && details.candidateKeys().stream().map(CandidateKey::column)
-                .anyMatch(mapping.keyColumn()::equals)
-                && !(details.relation().kind() == RelationKind.TABLE && !facts.descendants().isEmpty());
-            // A plain table whose rows lie in the order of its unique key: the plan reads both sides by their key
-            // indexes and merges them (PlanTable.planSettings).
-            Optional<Double> correlation = unique
-                && details.relation().kind() == RelationKind.TABLE
-                ? session.transaction("look at the order of " + description, c -> CatalogQueries.correlation(c,
-                    schema, relation, mapping.keyColumn()))
-                : Optional.empty();
+            boolean unique = catalog.unique();
+            Optional<Double> correlation = catalog.correlation();
             boolean inKeyOrder = correlation.map(r -> Math.abs(r) >= KEY_ORDER_CORRELATION).orElse(false);
             log.debug("Sync job '{}': key order {} ({}): the plan {} the snapshot", request.jobId(),
                 correlation.map(String::valueOf).orElse("unknown"), inKeyOrder ? "follows the rows" : "does not",
@@ -156,14 +157,15 @@ final class RunStarter {
                     .append(columns.get(i).type().declared())
                     .append("->").append(mapping.destinationFields().get(i));
             }
-            BookkeepingSchema.State bookkeeping = prepareJob(session, tables, sql, request, description,
-                keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()));
             // A key declared unique has a unique index: a first sync reads batches straight from the source by it. It
             // reads no earlier state, so keys with a rejection streak (docs/internals.md#quarantine) need a plan table.
-            boolean firstSync = unique && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED))
-                && session.transaction("look at the snapshot of sync job '" + request.jobId() + "'",
-                    c -> Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0)
-                        && Sql.fetch(c, sql.issues().noStreaks(), rs -> rs.getBoolean(1)).get(0));
+            // (Whether the snapshot is empty is asked at the end of the job's preparation, in its transaction.)
+            boolean mayFirstSync = unique
+                && (request.deliver().isEmpty() || request.deliver().contains(ChangeKind.ADDED));
+            Prepared prepared = prepareJob(session, tables, sql, request, description,
+                keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()), mayFirstSync);
+            BookkeepingSchema.State bookkeeping = prepared.bookkeeping();
+            boolean firstSync = prepared.firstSync();
             PgRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
                     readAhead ? () -> Session.open(dataSource, description) : null)
                 : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);
@@ -217,9 +219,17 @@ final class RunStarter {
         return scope.toString();
     }
 
-    private static BookkeepingSchema.State prepareJob(Session session, JobTables tables, RunStatements sql,
-                                                      RunRequest request, String description, Column keyColumn,
-                                                      String mappedColumns, Duration lease) {
+    /** What the check of a job read from the catalog: its row versions' facts, a unique key, the key's order. */
+    private record Catalog(CatalogQueries.@Nullable VersionFacts facts, boolean unique, Optional<Double> correlation) {
+    }
+
+    /** The prepared job: its bookkeeping schema, and whether this run is a first sync (an empty snapshot, no streak). */
+    private record Prepared(BookkeepingSchema.State bookkeeping, boolean firstSync) {
+    }
+
+    private static Prepared prepareJob(Session session, JobTables tables, RunStatements sql,
+                                       RunRequest request, String description, Column keyColumn,
+                                       String mappedColumns, Duration lease, boolean mayFirstSync) {
         String jobId = request.jobId();
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
@@ -238,7 +248,10 @@ final class RunStarter {
                 sql.shape().keyType().keyDescription(), sql.shape().hashAlgorithm(), major, scope, mappedColumns,
                 JobsTable.JOB_TABLES_VERSION, request.mapping().destinationMode().name());
             Recovery.recover(c, sql, jobId, bookkeeping, saved, current, lease, request.onMappingChange());
-            return bookkeeping;
+            boolean firstSync = mayFirstSync
+                && Sql.fetch(c, sql.snapshot().snapshotEmpty(), rs -> rs.getBoolean(1)).get(0)
+                && Sql.fetch(c, sql.issues().noStreaks(), rs -> rs.getBoolean(1)).get(0);
+            return new Prepared(bookkeeping, firstSync);
         });
     }
 }

@@ -188,6 +188,9 @@ public final class PostgresTableDestination implements Destination {
          * refuses anything else (a semicolon, a comment, a quote), and {@link PostgresTableDestination#open(SyncContext) open} asks the target
          * database whether a table to be created can have that type; both name the column.
          *
+         * <p>A column the created table would not have (neither the key column nor a mapped destination field) is
+         * refused by {@link PostgresTableDestination#open(SyncContext) open}, which names the table's columns.
+         *
          * @param column the field or key column name
          * @param type the PostgreSQL type name, for example {@code "numeric(12,2)"}
          * @return this builder

@@ -275,6 +275,19 @@ class PostgresTableDestinationTest {
     }
 
     @Test
+    void aColumnTypeForAColumnTheCreatedTableWouldNotHaveIsRefused(TestDatabase db) {
+        PostgresTableDestination typo = PostgresTableDestination.builder(db.dataSource()).table("typo_t")
+            .createTable(true).columnType("amount", "numeric(12,2)").columnType("amuont", "numeric(12,2)").build();
+        assertThatThrownBy(() -> typo.open(context(DestinationMode.UPSERT, "amount")))
+            .isInstanceOf(ConfigurationException.class)
+            .hasMessage("Target table \"public\".\"typo_t\" would be created without column \"amuont\" that"
+                + " PostgresTableDestination.Builder.columnType declares a type for: its columns are the key \"id\""
+                + " and the mapped fields [amount]. Declare the type of a destination field (the name the Mapping"
+                + " gives it, not the source column's), or remove the declaration");
+        assertThat(db.queryLong("select count(*) from pg_class where relname = 'typo_t'")).isZero();
+    }
+
+    @Test
     void infiniteDatesAndTimestampsArriveAsInfinity(TestDatabase db) throws Exception {
         db.execute("create table forever (id bigint primary key, d date, ts timestamp, tstz timestamptz)");
         PostgresTableDestination d = PostgresTableDestination.builder(db.dataSource()).table("forever").build();

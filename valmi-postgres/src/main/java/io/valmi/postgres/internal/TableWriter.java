@@ -110,6 +110,7 @@ public final class TableWriter {
             if (!tableMissing) {
                 checkTable(c, relation.get().oid(), relation.get().relkind(), key, fields, runMode);
             } else {
+                refuseUnknownColumnTypes(key, fields);
                 checkDeclaredTypes(c);
             }
         } catch (SQLException e) {
@@ -126,6 +127,21 @@ public final class TableWriter {
             .ifPresent(t -> types.put(key, t));
         columnTypes.forEach((column, type) -> types.put(column, type.dataType()));
         this.createTypes = types;
+    }
+
+    /** A declared type for a column the created table would not have is a typo (or a source column's name). */
+    private void refuseUnknownColumnTypes(String key, List<String> fields) {
+        Set<String> unknown = new TreeSet<>(columnTypes.keySet());
+        unknown.remove(key);
+        fields.forEach(unknown::remove);
+        if (!unknown.isEmpty()) {
+            throw new ConfigurationException("Target table " + qualified + " would be created without column"
+                + (unknown.size() == 1 ? " " : "s ") + unknown.stream().map(u -> "\"" + u + "\"")
+                .collect(Collectors.joining(", ")) + " that PostgresTableDestination.Builder.columnType declares a"
+                + " type for: its columns are the key \"" + key + "\" and the mapped fields " + fields + ". Declare"
+                + " the type of a destination field (the name the Mapping gives it, not the source column's), or"
+                + " remove the declaration");
+        }
     }
 
     /**

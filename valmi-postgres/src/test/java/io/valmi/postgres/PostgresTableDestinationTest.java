@@ -197,22 +197,27 @@ class PostgresTableDestinationTest {
     void aCreatedTableTakesTheSourcesColumnTypesEvenWhenTheFirstBatchIsAllNull(TestDatabase db) {
         db.execute("create domain pos as int check (value > 0)",
             "create table typed_src (id bigint primary key, doc jsonb, amount numeric(12,2), at timestamptz,"
-                + " n integer, name varchar(20), p pos)",
-            "insert into typed_src values (1, '{\"a\": [1, 2]}', 12.5, '2026-12-07 10:00+00', null, 'x', 3),"
-                + " (2, null, null, null, null, null, null)");
+                + " n integer, name varchar(20), p pos, tags varchar(10)[], prices numeric(5,2)[])",
+            "insert into typed_src values (1, '{\"a\": [1, 2]}', 12.5, '2026-12-07 10:00+00', null, 'x', 3,"
+                + " '{a,b}', '{1.5}'), (2, null, null, null, null, null, null, null, null)");
         PostgresSource source = Syncs.source(db.dataSource(), "public", "typed_src");
         PostgresTableDestination target = PostgresTableDestination.builder(db.dataSource()).table("typed_dst")
             .createTable(true).build();
         io.valmi.SyncRunner.create().run(io.valmi.SyncJob.builder("typed").source(source).destination(target)
             .mapping(io.valmi.Mapping.builder().key("id").map("doc").map("amount").map("at").map("n").map("name")
-                .map("p").build()).build()).orThrow();
+                .map("p").map("tags").map("prices").build()).build()).orThrow();
 
         assertThat(db.query("select column_name, data_type, coalesce(numeric_precision::text || ','"
             + " || numeric_scale::text, character_maximum_length::text, '') from information_schema.columns"
             + " where table_name = 'typed_dst' order by ordinal_position")).containsExactly(
             List.of("id", "bigint", "64,0"), List.of("doc", "jsonb", ""), List.of("amount", "numeric", "12,2"),
             List.of("at", "timestamp with time zone", ""), List.of("n", "integer", "32,0"),
-            List.of("name", "character varying", "20"), List.of("p", "integer", "32,0"));
+            List.of("name", "character varying", "20"), List.of("p", "integer", "32,0"), List.of("tags", "ARRAY", ""),
+            List.of("prices", "ARRAY", ""));
+        // (Arrays keep their elements' modifiers.)
+        assertThat(db.query("select format_type(atttypid, atttypmod) from pg_attribute where attrelid ="
+            + " 'public.typed_dst'::regclass and attname in ('tags', 'prices') order by attnum"))
+            .containsExactly(List.of("character varying(10)[]"), List.of("numeric(5,2)[]"));
         assertThat(db.query("select doc::text, amount::text, n from typed_dst order by id"))
             .containsExactly(java.util.Arrays.asList("{\"a\": [1, 2]}", "12.50", null),
                 java.util.Arrays.asList(null, null, null));

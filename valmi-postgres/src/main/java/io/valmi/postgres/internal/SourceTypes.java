@@ -28,7 +28,9 @@ final class SourceTypes {
     static Optional<DataType<?>> ddlType(String typeName) {
         String t = typeName.trim().toLowerCase(Locale.ROOT);
         if (t.endsWith("[]")) {
-            return ddlType(t.substring(0, t.length() - 2)).map(DataType::getArrayDataType);
+            // (Through the grammar of declared types: jOOQ's array type drops the element's modifiers, and
+            // character varying(10)[] would be created as character varying[].)
+            return ddlType(t.substring(0, t.length() - 2)).map(e -> DeclaredType.parse("array", t).dataType());
         }
         Matcher m = WITH_PRECISION.matcher(t);
         if (m.matches()) {

@@ -60,6 +60,13 @@ public final class JobTables {
      * its removal on every run; a MIRROR plan sends it. {@code NULL} otherwise.
      */
     public static final String GONE = "g";
+    /**
+     * The snapshot's columns, in their order: what {@code SnapshotTable} creates and adds, and the width of the row
+     * {@link PgTemplates#keyFromText} reads a key through. A new snapshot column goes here, last
+     * ({@code SnapshotColumnsTest} compares this list with the table a job gets).
+     */
+    public static final java.util.List<String> SNAPSHOT_COLUMNS = java.util.List.of(KEY, HASH, IN_DOUBT_FLAG,
+        ROW_VERSION, ROW_VERSION_64, IN_DOUBT_UNTIL, GONE);
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
     /**

@@ -121,8 +121,7 @@ final class PgTemplates {
     /**
      * A key given as text, read as the key column of {@code table}: the text is cast to the table's row type, which
      * parses it with the key type's input function, whatever that type is. The key is the table's first column; the
-     * row has seven fields, as a snapshot has columns ({@link JobTables#KEY} and the six after it, the last
-     * {@link JobTables#GONE}; a new snapshot column needs one more NULL here).
+     * row has one field for each of {@link JobTables#SNAPSHOT_COLUMNS}, the key and NULLs.
      *
      * @param keyText the key's text form
      * @param table a table shaped like a snapshot
@@ -130,8 +129,8 @@ final class PgTemplates {
      * @return the key, of the column's type
      */
     static Field<Object> keyFromText(Field<String> keyText, Name table, Name keyColumn) {
-        return DSL.field("(CAST(CAST(ROW({0}, NULL, NULL, NULL, NULL, NULL, NULL) AS text) AS {1})).{2}", keyText, table,
-            keyColumn);
+        String nulls = ", NULL".repeat(JobTables.SNAPSHOT_COLUMNS.size() - 1);
+        return DSL.field("(CAST(CAST(ROW({0}" + nulls + ") AS text) AS {1})).{2}", keyText, table, keyColumn);
     }
 
     /**

@@ -97,8 +97,9 @@ final class FirstSyncSql {
     /**
      * The first statement of a first sync's batch: the transaction's ids ({@link RowVersions#transactionIds}) and the
      * fence. The job record must still name this run's first sync, and is locked {@code FOR KEY SHARE} until the
-     * commit, so the next run's recovery, which locks the record {@code FOR UPDATE} first, either waits for the batch's
-     * snapshot rows and sees them, or makes the third column NULL. See {@code docs/internals.md#a-batch}.
+     * commit, so the next run's preparation, which locks the record {@code FOR UPDATE} before it touches the job's
+     * tables ({@link JobsTable#jobLocked}), either waits for the batch's snapshot rows and sees them, or makes the third
+     * column NULL. See {@code docs/internals.md#a-batch}.
      *
      * @param jobId the job
      * @param runId this run
@@ -110,16 +111,6 @@ final class FirstSyncSql {
                 .and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId))).forKeyShare()));
     }
 
-    /**
-     * Locks the job record against the snapshot writes of a first sync that is still reading somewhere
-     * ({@link #transactionIdsAndFence}): taken by the run that completes an interrupted first sync.
-     *
-     * @param jobId the job
-     * @return the query
-     */
-    public Select<?> lockJobRecord(String jobId) {
-        return DSL.selectOne().from(table(tables.jobsName())).where(JobsTable.jobIs(jobId)).forUpdate();
-    }
 
     private static Field<String[]> settledAhead() {
         return field(name(JobsTable.FIRST_SYNC_AHEAD), SQLDataType.CLOB.array());

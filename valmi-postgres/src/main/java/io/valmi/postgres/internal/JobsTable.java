@@ -136,10 +136,32 @@ final class JobsTable {
      */
     static @Nullable JobRecord job(Connection c, JobTables t, String jobId)
         throws SQLException {
-        List<JobRecord> rows = Sql.fetch(c, DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
+        return job(c, t, jobId, false);
+    }
+
+    /**
+     * Reads a job's record and locks it {@code FOR UPDATE} until the transaction ends: a run's preparation takes it
+     * before anything touches the job's tables, so that it waits for the batch a first sync that lost its lock may
+     * still be writing (its fence holds the record {@code FOR KEY SHARE}; {@code docs/internals.md#a-batch}) before it
+     * locks the snapshot, rather than deadlock with it.
+     *
+     * @param c the connection, in a transaction
+     * @param t the job's tables
+     * @param jobId the job id
+     * @return the record, or {@code null}
+     * @throws SQLException on failure
+     */
+    static @Nullable JobRecord jobLocked(Connection c, JobTables t, String jobId) throws SQLException {
+        return job(c, t, jobId, true);
+    }
+
+    private static @Nullable JobRecord job(Connection c, JobTables t, String jobId, boolean forUpdate)
+        throws SQLException {
+        var select = DSL.select(column(SOURCE_RELATION), column(KEY_COLUMN), column(KEY_TYPE),
                 column(HASH_ALGORITHM), column(SERVER_MAJOR), column(VERSION_SCOPE), column(MAPPED_COLUMNS),
                 column(TABLES_VERSION), column(DESTINATION_MODE)).from(table(t.jobsName()))
-            .where(column(JOB_ID).eq(val(jobId))),
+            .where(column(JOB_ID).eq(val(jobId)));
+        List<JobRecord> rows = Sql.fetch(c, forUpdate ? select.forUpdate() : select,
             rs -> new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
                 rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9)));
         return rows.isEmpty() ? null : rows.get(0);

@@ -253,9 +253,9 @@ final class Recovery {
         log.info("Sync job '{}': its first sync (run {}) did not finish; the rows it handed out without an"
             + " acknowledgement are offered again", jobId, firstSync.runId());
         // The fence: a run that lost its lock may still be writing snapshot rows of batches it read ahead. Each such
-        // write holds the job record FOR KEY SHARE and checks that the record names its first sync: from here on it
-        // finds that it does not (or this waits for it, and then sees its rows).
-        Sql.fetch(c, sql.firstSync().lockJobRecord(jobId), rs -> 1);
+        // write holds the job record FOR KEY SHARE and checks that the record names its first sync. This transaction
+        // locked the record FOR UPDATE first (JobsTable.jobLocked): such a write has committed, and its rows are here,
+        // or it will find that the record no longer names its first sync.
         keySnapshotDroppingDuplicates(c, sql);
         // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
         Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,

@@ -233,7 +233,7 @@ final class RunStarter {
         String jobId = request.jobId();
         return session.transaction("prepare the bookkeeping tables of sync job '" + jobId + "'", c -> {
             BookkeepingSchema.State bookkeeping = BookkeepingSchema.prepare(c, tables);
-            JobsTable.JobRecord saved = JobsTable.job(c, tables, jobId);
+            JobsTable.JobRecord saved = JobsTable.jobLocked(c, tables, jobId);
             if (saved != null && Recovery.startsOverForANewKeyColumn(saved, keyColumn.name(), request)) {
                 JobAdmin.startOver(c, tables, jobId);
                 saved = null;

@@ -381,11 +381,14 @@ final class FirstSyncRun extends PgRun {
         if (keyed) {
             return;
         }
-        if (!Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
-            log.debug("Sync job '{}': its first sync gives the snapshot its key now", jobId());
-            Sql.execute(c, sql.snapshot().addSnapshotKey());
+        if (Sql.fetch(c, sql.snapshot().snapshotKeyed(), rs -> rs.getBoolean(1)).get(0)) {
+            // (Seen from a transaction of its own: the key is committed. One built below is remembered only when the
+            // next call sees it, so a transaction that fails after building it takes the key back with it.)
+            keyed = true;
+            return;
         }
-        keyed = true;
+        log.debug("Sync job '{}': its first sync gives the snapshot its key now", jobId());
+        Sql.execute(c, sql.snapshot().addSnapshotKey());
     }
 
     /** A batch still being read ahead must be committed (or failed) before its rows are put in doubt. */

@@ -49,6 +49,7 @@ final class JobAdmin {
      * @throws SQLException on failure
      */
     static void startOver(Connection c, JobTables tables, String jobId) throws SQLException {
+        lockJobRecord(c, tables, jobId);
         Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
         Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
         if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
@@ -142,6 +143,7 @@ final class JobAdmin {
         boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "drop sync job '" + jobId + "'", c -> {
             known[0] = known(c, tables, jobId, description, "drop");
+            lockJobRecord(c, tables, jobId);
             Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
             Sql.execute(c, DSL.dropTableIfExists(tables.issuesName()));
@@ -154,6 +156,17 @@ final class JobAdmin {
      * Whether the bookkeeping schema knows the job (a job record, a snapshot or an issues table); when it does not,
      * logs a WARN line naming some jobs it does know: a typo in the id would otherwise be a silent no-op.
      */
+    /**
+     * Locks the job record before the job's tables are dropped: a first-sync batch of a run that lost its lock holds it
+     * {@code FOR KEY SHARE} while it writes the snapshot, and is waited for here rather than deadlocked with
+     * ({@link JobsTable#jobLocked}).
+     */
+    private static void lockJobRecord(Connection c, JobTables tables, String jobId) throws SQLException {
+        if (BookkeepingSchema.tableExists(c, tables.schema(), tables.jobsName().last())) {
+            JobsTable.jobLocked(c, tables, jobId);
+        }
+    }
+
     private static boolean known(Connection c, JobTables tables, String jobId, String description, String what)
         throws SQLException {
         String schema = tables.schema();

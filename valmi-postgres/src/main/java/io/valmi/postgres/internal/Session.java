@@ -47,6 +47,7 @@ final class Session implements AutoCloseable {
     private static final String[][] SESSION_PINNED = {
         {"search_path", "pg_catalog"},
         {"idle_in_transaction_session_timeout", "0"},
+        {"default_transaction_isolation", "read committed"},
     };
     /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
     private String @Nullable [] sessionSettingsBefore;

@@ -107,10 +107,10 @@ final class FirstSyncSql {
      *     the job over
      */
     public Select<?> transactionIdsAndFence(String jobId, String runId) {
-        return RowVersions.transactionIds(DSL.field(DSL.select(inline(true)).from(table(tables.jobsName())).where(JobsTable.jobIs(jobId))
-                .and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId))).forKeyShare()));
+        return RowVersions.transactionIds(DSL.field(DSL.select(inline(true)).from(table(tables.jobsName()))
+            .where(JobsTable.jobIs(jobId)).and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId)))
+            .forKeyShare()));
     }
-
 
     private static Field<String[]> settledAhead() {
         return field(name(JobsTable.FIRST_SYNC_AHEAD), SQLDataType.CLOB.array());

@@ -33,6 +33,7 @@ final class JobAdmin {
         boolean[] known = {false};
         underJobLock(dataSource, description, bookkeepingSchema, jobId, "reset sync job '" + jobId + "'", c -> {
             known[0] = known(c, tables, jobId, description, "reset");
+            lockJobRecord(c, tables, jobId);
             startOver(c, tables, jobId);
         });
         return known[0];
@@ -49,7 +50,6 @@ final class JobAdmin {
      * @throws SQLException on failure
      */
     static void startOver(Connection c, JobTables tables, String jobId) throws SQLException {
-        lockJobRecord(c, tables, jobId);
         Sql.execute(c, DSL.dropTableIfExists(tables.planName()));
         Sql.execute(c, DSL.dropTableIfExists(tables.snapshotName()));
         if (BookkeepingSchema.tableExists(c, tables.schema(), tables.issuesName().last())) {
@@ -153,11 +153,8 @@ final class JobAdmin {
     }
 
     /**
-     * Whether the bookkeeping schema knows the job (a job record, a snapshot or an issues table); when it does not,
-     * logs a WARN line naming some jobs it does know: a typo in the id would otherwise be a silent no-op.
-     */
-    /**
-     * Locks the job record before the job's tables are dropped: a first-sync batch of a run that lost its lock holds it
+     * Locks the job record before reset or drop drops the job's tables (a run's preparation has locked it already
+     * when it starts over): a first-sync batch of a run that lost its lock holds it
      * {@code FOR KEY SHARE} while it writes the snapshot, and is waited for here rather than deadlocked with
      * ({@link JobsTable#jobLocked}).
      */
@@ -167,6 +164,10 @@ final class JobAdmin {
         }
     }
 
+    /**
+     * Whether the bookkeeping schema knows the job (a job record, a snapshot or an issues table); when it does not,
+     * logs a WARN line naming some jobs it does know: a typo in the id would otherwise be a silent no-op.
+     */
     private static boolean known(Connection c, JobTables tables, String jobId, String description, String what)
         throws SQLException {
         String schema = tables.schema();

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import org.jooq.Field;
 import org.jooq.Name;
@@ -65,8 +66,8 @@ public final class JobTables {
      * {@link PgTemplates#keyFromText} reads a key through. A new snapshot column goes here, last
      * ({@code SnapshotColumnsTest} compares this list with the table a job gets).
      */
-    public static final java.util.List<String> SNAPSHOT_COLUMNS = java.util.List.of(KEY, HASH, IN_DOUBT_FLAG,
-        ROW_VERSION, ROW_VERSION_64, IN_DOUBT_UNTIL, GONE);
+    public static final List<String> SNAPSHOT_COLUMNS = List.of(KEY, HASH, IN_DOUBT_FLAG, ROW_VERSION, ROW_VERSION_64,
+        IN_DOUBT_UNTIL, GONE);
     /** Plan kind: unchanged, but the row's version moved (an unmapped column changed): the snapshot learns it. */
     public static final String TOUCHED = "T";
     /**

@@ -6,6 +6,7 @@ import io.valmi.MappingChangePolicy;
 import io.valmi.RunRequest;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -278,7 +279,7 @@ final class Recovery {
         }
         // Duplicates are not expected (only from a run that lost its lock, before the fence): the key is tried first,
         // in a savepoint, instead of a self-join of the whole snapshot every time.
-        java.sql.Savepoint before = c.setSavepoint();
+        Savepoint before = c.setSavepoint();
         try {
             Sql.execute(c, sql.snapshot().addSnapshotKey());
             c.releaseSavepoint(before);
@@ -289,7 +290,7 @@ final class Recovery {
             }
             c.rollback(before);
         }
-        log.warn("Sync job's snapshot {} holds a key twice (rows of a first sync that lost its lock): such keys are put"
+        log.warn("The snapshot {} holds a key twice (rows of a first sync that lost its lock): such keys are put"
             + " in doubt and all but one row of each is deleted", sql.shape().tables().snapshotName());
         Sql.execute(c, sql.snapshot().duplicatedKeysInDoubt());
         Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());

@@ -4,8 +4,11 @@ import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.name;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.jooq.Field;
 import org.jooq.Select;
+import org.jooq.SelectField;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
@@ -99,11 +102,10 @@ final class RowVersions {
      * @return the query of one row: {@code txid_current()}, {@code txid_snapshot_xmin(txid_current_snapshot())}, then
      *     {@code more}
      */
-    static Select<?> transactionIds(org.jooq.SelectField<?>... more) {
-        java.util.List<org.jooq.SelectField<?>> fields = new java.util.ArrayList<>();
-        fields.add(DSL.function(name("pg_catalog", "txid_current"), SQLDataType.BIGINT));
-        fields.add(snapshotXmin());
-        fields.addAll(java.util.List.of(more));
+    static Select<?> transactionIds(SelectField<?>... more) {
+        List<SelectField<?>> fields = new ArrayList<>(List.of(
+            DSL.function(name("pg_catalog", "txid_current"), SQLDataType.BIGINT), snapshotXmin()));
+        fields.addAll(List.of(more));
         return DSL.select(fields);
     }
 }

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
-import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -50,52 +49,17 @@ class SessionIsolationTest {
 
     /** A pool of one connection: closing it gives it back (it stays open). */
     private static DataSource pooled(Connection raw) {
-        Connection handle = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-            new Class<?>[] {Connection.class}, (proxy, method, args) -> method.getName().equals("close") ? null
-                : method.invoke(raw, args));
-        return new DataSource() {
-            @Override
-            public Connection getConnection() {
+        Connection handle = proxy(Connection.class, (proxy, method, args) -> method.getName().equals("close") ? null
+            : method.invoke(raw, args));
+        return proxy(DataSource.class, (proxy, method, args) -> {
+            if (method.getName().equals("getConnection")) {
                 return handle;
             }
+            throw new UnsupportedOperationException(method.getName());
+        });
+    }
 
-            @Override
-            public Connection getConnection(String user, String password) {
-                return handle;
-            }
-
-            @Override
-            public PrintWriter getLogWriter() {
-                return null;
-            }
-
-            @Override
-            public void setLogWriter(PrintWriter out) {
-            }
-
-            @Override
-            public void setLoginTimeout(int seconds) {
-            }
-
-            @Override
-            public int getLoginTimeout() {
-                return 0;
-            }
-
-            @Override
-            public Logger getParentLogger() {
-                return Logger.getGlobal();
-            }
-
-            @Override
-            public <T> T unwrap(Class<T> iface) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public boolean isWrapperFor(Class<?> iface) {
-                return false;
-            }
-        };
+    private static <T> T proxy(Class<T> type, InvocationHandler handler) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
     }
 }

@@ -68,16 +68,35 @@ class LightTouchTest {
     }
 
     @Test
-    void theApplicationsConnectionGetsItsSearchPathBack(TestDatabase db) throws Exception {
-        // valmi pins search_path for its sessions (PostgreSQL 18 reports every change of it, and pgjdbc would drop
-        // its prepared statements on each report); a pool's connection must come back with its own.
-        db.execute("create table sp (id int primary key, v text)",
-            "insert into sp select g, 'v' || g from generate_series(1, 5) g");
+    void theApplicationsConnectionGetsItsSettingsBack(TestDatabase db) throws Exception {
+        // valmi pins its settings for as long as it holds a connection (search_path among them: PostgreSQL 18 reports
+        // every change of it, and pgjdbc would drop its prepared statements on each report); a pool's connection must
+        // come back with its own, and valmi's transactions must run under valmi's whatever the connection carried.
+        db.execute("create table sp (id int primary key, v text, t timestamptz)",
+            "insert into sp select g, 'v' || g, timestamptz '2026-01-01 12:00+00' from generate_series(1, 5) g");
+        String[][] own = {
+            {"search_path", "public, \"$user\""},
+            {"idle_in_transaction_session_timeout", "7min"},
+            {"TimeZone", "Asia/Kolkata"},
+            {"DateStyle", "ISO, DMY"},
+            {"IntervalStyle", "sql_standard"},
+            {"extra_float_digits", "0"},
+            {"bytea_output", "escape"},
+            {"lock_timeout", "3s"},
+            {"statement_timeout", "1min"},
+            {"plan_cache_mode", "force_generic_plan"},
+            {"default_transaction_isolation", "repeatable read"},
+            {"synchronous_commit", "off"},
+            {"application_name", "billing"},
+        };
         try (java.sql.Connection physical = db.dataSource().getConnection()) {
             try (java.sql.Statement s = physical.createStatement()) {
-                s.execute("set search_path = public, \"$user\"");
-                s.execute("set idle_in_transaction_session_timeout = '7min'");
+                for (String[] setting : own) {
+                    s.execute("select set_config('" + setting[0] + "', '" + setting[1].replace("'", "''")
+                        + "', false)");
+                }
             }
+            List<String> seenInRuns = new ArrayList<>();
             javax.sql.DataSource poolOfOne = new SettingsDataSource(db.dataSource()) {
                 @Override
                 public java.sql.Connection getConnection() {
@@ -98,21 +117,34 @@ class LightTouchTest {
             };
             PostgresSource source = PostgresSource.builder().dataSource(poolOfOne, "test").table("public", "sp")
                 .readAhead(false).build();
-            Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL).build();
-            CollectingDestination dest = new CollectingDestination();
+            Mapping mapping = Mapping.builder().key("id").map("v").map("t").sourceMode(SourceMode.INCREMENTAL)
+                .build();
+            Destination dest = writing(new ArrayList<>(), n -> {
+                // (Between valmi's transactions, on valmi's session.)
+                try (java.sql.Statement s = physical.createStatement();
+                     java.sql.ResultSet rs = s.executeQuery("select current_setting('TimeZone'), current_setting("
+                         + "'synchronous_commit'), current_setting('lock_timeout'), current_setting("
+                         + "'application_name'), current_setting('transaction_isolation')")) {
+                    rs.next();
+                    seenInRuns.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getString(4) + " " + rs.getString(5));
+                    physical.rollback();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             assertThat(Syncs.run("sp", source, dest, mapping, 2).orThrow().counts().delivered()).isEqualTo(5);
             db.execute("update sp set v = 'new' where id = 3");
             assertThat(Syncs.run("sp", source, dest, mapping, 2).orThrow().counts().delivered()).isEqualTo(1);
+            // An application's own name is kept; its off synchronous_commit is raised to on.
+            assertThat(seenInRuns).isNotEmpty().allMatch(s -> s.equals("UTC on 30s billing read committed"), "valmi's");
             physical.setAutoCommit(true);
-            try (java.sql.Statement s = physical.createStatement();
-                 java.sql.ResultSet rs = s.executeQuery("show search_path")) {
-                rs.next();
-                assertThat(rs.getString(1)).isEqualTo("public, \"$user\"");
-            }
-            try (java.sql.Statement s = physical.createStatement();
-                 java.sql.ResultSet rs = s.executeQuery("show idle_in_transaction_session_timeout")) {
-                rs.next();
-                assertThat(rs.getString(1)).isEqualTo("7min");
+            for (String[] setting : own) {
+                try (java.sql.Statement s = physical.createStatement();
+                     java.sql.ResultSet rs = s.executeQuery("select current_setting('" + setting[0] + "')")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as(setting[0]).isEqualTo(setting[1]);
+                }
             }
         }
     }

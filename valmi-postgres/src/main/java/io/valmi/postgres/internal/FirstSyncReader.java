@@ -304,16 +304,8 @@ final class FirstSyncReader implements AutoCloseable {
             return t;
         });
         while (readers.size() < DEPTH) {
-            CompletableFuture<Session> opening = CompletableFuture.supplyAsync(() -> {
-                Session reader = open.get();
-                try {
-                    reader.stayWhileIdle();
-                } catch (RuntimeException e) {
-                    reader.close();
-                    throw e;
-                }
-                return reader;
-            }, Objects.requireNonNull(threads));
+            // (The opener's sessions stay while idle: they wait their turn to read.)
+            CompletableFuture<Session> opening = CompletableFuture.supplyAsync(open, Objects.requireNonNull(threads));
             try {
                 Session reader = opening.get(openTimeoutMs, TimeUnit.MILLISECONDS);
                 readers.add(reader);

@@ -70,7 +70,6 @@ final class JobLock {
         if (taken) {
             HELD.add(key);
             lock.held = key;
-            session.stayWhileIdle();
         }
         if (!taken && HELD.contains(key)) {
             throw new JobBusyException(jobId, true, "Sync job '" + jobId + "' is already running: a run of this job is"

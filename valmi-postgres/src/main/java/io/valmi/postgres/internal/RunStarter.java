@@ -76,7 +76,8 @@ final class RunStarter {
                                   SourceRef source, RunRequest request, boolean readAhead,
                                   Duration historyRetention) {
         Mapping mapping = request.mapping();
-        Session session = Session.open(dataSource, description);
+        // (It holds the job's lock while the destination writes: it stays while idle.)
+        Session session = Session.open(dataSource, description, true);
         JobLock lock = null;
         try {
             // A query is described through a temporary view, in a transaction that is rolled back.
@@ -167,7 +168,7 @@ final class RunStarter {
             BookkeepingSchema.State bookkeeping = prepared.bookkeeping();
             boolean firstSync = prepared.firstSync();
             PgRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
-                    readAhead ? () -> Session.open(dataSource, description) : null)
+                    readAhead ? () -> Session.open(dataSource, description, true) : null)
                 : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);
             run.keepHistoryFor(historyRetention);
             KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);

@@ -4,6 +4,8 @@ import io.valmi.SourceException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
@@ -19,8 +21,10 @@ final class Session implements AutoCloseable {
     private static final Logger log = Logs.CONNECTION;
 
     /**
-     * Settings pinned in every transaction: the text forms of values, bounded lock waits, no statement timeout, plans
-     * for each statement's own key range. Why each: {@code docs/internals.md#session-settings}.
+     * Settings pinned for as long as valmi holds a connection: the text forms of values, bounded lock waits, no
+     * statement timeout, plans for each statement's own key range, read committed, durable commits. Set when the session
+     * opens, in the statement that reads the connection's own values, and restored by {@link #close()}; no transaction
+     * pays a round trip for them. Why each: {@code docs/internals.md#session-settings}.
      */
     static final String[][] PINNED = {
         {"TimeZone", "UTC"},
@@ -29,27 +33,19 @@ final class Session implements AutoCloseable {
         {"extra_float_digits", "1"},
         {"bytea_output", "hex"},
         {"search_path", "pg_catalog"},
-        {"application_name", "valmi"},
         {"lock_timeout", "30s"},
         {"statement_timeout", "0"},
         {"plan_cache_mode", "force_custom_plan"},
+        {"idle_in_transaction_session_timeout", "0"},
+        {"default_transaction_isolation", "read committed"},
     };
 
     private final Connection connection;
     private final String description;
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
-    /** The connection's own idle_session_timeout, while {@link #stayWhileIdle()} has lifted it. */
-    private @Nullable String idleTimeoutBefore;
-    /**
-     * Settings pinned for as long as valmi holds a connection, not only per transaction, restored by {@link #close()}.
-     * Why each: {@code docs/internals.md#session-settings}.
-     */
-    private static final String[][] SESSION_PINNED = {
-        {"search_path", "pg_catalog"},
-        {"idle_in_transaction_session_timeout", "0"},
-        {"default_transaction_isolation", "read committed"},
-    };
-    /** The connection's own values of {@link #SESSION_PINNED}, while the session pins them (see {@link #open}). */
+    /** The settings this session pinned ({@link #pinForSession}), in order. */
+    private List<String> pinnedNames = List.of();
+    /** The connection's own values of {@link #pinnedNames}, while the session pins them (see {@link #open}). */
     private String @Nullable [] sessionSettingsBefore;
 
     /** The connection's read timeout when it was opened, for messages (0: none, or unknown). */
@@ -82,6 +78,21 @@ final class Session implements AutoCloseable {
      * @return the session
      */
     public static Session open(DataSource dataSource, String description) {
+        return open(dataSource, description, false);
+    }
+
+    /**
+     * Opens a session; one that stays while idle also keeps the server from closing the connection while it sits idle
+     * between transactions: for a session that holds a run's job lock (a session-level advisory lock, gone with the
+     * connection) or reads ahead while a destination writes. {@code idle_session_timeout} (PostgreSQL 14+), which a
+     * role or database may set, is lifted with the other settings and restored by {@link #close()}.
+     *
+     * @param dataSource where connections come from
+     * @param description the source's description, for messages (no secrets)
+     * @param stayWhileIdle whether the session lifts {@code idle_session_timeout}
+     * @return the session
+     */
+    public static Session open(DataSource dataSource, String description, boolean stayWhileIdle) {
         Connection c;
         try {
             c = dataSource.getConnection();
@@ -92,7 +103,7 @@ final class Session implements AutoCloseable {
             c.setAutoCommit(false);
             Session s = new Session(c, description);
             try {
-                s.sessionSettingsBefore = pinForSession(c);
+                s.pinForSession(stayWhileIdle && c.getMetaData().getDatabaseMajorVersion() >= 14);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 s.rollback();
@@ -168,7 +179,6 @@ final class Session implements AutoCloseable {
         }
         long started = System.nanoTime();
         try {
-            pin(connection);
             T result = work.run(connection);
             connection.commit();
             committedSince = started;
@@ -200,7 +210,6 @@ final class Session implements AutoCloseable {
             if (dryRun) {
                 savepoint = connection.setSavepoint();
             }
-            pin(connection);
             return work.run(connection);
         } catch (SQLException e) {
             throw Errors.wrap(what + " (" + description + ")", e, readTimeoutMillis);
@@ -246,7 +255,6 @@ final class Session implements AutoCloseable {
         Savepoint savepoint = null;
         try {
             savepoint = connection.setSavepoint();
-            pin(connection);
             T result = work.run(connection);
             connection.releaseSavepoint(savepoint);
             return result;
@@ -301,42 +309,64 @@ final class Session implements AutoCloseable {
         }
     }
 
-    /** Pins {@link #SESSION_PINNED} for the session; returns the values they had. */
-    private static String[] pinForSession(Connection c) throws SQLException {
-        Field<?>[] calls = new Field<?>[SESSION_PINNED.length * 2];
-        for (int i = 0; i < SESSION_PINNED.length; i++) {
-            calls[2 * i] = DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
-                DSL.inline(SESSION_PINNED[i][0]));
-            calls[2 * i + 1] = setConfig(SESSION_PINNED[i][0], DSL.inline(SESSION_PINNED[i][1]), false);
+    /**
+     * Pins {@link #PINNED}, {@code synchronous_commit} ({@link #DURABLE_COMMIT}), {@code application_name}
+     * ({@link #NAMED}) and, when asked, {@code idle_session_timeout} for the session, in one statement; keeps the values
+     * they had, for {@link #close()}.
+     */
+    private void pinForSession(boolean liftIdleTimeout) throws SQLException {
+        List<String> names = new ArrayList<>();
+        List<Field<String>> values = new ArrayList<>();
+        for (String[] setting : PINNED) {
+            names.add(setting[0]);
+            values.add(DSL.inline(setting[1]));
         }
-        return Sql.fetch(c, DSL.select(calls), rs -> {
-            String[] before = new String[SESSION_PINNED.length];
+        names.add(SYNCHRONOUS_COMMIT);
+        values.add(DURABLE_COMMIT);
+        names.add(APPLICATION_NAME);
+        values.add(NAMED);
+        if (liftIdleTimeout) {
+            names.add(IDLE_TIMEOUT);
+            values.add(DSL.inline("0"));
+        }
+        Field<?>[] calls = new Field<?>[names.size() * 2];
+        for (int i = 0; i < names.size(); i++) {
+            // (The select list is evaluated in order: each setting is read before it is set.)
+            calls[2 * i] = currentSetting(names.get(i));
+            calls[2 * i + 1] = setConfig(names.get(i), values.get(i), false);
+        }
+        sessionSettingsBefore = Sql.fetch(connection, DSL.select(calls), rs -> {
+            String[] before = new String[names.size()];
             for (int i = 0; i < before.length; i++) {
                 before[i] = rs.getString(2 * i + 1);
             }
             return before;
         }).get(0);
+        pinnedNames = List.copyOf(names);
     }
 
-    static void pin(Connection c) throws SQLException {
-        Field<?>[] calls = new Field<?>[PINNED.length + 1];
-        for (int i = 0; i < PINNED.length; i++) {
-            calls[i] = setLocal(PINNED[i][0], DSL.val(PINNED[i][1]));
-        }
-        calls[PINNED.length] = setLocal(SYNCHRONOUS_COMMIT, DURABLE_COMMIT);
-        Sql.select(c, DSL.select(calls));
+    private static Field<String> currentSetting(String name) {
+        return DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB, DSL.inline(name));
     }
 
     private static final String SYNCHRONOUS_COMMIT = "synchronous_commit";
 
     /**
-     * {@code synchronous_commit} for every transaction of the library: {@code on} where it is {@code off}, any other
+     * {@code synchronous_commit} for every session of the library: {@code on} where it is {@code off}, any other
      * value kept, so that no commit the library acted on can be lost. See {@code docs/internals.md#session-settings}.
      */
-    private static final Field<String> DURABLE_COMMIT = DSL.when(DSL.function(DSL.name("pg_catalog", "current_setting"),
-        SQLDataType.CLOB, DSL.inline(SYNCHRONOUS_COMMIT)).eq(DSL.inline("off")), DSL.inline("on"))
-        .otherwise(DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
-            DSL.inline(SYNCHRONOUS_COMMIT)));
+    private static final Field<String> DURABLE_COMMIT = DSL.when(currentSetting(SYNCHRONOUS_COMMIT)
+        .eq(DSL.inline("off")), DSL.inline("on")).otherwise(currentSetting(SYNCHRONOUS_COMMIT));
+
+    private static final String APPLICATION_NAME = "application_name";
+
+    /**
+     * {@code application_name} while valmi holds a connection: {@code valmi} when the application left it unnamed (or
+     * pgjdbc's default), else the application's own name, so that its sessions are found under the name it gave them.
+     */
+    private static final Field<String> NAMED = DSL.when(currentSetting(APPLICATION_NAME)
+        .in(DSL.inline(""), DSL.inline("PostgreSQL JDBC Driver")), DSL.inline("valmi"))
+        .otherwise(currentSetting(APPLICATION_NAME));
 
     /**
      * {@code set_config(name, value, true)}: a setting for the rest of the current transaction only, so that nothing
@@ -363,26 +393,6 @@ final class Session implements AutoCloseable {
         }
     }
 
-    /**
-     * Keeps the server from closing this connection while it sits idle between transactions, for a session that
-     * holds a run's job lock (a session-level advisory lock, gone with the connection) or reads ahead while a
-     * destination writes: {@code idle_session_timeout} (PostgreSQL 14+), which a role or database may set, is lifted
-     * for the session and restored by {@link #close()}.
-     */
-    public void stayWhileIdle() {
-        try {
-            if (connection.getMetaData().getDatabaseMajorVersion() < 14) {
-                return;
-            }
-            idleTimeoutBefore = transaction("keep the session of " + description + " while idle", c -> Sql.fetch(c,
-                DSL.select(DSL.function(DSL.name("pg_catalog", "current_setting"), SQLDataType.CLOB,
-                    DSL.inline(IDLE_TIMEOUT)), setConfig(IDLE_TIMEOUT, DSL.inline("0"), false)),
-                rs -> rs.getString(1)).get(0));
-        } catch (SQLException e) {
-            throw Errors.wrap("read the server version (" + description + ")", e, readTimeoutMillis);
-        }
-    }
-
     @Override
     public void close() {
         int networkTimeout = boundClose();
@@ -394,29 +404,20 @@ final class Session implements AutoCloseable {
             log.debug("Rollback before close failed on {}: {}", description, e.toString());
         }
         dryRun = false;
-        if (idleTimeoutBefore != null && !closedQuietly()) {
-            try {
-                run("restore the idle timeout of " + description, c -> Sql.select(c, DSL.select(
-                    setConfig(IDLE_TIMEOUT, DSL.val(idleTimeoutBefore), false))));
-            } catch (RuntimeException e) {
-                log.debug("Restoring idle_session_timeout failed on {}: {}", description, e.toString());
-            }
-        }
         String[] before = sessionSettingsBefore;
         if (before != null && !closedQuietly()) {
-            // (A connection that broke goes back to no pool.) Not in transaction(): its set_config(..., true) of
-            // search_path would be undone at commit.
+            // (A connection that broke goes back to no pool.)
             try {
                 Field<?>[] calls = new Field<?>[before.length];
                 for (int i = 0; i < before.length; i++) {
-                    calls[i] = setConfig(SESSION_PINNED[i][0], DSL.val(before[i]), false);
+                    calls[i] = setConfig(pinnedNames.get(i), DSL.val(before[i]), false);
                 }
                 Sql.select(connection, DSL.select(calls));
                 connection.commit();
             } catch (SQLException e) {
                 rollback();
-                log.warn("Could not restore search_path and idle_in_transaction_session_timeout on {} before it goes"
-                    + " back to its pool: {}", description, e.toString());
+                log.warn("Could not restore the session settings valmi pinned ({}) on {} before it goes back to its"
+                    + " pool: {}", pinnedNames, description, e.toString());
             }
         }
         try {

@@ -44,11 +44,10 @@ class SessionCloseTest {
     void closingASessionOfAFrozenServerWaitsBoundedNotTheWholeReadTimeout() {
         assumeFreezable();
         try (TestDatabase db = server.createDatabase("frozen_close")) {
-            // The session lifts idle_session_timeout (PostgreSQL 14+) and search_path; close() restores both, on the
+            // The session lifts idle_session_timeout (PostgreSQL 14+) and search_path; close() restores them, on the
             // network, where a frozen server would keep it for the whole read timeout of a minute.
             PostgresConnection connection = connectionTo(db).readTimeout(Duration.ofSeconds(60)).build();
-            Session session = Session.open(connection.dataSource(), "frozen close");
-            session.stayWhileIdle();
+            Session session = Session.open(connection.dataSource(), "frozen close", true);
             long started = System.nanoTime();
             server.freeze();
             try {

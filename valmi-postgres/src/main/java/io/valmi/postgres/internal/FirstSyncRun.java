@@ -53,6 +53,11 @@ final class FirstSyncRun extends PgRun {
      * (a mapped type the client cannot hash, or a server that hashes otherwise).
      */
     private final @Nullable List<RowHash.Kind> clientHashKinds;
+    /**
+     * How the client writes the key in a binary {@code COPY} of the snapshot rows, or {@code null} when they go as text
+     * (the server hashes, or a key type without a binary form here).
+     */
+    private final @Nullable BinaryKey binaryKey;
     /** How long the run waited for batches (reading ahead, {@link #readNanos} sums all readers). */
     private long waitNanos;
 
@@ -63,6 +68,45 @@ final class FirstSyncRun extends PgRun {
         this.readAheadOpener = readAheadOpener;
         this.keyTextOnClient = sql.shape().keyType().keyTextOnClient();
         this.clientHashKinds = clientHash ? sql.shape().firstSyncKinds() : null;
+        this.binaryKey = clientHash ? BinaryKey.of(sql.shape().keyType()) : null;
+    }
+
+    /**
+     * The key types whose binary form a first sync writes in its snapshot rows' {@code COPY}: those whose text the
+     * client prints ({@link ColumnType#keyTextOnClient()}), from their Java values. The snapshot's key column has the
+     * source key's type ({@link SnapshotTable}), so the forms agree.
+     */
+    enum BinaryKey {
+        INT2, INT4, INT8, UUID, TEXT;
+
+        static @Nullable BinaryKey of(ColumnType type) {
+            if (!type.keyTextOnClient()) {
+                return null;
+            }
+            switch (type.declared()) {
+                case "smallint":
+                    return INT2;
+                case "integer":
+                    return INT4;
+                case "bigint":
+                    return INT8;
+                case "uuid":
+                    return UUID;
+                default:
+                    // text, character varying (n)
+                    return TEXT;
+            }
+        }
+
+        void add(Sql.CopyBinary rows, Object key) {
+            switch (this) {
+                case INT2 -> rows.addInt2(((Number) key).shortValue());
+                case INT4 -> rows.addInt4(((Number) key).intValue());
+                case INT8 -> rows.addInt8(((Number) key).longValue());
+                case UUID -> rows.addUuid((java.util.UUID) key);
+                default -> rows.addText(key.toString());
+            }
+        }
     }
 
     /**
@@ -260,7 +304,9 @@ final class FirstSyncRun extends PgRun {
         int n = decoder.width();
         long queryTime;
         // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
-        Sql.CopyText snapshotRows = new Sql.CopyText(Math.min(maxSize, 10_000) * 64);
+        BinaryKey binary = binaryKey;
+        Sql.CopyText textRows = binary == null ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
+        Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 56) : null;
         ResultQuery<?> query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
             : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
@@ -288,16 +334,35 @@ final class FirstSyncRun extends PgRun {
                     batch.add(decoder.change(ChangeKind.ADDED, key, values));
                     // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its 64-bit
                     // id (pgjdbc's getBytes: the text form's bytes, as received)
+                    byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
+                    long xid = xr == null ? 0 : parseDigits(xr);
+                    Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
+                    if (binaryRows != null) {
+                        binaryRows.row(5);
+                        Objects.requireNonNull(binary).add(binaryRows, key);
+                        binaryRows.addInt8(Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values));
+                        binaryRows.addBoolean(false);
+                        if (xr == null) {
+                            binaryRows.addNull();
+                        } else {
+                            // (An xid is unsigned 32 bits: its binary form is those bits.)
+                            binaryRows.addInt4((int) xid);
+                        }
+                        if (xe == null) {
+                            binaryRows.addNull();
+                        } else {
+                            binaryRows.addInt8(xe);
+                        }
+                        continue;
+                    }
+                    Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
                     snapshotRows.add(keyText);
                     if (hasher != null) {
                         snapshotRows.add(hasher.hash(rs, BatchDecoder.FIRST_VALUE, values));
                     } else {
                         snapshotRows.add(rs.getBytes(BatchDecoder.FIRST_VALUE + n));
                     }
-                    byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
                     snapshotRows.add(FALSE).add(xr);
-                    Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(),
-                        parseDigits(xr));
                     if (xe == null) {
                         snapshotRows.add((byte[]) null);
                     } else {
@@ -308,7 +373,11 @@ final class FirstSyncRun extends PgRun {
             }
         }
         if (!batch.isEmpty()) {
-            Sql.copyIn(c, sql.snapshot().snapshotCopy(), snapshotRows);
+            if (binaryRows != null) {
+                Sql.copyIn(c, sql.snapshot().snapshotCopyBinary(), binaryRows);
+            } else {
+                Sql.copyIn(c, sql.snapshot().snapshotCopy(), Objects.requireNonNull(textRows));
+            }
         }
         return new Fetched(batch, keyTexts, System.nanoTime() - startedAt, queryTime);
     }

@@ -116,6 +116,17 @@ final class PgTemplates {
         return DSL.query("copy {0} ({1}) from stdin", table, DSL.list(columns));
     }
 
+    /**
+     * {@code COPY table (columns) FROM STDIN (FORMAT binary)}: jOOQ has no COPY.
+     *
+     * @param table the table
+     * @param columns its columns, in the order of the rows' values
+     * @return the statement
+     */
+    static Query copyFromStdinBinary(Name table, Name... columns) {
+        return DSL.query("copy {0} ({1}) from stdin (format binary)", table, DSL.list(columns));
+    }
+
     // ---- Values ----
 
     /**

@@ -296,6 +296,17 @@ final class SnapshotTable {
     }
 
     /**
+     * {@code COPY} of snapshot rows as {@link #snapshotCopy()}, in binary format: for keys whose binary form the
+     * client writes ({@link FirstSyncRun}) and hashes the client computed.
+     *
+     * @return the statement
+     */
+    public Query snapshotCopyBinary() {
+        return PgTemplates.copyFromStdinBinary(tables.snapshotName(), name(KEY), name(HASH), name(IN_DOUBT_FLAG),
+            name(ROW_VERSION), name(ROW_VERSION_64));
+    }
+
+    /**
      * Marks every snapshot key in doubt (after a change of hash algorithm or server version: everything is sent
      * again, and removals are still found).
      *

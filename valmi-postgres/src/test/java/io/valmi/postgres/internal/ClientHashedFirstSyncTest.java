@@ -95,6 +95,58 @@ class ClientHashedFirstSyncTest {
         hashes.forEach((id, h) -> assertThat(h[1]).as("hash of row %s", id).isEqualTo(h[0]));
     }
 
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"smallint", "integer", "bigint", "uuid", "text", "varchar(12)"})
+    void snapshotRowsWrittenInBinaryHoldTheKeysVersionsAndHashesTheServerSees(String keyType, TestDatabase db)
+        throws Exception {
+        // The keys whose binary form the client writes (FirstSyncRun.BinaryKey), at the edges of their types: signs,
+        // extremes, a uuid with its high bits set, texts with what the text format escapes (and its NULL, \N),
+        // multibyte characters.
+        String keys = switch (keyType) {
+            case "smallint" -> "values (-32768), (-1), (0), (1), (32767)";
+            case "integer" -> "values (-2147483648), (-1), (0), (2147483647)";
+            case "bigint" -> "values (-9223372036854775808), (-1), (0), (4294967296), (9223372036854775807)";
+            case "uuid" -> "values ('00000000-0000-0000-0000-000000000000'), ('ffffffff-ffff-ffff-ffff-ffffffffffff'),"
+                + " ('80000000-0000-0000-8000-000000000001'), ('0123abcd-4567-89ab-cdef-0123456789ab')";
+            default -> "values (''), (' '), (E'a\\tb'), (E'back\\\\slash'), (E'new\\nline'), (E'cr\\r'),"
+                + " ('\u00e9\u20ac\ud83d\ude00'), ('\\N')";
+        };
+        String declared = keyType.equals("varchar(12)") ? "character varying(12)" : keyType;
+        assertThat(FirstSyncRun.BinaryKey.of(new ColumnType(declared, "", null))).as("written in binary").isNotNull();
+        String table = "binary_" + keyType.replaceAll("[^a-z0-9]", "_");
+        db.execute("create table " + table + " (id " + keyType + " primary key, v text)",
+            "insert into " + table + " select k::" + keyType + ", 'v' || row_number() over ()"
+                + " from (" + keys + ") as x(k)");
+        long rows = db.queryLong("select count(*) from " + table);
+        String job = "binary " + keyType;
+        Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL).build();
+        List<Change> received = new ArrayList<>();
+        SyncJob sync = SyncJob.builder(job).source(PostgresSource.builder().dataSource(db.dataSource(), "test")
+                .table("public", table).build())
+            .destination(collecting(received)).mapping(mapping).batchSize(2).retryPolicy(RetryPolicy.none()).build();
+        SyncRunner.create().run(sync).orThrow();
+        assertThat(received).hasSize((int) rows);
+
+        // Each source row has its snapshot row: the same key, its version, not in doubt, the server's hash.
+        JobTables tables = new JobTables("valmi_scratch_computed_", job);
+        var matching = DSL.selectCount()
+            .from(DSL.table(DSL.name("public", table)).as("s"))
+            .join(DSL.table(tables.snapshotName()).as("p"))
+            .on(DSL.field(DSL.name("p", JobTables.KEY)).eq(DSL.field(DSL.name("s", "id"))))
+            .where(DSL.condition("p.xr::text = s.xmin::text and p.xe is not null and not p.d"))
+            .and(DSL.field(DSL.name("p", JobTables.HASH), Long.class)
+                .eq(RowHash.sql(List.of(DSL.field(DSL.name("s", "v"))), List.of("text"))));
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = Sql.prepare(c, matching);
+             ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(rows);
+        }
+        assertThat(db.queryLong("select count(*) from valmi_scratch_computed_." + tables.snapshotName().last()))
+            .isEqualTo(rows);
+        // And the next run finds nothing changed.
+        assertThat(SyncRunner.create().run(sync).orThrow().counts().planned()).isZero();
+    }
+
     @org.junit.jupiter.api.Test
     void aDatabaseInAnotherEncodingIsHashedOnTheServer(TestDatabase db) throws Exception {
         // The probes hold characters LATIN1 cannot represent: the server refuses them, and the server hashes.

@@ -269,25 +269,56 @@ final class PlanTable {
         return PgTemplates.analyze(tables.planName(), name(KEY), name(PLAN_KIND));
     }
 
+    /** The least {@code work_mem} of a plan. */
+    static final long PLAN_WORK_MEM_FLOOR = 64L * 1024 * 1024;
+    /** The most {@code work_mem} a plan raises itself to, for a large snapshot's hash table. */
+    static final long PLAN_WORK_MEM_CAP = 256L * 1024 * 1024;
     /**
-     * Settings for the rest of the plan transaction: {@code work_mem} at least 64MB, no parallel workers, and no hash
-     * join when the source's rows lie in key order. See
+     * Bytes a snapshot row takes in the plan's hash table, as PostgreSQL's planner counts them (16 of overhead, a
+     * minimal tuple's header and the row, each aligned, and a bucket pointer: about 80 for a uuid key), with room for
+     * longer text keys.
+     */
+    static final long HASH_BYTES_PER_SNAPSHOT_ROW = 128;
+
+    /**
+     * Settings for the rest of the plan transaction: {@code work_mem} large enough for the snapshot's hash table
+     * (see {@link #planWorkMem()}), no parallel workers, and no hash join when the source's rows lie in key order. See
      * {@code docs/internals.md#plan-settings-merge-or-hash-and-why-serial}.
      *
      * @return the statement
      */
     public Query planSettings() {
-        Field<String> workMem = DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB,
-            inline("work_mem"));
-        Field<String> atLeast64 = DSL.when(DSL.function(name("pg_catalog", "pg_size_bytes"), SQLDataType.BIGINT, workMem)
-            .lt(inline(64L * 1024 * 1024)), inline("64MB")).otherwise(workMem);
         List<SelectField<?>> settings = new ArrayList<>();
-        settings.add(Session.setLocal("work_mem", atLeast64));
+        settings.add(Session.setLocal("work_mem", planWorkMem()));
         settings.add(Session.setLocal("max_parallel_workers_per_gather", inline("0")));
         if (inKeyOrder) {
             settings.add(Session.setLocal("enable_hashjoin", inline("off")));
         }
         return DSL.select(settings);
+    }
+
+    /**
+     * The plan's {@code work_mem}, in kB: the session's when it is larger, else what the snapshot's hash table needs
+     * to stay in memory (its rows as of its last {@code ANALYZE}, {@link #HASH_BYTES_PER_SNAPSHOT_ROW} each, shared by
+     * {@code hash_mem_multiplier}, PostgreSQL 13+), at least {@link #PLAN_WORK_MEM_FLOOR} and at most
+     * {@link #PLAN_WORK_MEM_CAP}. A table hashed in batches on disk costs about a third more.
+     */
+    private Field<String> planWorkMem() {
+        Field<Long> current = DSL.function(name("pg_catalog", "pg_size_bytes"), SQLDataType.BIGINT,
+            DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB, inline("work_mem")));
+        Field<Double> snapshotRows = DSL.field(DSL.select(DSL.greatest(field(name("c", "reltuples"),
+                SQLDataType.DOUBLE), inline(0.0)))
+            .from(table(name("pg_catalog", "pg_class")).as("c"))
+            .where(field(name("c", "oid")).eq(DSL.function(name("pg_catalog", "to_regclass"), SQLDataType.OTHER,
+                DSL.val(tables.snapshotName().toString())))));
+        // (NULL before PostgreSQL 13, where the hash table's limit is work_mem itself.)
+        Field<Double> multiplier = DSL.coalesce(DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+            inline("hash_mem_multiplier"), inline(true)).cast(SQLDataType.DOUBLE), inline(1.0));
+        Field<Double> needed = DSL.coalesce(snapshotRows, inline(0.0)).times(inline((double) HASH_BYTES_PER_SNAPSHOT_ROW))
+            .div(DSL.greatest(multiplier, inline(1.0)));
+        Field<Long> raised = DSL.least(DSL.greatest(needed.cast(SQLDataType.BIGINT), inline(PLAN_WORK_MEM_FLOOR)),
+            inline(PLAN_WORK_MEM_CAP));
+        return DSL.greatest(current, raised).div(inline(1024L)).cast(SQLDataType.CLOB).concat(inline("kB"));
     }
 
     /**

@@ -287,8 +287,9 @@ public final class PostgresSource implements Source {
         }
 
         /**
-         * Connects through the application's own data source (e.g. a HikariCP pool). Session settings that valmi
-         * needs are set per transaction and do not leak into the pool.
+         * Connects through the application's own data source (e.g. a HikariCP pool). The session settings valmi needs
+         * are set when it takes a connection and restored before the connection goes back to the pool (a connection
+         * whose settings cannot be restored is ended instead).
          *
          * @param dataSource the data source
          * @param name a name for logs and results

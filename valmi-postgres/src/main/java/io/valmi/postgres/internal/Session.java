@@ -43,6 +43,7 @@ final class Session implements AutoCloseable {
     private final Connection connection;
     private final String description;
     private static final String IDLE_TIMEOUT = "idle_session_timeout";
+    private static final String TRANSACTION_TIMEOUT = "transaction_timeout";
     /** The settings this session pinned ({@link #pinForSession}), in order. */
     private List<String> pinnedNames = List.of();
     /** The connection's own values of {@link #pinnedNames}, while the session pins them (see {@link #open}). */
@@ -100,11 +101,12 @@ final class Session implements AutoCloseable {
             throw Errors.connect(dataSource, description, e);
         }
         try {
-            c.setAutoCommit(false);
             Session s = new Session(c, description);
             try {
-                s.pinForSession(stayWhileIdle && c.getMetaData().getDatabaseMajorVersion() >= 14);
-                c.commit();
+                // In autocommit: one round trip, nothing to commit; then valmi's transactions.
+                c.setAutoCommit(true);
+                s.pinForSession(c.getMetaData().getDatabaseMajorVersion(), stayWhileIdle);
+                c.setAutoCommit(false);
             } catch (SQLException | RuntimeException e) {
                 s.rollback();
                 s.close();
@@ -311,10 +313,11 @@ final class Session implements AutoCloseable {
 
     /**
      * Pins {@link #PINNED}, {@code synchronous_commit} ({@link #DURABLE_COMMIT}), {@code application_name}
-     * ({@link #NAMED}) and, when asked, {@code idle_session_timeout} for the session, in one statement; keeps the values
-     * they had, for {@link #close()}.
+     * ({@link #NAMED}), {@code transaction_timeout} (PostgreSQL 17+: a role's or database's would end the session, and
+     * a run's job lock with it, in a long plan) and, when asked, {@code idle_session_timeout} (PostgreSQL 14+) for the
+     * session, in one statement; keeps the values they had, for {@link #close()}.
      */
-    private void pinForSession(boolean liftIdleTimeout) throws SQLException {
+    private void pinForSession(int serverMajor, boolean stayWhileIdle) throws SQLException {
         List<String> names = new ArrayList<>();
         List<Field<String>> values = new ArrayList<>();
         for (String[] setting : PINNED) {
@@ -325,7 +328,11 @@ final class Session implements AutoCloseable {
         values.add(DURABLE_COMMIT);
         names.add(APPLICATION_NAME);
         values.add(NAMED);
-        if (liftIdleTimeout) {
+        if (serverMajor >= 17) {
+            names.add(TRANSACTION_TIMEOUT);
+            values.add(DSL.inline("0"));
+        }
+        if (stayWhileIdle && serverMajor >= 14) {
             names.add(IDLE_TIMEOUT);
             values.add(DSL.inline("0"));
         }
@@ -385,6 +392,15 @@ final class Session implements AutoCloseable {
             DSL.inline(local));
     }
 
+    /** Ends the connection at once ({@link Connection#abort}): a pool then discards it. */
+    private void abort() {
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException | AbstractMethodError e) {
+            log.debug("Aborting the connection to {} failed: {}", description, e.toString());
+        }
+    }
+
     private void rollback() {
         try {
             connection.rollback();
@@ -406,18 +422,21 @@ final class Session implements AutoCloseable {
         dryRun = false;
         String[] before = sessionSettingsBefore;
         if (before != null && !closedQuietly()) {
-            // (A connection that broke goes back to no pool.)
+            // (A connection that broke goes back to no pool.) In autocommit: one round trip, and no moment idle in a
+            // transaction under the application's own timeouts.
             try {
                 Field<?>[] calls = new Field<?>[before.length];
                 for (int i = 0; i < before.length; i++) {
                     calls[i] = setConfig(pinnedNames.get(i), DSL.val(before[i]), false);
                 }
+                connection.setAutoCommit(true);
                 Sql.select(connection, DSL.select(calls));
-                connection.commit();
             } catch (SQLException e) {
-                rollback();
-                log.warn("Could not restore the session settings valmi pinned ({}) on {} before it goes back to its"
-                    + " pool: {}", pinnedNames, description, e.toString());
+                // Never back into a pool with valmi's settings (the next session would take them for the connection's
+                // own): the connection is ended, and a pool discards it.
+                log.warn("Could not restore the session settings valmi pinned ({}) on {}; the connection is ended"
+                    + " instead of going back to its pool with them: {}", pinnedNames, description, e.toString());
+                abort();
             }
         }
         try {

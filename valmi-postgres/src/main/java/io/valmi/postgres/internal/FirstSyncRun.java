@@ -303,10 +303,10 @@ final class FirstSyncRun extends PgRun {
         BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
         int n = decoder.width();
         long queryTime;
-        // (Key, hash and version ids take about 50 bytes a row for a bigint key: sized so it rarely grows.)
+        // (Key, hash and version ids take about 50 to 61 bytes a row for a bigint key: sized so it rarely grows.)
         BinaryKey binary = binaryKey;
         Sql.CopyText textRows = binary == null ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
-        Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 56) : null;
+        Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 64) : null;
         ResultQuery<?> query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
             : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {

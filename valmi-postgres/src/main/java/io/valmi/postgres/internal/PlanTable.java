@@ -301,11 +301,17 @@ final class PlanTable {
      * The plan's {@code work_mem}, in kB: the session's when it is larger, else what the snapshot's hash table needs
      * to stay in memory (its rows as of its last {@code ANALYZE}, {@link #HASH_BYTES_PER_SNAPSHOT_ROW} each, shared by
      * {@code hash_mem_multiplier}, PostgreSQL 13+), at least {@link #PLAN_WORK_MEM_FLOOR} and at most
-     * {@link #PLAN_WORK_MEM_CAP}. A table hashed in batches on disk costs about a third more.
+     * {@link #PLAN_WORK_MEM_CAP}; {@link #PLAN_WORK_MEM_FLOOR} when the plan merges by the key indexes (no hash join).
+     * A table hashed in batches on disk costs about a third more.
      */
     private Field<String> planWorkMem() {
         Field<Long> current = DSL.function(name("pg_catalog", "pg_size_bytes"), SQLDataType.BIGINT,
             DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB, inline("work_mem")));
+        if (inKeyOrder) {
+            // (Merged by the key indexes: no hash table to fit.)
+            return DSL.greatest(current, inline(PLAN_WORK_MEM_FLOOR)).div(inline(1024L)).cast(SQLDataType.CLOB)
+                .concat(inline("kB"));
+        }
         Field<Double> snapshotRows = DSL.field(DSL.select(DSL.greatest(field(name("c", "reltuples"),
                 SQLDataType.DOUBLE), inline(0.0)))
             .from(table(name("pg_catalog", "pg_class")).as("c"))

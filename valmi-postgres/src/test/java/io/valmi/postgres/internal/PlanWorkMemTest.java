@@ -40,6 +40,10 @@ class PlanWorkMemTest {
         assertThat(workMem(db, snapshot, 100_000_000, "4MB", plan)).isEqualTo(256 * MB);
         // A session's larger value is kept.
         assertThat(workMem(db, snapshot, 100_000_000, "1GB", plan)).isEqualTo(1024 * MB);
+        // A plan merged by the key indexes hashes nothing: the floor.
+        PlanTable merged = new PlanTable(new RunShape(tables, SourceRef.relation("public", "t"),
+            new RunShape.MappedColumn("k", new ColumnType("integer", "int4", null)), List.of(), null, true));
+        assertThat(workMem(db, snapshot, 2_000_000, "4MB", merged)).isEqualTo(64 * MB);
     }
 
     /** The work_mem a plan transaction runs with, the snapshot's statistics saying {@code rows}. */

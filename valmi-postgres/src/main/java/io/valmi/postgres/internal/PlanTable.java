@@ -309,8 +309,7 @@ final class PlanTable {
             DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB, inline("work_mem")));
         if (inKeyOrder) {
             // (Merged by the key indexes: no hash table to fit.)
-            return DSL.greatest(current, inline(PLAN_WORK_MEM_FLOOR)).div(inline(1024L)).cast(SQLDataType.CLOB)
-                .concat(inline("kB"));
+            return kiloBytes(DSL.greatest(current, inline(PLAN_WORK_MEM_FLOOR)));
         }
         Field<Double> snapshotRows = DSL.field(DSL.select(DSL.greatest(field(name("c", "reltuples"),
                 SQLDataType.DOUBLE), inline(0.0)))
@@ -324,7 +323,12 @@ final class PlanTable {
             .div(DSL.greatest(multiplier, inline(1.0)));
         Field<Long> raised = DSL.least(DSL.greatest(needed.cast(SQLDataType.BIGINT), inline(PLAN_WORK_MEM_FLOOR)),
             inline(PLAN_WORK_MEM_CAP));
-        return DSL.greatest(current, raised).div(inline(1024L)).cast(SQLDataType.CLOB).concat(inline("kB"));
+        return kiloBytes(DSL.greatest(current, raised));
+    }
+
+    /** A size in bytes as a setting's text, in kB. */
+    private static Field<String> kiloBytes(Field<Long> bytes) {
+        return bytes.div(inline(1024L)).cast(SQLDataType.CLOB).concat(inline("kB"));
     }
 
     /**

@@ -28,9 +28,12 @@ final class SourceTypes {
     static Optional<DataType<?>> ddlType(String typeName) {
         String t = typeName.trim().toLowerCase(Locale.ROOT);
         if (t.endsWith("[]")) {
-            // (Through the grammar of declared types: jOOQ's array type drops the element's modifiers, and
-            // character varying(10)[] would be created as character varying[].)
-            return ddlType(t.substring(0, t.length() - 2)).map(e -> DeclaredType.parse("array", t).dataType());
+            // An array of a known element type, through the grammar of declared types: jOOQ's array type drops the
+            // element's modifiers, and character varying(10)[] would be created as character varying[].
+            if (ddlType(t.substring(0, t.length() - 2)).isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(DeclaredType.parse("array", t).dataType());
         }
         Matcher m = WITH_PRECISION.matcher(t);
         if (m.matches()) {

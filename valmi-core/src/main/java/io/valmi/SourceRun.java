@@ -36,7 +36,11 @@ import java.util.Optional;
  *       a batch split to isolate the changes it fails on) may have had a rejected change applied by an earlier
  *       attempt that threw, so keep the rejected keys of such a batch in doubt instead;</li>
  *   <li>in {@link #markInDoubt(List)}, keep the batch's keys in doubt (its write threw);</li>
- *   <li>hand out changes in key order, with bounded memory, and only of the kinds the request delivers.</li>
+ *   <li>hand out changes in key order, with bounded memory, and only of the kinds the request delivers. A first sync
+ *       (nothing delivered before) may instead hand out its batches in the order the source reads its rows (a
+ *       PostgreSQL table read in physical order): a key then appears in one batch, or, when its row moved while the
+ *       run read, in two, the later one last, and the source settles that key on a later run. Not in
+ *       {@link DestinationMode#INSERT}, whose destination must never get a key twice.</li>
  * </ul>
  */
 public interface SourceRun extends AutoCloseable {

@@ -19,8 +19,9 @@ import java.util.Optional;
  *     key column name when no field has that name; empty when the source does not tell, and before the run is planned
  *     ({@link SyncListener#runStarted})
  * @param keyOrder the order in which the source hands out keys, as a comparator of {@link Change#key()} values, when
- *     Java can reproduce it exactly ({@link SourceRun#keyOrder()}): batches come in key order, so a destination or a
- *     test can sort keys as the source does (a PostgreSQL {@code uuid} key is not in {@link java.util.UUID#compareTo}
+ *     Java can reproduce it exactly ({@link SourceRun#keyOrder()}): batches come in key order (but for a first sync
+ *     that the source reads in physical order, {@link SourceRun}), so a destination or a test can sort keys as the
+ *     source does (a PostgreSQL {@code uuid} key is not in {@link java.util.UUID#compareTo}
  *     order, for one); empty when the source does not tell, and before the run is planned
  */
 public record SyncContext(String jobId, String runId, String source, Mapping mapping, int batchSize,

@@ -46,7 +46,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ({@code pgbench_accounts}), {@code --reps R} (3), {@code --warmup W} (1), {@code --batch-size B} (10000),
  * {@code --pool N} (8), {@code --changes F} (0.01), {@code --pgbench PATH} ({@code pg_config --bindir}/pgbench),
  * {@code --statements N} (0: how many of the costliest statements of each figure to list), {@code --only full} (first
- * syncs alone), {@code --only incr0} (one first sync, then unchanged incremental runs alone: the fixed cost of a run).
+ * syncs alone), {@code --only incr0} (one first sync, then unchanged incremental runs alone: the fixed cost of a run),
+ * {@code --first-sync key-order} (a first sync reads the table by its key, {@code PostgresSource.Builder#firstSyncInKeyOrder},
+ * rather than in physical order).
  */
 public final class ServerBenchmark {
     private static final String JOB = "server_bench";
@@ -105,7 +107,7 @@ public final class ServerBenchmark {
             shape.table(), rows, shape.key(), shape.columns(), options.batchSize, options.pool);
 
         PostgresSource source = PostgresSource.builder().dataSource(dataSource, "bench").table("public", shape.table())
-            .build();
+            .firstSyncInKeyOrder(options.keyOrder).build();
         Mapping.Builder mb = Mapping.builder().key(shape.key());
         shape.columns().forEach(mb::map);
         Mapping full = mb.sourceMode(SourceMode.FULL_TABLE).destinationMode(DestinationMode.MIRROR).build();
@@ -390,6 +392,7 @@ public final class ServerBenchmark {
         int statements;
         boolean onlyFull;
         boolean onlyIncr0;
+        boolean keyOrder;
 
         static Options parse(String... args) throws IOException, InterruptedException {
             Options o = new Options();
@@ -405,6 +408,7 @@ public final class ServerBenchmark {
                     case "--changes" -> o.changes = Double.parseDouble(value);
                     case "--pgbench" -> o.pgbench = value;
                     case "--statements" -> o.statements = Integer.parseInt(value);
+                    case "--first-sync" -> o.keyOrder = "key-order".equals(value);
                     case "--only" -> {
                         o.onlyFull = "full".equals(value);
                         o.onlyIncr0 = "incr0".equals(value);

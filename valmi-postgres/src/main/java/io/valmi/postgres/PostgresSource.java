@@ -58,6 +58,7 @@ public final class PostgresSource implements Source {
     private final @Nullable String query;
     private final String bookkeepingSchema;
     private final boolean readAhead;
+    private final boolean firstSyncInKeyOrder;
     private final Duration historyRetention;
 
     private PostgresSource(Builder b) {
@@ -68,6 +69,7 @@ public final class PostgresSource implements Source {
         this.query = b.query;
         this.bookkeepingSchema = b.bookkeepingSchema;
         this.readAhead = b.readAhead;
+        this.firstSyncInKeyOrder = b.firstSyncInKeyOrder;
         this.historyRetention = b.historyRetention;
     }
 
@@ -145,7 +147,7 @@ public final class PostgresSource implements Source {
                 historyRetention);
         }
         return Postgres.startRun(dataSource, description(), bookkeepingSchema, schema, relation, request, readAhead,
-            historyRetention);
+            historyRetention, firstSyncInKeyOrder);
     }
 
     /**
@@ -269,6 +271,7 @@ public final class PostgresSource implements Source {
         private @Nullable String query;
         private String bookkeepingSchema = DEFAULT_BOOKKEEPING_SCHEMA;
         private boolean readAhead = true;
+        private boolean firstSyncInKeyOrder;
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
 
         private Builder() {
@@ -372,6 +375,25 @@ public final class PostgresSource implements Source {
          */
         public Builder readAhead(boolean readAhead) {
             this.readAhead = readAhead;
+            return this;
+        }
+
+        /**
+         * Whether a first sync reads the table in key order, by its key's index, where it could read it in physical
+         * order (default {@code false}). A first sync of a plain table on PostgreSQL 14 or later reads its rows in the
+         * order they lie on disk, by ranges of row addresses (TID range scans): a table whose rows are not in key
+         * order (a random {@code uuid} key, say) is then read page by page rather than one index probe and one heap
+         * page per row. Its batches then come in that order, each holding the keys of the rows it read, and a row
+         * updated during the first sync may come twice (the next run settles it). Key order hands out every key in
+         * ascending order; it is also what a first sync does on PostgreSQL 12 and 13, for a partitioned table, a view,
+         * a query, a job with a sync log, and in {@link io.valmi.DestinationMode#INSERT} (whose destination must never
+         * get a key twice).
+         *
+         * @param keyOrder whether to read in key order
+         * @return this builder
+         */
+        public Builder firstSyncInKeyOrder(boolean keyOrder) {
+            this.firstSyncInKeyOrder = keyOrder;
             return this;
         }
 

@@ -38,8 +38,10 @@ class LightTouchTest {
         Mapping mapping = Mapping.builder().key("id").map("v").sourceMode(SourceMode.INCREMENTAL)
             .destinationMode(DestinationMode.MIRROR).build();
 
+        // (In key order: in physical order, a row updated into the part of the table not read yet is read again,
+        // PhysicalFirstSyncTest, and the count below would not hold.)
         PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test").table("public", "busy")
-            .readAhead(false).build();
+            .readAhead(false).firstSyncInKeyOrder(true).build();
         SyncResult result = Syncs.run("busy", source, destination, mapping, 10).orThrow();
 
         assertThat(batchSizes).containsExactly(10, 10, 10);

@@ -321,7 +321,7 @@ class RunHistoryTest {
             "update h_bk_old.valmi_schema set version = 4");
 
         JobHistory history = source.history("h-old");
-        assertThat(db.queryLong("select version from h_bk_old.valmi_schema")).isEqualTo(5);
+        assertThat(db.queryLong("select version from h_bk_old.valmi_schema")).isEqualTo(6);
         RunRecord run = history.runs(10).get(0);
         assertThat(run.runId()).isEqualTo(result.runId());
         assertThat(run.counts().delivered()).isEqualTo(3);

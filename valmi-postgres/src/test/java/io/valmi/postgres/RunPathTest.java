@@ -47,12 +47,13 @@ class RunPathTest {
             "insert into printed select g, 'n' || g, array[g, g + 1] from generate_series(1, 35) g");
 
         SyncResult plain = run("plain", Syncs.source(db.dataSource(), "public", "plain"), mapping("name", "amount"));
-        assertThat(plain.path().name()).isEqualTo("first-sync/client-hash");
+        // (A plain table is read in physical order on PostgreSQL 14 and later, PhysicalFirstSyncTest.)
+        assertThat(plain.path().name()).isIn("first-sync/client-hash", "first-sync/client-hash/physical");
         assertThat(plain.counts().delivered()).isEqualTo(35);
 
         // An array is hashed by its text form, which only the server prints.
         SyncResult printed = run("printed", Syncs.source(db.dataSource(), "public", "printed"), mapping("name", "tags"));
-        assertThat(printed.path().name()).isEqualTo("first-sync/server-hash");
+        assertThat(printed.path().name()).isIn("first-sync/server-hash", "first-sync/server-hash/physical");
         assertThat(printed.path().description()).contains("a mapped column's type is hashed by its text form");
 
         db.execute("update plain set name = 'changed' where id <= 3");

@@ -113,7 +113,7 @@ class SeveralBatchesOutTest {
     }
 
     /** One whole run, each batch applied and acknowledged as soon as it is handed out; the changes handed out. */
-    private static List<Change> runToEnd(PostgresSource source, String jobId, Mapping mapping, Held held) {
+    static List<Change> runToEnd(PostgresSource source, String jobId, Mapping mapping, Held held) {
         Driven d = new Driven(source, jobId, mapping);
         List<Change> all = new ArrayList<>();
         try {
@@ -152,7 +152,7 @@ class SeveralBatchesOutTest {
     }
 
     /** What the source holds: id to v. */
-    private static Map<Object, Object> sourceRows(TestDatabase db, String table) {
+    static Map<Object, Object> sourceRows(TestDatabase db, String table) {
         Map<Object, Object> rows = new TreeMap<>();
         for (List<Object> row : db.query("select id, v from " + table)) {
             rows.put(row.get(0), row.get(1));
@@ -161,7 +161,7 @@ class SeveralBatchesOutTest {
     }
 
     /** Keys whose snapshot row is under a lease that has not passed. */
-    private static Set<Object> leased(TestDatabase db, String jobId) {
+    static Set<Object> leased(TestDatabase db, String jobId) {
         Set<Object> keys = new TreeSet<>();
         JobTables t = new JobTables(PostgresSource.DEFAULT_BOOKKEEPING_SCHEMA, jobId);
         for (List<Object> row : db.query("select k from " + t.snapshotName() + " where du > now()")) {
@@ -246,7 +246,9 @@ class SeveralBatchesOutTest {
     void aFirstSyncMovesItsAcknowledgedKeyOnlyOverSettledBatches(boolean readAhead, TestDatabase db) {
         String table = "first_any_" + readAhead;
         table(db, table, 12);
-        PostgresSource source = source(db, table, readAhead);
+        // (In key order, whose acknowledged key the job record shows.)
+        PostgresSource source = PostgresSource.builder().dataSource(db.dataSource(), "test").table("public", table)
+            .readAhead(readAhead).firstSyncInKeyOrder(true).build();
         Mapping mapping = mapping(SourceMode.INCREMENTAL, DestinationMode.MIRROR);
         Held held = new Held();
 

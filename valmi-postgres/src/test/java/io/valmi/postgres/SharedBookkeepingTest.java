@@ -128,7 +128,7 @@ class SharedBookkeepingTest {
                 "truncate ddl_log", "update sales.ddl set name = 'y' where id = 1");
             assertThat(Syncs.runOk("ddl", source, dest, MAPPING).counts().delivered()).isEqualTo(1);
             assertThat(db.queryLong("select count(*) from ddl_log where query like '%valmi_jobs%'")).isPositive();
-            assertThat(db.queryLong("select version from bk_ddl.valmi_schema")).isEqualTo(5);
+            assertThat(db.queryLong("select version from bk_ddl.valmi_schema")).isEqualTo(6);
             db.execute("truncate ddl_log");
             Syncs.runOk("ddl", source, dest, MAPPING);
             assertThat(db.query("select tag, query from ddl_log where query not like '%\"plan\\_%' escape '\\'"))
@@ -158,7 +158,7 @@ class SharedBookkeepingTest {
 
         Syncs.runOk("legacy", source, dest, MAPPING);
 
-        assertThat(db.queryLong("select version from bk_v2.valmi_schema")).isEqualTo(5);
+        assertThat(db.queryLong("select version from bk_v2.valmi_schema")).isEqualTo(6);
         assertThat(db.queryLong("select count(*) from bk_v2.valmi_jobs where in_doubt is not null")).isZero();
         assertThat(dest.takeReceived()).extracting(c -> c.key() + " " + c.kind())
             .containsExactly("2 CHANGED", "3 REMOVED");

@@ -39,6 +39,11 @@ final class BatchesOut {
         private @Nullable List<Change> changes;
         private @Nullable List<String> keyTexts;
         private Fate fate = Fate.OUT;
+        /**
+         * The hashes of its snapshot rows (order of its changes), kept for its answer when they cannot be read back from
+         * the snapshot by a key range (a first sync in physical order), else {@code null}.
+         */
+        long @Nullable [] hashes;
         /** The highest write attempt the runner announced for it ({@code beforeWrite}). */
         private int attempts;
 
@@ -169,6 +174,7 @@ final class BatchesOut {
         batches.remove(b);
         b.changes = null;
         b.keyTexts = null;
+        b.hashes = null;
     }
 
     /**
@@ -210,6 +216,7 @@ final class BatchesOut {
         b.fate = fate;
         b.changes = null;
         b.keyTexts = null;
+        b.hashes = null;
         while (!batches.isEmpty() && batches.get(0).fate != Fate.OUT) {
             acked = batches.remove(0).to;
         }

@@ -29,7 +29,7 @@ final class BookkeepingSchema {
     private static final Logger log = Logs.SOURCE;
 
     /** The version of the schema-wide tables this library needs: {@code docs/internals.md#version-and-migrations}. */
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     /** The version table: one row. */
     static final String VERSION_TABLE = "valmi_schema";
@@ -155,6 +155,11 @@ final class BookkeepingSchema {
         }
         if (from < 5) {
             createVersion5(c, t, state);
+        }
+        if (from < 6) {
+            // Version 6: a first sync in physical order keeps its progress by row addresses.
+            Sql.execute(c, DSL.alterTable(t.jobsName()).addColumnIfNotExists(name(JobsTable.FIRST_SYNC_TIDS),
+                SQLDataType.CLOB.array()));
         }
         Name versionTable = name(t.schema(), VERSION_TABLE);
         Sql.execute(c, DSL.createTableIfNotExists(versionTable)

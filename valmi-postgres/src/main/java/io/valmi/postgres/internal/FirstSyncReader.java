@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 /**
- * The batches of a first sync, in key order, read as a relay on up to {@value #DEPTH} extra connections while the
- * destination writes the current one: each batch starts from the last key of the one before as soon as its rows have
- * arrived. Rows of batches read but not handed out lie in the snapshot until {@link Recovery#finishFirstSync} deletes
+ * The batches of a first sync, in key order or in physical order, read as a relay on up to {@value #DEPTH} extra
+ * connections while the destination writes the current one: each batch starts where the one before ended (its last
+ * key, or the end of its range of row addresses) as soon as its rows have arrived. Rows of batches read but not handed out lie in the snapshot until {@link Recovery#finishFirstSync} deletes
  * them; {@link #settle()} waits for every batch being read. See {@code docs/internals.md#the-relay}.
  */
 final class FirstSyncReader implements AutoCloseable {
@@ -42,33 +42,45 @@ final class FirstSyncReader implements AutoCloseable {
         /**
          * The rows of the batch have arrived.
          *
-         * @param rows how many
-         * @param lastKeyText the text of the last one's key, or {@code null} when there are none
+         * @param next where the next batch starts (exclusive), or {@code null} when this batch is the last
          */
-        void arrived(int rows, @Nullable String lastKeyText);
+        void arrived(@Nullable String next);
     }
 
     /** Reads the rows of a range in the caller's transaction and writes their snapshot rows. */
     @FunctionalInterface
     interface Fetcher {
         /**
-         * Reads up to {@code maxSize} rows after {@code lo}, up to {@code hi}.
+         * Reads up to the batch size of rows after {@code lo}.
          *
          * @param c the connection, in a transaction
-         * @param lo the exclusive start, or {@code null} for the first key
-         * @param hi the inclusive end
+         * @param lo the exclusive start, or {@code null} for the first batch
          * @param relay to be told, once, when the rows have arrived; {@code null} when nothing waits for that (the
          *     batches are read one after the other on the run's connection), so the rows may be streamed
          * @return the batch
          * @throws SQLException on failure
          */
-        Fetched fetch(Connection c, @Nullable String lo, String hi, @Nullable Relay relay) throws SQLException;
+        Fetched fetch(Connection c, @Nullable String lo, @Nullable Relay relay) throws SQLException;
     }
 
-    /** A batch as read: its changes, their keys' text forms (same order), and the time it took. */
-    record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos) {
-        @Nullable String last() {
-            return keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1);
+    /**
+     * A batch as read.
+     *
+     * @param changes its changes
+     * @param keyTexts their keys' text forms (same order)
+     * @param readNanos the time it took
+     * @param queryNanos of that, until the statement returned its rows
+     * @param to where its range ends (inclusive): its last key, or the last row address of its range
+     * @param next where the next batch starts, or {@code null} when this one is the last
+     * @param hashes the hashes of the snapshot rows written for its changes (same order), or {@code null} when they
+     *     are read back from the snapshot
+     */
+    record Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos, @Nullable String to,
+                   @Nullable String next, long @Nullable [] hashes) {
+        /** A batch in key order: its range ends at its last key. */
+        Fetched(List<Change> changes, List<String> keyTexts, long readNanos, long queryNanos, @Nullable String next) {
+            this(changes, keyTexts, readNanos, queryNanos,
+                keyTexts.isEmpty() ? null : keyTexts.get(keyTexts.size() - 1), next, null);
         }
     }
 
@@ -81,8 +93,6 @@ final class FirstSyncReader implements AutoCloseable {
     }
 
     private final Session main;
-    private final String upTo;
-    private final int maxSize;
     private final Fetcher fetcher;
     private final String jobId;
     private final long openTimeoutMs;
@@ -107,6 +117,8 @@ final class FirstSyncReader implements AutoCloseable {
     private boolean started;
     /** What failed a batch: every later {@link #next()} throws it. */
     private @Nullable Throwable failed;
+    /** The keys of the batches read (their snapshot rows committed) and never handed out, once {@link #close()}d. */
+    private final List<String> notHandedOut = new ArrayList<>();
     /** Reading on {@link #main}, one batch after the other: where the next batch starts, and whether it exists. */
     private @Nullable String serialFrom;
     private boolean serialDone;
@@ -116,32 +128,27 @@ final class FirstSyncReader implements AutoCloseable {
      *
      * @param main the run's session
      * @param opener opens a read-ahead connection, or {@code null} to read one batch after the other on {@code main}
-     * @param upTo the highest key at planning
-     * @param maxSize the batch size
-     * @param fetcher reads a range
+     * @param fetcher reads a batch
      * @param jobId the job, for messages
      */
-    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, String upTo, int maxSize, Fetcher fetcher,
-                    String jobId) {
-        this(main, opener, upTo, maxSize, fetcher, jobId, OPEN_TIMEOUT_MS);
+    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, Fetcher fetcher, String jobId) {
+        this(main, opener, fetcher, jobId, OPEN_TIMEOUT_MS);
     }
 
     /** As above, with another limit for opening a read-ahead connection (for tests). */
-    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, String upTo, int maxSize, Fetcher fetcher,
-                    String jobId, long openTimeoutMs) {
+    FirstSyncReader(Session main, @Nullable Supplier<Session> opener, Fetcher fetcher, String jobId,
+                    long openTimeoutMs) {
         this.openTimeoutMs = openTimeoutMs;
         this.main = main;
         this.opener = opener;
-        this.upTo = upTo;
-        this.maxSize = maxSize;
         this.fetcher = fetcher;
         this.jobId = jobId;
     }
 
     /**
-     * The next batch in key order, its snapshot rows committed.
+     * The next batch that has rows, in the order the batches are read, its snapshot rows committed.
      *
-     * @return the batch, or {@code null} when every key up to the highest at planning was handed out
+     * @return the batch, or {@code null} when every batch was handed out
      */
     @Nullable Batch next() {
         if (shut) {
@@ -161,11 +168,12 @@ final class FirstSyncReader implements AutoCloseable {
                 }
                 String lo = serialFrom;
                 Fetched f = main.transaction("read the next batch of sync job '" + jobId + "'",
-                    c -> fetcher.fetch(c, lo, upTo, null));
-                serialDone = f.changes().size() < maxSize;
-                serialFrom = f.last();
+                    c -> fetcher.fetch(c, lo, null));
+                serialDone = f.next() == null;
+                serialFrom = f.next();
                 if (f.changes().isEmpty()) {
-                    return null;
+                    // (A range of row addresses with no row: the next one may have some.)
+                    continue;
                 }
                 return new Batch(lo, f);
             }
@@ -244,12 +252,12 @@ final class FirstSyncReader implements AutoCloseable {
             Session reader = idle.take();
             try {
                 Fetched f = reader.transaction("read ahead a batch of sync job '" + jobId + "'",
-                    c -> fetcher.fetch(c, from, upTo, (rows, last) -> {
+                    c -> fetcher.fetch(c, from, next -> {
                         relayed[0] = true;
-                        relay(rows, last);
+                        relay(next);
                     }));
                 if (!relayed[0]) {
-                    relay(f.changes().size(), f.last());
+                    relay(f.next());
                 }
                 result.complete(f);
             } finally {
@@ -272,16 +280,16 @@ final class FirstSyncReader implements AutoCloseable {
     }
 
     /** A batch's rows arrived: the next batch starts now, or when there is room ahead, or never (it was the last). */
-    private void relay(int rows, @Nullable String last) {
+    private void relay(@Nullable String next) {
         synchronized (lock) {
-            if (rows < maxSize || last == null || last.equals(upTo) || closed) {
+            if (next == null || closed) {
                 line.add(new Slot(null, CompletableFuture.completedFuture(null)));
             } else if (ahead < DEPTH) {
                 ahead++;
-                startAt(last);
+                startAt(next);
             } else {
                 waiting = true;
-                waitingFrom = last;
+                waitingFrom = next;
             }
         }
     }
@@ -383,6 +391,15 @@ final class FirstSyncReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The keys of the batches whose snapshot rows were written and that were never handed out (known once closed).
+     *
+     * @return their text forms
+     */
+    List<String> notHandedOut() {
+        return notHandedOut;
+    }
+
     @Override
     public void close() {
         shut = true;
@@ -393,6 +410,13 @@ final class FirstSyncReader implements AutoCloseable {
         try {
             settle();
         } finally {
+            for (Slot s : line) {
+                Fetched f = s.fetched().isDone() && !s.fetched().isCompletedExceptionally()
+                    ? s.fetched().getNow(null) : null;
+                if (f != null) {
+                    notHandedOut.addAll(f.keyTexts());
+                }
+            }
             line.clear();
             if (threads != null) {
                 threads.shutdownNow();

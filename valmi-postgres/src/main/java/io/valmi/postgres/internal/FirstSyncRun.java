@@ -16,13 +16,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.Query;
+import org.jooq.Record2;
 import org.jooq.ResultQuery;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +36,12 @@ import org.jspecify.annotations.Nullable;
  * A first sync (empty snapshot, key declared unique): no plan table; each batch is read straight from the source
  * ({@link FirstSyncReader}) and writes its snapshot rows before it is handed out, and the job record keeps the last
  * acknowledged key. See {@code docs/internals.md#the-first-sync-relay}.
+ *
+ * <p>A plain table on PostgreSQL 14 or later is read in physical order instead: each batch is the next rows of a TID
+ * range scan, from the row address where the batch before ended up to the table's size when the run was planned, and
+ * the job record keeps the settled ranges of row addresses ({@link JobsTable#FIRST_SYNC_TIDS}). A table whose rows do
+ * not lie in key order is read page by page instead of row by row. See
+ * {@code docs/internals.md#a-first-sync-in-physical-order}.
  */
 final class FirstSyncRun extends PgRun {
     private static final byte[] FALSE = {'f'};
@@ -60,12 +71,26 @@ final class FirstSyncRun extends PgRun {
     private final @Nullable BinaryKey binaryKey;
     /** How long the run waited for batches (reading ahead, {@link #readNanos} sums all readers). */
     private long waitNanos;
+    /** Whether the run may read the table in physical order ({@link RunStarter}: a plain table, no sync log). */
+    private final boolean physicalAllowed;
+    /** When the table is read in physical order: its identity and size when planned; {@code null} in key order. */
+    private @Nullable TableFacts physical;
+
+    /**
+     * A table read in physical order.
+     *
+     * @param fileNode its oid and file node ({@link FirstSyncSql#tableFacts()}): a rewrite changes the second
+     * @param pages its size in pages when the run was planned: rows beyond wait for the next run
+     */
+    record TableFacts(String fileNode, long pages) {
+    }
 
     private FirstSyncRun(Session session, JobLock lock, RunStatements sql, RunRequest request,
-                         @Nullable Supplier<Session> readAheadOpener, boolean clientHash) {
+                         @Nullable Supplier<Session> readAheadOpener, boolean clientHash, boolean physicalAllowed) {
         super(session, lock, sql, request, new Plan(new EnumMap<>(ChangeKind.class),
             new EnumMap<>(InvalidReason.class), List.of(), 0L));
         this.readAheadOpener = readAheadOpener;
+        this.physicalAllowed = physicalAllowed && !request.syncLog();
         this.keyTextOnClient = sql.shape().keyType().keyTextOnClient();
         this.clientHashKinds = clientHash ? sql.shape().firstSyncKinds() : null;
         this.binaryKey = clientHash ? BinaryKey.of(sql.shape().keyType()) : null;
@@ -119,13 +144,16 @@ final class FirstSyncRun extends PgRun {
      * @param request the request
      * @param readAhead opens the connections that read batches ahead while the destination writes one, or
      *     {@code null} for no reading ahead
+     * @param physicalAllowed whether the source may be read in physical order: a plain table whose rows' versions are
+     *     trusted ({@code xmin}), unless the application asked for key order; the run also needs PostgreSQL 14 or later
+     *     and no sync log (whose rows are read back by key range)
      * @return the planned run
      */
     static FirstSyncRun plan(Session session, JobLock lock, RunStatements sql, RunRequest request,
-                             @Nullable Supplier<Session> readAhead) {
+                             @Nullable Supplier<Session> readAhead, boolean physicalAllowed) {
         long startedAt = System.nanoTime();
         FirstSyncRun run = new FirstSyncRun(session, lock, sql, request, readAhead,
-            clientHashes(session, sql, request.jobId()));
+            clientHashes(session, sql, request.jobId()), physicalAllowed);
         // When the batch size is known and batches will be read ahead, the first ones are read while the rows are
         // counted (the count reads the whole key index). The first sync is recorded as started first: any snapshot
         // row a batch writes belongs to it.
@@ -134,7 +162,9 @@ final class FirstSyncRun extends PgRun {
             run.upTo = session.transaction("start the first sync of job '" + request.jobId() + "'", c -> {
                 Optional<String> top = Optional.ofNullable(highestKey(c, sql));
                 if (top.isPresent()) {
-                    Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId()));
+                    run.physical = run.physicalFacts(c);
+                    Sql.execute(c, sql.firstSync().firstSyncStarted(request.jobId(), request.runId(),
+                        run.physical == null ? null : run.physical.fileNode()));
                     sql.snapshot().dropSnapshotKey(c);
                 }
                 return top;
@@ -148,6 +178,7 @@ final class FirstSyncRun extends PgRun {
             run.plan = session.transaction("plan the first sync of job '" + request.jobId() + "'", c -> {
                 if (!early) {
                     run.upTo = highestKey(c, sql);
+                    run.physical = run.upTo == null ? null : run.physicalFacts(c);
                 }
                 // (The count reads the whole table too: on one process, as the plan does.)
                 Sql.select(c, sql.plan().planSettings());
@@ -183,6 +214,23 @@ final class FirstSyncRun extends PgRun {
     /** The source's rows and how many of them have a NULL key. */
     private record SourceCount(long rows, long nullKeys) {
     }
+
+    /**
+     * The table's facts when it is read in physical order: allowed, a plain table, PostgreSQL 14 or later (TID range
+     * scans), and not empty; else {@code null} (key order).
+     */
+    private @Nullable TableFacts physicalFacts(Connection c) throws SQLException {
+        if (!physicalAllowed) {
+            return null;
+        }
+        List<TableFacts> facts = Sql.fetch(c, sql.firstSync().tableFacts(), rs ->
+            rs.getInt(3) >= 140_000 && "r".equals(rs.getString(4)) && rs.getString(1) != null && rs.getLong(2) > 0
+                ? new TableFacts(rs.getString(1), rs.getLong(2)) : NO_FACTS);
+        return facts.isEmpty() || facts.get(0) == NO_FACTS ? null : facts.get(0);
+    }
+
+    /** Read in key order (a placeholder for a row that does not allow physical order). */
+    private static final TableFacts NO_FACTS = new TableFacts("", 0);
 
     private static @Nullable String highestKey(Connection c, RunStatements sql) throws SQLException {
         return Sql.fetch(c, sql.firstSync().highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
@@ -230,15 +278,19 @@ final class FirstSyncRun extends PgRun {
 
     /**
      * {@code first-sync/client-hash} or {@code first-sync/server-hash}
-     * ({@code docs/internals.md#client-side-hashing-in-a-first-sync}).
+     * ({@code docs/internals.md#client-side-hashing-in-a-first-sync}), with {@code /physical} when the table is read
+     * in physical order.
      */
     @Override
     public RunPath path() {
+        String order = physical != null ? "in physical order" : "by key";
+        String suffix = physical != null ? "/physical" : "";
         if (clientHashKinds != null) {
-            return new RunPath("first-sync/client-hash", "a first sync: rows read by key straight from the source and"
-                + " hashed on the client");
+            return new RunPath("first-sync/client-hash" + suffix, "a first sync: rows read " + order
+                + " straight from the source and hashed on the client");
         }
-        return new RunPath("first-sync/server-hash", "a first sync: rows read by key straight from the source and"
+        return new RunPath("first-sync/server-hash" + suffix, "a first sync: rows read " + order
+            + " straight from the source and"
             + " hashed by the server, because " + (RowHash.clientHashable(sql.shape().firstSyncKinds())
             ? "the server's encoding or its hashes of the probe values differ from the client's"
             : "a mapped column's type is hashed by its text form, which only the server prints"));
@@ -247,8 +299,9 @@ final class FirstSyncRun extends PgRun {
     /** Creates the reader and starts reading ahead. */
     private void startReader(int maxSize) {
         readerBatchSize = maxSize;
-        reader = new FirstSyncReader(session, readAheadOpener, Objects.requireNonNull(upTo), maxSize,
-            (c, lo, hi, relay) -> read(c, lo, hi, maxSize, relay), jobId());
+        String top = Objects.requireNonNull(upTo);
+        reader = new FirstSyncReader(session, readAheadOpener, (c, lo, relay) -> read(c, lo, top, maxSize, relay),
+            jobId());
         reader.start();
     }
 
@@ -259,8 +312,10 @@ final class FirstSyncRun extends PgRun {
         }
         if (!started) {
             // (The snapshot's primary key is built at the end: docs/internals.md#a-batch.)
+            TableFacts table = physical;
             session.run("start the first sync of job '" + jobId() + "'", c -> {
-                Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId()));
+                Sql.execute(c, sql.firstSync().firstSyncStarted(jobId(), request.runId(),
+                    table == null ? null : table.fileNode()));
                 sql.snapshot().dropSnapshotKey(c);
             });
             started = true;
@@ -286,11 +341,13 @@ final class FirstSyncRun extends PgRun {
 
     /**
      * Reads the batch after {@code from} up to {@code upTo} in the caller's transaction, and writes its snapshot rows
-     * (by COPY, before the transaction commits).
+     * (by COPY, before the transaction commits). In physical order, {@code from} is a row address and the batch reads
+     * up to the table's size when the run was planned.
      */
     private Fetched read(Connection c, @Nullable String from, String upTo, int maxSize,
                          FirstSyncReader.@Nullable Relay relay) throws SQLException {
         long startedAt = System.nanoTime();
+        TableFacts table = physical;
         List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
         List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
         // (The fence first: a run that lost its lock writes no snapshot row into a job another run has taken over.)
@@ -302,27 +359,41 @@ final class FirstSyncRun extends PgRun {
         }
         BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
         int n = decoder.width();
+        int tidColumn = BatchDecoder.FIRST_VALUE + n + 2;
         long queryTime;
         // (Key, hash and version ids take about 50 to 61 bytes a row for a bigint key: sized so it rarely grows.)
         BinaryKey binary = binaryKey;
         Sql.CopyText textRows = binary == null ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
         Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 64) : null;
-        ResultQuery<?> query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
-            : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
+        // (In physical order, the batch's hashes are kept for its answer: its rows are not found by a key range.)
+        long[] hashes = table != null ? new long[Math.min(maxSize, 10_000)] : null;
+        ResultQuery<?> query;
+        if (table != null) {
+            String after = from == null ? FirstSyncSql.tidText(0, 0) : from;
+            query = clientHashKinds != null ? sql.firstSync().physicalBatchHashedByClient(after, table.pages(), maxSize)
+                : sql.firstSync().physicalBatchHashedByServer(after, table.pages(), maxSize);
+        } else {
+            query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
+                : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
+        }
+        String last = null;
+        long lastTid = -1;
+        int rows = 0;
         try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
             ps.setFetchSize(Math.min(maxSize, 10_000));
             long queried = System.nanoTime();
             try (ResultSet rs = ps.executeQuery()) {
                 queryTime = System.nanoTime() - queried;
                 if (relay != null) {
-                    // The next batch can start now: where it starts is the last row's key.
-                    String last = null;
-                    int rows = 0;
+                    // The next batch can start now: where it starts is the last row's key, or its address.
+                    String end = null;
                     if (rs.last()) {
-                        rows = rs.getRow();
-                        last = keyTextOnClient ? String.valueOf(decoder.key(rs)) : rs.getString(BatchDecoder.KEY_TEXT);
+                        int count = rs.getRow();
+                        end = table != null ? rs.getString(tidColumn)
+                            : keyTextOnClient ? String.valueOf(decoder.key(rs)) : rs.getString(BatchDecoder.KEY_TEXT);
+                        end = next(count, end, maxSize, upTo);
                     }
-                    relay.arrived(rows, last);
+                    relay.arrived(end);
                     rs.beforeFirst();
                 }
                 RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
@@ -330,6 +401,21 @@ final class FirstSyncRun extends PgRun {
                     Object key = decoder.key(rs);
                     String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
                     keyTexts.add(keyText);
+                    last = keyText;
+                    if (table != null) {
+                        // A TID range scan reads in address order: the batch ends at its last row's address only if so.
+                        byte[] tid = Objects.requireNonNull(rs.getBytes(tidColumn));
+                        long address = parseTid(tid);
+                        if (address <= lastTid) {
+                            throw new SourceException("A first sync of sync job '" + jobId() + "' read the rows of "
+                                + sql.shape().source() + " out of address order (" + new String(tid,
+                                StandardCharsets.US_ASCII) + " after a higher address): a batch cannot tell where it"
+                                + " ends. Read this source in key order (PostgresSource.Builder.firstSyncInKeyOrder)",
+                                null, false);
+                        }
+                        lastTid = address;
+                        last = new String(tid, StandardCharsets.US_ASCII);
+                    }
                     @Nullable Object[] values = decoder.values(rs);
                     batch.add(decoder.change(ChangeKind.ADDED, key, values));
                     // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its 64-bit
@@ -337,10 +423,12 @@ final class FirstSyncRun extends PgRun {
                     byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
                     long xid = xr == null ? 0 : parseDigits(xr);
                     Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
+                    long hash;
                     if (binaryRows != null) {
+                        hash = Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values);
                         binaryRows.row(5);
                         Objects.requireNonNull(binary).add(binaryRows, key);
-                        binaryRows.addInt8(Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values));
+                        binaryRows.addInt8(hash);
                         binaryRows.addBoolean(false);
                         if (xr == null) {
                             binaryRows.addNull();
@@ -353,22 +441,33 @@ final class FirstSyncRun extends PgRun {
                         } else {
                             binaryRows.addInt8(xe);
                         }
-                        continue;
-                    }
-                    Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
-                    snapshotRows.add(keyText);
-                    if (hasher != null) {
-                        snapshotRows.add(hasher.hash(rs, BatchDecoder.FIRST_VALUE, values));
                     } else {
-                        snapshotRows.add(rs.getBytes(BatchDecoder.FIRST_VALUE + n));
+                        Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
+                        snapshotRows.add(keyText);
+                        if (hasher != null) {
+                            hash = hasher.hash(rs, BatchDecoder.FIRST_VALUE, values);
+                            snapshotRows.add(hash);
+                        } else {
+                            byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
+                            hash = hashes != null && h != null ? Long.parseLong(new String(h, StandardCharsets.US_ASCII))
+                                : 0;
+                            snapshotRows.add(h);
+                        }
+                        snapshotRows.add(FALSE).add(xr);
+                        if (xe == null) {
+                            snapshotRows.add((byte[]) null);
+                        } else {
+                            snapshotRows.add(xe.longValue());
+                        }
+                        snapshotRows.endRow();
                     }
-                    snapshotRows.add(FALSE).add(xr);
-                    if (xe == null) {
-                        snapshotRows.add((byte[]) null);
-                    } else {
-                        snapshotRows.add(xe.longValue());
+                    if (hashes != null) {
+                        if (rows == hashes.length) {
+                            hashes = Arrays.copyOf(hashes, rows * 2);
+                        }
+                        hashes[rows] = hash;
                     }
-                    snapshotRows.endRow();
+                    rows++;
                 }
             }
         }
@@ -379,7 +478,47 @@ final class FirstSyncRun extends PgRun {
                 Sql.copyIn(c, sql.snapshot().snapshotCopy(), Objects.requireNonNull(textRows));
             }
         }
-        return new Fetched(batch, keyTexts, System.nanoTime() - startedAt, queryTime);
+        long took = System.nanoTime() - startedAt;
+        if (table == null) {
+            return new Fetched(batch, keyTexts, took, queryTime, next(rows, last, maxSize, upTo));
+        }
+        // A full batch ends at its last row's address; a short one read up to the table's size at planning.
+        String next = next(rows, last, maxSize, upTo);
+        return new Fetched(batch, keyTexts, took, queryTime,
+            next != null ? next : FirstSyncSql.tidText(table.pages(), 0), next,
+            hashes == null ? null : Arrays.copyOf(hashes, rows));
+    }
+
+    /**
+     * Where the batch after one of {@code rows} rows ending at {@code end} starts, or {@code null} when it was the
+     * last: a short batch is; in key order, so is one that ends at the highest key at planning.
+     */
+    private @Nullable String next(int rows, @Nullable String end, int maxSize, String upTo) {
+        if (rows < maxSize || end == null || (physical == null && end.equals(upTo))) {
+            return null;
+        }
+        return end;
+    }
+
+    /** A row address's text form {@code (page,line)} as one number that sorts as the addresses do. */
+    static long parseTid(byte[] text) {
+        long page = 0;
+        long line = 0;
+        boolean inLine = false;
+        for (byte b : text) {
+            if (b >= '0' && b <= '9') {
+                if (inLine) {
+                    line = line * 10 + (b - '0');
+                } else {
+                    page = page * 10 + (b - '0');
+                }
+            } else if (b == ',') {
+                inLine = true;
+            } else if (b != '(' && b != ')') {
+                throw new NumberFormatException("Not a row address: " + new String(text, StandardCharsets.US_ASCII));
+            }
+        }
+        return page << 16 | line;
     }
 
     /** The reading transaction's 64-bit id and the oldest transaction still running ({@link RowVersions}). */
@@ -412,17 +551,22 @@ final class FirstSyncRun extends PgRun {
         Rejected rejected = rejected(b, ack);
         BatchesOut.Prefix prefix = out.prefixWith(b);
         long startedAt = System.nanoTime();
+        TableFacts table = physical;
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
-            if (rejected.any() || request.syncLog()) {
+            if (table == null && (rejected.any() || request.syncLog())) {
                 // (These read the batch's snapshot rows by key range: not by a scan of a snapshot growing all along.)
                 keySnapshot(c);
             }
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
-            Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
+            if (table != null) {
+                Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), table.fileNode(), prefix));
+            } else {
+                Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
+            }
             if (rejected.any()) {
                 // (A first sync starts no earlier streak: RunStarter plans through a plan table when there are any.)
-                for (Query q : sql.issues().recordAnswer(request.runId(), sql.snapshot().batchHashes(b.from, b.to),
-                    rejected, false)) {
+                for (Query q : sql.issues().recordAnswer(request.runId(), table != null ? keptHashes(b, rejected)
+                    : sql.snapshot().batchHashes(b.from, b.to), rejected, false)) {
                     Sql.execute(c, q);
                 }
             }
@@ -439,6 +583,25 @@ final class FirstSyncRun extends PgRun {
         });
         out.settle(b, BatchesOut.Fate.ACKNOWLEDGED);
         ackNanos += System.nanoTime() - startedAt;
+    }
+
+    /**
+     * The hashes of a batch's rejected keys as its snapshot rows have them, kept with the batch (a first sync in
+     * physical order does not give the snapshot its key before its end: a row that moved during the run may be read
+     * twice, and its two rows are resolved then).
+     */
+    private Select<Record2<String, Long>> keptHashes(BatchesOut.Batch b, Rejected rejected) {
+        List<String> keys = Objects.requireNonNull(b.keyTexts());
+        long[] kept = Objects.requireNonNull(b.hashes);
+        Map<String, Integer> at = new HashMap<>(keys.size() * 2);
+        for (int i = 0; i < keys.size(); i++) {
+            at.putIfAbsent(keys.get(i), i);
+        }
+        List<Long> hashes = new ArrayList<>(rejected.keyTexts().size());
+        for (String key : rejected.keyTexts()) {
+            hashes.add(kept[Objects.requireNonNull(at.get(key), "a rejected key of the batch")]);
+        }
+        return sql.firstSync().keptHashes(rejected.keyTexts(), hashes);
     }
 
     /**
@@ -475,6 +638,13 @@ final class FirstSyncRun extends PgRun {
      */
     @Override
     void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
+        TableFacts table = physical;
+        if (table != null) {
+            // (By its keys, without the snapshot's key: a failed batch is rare.)
+            Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), null));
+            Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), table.fileNode(), out.prefixWith(b)));
+            return;
+        }
         keySnapshot(c);
         Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, null));
         Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), out.prefixWith(b)));
@@ -517,7 +687,11 @@ final class FirstSyncRun extends PgRun {
             return;
         }
         JobsTable.FirstSyncState state = JobsTable.firstSync(c, sql.shape().tables(), jobId());
-        if (state != null) {
+        if (state != null && state.physical()) {
+            FirstSyncReader current = reader;
+            Recovery.finishPhysicalFirstSync(c, sql, jobId(), state, out.unanswered(),
+                current == null ? List.of() : current.notHandedOut(), lease(request.writeTimeout()));
+        } else if (state != null) {
             Recovery.finishFirstSync(c, sql, jobId(), state, out.unanswered(), lastKeyText,
                 lease(request.writeTimeout()));
         }

@@ -23,6 +23,7 @@ import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Query;
+import org.jooq.Record2;
 import org.jooq.ResultQuery;
 import org.jooq.Select;
 import org.jooq.SelectField;
@@ -88,9 +89,24 @@ final class FirstSyncSql {
      * @return the statement
      */
     public Query firstSyncStarted(String jobId, String runId) {
+        return firstSyncStarted(jobId, runId, null);
+    }
+
+    /**
+     * Records that a first sync started (before its first batch), in key order or in physical order.
+     *
+     * @param jobId the job
+     * @param runId the run
+     * @param fileNode for a first sync in physical order, the table's file node ({@link #tableFacts()}); {@code null}
+     *     for one in key order
+     * @return the statement
+     */
+    public Query firstSyncStarted(String jobId, String runId, @Nullable String fileNode) {
         return DSL.update(table(tables.jobsName())).set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.val(runId))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
             .set(settledAhead(), DSL.castNull(SQLDataType.CLOB.array()))
+            .set(tids(), fileNode == null ? DSL.castNull(SQLDataType.CLOB.array())
+                : Sql.untyped(Sql.arrayLiteral(List.of(fileNode), Object::toString)).cast(SQLDataType.CLOB.array()))
             .where(JobsTable.jobIs(jobId));
     }
 
@@ -114,6 +130,10 @@ final class FirstSyncSql {
 
     private static Field<String[]> settledAhead() {
         return field(name(JobsTable.FIRST_SYNC_AHEAD), SQLDataType.CLOB.array());
+    }
+
+    private static Field<String[]> tids() {
+        return field(name(JobsTable.FIRST_SYNC_TIDS), SQLDataType.CLOB.array());
     }
 
     /**
@@ -148,6 +168,7 @@ final class FirstSyncSql {
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_RUN), DSL.castNull(SQLDataType.CLOB))
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
             .set(settledAhead(), DSL.castNull(SQLDataType.CLOB.array()))
+            .set(tids(), DSL.castNull(SQLDataType.CLOB.array()))
             .where(JobsTable.jobIs(jobId));
     }
 
@@ -200,11 +221,35 @@ final class FirstSyncSql {
      * @return the statement
      */
     public Query firstSyncKeysInDoubt(List<String> keyTexts) {
+        return firstSyncKeysInDoubt(keyTexts, null);
+    }
+
+    /**
+     * Puts the snapshot rows of some keys of a first sync in doubt, under a lease (a batch of a first sync in physical
+     * order that failed, or was never answered: its rows are known by their keys, not by a key range).
+     *
+     * @param keyTexts the keys' text forms
+     * @param lease how long a write of the first sync may still land, or {@code null}
+     * @return the statement
+     */
+    public Query firstSyncKeysInDoubt(List<String> keyTexts, @Nullable Duration lease) {
         return DSL.update(table(tables.snapshotName()))
             .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
             .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
             .set(SnapshotTable.noVersion())
             .where(Sql.inTexts(field(name(KEY)), keyTexts));
+    }
+
+    /**
+     * Deletes the snapshot rows of some keys: those of batches of a first sync in physical order that were read ahead
+     * and never handed out.
+     *
+     * @param keyTexts the keys' text forms
+     * @return the statement
+     */
+    public Query firstSyncForgetKeys(List<String> keyTexts) {
+        return DSL.deleteFrom(table(tables.snapshotName())).where(Sql.inTexts(field(name(KEY)), keyTexts));
     }
 
     /**
@@ -246,6 +291,11 @@ final class FirstSyncSql {
      * @return the query
      */
     public ResultQuery<?> firstBatchHashedByClient(@Nullable String afterKeyText, String upToKeyText, int limit) {
+        return batchRows(hashedByClient(), afterKeyText, upToKeyText, limit);
+    }
+
+    /** The columns of a batch hashed by the client: kind, key, key text, the values, no hash, the version as text. */
+    private List<SelectField<?>> hashedByClient() {
         List<SelectField<?>> out = new ArrayList<>();
         out.add(DSL.castNull(SQLDataType.CLOB).as(PLAN_KIND));
         out.add(sourceKey().as(KEY));
@@ -253,7 +303,7 @@ final class FirstSyncSql {
         out.addAll(values());
         out.add(DSL.castNull(SQLDataType.CLOB).as(HASH));
         out.add(rowVersion().cast(SQLDataType.CLOB).as(ROW_VERSION));
-        return batchRows(out, afterKeyText, upToKeyText, limit);
+        return out;
     }
 
     /**
@@ -274,6 +324,15 @@ final class FirstSyncSql {
         rows.add(rowVersion().as(ROW_VERSION));
         rows.addAll(values());
         Table<?> r = batchRows(rows, afterKeyText, upToKeyText, limit).asTable("r");
+        // The subquery's rows come in key order already: this ORDER BY costs no sort.
+        return DSL.select(hashedByServer(false)).from(r).orderBy(col("r", KEY));
+    }
+
+    /**
+     * The columns of a batch hashed by the server, over the rows of its inner level {@code r}: kind, key, key text,
+     * the values, the hash and the version as text, and the row's address when {@code withTid}.
+     */
+    private List<SelectField<?>> hashedByServer(boolean withTid) {
         List<String> hashTypes = new ArrayList<>(types.size());
         types.forEach(t -> hashTypes.add(t.printedOnce() ? "text" : t.declared()));
         List<Field<Object>> values = new ArrayList<>();
@@ -288,8 +347,10 @@ final class FirstSyncSql {
         // The snapshot row's values as text (never sent in binary): the caller copies their bytes as they come.
         out.add(RowHash.sql(values, hashTypes).cast(SQLDataType.CLOB).as(HASH));
         out.add(col("r", ROW_VERSION).cast(SQLDataType.CLOB).as(ROW_VERSION));
-        // The subquery's rows come in key order already: this ORDER BY costs no sort.
-        return DSL.select(out).from(r).orderBy(col("r", KEY));
+        if (withTid) {
+            out.add(col("r", TID).cast(SQLDataType.CLOB).as(TID));
+        }
+        return out;
     }
 
     /** The rows of a batch: up to {@code limit} rows of the source after a key and up to another, in key order. */
@@ -325,5 +386,162 @@ final class FirstSyncSql {
                 .as(JobTables.valueColumn(i + 1)));
         }
         return values;
+    }
+
+    // ---- A first sync in physical order: batches by ranges of row addresses (ctid), PostgreSQL 14+ ----
+
+    /**
+     * The facts of the source table a first sync in physical order needs: its file node (a rewrite gives it a new one:
+     * VACUUM FULL, CLUSTER, a rewriting ALTER TABLE, pg_repack), its size in pages and the server's version number.
+     *
+     * @return the query of (the table's oid and file node as text, its pages, {@code server_version_num}, its kind), or
+     *     of no row when the source is not a relation
+     */
+    public Select<?> tableFacts() {
+        Field<Object> oid = field(name("c", "oid"));
+        Field<String> setting = DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB,
+            inline("block_size"));
+        return DSL.select(
+                oid.cast(SQLDataType.CLOB).concat(inline("/"))
+                    .concat(DSL.function(name("pg_catalog", "pg_relation_filenode"), SQLDataType.BIGINT, oid)
+                        .cast(SQLDataType.CLOB)),
+                DSL.function(name("pg_catalog", "pg_relation_size"), SQLDataType.BIGINT, oid)
+                    .div(setting.cast(SQLDataType.BIGINT)),
+                DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB, inline("server_version_num"))
+                    .cast(SQLDataType.INTEGER),
+                PgCatalog.C_KIND)
+            .from(PgCatalog.C)
+            .where(oid.eq(DSL.function(name("pg_catalog", "to_regclass"), SQLDataType.OTHER,
+                DSL.val(name(source.schema(), source.name()).toString()))));
+    }
+
+    /**
+     * A first sync's batch in physical order when the client hashes its rows: the columns of
+     * {@link #firstBatchHashedByClient}, then the row's address as text, for the rows (NULL keys left out) whose
+     * address lies after {@code afterTid} and before page {@code endPage}: the first {@code limit} rows of a TID range
+     * scan, which reads pages and rows in address order (the caller checks that they come in that order).
+     *
+     * @param afterTid the exclusive start, a {@code ctid} (the first batch starts after {@code (0,0)}, which no row has)
+     * @param endPage the exclusive end: the first page not read (the table's size when the run was planned)
+     * @param limit the batch size
+     * @return the query
+     */
+    public ResultQuery<?> physicalBatchHashedByClient(String afterTid, long endPage, int limit) {
+        List<SelectField<?>> out = hashedByClient();
+        out.add(col("t", TID).cast(SQLDataType.CLOB).as(TID));
+        return DSL.select(out).from(source.table().as("t")).where(tidRange(afterTid, endPage)).limit(inline(limit));
+    }
+
+    /**
+     * A first sync's batch in physical order when the server hashes its rows: the columns of
+     * {@link #firstBatchHashedByServer}, then the row's address as text.
+     *
+     * @param afterTid the exclusive start, a {@code ctid}
+     * @param endPage the exclusive end: the first page not read
+     * @param limit the batch size
+     * @return the query
+     */
+    public ResultQuery<?> physicalBatchHashedByServer(String afterTid, long endPage, int limit) {
+        List<SelectField<?>> rows = new ArrayList<>();
+        rows.add(sourceKey().as(KEY));
+        rows.add(keyText());
+        rows.add(rowVersion().as(ROW_VERSION));
+        rows.add(col("t", TID).as(TID));
+        rows.addAll(values());
+        // (Not flattened, it has a LIMIT: the columns printed once are printed once, for the hash and the result.)
+        Table<?> r = DSL.select(rows).from(source.table().as("t")).where(tidRange(afterTid, endPage))
+            .limit(inline(limit)).asTable("r");
+        // (No ORDER BY: the scan's order is the addresses', which the caller checks.)
+        return DSL.select(hashedByServer(true)).from(r);
+    }
+
+    /** The rows with a key whose address lies after a {@code ctid} and before a page: a TID range scan. */
+    private Condition tidRange(String afterTid, long endPage) {
+        Field<Object> tid = col("t", TID);
+        return tid.gt(Sql.untyped(afterTid)).and(tid.lt(Sql.untyped(tidText(endPage, 0))))
+            .and(sourceKey().isNotNull());
+    }
+
+    /** The system column of a row's address. */
+    static final String TID = "ctid";
+
+    /**
+     * A row address's text form.
+     *
+     * @param page the page
+     * @param offset the line pointer (0: before the page's first row)
+     * @return {@code (page,offset)}
+     */
+    static String tidText(long page, int offset) {
+        return "(" + page + "," + offset + ")";
+    }
+
+    /**
+     * Records where a first sync in physical order stands: its table's file node, the end of the prefix of its settled
+     * batches and the ranges of those settled above it ({@link JobsTable#FIRST_SYNC_TIDS}).
+     *
+     * @param jobId the job
+     * @param fileNode the table's file node when the first sync started
+     * @param prefix the prefix after the batch, its ends {@code ctid}s
+     * @return the statement
+     */
+    public Query firstSyncTidsAcked(String jobId, String fileNode, BatchesOut.Prefix prefix) {
+        List<String> state = new ArrayList<>(2 + prefix.settledAhead().size());
+        state.add(fileNode);
+        String acked = prefix.acked();
+        state.add(acked == null ? "" : acked);
+        state.addAll(prefix.settledAhead());
+        return DSL.update(table(tables.jobsName()))
+            .set(tids(), Sql.untyped(Sql.arrayLiteral(state, Object::toString)).cast(SQLDataType.CLOB.array()))
+            .where(JobsTable.jobIs(jobId));
+    }
+
+    /**
+     * Puts in doubt, under a lease, every snapshot row of an interrupted first sync in physical order that is not known
+     * to be delivered: delivered is a row whose source row still has the key, the version the snapshot recorded and
+     * an address in a range its settled batches read ({@link JobsTable#FIRST_SYNC_TIDS}). A row read by a batch not
+     * acknowledged lies outside those ranges, unless it moved since, which gave it a new version. (The caller checks
+     * the file node first: a rewrite moves rows and keeps their versions.) Rows already in doubt stay as they are: a
+     * batch put in doubt by its own run, whose write is over.
+     *
+     * @param ackedTid the end of the settled prefix (inclusive), or {@code null} for none
+     * @param settled the ranges of the batches settled above it, as pairs of {@code ctid}s (exclusive, inclusive)
+     * @param lease how long a write of the first sync may still land
+     * @return the statement
+     */
+    public Query firstSyncInDoubtUnlessSettled(@Nullable String ackedTid, List<String> settled, Duration lease) {
+        Field<Object> tid = col("t", TID);
+        Condition read = ackedTid == null ? DSL.falseCondition() : tid.le(Sql.untyped(ackedTid));
+        for (int i = 0; i + 1 < settled.size(); i += 2) {
+            read = read.or(tid.gt(Sql.untyped(settled.get(i))).and(tid.le(Sql.untyped(settled.get(i + 1)))));
+        }
+        Table<?> s = tables.snapshot("s");
+        return DSL.update(s)
+            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
+            .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
+            .set(SnapshotTable.noVersion())
+            .where(bool("s", IN_DOUBT_FLAG).isFalse())
+            .and(DSL.notExists(DSL.selectOne().from(source.table().as("t"))
+                .where(sourceKey().eq(col("s", KEY)))
+                .and(col("t", RowVersions.rowVersion()).eq(col("s", ROW_VERSION)))
+                .and(read)));
+    }
+
+    /**
+     * The hashes of some keys' snapshot rows as a first sync in physical order kept them ({@link BatchesOut.Batch}):
+     * the rows of the {@code batch} argument of {@link IssuesTable#recordAnswer}.
+     *
+     * @param keyTexts the keys' text forms
+     * @param hashes their hashes, same order
+     * @return the query of (key text, hash)
+     */
+    public Select<Record2<String, Long>> keptHashes(List<String> keyTexts, List<Long> hashes) {
+        return DSL.select(
+            DSL.function(name("pg_catalog", "unnest"), SQLDataType.CLOB,
+                Sql.untyped(Sql.arrayLiteral(keyTexts, Object::toString)).cast(SQLDataType.CLOB.array()))
+                .as(KEY_TEXT),
+            DSL.function(name("pg_catalog", "unnest"), SQLDataType.BIGINT,
+                Sql.untyped(Sql.arrayLiteral(hashes, Object::toString)).cast(SQLDataType.BIGINT.array())).as(HASH));
     }
 }

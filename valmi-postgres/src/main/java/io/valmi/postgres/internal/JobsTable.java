@@ -61,6 +61,15 @@ final class JobsTable {
      * {@code NULL}.
      */
     static final String FIRST_SYNC_AHEAD = "first_sync_ahead";
+    /**
+     * Column (schema version 6): the progress of a first sync that reads the table in physical order, by ranges of
+     * row addresses ({@link FirstSyncRun}): the table's file node when it started, then the end of the prefix of its
+     * settled batches (a {@code ctid}, or empty), then the ranges of the batches settled above it, as pairs of
+     * {@code ctid}s (exclusive start, inclusive end). {@code NULL} for a first sync in key order, which keeps
+     * {@link #FIRST_SYNC_ACKED} and {@link #FIRST_SYNC_AHEAD} instead; a physical one leaves those {@code NULL}, so
+     * that a version that knows only them puts all of its rows in doubt.
+     */
+    static final String FIRST_SYNC_TIDS = "first_sync_tids";
     /** Column: the destination mode of the job's last run, or NULL (recorded since bookkeeping version 4). */
     static final String DESTINATION_MODE = "destination_mode";
 
@@ -272,8 +281,13 @@ final class JobsTable {
      * @param ackedKeyText the text form of the last key of the prefix of its settled batches, or {@code null}
      * @param settledAhead the batches it settled above that key, as pairs of key texts (the key before the batch's
      *     first, its last key)
+     * @param tids a first sync in physical order: its {@link #FIRST_SYNC_TIDS}; empty for one in key order
      */
-    record FirstSyncState(String runId, @Nullable String ackedKeyText, List<String> settledAhead) {
+    record FirstSyncState(String runId, @Nullable String ackedKeyText, List<String> settledAhead, List<String> tids) {
+        /** Whether it reads the table in physical order. */
+        boolean physical() {
+            return !tids.isEmpty();
+        }
     }
 
     /**
@@ -288,10 +302,10 @@ final class JobsTable {
     static @Nullable FirstSyncState firstSync(Connection c, JobTables t, String jobId)
         throws SQLException {
         List<FirstSyncState> rows = Sql.fetch(c, DSL.select(column(FIRST_SYNC_RUN), column(FIRST_SYNC_ACKED),
-                    column(FIRST_SYNC_AHEAD))
+                    column(FIRST_SYNC_AHEAD), column(FIRST_SYNC_TIDS))
                 .from(table(t.jobsName())).where(jobIs(jobId))
                 .and(column(FIRST_SYNC_RUN).isNotNull()),
-            rs -> new FirstSyncState(rs.getString(1), rs.getString(2), texts(rs.getArray(3))));
+            rs -> new FirstSyncState(rs.getString(1), rs.getString(2), texts(rs.getArray(3)), texts(rs.getArray(4))));
         return rows.isEmpty() ? null : rows.get(0);
     }
 

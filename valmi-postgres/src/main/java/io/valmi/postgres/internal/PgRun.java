@@ -137,19 +137,20 @@ abstract class PgRun implements SourceRun {
      * Records a batch as handed out (called once it may be: its keys are marked in doubt).
      *
      * @param f the batch as read
-     * @param from the key before its first, or {@code null}
+     * @param from where its range starts (exclusive): the key before its first, or {@code null}; in a first sync in
+     *     physical order, a row address
      * @return the changes to hand out (none: the run is exhausted)
      */
     final List<Change> accept(Fetched f, @Nullable String from) {
         readNanos += f.readNanos();
         queryNanos += f.queryNanos();
         List<Change> batch = f.changes();
-        String last = f.last();
+        String last = f.to();
         if (batch.isEmpty() || last == null) {
             exhausted = true;
             return List.of();
         }
-        out.add(from, last, batch, f.keyTexts());
+        out.add(from, last, batch, f.keyTexts()).hashes = f.hashes();
         lastKeyText = last;
         return Collections.unmodifiableList(batch);
     }

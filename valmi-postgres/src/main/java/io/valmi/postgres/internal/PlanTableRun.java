@@ -191,7 +191,7 @@ final class PlanTableRun extends PgRun {
                 long marked = System.nanoTime();
                 // (The batch's own row of marks: the batches out before it keep theirs, whatever their answers.)
                 Sql.execute(c, sql.marks().markInDoubt(jobId(), request.runId(), number, markKinds, from,
-                    Objects.requireNonNull(read.last())));
+                    Objects.requireNonNull(read.to())));
                 markNanos += System.nanoTime() - marked;
             }
             return read;
@@ -223,7 +223,7 @@ final class PlanTableRun extends PgRun {
                 }
             }
         }
-        return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime);
+        return new Fetched(batch, keyTexts, System.nanoTime() - started, queryTime, null);
     }
 
     @Override

@@ -42,13 +42,14 @@ public final class Postgres {
      * @param request the request
      * @param readAhead whether a first sync reads batches ahead on connections of its own
      * @param historyRetention how long the job's runs and sync log are kept ({@code ZERO}: for ever)
+     * @param firstSyncInKeyOrder whether a first sync reads the table in key order rather than in physical order
      * @return the planned run
      */
     public static SourceRun startRun(DataSource dataSource, String description, String bookkeepingSchema,
                                      String schema, String relation, RunRequest request, boolean readAhead,
-                                     Duration historyRetention) {
+                                     Duration historyRetention, boolean firstSyncInKeyOrder) {
         return RunStarter.start(dataSource, description, bookkeepingSchema, SourceRef.relation(schema, relation),
-            request, readAhead, historyRetention);
+            request, readAhead, historyRetention, firstSyncInKeyOrder);
     }
 
     /**
@@ -67,7 +68,7 @@ public final class Postgres {
                                           String queryName, String sql, RunRequest request,
                                           Duration historyRetention) {
         return RunStarter.start(dataSource, description, bookkeepingSchema, SourceRef.query(queryName, sql), request,
-            false, historyRetention);
+            false, historyRetention, true);
     }
 
     /**

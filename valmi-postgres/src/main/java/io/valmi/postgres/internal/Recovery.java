@@ -258,10 +258,34 @@ final class Recovery {
         // locked the record FOR UPDATE first (JobsTable.jobLocked): such a write has committed, and its rows are here,
         // or it will find that the record no longer names its first sync.
         keySnapshotDroppingDuplicates(c, sql);
-        // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
-        Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,
-            firstSync.settledAhead()));
+        if (firstSync.physical()) {
+            putUnsettledRowsInDoubt(firstSync, lease);
+        } else {
+            // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
+            Sql.execute(c, sql.firstSync().firstSyncInDoubt(firstSync.ackedKeyText(), null, lease,
+                firstSync.settledAhead()));
+        }
         endFirstSync(c, sql, jobId, firstSync);
+    }
+
+    /**
+     * An interrupted first sync in physical order: its rows are in doubt unless their source rows lie, unchanged, in
+     * the ranges of row addresses its settled batches read. When the table was rewritten since (its file node changed,
+     * and rows moved with their versions), or the source is no longer that table, every row is in doubt.
+     */
+    private void putUnsettledRowsInDoubt(JobsTable.FirstSyncState firstSync, Duration lease) throws SQLException {
+        List<String> tids = firstSync.tids();
+        boolean sameTable = !sql.shape().source().isQuery() && Sql.fetch(c, sql.firstSync().tableFacts(),
+            rs -> rs.getString(1)).contains(tids.get(0));
+        if (!sameTable) {
+            log.info("Sync job '{}': its table was rewritten (or replaced) since its interrupted first sync: every row"
+                + " of that first sync is offered again", jobId);
+            Sql.execute(c, sql.firstSync().firstSyncInDoubt(null, null, lease));
+            return;
+        }
+        String acked = tids.size() > 1 && !tids.get(1).isEmpty() ? tids.get(1) : null;
+        Sql.execute(c, sql.firstSync().firstSyncInDoubtUnlessSettled(acked,
+            tids.size() > 2 ? tids.subList(2, tids.size()) : List.of(), lease));
     }
 
     /** A snapshot left without its key (a job reset while a first sync was interrupted) gets it back. */
@@ -349,6 +373,34 @@ final class Recovery {
                 Sql.execute(c, sql.firstSync().firstSyncInDoubt(b.from, b.to, lease));
             }
             Sql.execute(c, sql.firstSync().firstSyncForgetAbove(handedOutTo));
+        }
+        endFirstSync(c, sql, jobId, firstSync);
+    }
+
+    /**
+     * Ends a first sync in physical order from its own {@code finish}, in the caller's transaction: the snapshot gets
+     * its key (a row that moved during the run may have been read twice: such keys are put in doubt, one row kept),
+     * rows of batches handed out and not answered are put in doubt under a lease, rows of batches read ahead and never
+     * handed out are deleted, and so are rows of rejected keys; the job record forgets the first sync.
+     *
+     * @param c the connection, in a transaction
+     * @param sql the run's statements
+     * @param jobId the job
+     * @param firstSync the first sync's state
+     * @param unanswered the batches handed out and neither acknowledged nor put in doubt
+     * @param notHandedOut the keys of the batches read and never handed out
+     * @param lease how long an abandoned write may still land
+     * @throws SQLException on failure
+     */
+    static void finishPhysicalFirstSync(Connection c, RunStatements sql, String jobId,
+                                        JobsTable.FirstSyncState firstSync, List<BatchesOut.Batch> unanswered,
+                                        List<String> notHandedOut, Duration lease) throws SQLException {
+        keySnapshotDroppingDuplicates(c, sql);
+        for (BatchesOut.Batch b : unanswered) {
+            Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), lease));
+        }
+        if (!notHandedOut.isEmpty()) {
+            Sql.execute(c, sql.firstSync().firstSyncForgetKeys(notHandedOut));
         }
         endFirstSync(c, sql, jobId, firstSync);
     }

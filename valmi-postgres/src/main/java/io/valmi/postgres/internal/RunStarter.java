@@ -2,6 +2,7 @@ package io.valmi.postgres.internal;
 
 import io.valmi.ChangeKind;
 import io.valmi.ConfigurationException;
+import io.valmi.DestinationMode;
 import io.valmi.Mapping;
 import io.valmi.RunRequest;
 import io.valmi.SourceRun;
@@ -70,11 +71,13 @@ final class RunStarter {
      * @param readAhead whether a first sync may read the next batch on a second connection while the destination
      *     writes one
      * @param historyRetention how long the job's runs and sync log are kept ({@code ZERO}: for ever)
+     * @param firstSyncInKeyOrder whether a first sync reads a plain table in key order even where it could read it in
+     *     physical order
      * @return the planned run
      */
     public static SourceRun start(DataSource dataSource, String description, String bookkeepingSchema,
                                   SourceRef source, RunRequest request, boolean readAhead,
-                                  Duration historyRetention) {
+                                  Duration historyRetention, boolean firstSyncInKeyOrder) {
         Mapping mapping = request.mapping();
         // (It holds the job's lock while the destination writes: it stays while idle.)
         Session session = Session.open(dataSource, description, true);
@@ -167,8 +170,14 @@ final class RunStarter {
                 keyColumn, mapped.toString(), PgRun.lease(request.writeTimeout()), mayFirstSync);
             BookkeepingSchema.State bookkeeping = prepared.bookkeeping();
             boolean firstSync = prepared.firstSync();
+            // A plain table whose rows' versions are trusted may be read in physical order: an interrupted first sync
+            // tells the rows its settled batches read by their addresses and versions. (Not in INSERT mode: a row
+            // that moves during the run may be read twice, and an INSERT destination would get its key twice.)
+            boolean physical = !firstSyncInKeyOrder && !source.isQuery()
+                && details.relation().kind() == RelationKind.TABLE && scope != null
+                && mapping.destinationMode() != DestinationMode.INSERT;
             PgRun run = firstSync ? FirstSyncRun.plan(session, lock, sql, request,
-                    readAhead ? () -> Session.open(dataSource, description, true) : null)
+                    readAhead ? () -> Session.open(dataSource, description, true) : null, physical)
                 : PlanTableRun.plan(session, lock, sql, request, !unique, bookkeeping);
             run.keepHistoryFor(historyRetention);
             KeyColumn.warnDuplicates(run.plan(), details, mapping.keyColumn(), request.jobId(), description);

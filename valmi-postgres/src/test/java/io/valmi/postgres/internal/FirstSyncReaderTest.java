@@ -29,14 +29,14 @@ class FirstSyncReaderTest {
         db.execute("create table " + table + " (id int primary key, v text)",
             "insert into " + table + " select g * 10, 'v' from generate_series(1, 10) g");
         AtomicBoolean inserted = new AtomicBoolean();
-        FirstSyncReader.Fetcher fetcher = (c, lo, hi, relay) -> {
+        FirstSyncReader.Fetcher fetcher = (c, lo, relay) -> {
             if ("30".equals(lo) && inserted.compareAndSet(false, true)) {
                 // Rows added after the batches before were read (and committed before this batch reads).
                 try (java.sql.Connection other = db.dataSource().getConnection(); Statement s = other.createStatement()) {
                     s.execute("insert into public." + table + " values (31, 'new'), (32, 'new'), (101, 'too late')");
                 }
             }
-            return upToThree(c, table, lo, hi, relay);
+            return upToThree(c, table, lo, "100", relay);
         };
         Supplier<Session> opener;
         if (readAhead.equals("ahead")) {
@@ -51,7 +51,7 @@ class FirstSyncReaderTest {
         List<Object> handedOut = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");
-             FirstSyncReader reader = new FirstSyncReader(main, opener, "100", 3, fetcher, "ranges")) {
+             FirstSyncReader reader = new FirstSyncReader(main, opener, fetcher, "ranges")) {
             for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
                 sizes.add(b.fetched().changes().size());
                 b.fetched().changes().forEach(c -> handedOut.add(c.key()));
@@ -82,10 +82,10 @@ class FirstSyncReaderTest {
             opened.add(s);
             return s;
         };
-        FirstSyncReader.Fetcher fetcher = (c, lo, hi, relay) -> upToThree(c, "late", lo, hi, relay);
+        FirstSyncReader.Fetcher fetcher = (c, lo, relay) -> upToThree(c, "late", lo, "7", relay);
         List<Object> handedOut = new ArrayList<>();
         try (Session main = Session.open(db.dataSource(), "main");
-             FirstSyncReader reader = new FirstSyncReader(main, slowPool, "7", 3, fetcher, "late", 200)) {
+             FirstSyncReader reader = new FirstSyncReader(main, slowPool, fetcher, "late", 200)) {
             for (FirstSyncReader.Batch b = reader.next(); b != null; b = reader.next()) {
                 b.fetched().changes().forEach(c -> handedOut.add(c.key()));
             }
@@ -120,9 +120,11 @@ class FirstSyncReaderTest {
                 }
             }
         }
+        String last = keys.isEmpty() ? null : keys.get(keys.size() - 1);
+        String next = keys.size() < 3 || hi.equals(last) ? null : last;
         if (relay != null) {
-            relay.arrived(keys.size(), keys.isEmpty() ? null : keys.get(keys.size() - 1));
+            relay.arrived(next);
         }
-        return new FirstSyncReader.Fetched(changes, keys, 0, 0);
+        return new FirstSyncReader.Fetched(changes, keys, 0, 0, next);
     }
 }

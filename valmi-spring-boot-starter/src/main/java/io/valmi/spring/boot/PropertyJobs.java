@@ -99,6 +99,9 @@ final class PropertyJobs {
         if (settings.getReadAhead() != null) {
             sourceBuilder.readAhead(settings.getReadAhead());
         }
+        if (settings.getFirstSyncInKeyOrder() != null) {
+            sourceBuilder.firstSyncInKeyOrder(settings.getFirstSyncInKeyOrder());
+        }
         String key = settings.getKey();
         if (key == null || key.isBlank()) {
             throw new ConfigurationException(prefix + ".key is missing: name the key column (unique, not null)");

@@ -336,6 +336,9 @@ public class ValmiProperties {
         /** Whether a first sync reads batches ahead on connections of its own; default true. */
         private @Nullable Boolean readAhead;
 
+        /** Whether a first sync reads the table in key order rather than in physical order; default false. */
+        private @Nullable Boolean firstSyncInKeyOrder;
+
         private final ScheduleProperties schedule = new ScheduleProperties();
 
         /**
@@ -615,6 +618,24 @@ public class ValmiProperties {
          */
         public void setReadAhead(@Nullable Boolean readAhead) {
             this.readAhead = readAhead;
+        }
+
+        /**
+         * Whether a first sync reads the table in key order ({@code PostgresSource.Builder.firstSyncInKeyOrder}).
+         *
+         * @return the setting, or {@code null} for the default
+         */
+        public @Nullable Boolean getFirstSyncInKeyOrder() {
+            return firstSyncInKeyOrder;
+        }
+
+        /**
+         * Sets whether a first sync reads the table in key order.
+         *
+         * @param firstSyncInKeyOrder the setting
+         */
+        public void setFirstSyncInKeyOrder(@Nullable Boolean firstSyncInKeyOrder) {
+            this.firstSyncInKeyOrder = firstSyncInKeyOrder;
         }
 
         /**

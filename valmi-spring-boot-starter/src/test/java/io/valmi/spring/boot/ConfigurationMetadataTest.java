@@ -99,6 +99,7 @@ class ConfigurationMetadataTest {
         assertThat(defaultOf("source-mode").asText()).isEqualTo(dashed(mapping.sourceMode()));
         assertThat(defaultOf("destination-mode").asText()).isEqualTo(dashed(mapping.destinationMode()));
         assertThat(defaultOf("read-ahead").asBoolean()).isTrue();
+        assertThat(defaultOf("first-sync-in-key-order").asBoolean()).isFalse();
         assertThat(properties.get(JOB + "source").has("defaultValue")).isFalse();
     }
 

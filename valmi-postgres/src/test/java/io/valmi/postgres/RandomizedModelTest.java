@@ -67,6 +67,11 @@ class RandomizedModelTest {
         volatile List<Change> late;
         /** Counts the times the destination was replaced by an empty one: a write begun before goes to the old one. */
         private int replaced;
+        /**
+         * Writes under way: a run that "crashed" ({@link SimulatedCrash}) leaves its other writes running, and one of
+         * them may still kill the source's connections after the faults are turned off.
+         */
+        final java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger();
 
         /** Replaces the destination by an empty one (the job is reset). */
         synchronized void replace() {
@@ -81,19 +86,24 @@ class RandomizedModelTest {
 
         @Override
         public WriteResult write(List<Change> batch) throws InterruptedException {
-            int destination;
-            synchronized (this) {
-                destination = replaced;
-            }
-            if (maxConcurrency > 1) {
-                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
-            }
-            synchronized (this) {
-                if (destination != replaced) {
-                    // (A write of a run that crashed, still under way when the destination was replaced.)
-                    return WriteResult.ok();
+            writing.incrementAndGet();
+            try {
+                int destination;
+                synchronized (this) {
+                    destination = replaced;
                 }
-                return writeAlone(batch);
+                if (maxConcurrency > 1) {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
+                }
+                synchronized (this) {
+                    if (destination != replaced) {
+                        // (A write of a run that crashed, still under way when the destination was replaced.)
+                        return WriteResult.ok();
+                    }
+                    return writeAlone(batch);
+                }
+            } finally {
+                writing.decrementAndGet();
             }
         }
 
@@ -232,6 +242,11 @@ class RandomizedModelTest {
 
         assertThat(failed).as("faults were injected").isPositive();
         dest.faults = false;
+        // (A write of a run that crashed may still be under way, and kill the source's connections: it ends first.)
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (dest.writing.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         // Keys a late write may still land on stay in doubt for the write timeout after a run found them: once it has
         // passed, one run settles them.
         runner.run(job(source, dest, SourceMode.INCREMENTAL, 5)).orThrow();

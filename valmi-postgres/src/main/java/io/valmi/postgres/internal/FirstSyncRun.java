@@ -449,8 +449,8 @@ final class FirstSyncRun extends PgRun {
                             snapshotRows.add(hash);
                         } else {
                             byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
-                            hash = hashes != null && h != null ? Long.parseLong(new String(h, StandardCharsets.US_ASCII))
-                                : 0;
+                            hash = hashes != null && h != null
+                                ? Long.parseLong(new String(h, StandardCharsets.US_ASCII)) : 0;
                             snapshotRows.add(h);
                         }
                         snapshotRows.add(FALSE).add(xr);
@@ -559,7 +559,7 @@ final class FirstSyncRun extends PgRun {
             }
             // The snapshot rows were written with the batch; rejected ones are deleted when the first sync ends.
             if (table != null) {
-                Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), table.fileNode(), prefix));
+                Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), request.runId(), table.fileNode(), prefix));
             } else {
                 Sql.execute(c, sql.firstSync().firstSyncAcked(jobId(), prefix));
             }
@@ -642,7 +642,8 @@ final class FirstSyncRun extends PgRun {
         if (table != null) {
             // (By its keys, without the snapshot's key: a failed batch is rare.)
             Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), null));
-            Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), table.fileNode(), out.prefixWith(b)));
+            Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), request.runId(), table.fileNode(),
+                out.prefixWith(b)));
             return;
         }
         keySnapshot(c);

@@ -106,7 +106,8 @@ final class FirstSyncSql {
             .set(JobTables.text(null, JobsTable.FIRST_SYNC_ACKED), DSL.castNull(SQLDataType.CLOB))
             .set(settledAhead(), DSL.castNull(SQLDataType.CLOB.array()))
             .set(tids(), fileNode == null ? DSL.castNull(SQLDataType.CLOB.array())
-                : Sql.untyped(Sql.arrayLiteral(List.of(fileNode), Object::toString)).cast(SQLDataType.CLOB.array()))
+                : Sql.untyped(Sql.arrayLiteral(List.of(runId, fileNode), Object::toString))
+                    .cast(SQLDataType.CLOB.array()))
             .where(JobsTable.jobIs(jobId));
     }
 
@@ -123,9 +124,11 @@ final class FirstSyncSql {
      *     the job over
      */
     public Select<?> transactionIdsAndFence(String jobId, String runId) {
+        // (And no parallel plan for the batch: a parallel TID range scan, PostgreSQL 19, would not read in address
+        // order.)
         return RowVersions.transactionIds(DSL.field(DSL.select(inline(true)).from(table(tables.jobsName()))
             .where(JobsTable.jobIs(jobId)).and(JobTables.text(null, JobsTable.FIRST_SYNC_RUN).eq(DSL.val(runId)))
-            .forKeyShare()));
+            .forKeyShare()), Session.setLocal("max_parallel_workers_per_gather", inline("0")));
     }
 
     private static Field<String[]> settledAhead() {
@@ -243,13 +246,15 @@ final class FirstSyncSql {
 
     /**
      * Deletes the snapshot rows of some keys: those of batches of a first sync in physical order that were read ahead
-     * and never handed out.
+     * and never handed out, but for rows in doubt (a key also read by a batch handed out: its row moved during the
+     * run, and the destination may hold it).
      *
      * @param keyTexts the keys' text forms
      * @return the statement
      */
     public Query firstSyncForgetKeys(List<String> keyTexts) {
-        return DSL.deleteFrom(table(tables.snapshotName())).where(Sql.inTexts(field(name(KEY)), keyTexts));
+        return DSL.deleteFrom(table(tables.snapshotName())).where(Sql.inTexts(field(name(KEY)), keyTexts))
+            .and(bool(null, IN_DOUBT_FLAG).isFalse());
     }
 
     /**
@@ -421,7 +426,7 @@ final class FirstSyncSql {
      * address lies after {@code afterTid} and before page {@code endPage}: the first {@code limit} rows of a TID range
      * scan, which reads pages and rows in address order (the caller checks that they come in that order).
      *
-     * @param afterTid the exclusive start, a {@code ctid} (the first batch starts after {@code (0,0)}, which no row has)
+     * @param afterTid the exclusive start, a {@code ctid} (the first batch starts after {@code (0,0)}: no row has it)
      * @param endPage the exclusive end: the first page not read (the table's size when the run was planned)
      * @param limit the batch size
      * @return the query
@@ -481,12 +486,14 @@ final class FirstSyncSql {
      * batches and the ranges of those settled above it ({@link JobsTable#FIRST_SYNC_TIDS}).
      *
      * @param jobId the job
+     * @param runId the first sync's run
      * @param fileNode the table's file node when the first sync started
      * @param prefix the prefix after the batch, its ends {@code ctid}s
      * @return the statement
      */
-    public Query firstSyncTidsAcked(String jobId, String fileNode, BatchesOut.Prefix prefix) {
-        List<String> state = new ArrayList<>(2 + prefix.settledAhead().size());
+    public Query firstSyncTidsAcked(String jobId, String runId, String fileNode, BatchesOut.Prefix prefix) {
+        List<String> state = new ArrayList<>(3 + prefix.settledAhead().size());
+        state.add(runId);
         state.add(fileNode);
         String acked = prefix.acked();
         state.add(acked == null ? "" : acked);

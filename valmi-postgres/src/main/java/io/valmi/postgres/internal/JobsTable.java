@@ -63,11 +63,11 @@ final class JobsTable {
     static final String FIRST_SYNC_AHEAD = "first_sync_ahead";
     /**
      * Column (schema version 6): the progress of a first sync that reads the table in physical order, by ranges of
-     * row addresses ({@link FirstSyncRun}): the table's file node when it started, then the end of the prefix of its
-     * settled batches (a {@code ctid}, or empty), then the ranges of the batches settled above it, as pairs of
-     * {@code ctid}s (exclusive start, inclusive end). {@code NULL} for a first sync in key order, which keeps
-     * {@link #FIRST_SYNC_ACKED} and {@link #FIRST_SYNC_AHEAD} instead; a physical one leaves those {@code NULL}, so
-     * that a version that knows only them puts all of its rows in doubt.
+     * row addresses ({@link FirstSyncRun}): its run id, the table's oid and file node when it started, then the end of
+     * the prefix of its settled batches (a {@code ctid}, or empty), then the ranges of the batches settled above it,
+     * as pairs of {@code ctid}s (exclusive start, inclusive end). {@code NULL} for a first sync in key order, which
+     * keeps {@link #FIRST_SYNC_ACKED} and {@link #FIRST_SYNC_AHEAD} instead; a physical one leaves those {@code NULL},
+     * so that a version that knows only them puts all of its rows in doubt.
      */
     static final String FIRST_SYNC_TIDS = "first_sync_tids";
     /** Column: the destination mode of the job's last run, or NULL (recorded since bookkeeping version 4). */
@@ -284,9 +284,12 @@ final class JobsTable {
      * @param tids a first sync in physical order: its {@link #FIRST_SYNC_TIDS}; empty for one in key order
      */
     record FirstSyncState(String runId, @Nullable String ackedKeyText, List<String> settledAhead, List<String> tids) {
-        /** Whether it reads the table in physical order. */
+        /**
+         * Whether it reads the table in physical order: {@link #FIRST_SYNC_TIDS} names its run (a build before schema
+         * version 6 that ended a first sync in physical order left the column as it was).
+         */
         boolean physical() {
-            return !tids.isEmpty();
+            return tids.size() >= 2 && tids.get(0).equals(runId);
         }
     }
 

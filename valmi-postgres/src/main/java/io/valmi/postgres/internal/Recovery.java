@@ -257,7 +257,9 @@ final class Recovery {
         // write holds the job record FOR KEY SHARE and checks that the record names its first sync. This transaction
         // locked the record FOR UPDATE first (JobsTable.jobLocked): such a write has committed, and its rows are here,
         // or it will find that the record no longer names its first sync.
-        keySnapshotDroppingDuplicates(c, sql);
+        // (A key read twice, by a batch that may still be written among them: under the lease. In physical order that
+        // is any row that moved ahead of the reading.)
+        keySnapshotDroppingDuplicates(c, sql, lease, firstSync.physical());
         if (firstSync.physical()) {
             putUnsettledRowsInDoubt(firstSync, lease);
         } else {
@@ -276,33 +278,38 @@ final class Recovery {
     private void putUnsettledRowsInDoubt(JobsTable.FirstSyncState firstSync, Duration lease) throws SQLException {
         List<String> tids = firstSync.tids();
         boolean sameTable = !sql.shape().source().isQuery() && Sql.fetch(c, sql.firstSync().tableFacts(),
-            rs -> rs.getString(1)).contains(tids.get(0));
+            rs -> rs.getString(1)).contains(tids.get(1));
         if (!sameTable) {
             log.info("Sync job '{}': its table was rewritten (or replaced) since its interrupted first sync: every row"
                 + " of that first sync is offered again", jobId);
             Sql.execute(c, sql.firstSync().firstSyncInDoubt(null, null, lease));
             return;
         }
-        String acked = tids.size() > 1 && !tids.get(1).isEmpty() ? tids.get(1) : null;
+        String acked = tids.size() > 2 && !tids.get(2).isEmpty() ? tids.get(2) : null;
         Sql.execute(c, sql.firstSync().firstSyncInDoubtUnlessSettled(acked,
-            tids.size() > 2 ? tids.subList(2, tids.size()) : List.of(), lease));
+            tids.size() > 3 ? tids.subList(3, tids.size()) : List.of(), lease));
     }
 
     /** A snapshot left without its key (a job reset while a first sync was interrupted) gets it back. */
     private void restoreTheSnapshotKey() throws SQLException {
-        keySnapshotDroppingDuplicates(c, sql);
+        keySnapshotDroppingDuplicates(c, sql, null, false);
     }
 
     /**
-     * Gives a snapshot without its primary key the key, after deleting all but one row of any key: a first sync of an
-     * earlier version that was interrupted may have left duplicates.
+     * Gives a snapshot without its primary key the key, after putting every key held twice in doubt and deleting all
+     * but one row of each: a first sync in physical order reads a row that moved ahead of its reading twice, and one
+     * in key order that lost its lock may have left duplicates.
+     *
+     * @param lease the lease of keys held twice, or {@code null} (their other rows settle theirs)
+     * @param physical whether they come from a first sync in physical order, where they are expected
      */
-    private static void keySnapshotDroppingDuplicates(Connection c, RunStatements sql) throws SQLException {
+    private static void keySnapshotDroppingDuplicates(Connection c, RunStatements sql, @Nullable Duration lease,
+                                                      boolean physical) throws SQLException {
         if (snapshotKeyed(c, sql)) {
             return;
         }
-        // Duplicates are not expected (only from a run that lost its lock, before the fence): the key is tried first,
-        // in a savepoint, instead of a self-join of the whole snapshot every time.
+        // Duplicates are rare (a row that moved during a first sync in physical order, a run in key order that lost its
+        // lock): the key is tried first, in a savepoint, instead of a self-join of the whole snapshot every time.
         Savepoint before = c.setSavepoint();
         try {
             Sql.execute(c, sql.snapshot().addSnapshotKey());
@@ -314,9 +321,14 @@ final class Recovery {
             }
             c.rollback(before);
         }
-        log.warn("The snapshot {} holds a key twice (rows of a first sync that lost its lock): such keys are put"
-            + " in doubt and all but one row of each is deleted", sql.shape().tables().snapshotName());
-        Sql.execute(c, sql.snapshot().duplicatedKeysInDoubt());
+        if (physical) {
+            log.info("The snapshot {} holds a key twice (a row that moved while the first sync read the table): such"
+                + " keys are put in doubt, and sent again by the next run", sql.shape().tables().snapshotName());
+        } else {
+            log.warn("The snapshot {} holds a key twice (rows of a first sync that lost its lock): such keys are put"
+                + " in doubt and all but one row of each is deleted", sql.shape().tables().snapshotName());
+        }
+        Sql.execute(c, sql.snapshot().duplicatedKeysInDoubt(lease));
         Sql.execute(c, sql.snapshot().dropDuplicateSnapshotKeys());
         Sql.execute(c, sql.snapshot().addSnapshotKey());
     }
@@ -395,11 +407,12 @@ final class Recovery {
     static void finishPhysicalFirstSync(Connection c, RunStatements sql, String jobId,
                                         JobsTable.FirstSyncState firstSync, List<BatchesOut.Batch> unanswered,
                                         List<String> notHandedOut, Duration lease) throws SQLException {
-        keySnapshotDroppingDuplicates(c, sql);
+        keySnapshotDroppingDuplicates(c, sql, null, true);
         for (BatchesOut.Batch b : unanswered) {
             Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), lease));
         }
         if (!notHandedOut.isEmpty()) {
+            // (Not a key in doubt: read twice, its other row handed out, or of a batch not answered.)
             Sql.execute(c, sql.firstSync().firstSyncForgetKeys(notHandedOut));
         }
         endFirstSync(c, sql, jobId, firstSync);

@@ -21,6 +21,7 @@ import static org.jooq.impl.DSL.table;
 import io.valmi.ConfigurationException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -259,14 +260,19 @@ final class SnapshotTable {
 
     /**
      * Puts every key the snapshot holds more than once in doubt with a NULL hash (which row's hash the destination
-     * holds is unknown), before {@link #dropDuplicateSnapshotKeys()}.
+     * holds is unknown), before {@link #dropDuplicateSnapshotKeys()}; under a lease when one of the rows may belong to a
+     * batch whose write may still land (a first sync that died), keeping a later lease a row has.
      *
+     * @param lease the lease, or {@code null} for none (a lease a row has stays)
      * @return the statement
      */
-    public Query duplicatedKeysInDoubt() {
+    public Query duplicatedKeysInDoubt(@Nullable Duration lease) {
+        Field<OffsetDateTime> du = field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        Field<OffsetDateTime> until = InDoubtMarks.leaseEnd(lease);
         return DSL.update(table(tables.snapshotName()))
             .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
             .set(bool(null, IN_DOUBT_FLAG), inline(true))
+            .set(du, lease == null ? du : DSL.greatest(DSL.coalesce(du, until), until))
             .set(noVersion())
             .where(field(name(KEY)).in(DSL.select(col("x", KEY)).from(tables.snapshot("x")).groupBy(col("x", KEY))
                 .having(DSL.count().gt(inline(1)))));

@@ -206,6 +206,7 @@ class PhysicalFirstSyncTest {
         }
         assertThat(keys(next)).isEqualTo(expected);
         assertThat(held.values).isEqualTo(SeveralBatchesOutTest.sourceRows(db, table));
+        assertThat(snapshotIndexes(db, table)).as("the key, and not the index the failed batch built").isEqualTo(1);
         // The batches out when the run died are under a lease; the one put in doubt by its own run is not.
         Set<Object> leased = SeveralBatchesOutTest.leased(db, table);
         assertThat(leased).containsAll(keys(out.get(1))).containsAll(keys(out.get(4)));
@@ -308,6 +309,48 @@ class PhysicalFirstSyncTest {
         // The abandoned write lands now.
         held.apply(unanswered, Set.of());
         SeveralBatchesOutTest.runToEnd(source, table, MIRROR, held);
+        assertThat(held.values).isEqualTo(SeveralBatchesOutTest.sourceRows(db, table));
+    }
+
+    private static long snapshotIndexes(TestDatabase db, String jobId) {
+        return db.queryLong("select count(*) from pg_catalog.pg_index where indrelid = to_regclass('"
+            + snapshot(jobId).replace("'", "''") + "')");
+    }
+
+    /**
+     * A failed batch puts its rows in doubt by their keys. The snapshot has no key before the end (a row read twice has
+     * two rows), so the first failed batch gives it an index on the keys, not unique, for this and later lookups; the
+     * end of the first sync replaces it by the key.
+     */
+    @Test
+    void aFailedBatchIndexesTheSnapshotByKeyUntilTheEnd(TestDatabase db) {
+        requireTidRangeScans(db);
+        String table = "phys_failed";
+        scrambled(db, table, 60);
+        PostgresSource source = source(db, table, true, false);
+        Held held = new Held();
+        Driven d = new Driven(source, table, MIRROR);
+        List<Change> first = d.next();
+        assertThat(snapshotIndexes(db, table)).as("no index while the table is read").isZero();
+        held.apply(first, Set.of());
+        d.run.markInDoubt(first);
+        assertThat(snapshotIndexes(db, table)).as("an index on the keys").isEqualTo(1);
+        List<Change> second = d.next();
+        held.apply(second, Set.of());
+        d.run.markInDoubt(second);
+        for (List<Change> b = d.next(); !b.isEmpty(); b = d.next()) {
+            held.apply(b, Set.of());
+            d.ack(b);
+        }
+        d.finish(RunStatus.FAILED);
+        d.run.close();
+        assertThat(db.queryLong("select count(*) from " + snapshot(table) + " where d")).isEqualTo(6);
+        assertThat(db.query("select indisprimary from pg_catalog.pg_index where indrelid = to_regclass('"
+            + snapshot(table).replace("'", "''") + "')")).as("only the key").containsExactly(List.of(true));
+
+        Set<Object> expected = new TreeSet<>(keys(first));
+        expected.addAll(keys(second));
+        assertThat(keys(SeveralBatchesOutTest.runToEnd(source, table, MIRROR, held))).isEqualTo(expected);
         assertThat(held.values).isEqualTo(SeveralBatchesOutTest.sourceRows(db, table));
     }
 }

@@ -570,6 +570,10 @@ final class FirstSyncRun extends PgRun {
                     Sql.execute(c, q);
                 }
             }
+            if (rejected.any() && b.writtenAgain() && table != null) {
+                // (Found by key: the snapshot has no key yet, it gets an index to find them by.)
+                Sql.execute(c, sql.snapshot().addLookupIndex());
+            }
             if (rejected.any() && b.writtenAgain()) {
                 // An earlier attempt (or a part of the batch split off) failed and may have been applied: the rejected
                 // keys' rows stay, in doubt (the first sync's end forgets only rows of rejected keys not in doubt).
@@ -640,7 +644,9 @@ final class FirstSyncRun extends PgRun {
     void putBatchInDoubt(Connection c, BatchesOut.Batch b) throws SQLException {
         TableFacts table = physical;
         if (table != null) {
-            // (By its keys, without the snapshot's key: a failed batch is rare.)
+            // By its keys: the snapshot has no key before the end (a row read twice has two rows), but the first failed
+            // batch gives it an index to find them by, so that each later one does not scan the whole snapshot.
+            Sql.execute(c, sql.snapshot().addLookupIndex());
             Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), null));
             Sql.execute(c, sql.firstSync().firstSyncTidsAcked(jobId(), request.runId(), table.fileNode(),
                 out.prefixWith(b)));

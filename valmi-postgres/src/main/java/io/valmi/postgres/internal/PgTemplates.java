@@ -95,6 +95,17 @@ final class PgTemplates {
     }
 
     /**
+     * {@code DROP INDEX IF EXISTS schema.index}: jOOQ 3.19's {@code dropIndexIfExists} renders the index's name
+     * without its schema, which PostgreSQL then looks for on the session's {@code search_path}.
+     *
+     * @param index the index, qualified by its schema
+     * @return the statement
+     */
+    static Query dropIndexIfExists(Name index) {
+        return DSL.query("DROP INDEX IF EXISTS {0}", index);
+    }
+
+    /**
      * {@code ANALYZE table (columns)}: statistics of some columns, sampled as {@code default_statistics_target} says.
      *
      * @param table the table

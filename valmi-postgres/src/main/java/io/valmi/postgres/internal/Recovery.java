@@ -261,6 +261,7 @@ final class Recovery {
         // is any row that moved ahead of the reading.)
         keySnapshotDroppingDuplicates(c, sql, lease, firstSync.physical());
         if (firstSync.physical()) {
+            Sql.execute(c, sql.snapshot().dropLookupIndex());
             putUnsettledRowsInDoubt(firstSync, lease);
         } else {
             // (Batches it settled above its acknowledged key, while one before them was out, stay as they are.)
@@ -408,6 +409,7 @@ final class Recovery {
                                         JobsTable.FirstSyncState firstSync, List<BatchesOut.Batch> unanswered,
                                         List<String> notHandedOut, Duration lease) throws SQLException {
         keySnapshotDroppingDuplicates(c, sql, null, true);
+        Sql.execute(c, sql.snapshot().dropLookupIndex());
         for (BatchesOut.Batch b : unanswered) {
             Sql.execute(c, sql.firstSync().firstSyncKeysInDoubt(Objects.requireNonNull(b.keyTexts()), lease));
         }

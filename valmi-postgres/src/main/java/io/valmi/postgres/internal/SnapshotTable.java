@@ -205,6 +205,31 @@ final class SnapshotTable {
         return DSL.select(DSL.field(DSL.notExists(DSL.selectOne().from(table(tables.snapshotName())))));
     }
 
+    /**
+     * An index on the snapshot's keys, not unique, for a first sync in physical order that must find rows by key before
+     * its end (a failed batch, the rejections of a batch written again): until its end, a row that moved while the
+     * table was read may have two snapshot rows, which a primary key would refuse. Dropped when the first sync ends
+     * ({@link #dropLookupIndex()}).
+     *
+     * @return the statement
+     */
+    public Query addLookupIndex() {
+        return DSL.createIndexIfNotExists(lookupIndexName()).on(table(tables.snapshotName()), field(name(KEY)));
+    }
+
+    /**
+     * Drops the index of {@link #addLookupIndex()}, if there is one.
+     *
+     * @return the statement
+     */
+    public Query dropLookupIndex() {
+        return PgTemplates.dropIndexIfExists(name(tables.schema(), lookupIndexName().last()));
+    }
+
+    private Name lookupIndexName() {
+        return name(tables.snapshotName().last() + "_k");
+    }
+
     private Name snapshotKeyName() {
         return name(tables.snapshotName().last() + "_pk");
     }

@@ -552,6 +552,10 @@ final class FirstSyncRun extends PgRun {
         BatchesOut.Prefix prefix = out.prefixWith(b);
         long startedAt = System.nanoTime();
         TableFacts table = physical;
+        if (table != null && rejected.any() && b.writtenAgain()) {
+            // (The index below is built while no batch is being read: their COPYs would wait for it.)
+            settleReads();
+        }
         session.run("record the acknowledged batch of sync job '" + jobId() + "'", c -> {
             if (table == null && (rejected.any() || request.syncLog())) {
                 // (These read the batch's snapshot rows by key range: not by a scan of a snapshot growing all along.)

@@ -56,8 +56,11 @@ final class Recovery {
         if (saved != null) {
             recovery.refuseAnotherKeyColumn(saved, current, policy);
             if (!saved.keyType().equals(current.keyType())) {
-                // (A first sync that did not end left the snapshot without its key: keyed first, duplicates dropped.)
-                recovery.restoreTheSnapshotKey();
+                // (A first sync that did not end left the snapshot without its key: keyed first, duplicates dropped,
+                // under the lease when they may be of a batch whose write is still on.)
+                JobsTable.FirstSyncState interrupted = JobsTable.firstSync(c, sql.shape().tables(), jobId);
+                keySnapshotDroppingDuplicates(c, sql, interrupted == null ? null : lease,
+                    interrupted != null && interrupted.physical());
             }
             recovery.convertKeysToANewKeyType(saved, current);
             recovery.resendEverythingAfterAHashChange(saved, current);

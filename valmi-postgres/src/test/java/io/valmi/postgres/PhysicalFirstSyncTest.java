@@ -288,18 +288,7 @@ class PhysicalFirstSyncTest {
         d.ack(first);
         Object moved = first.get(0).key();
         db.execute("update " + table + " set v = 'moved' where id = " + moved);
-        List<Change> unanswered = null;
-        for (int i = 0; i < 200 && unanswered == null; i++) {
-            List<Change> b = d.next();
-            assertThat(b).isNotEmpty();
-            if (keys(b).contains(moved)) {
-                unanswered = b;
-            } else {
-                held.apply(b, Set.of());
-                d.ack(b);
-            }
-        }
-        assertThat(unanswered).as("read again").isNotNull();
+        List<Change> unanswered = untilHandedOutAgain(d, held, moved);
         d.run.close();
 
         SeveralBatchesOutTest.runToEnd(source, table, MIRROR, held);
@@ -374,18 +363,7 @@ class PhysicalFirstSyncTest {
         d.ack(first);
         Object moved = first.get(0).key();
         db.execute("update " + table + " set v = 'moved' where id = '" + moved + "'");
-        List<Change> unanswered = null;
-        for (int i = 0; i < 200 && unanswered == null; i++) {
-            List<Change> b = d.next();
-            assertThat(b).isNotEmpty();
-            if (keys(b).contains(moved)) {
-                unanswered = b;
-            } else {
-                held.apply(b, Set.of());
-                d.ack(b);
-            }
-        }
-        assertThat(unanswered).as("read again").isNotNull();
+        List<Change> unanswered = untilHandedOutAgain(d, held, moved);
         d.run.close();
         long fileNode = db.queryLong("select pg_relation_filenode('" + table + "')");
         db.execute("alter table " + table + " alter column id type text");
@@ -400,5 +378,22 @@ class PhysicalFirstSyncTest {
         held.apply(unanswered, Set.of());
         SeveralBatchesOutTest.runToEnd(source, table, MIRROR, held);
         assertThat(held.values).isEqualTo(SeveralBatchesOutTest.sourceRows(db, table));
+    }
+
+    /**
+     * Hands out batches, applied and acknowledged, until one holds {@code moved} again; that one, neither applied nor
+     * answered.
+     */
+    private static List<Change> untilHandedOutAgain(Driven d, Held held, Object moved) {
+        for (int i = 0; i < 200; i++) {
+            List<Change> b = d.next();
+            assertThat(b).isNotEmpty();
+            if (keys(b).contains(moved)) {
+                return b;
+            }
+            held.apply(b, Set.of());
+            d.ack(b);
+        }
+        throw new AssertionError("key " + moved + " was not handed out again");
     }
 }

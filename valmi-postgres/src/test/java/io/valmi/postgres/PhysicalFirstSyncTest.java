@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.valmi.Change;
+import io.valmi.Destination;
+import io.valmi.SyncResult;
+import io.valmi.WriteResult;
 import io.valmi.DestinationMode;
 import io.valmi.Mapping;
 import io.valmi.RunStatus;
@@ -14,6 +17,7 @@ import io.valmi.postgres.internal.JobTables;
 import io.valmi.testing.TestDatabase;
 import io.valmi.testing.WithPostgres;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -395,5 +399,42 @@ class PhysicalFirstSyncTest {
             d.ack(b);
         }
         throw new AssertionError("key " + moved + " was not handed out again");
+    }
+
+    /**
+     * Batches read as whole ranges of pages, sized by the density the batches before found (from the table's
+     * statistics at first): through a dense stretch, a sparse one and an empty one, and back into a dense one (where a
+     * range sized for the sparse stretch holds more than a batch, and the batch is read again by addresses), every row
+     * comes once, in physical order, no batch larger than asked.
+     */
+    @ParameterizedTest(name = "read ahead: {0}")
+    @ValueSource(booleans = {true, false})
+    void batchesOfWholeRangesFollowTheTablesDensity(boolean readAhead, TestDatabase db) {
+        requireTidRangeScans(db);
+        String table = "phys_density_" + readAhead;
+        scrambled(db, table, 2000);
+        db.execute("delete from " + table + " where (ctid::text::point)[0] between 20 and 39 and id % 6 <> 0",
+            "delete from " + table + " where (ctid::text::point)[0] between 50 and 59", "analyze " + table);
+        List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        List<Object> received = Collections.synchronizedList(new ArrayList<>());
+        Destination destination = new Destination() {
+            @Override
+            public io.valmi.DestinationCapabilities capabilities() {
+                return io.valmi.DestinationCapabilities.all();
+            }
+
+            @Override
+            public WriteResult write(List<Change> batch) {
+                sizes.add(batch.size());
+                batch.forEach(c -> received.add(c.key()));
+                return WriteResult.ok();
+            }
+        };
+        PostgresSource source = source(db, table, readAhead, false);
+        SyncResult first = Syncs.run(table, source, destination, MIRROR, 50).orThrow();
+        assertThat(first.path().name()).endsWith("/physical");
+        assertThat(received).as("every row once, as they lie").isEqualTo(physicalOrder(db, table));
+        assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 50));
+        assertThat(Syncs.run(table, source, destination, MIRROR, 50).orThrow().counts().delivered()).isZero();
     }
 }

@@ -85,6 +85,15 @@ final class FirstSyncRun extends PgRun {
     record TableFacts(String fileNode, long pages) {
     }
 
+    /**
+     * Rows per page as the last batches in physical order found them (0: not known yet), to size the next batch's
+     * range of pages; a race between readers only makes a range less well sized.
+     */
+    private volatile double rowsPerPage;
+
+    /** How full of rows a batch read as a whole range of pages should be, at the density seen: room for variance. */
+    static final double RANGE_FILL = 0.97;
+
     private FirstSyncRun(Session session, JobLock lock, RunStatements sql, RunRequest request,
                          @Nullable Supplier<Session> readAheadOpener, boolean clientHash, boolean physicalAllowed) {
         super(session, lock, sql, request, new Plan(new EnumMap<>(ChangeKind.class),
@@ -223,10 +232,18 @@ final class FirstSyncRun extends PgRun {
         if (!physicalAllowed) {
             return null;
         }
-        List<TableFacts> facts = Sql.fetch(c, sql.firstSync().tableFacts(), rs ->
-            rs.getInt(3) >= 140_000 && "r".equals(rs.getString(4)) && rs.getString(1) != null && rs.getLong(2) > 0
-                ? new TableFacts(rs.getString(1), rs.getLong(2)) : NO_FACTS);
-        return facts.isEmpty() || facts.get(0) == NO_FACTS ? null : facts.get(0);
+        double[] estimate = {0};
+        List<TableFacts> facts = Sql.fetch(c, sql.firstSync().tableFacts(), rs -> {
+            estimate[0] = rs.getDouble(5);
+            return rs.getInt(3) >= 140_000 && "r".equals(rs.getString(4)) && rs.getString(1) != null
+                && rs.getLong(2) > 0 ? new TableFacts(rs.getString(1), rs.getLong(2)) : NO_FACTS;
+        });
+        if (facts.isEmpty() || facts.get(0) == NO_FACTS) {
+            return null;
+        }
+        TableFacts table = facts.get(0);
+        rowsPerPage = estimate[0] > 0 ? estimate[0] / table.pages() : 0;
+        return table;
     }
 
     /** Read in key order (a placeholder for a row that does not allow physical order). */
@@ -367,109 +384,144 @@ final class FirstSyncRun extends PgRun {
         Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 64) : null;
         // (In physical order, the batch's hashes are kept for its answer: its rows are not found by a key range.)
         long[] hashes = table != null ? new long[Math.min(maxSize, 10_000)] : null;
-        ResultQuery<?> query;
-        if (table != null) {
-            String after = from == null ? FirstSyncSql.tidText(0, 0) : from;
-            query = clientHashKinds != null ? sql.firstSync().physicalBatchHashedByClient(after, table.pages(), maxSize)
-                : sql.firstSync().physicalBatchHashedByServer(after, table.pages(), maxSize);
-        } else {
-            query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
-                : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
-        }
+        String after = from == null ? FirstSyncSql.tidText(0, 0) : from;
+        long fromPage = table == null ? 0 : parseTid(after.getBytes(StandardCharsets.US_ASCII)) >>> 16;
+        // In physical order, a batch is first read as a whole range of pages sized to hold about a batch at the density
+        // seen so far, without its rows' addresses (printing them is a fifth of the statement's time): it ends where
+        // the range does. A range that holds more rows than a batch is read again as below: the batch is the first
+        // rows of the scan from its start, with their addresses, and ends at its last row's.
+        long rangeEnd = table == null ? 0 : rangeEnd(fromPage, maxSize, table);
         String last = null;
         long lastTid = -1;
         int rows = 0;
-        try (PreparedStatement ps = Sql.prepare(c, query, relay != null)) {
-            ps.setFetchSize(Math.min(maxSize, 10_000));
-            long queried = System.nanoTime();
-            try (ResultSet rs = ps.executeQuery()) {
-                queryTime = System.nanoTime() - queried;
-                if (relay != null) {
-                    // The next batch can start now: where it starts is the last row's key, or its address.
-                    String end = null;
-                    if (rs.last()) {
-                        int count = rs.getRow();
-                        end = table != null ? rs.getString(tidColumn)
-                            : keyTextOnClient ? String.valueOf(decoder.key(rs)) : rs.getString(BatchDecoder.KEY_TEXT);
-                        end = next(count, end, maxSize, upTo);
+        queryTime = 0;
+        boolean readWhole = false;
+        for (boolean whole = rangeEnd > 0; ; whole = false) {
+            ResultQuery<?> query;
+            if (table != null) {
+                long end = whole ? rangeEnd : table.pages();
+                int limit = whole ? maxSize + 1 : maxSize;
+                query = clientHashKinds != null
+                    ? sql.firstSync().physicalBatchHashedByClient(after, end, limit, !whole)
+                    : sql.firstSync().physicalBatchHashedByServer(after, end, limit, !whole);
+            } else {
+                query = clientHashKinds != null ? sql.firstSync().firstBatchHashedByClient(from, upTo, maxSize)
+                    : sql.firstSync().firstBatchHashedByServer(from, upTo, maxSize);
+            }
+            try (PreparedStatement ps = Sql.prepare(c, query, relay != null || whole)) {
+                ps.setFetchSize(Math.min(maxSize, 10_000));
+                long queried = System.nanoTime();
+                try (ResultSet rs = ps.executeQuery()) {
+                    queryTime += System.nanoTime() - queried;
+                    if (whole) {
+                        int count = rs.last() ? rs.getRow() : 0;
+                        if (count > maxSize) {
+                            // (More rows than a batch: the density changed. Read again, by addresses.)
+                            rowsPerPage = (double) count / (rangeEnd - fromPage);
+                            continue;
+                        }
+                        rowsPerPage = count > 0 ? (double) count / (rangeEnd - fromPage) : rowsPerPage / 4;
+                        rs.beforeFirst();
                     }
-                    relay.arrived(end);
-                    rs.beforeFirst();
-                }
-                RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
-                while (rs.next()) {
-                    Object key = decoder.key(rs);
-                    String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
-                    keyTexts.add(keyText);
-                    last = keyText;
-                    if (table != null) {
-                        // A TID range scan reads in address order: the batch ends at its last row's address only if so.
-                        byte[] tid = Objects.requireNonNull(rs.getBytes(tidColumn));
-                        long address = parseTid(tid);
-                        if (address <= lastTid) {
-                            throw new SourceException("A first sync of sync job '" + jobId() + "' read the rows of "
-                                + sql.shape().source() + " out of address order (" + new String(tid,
-                                StandardCharsets.US_ASCII) + " after a higher address): a batch cannot tell where it"
-                                + " ends. Read this source in key order (PostgresSource.Builder.firstSyncInKeyOrder)",
-                                null, false);
+                    if (relay != null) {
+                        // The next batch can start now: where it starts is the last row's key, or its address, or
+                        // the end of the range read whole.
+                        String end = null;
+                        if (whole) {
+                            end = rangeEnd >= Objects.requireNonNull(table).pages() ? null
+                                : FirstSyncSql.tidText(rangeEnd, 0);
+                        } else if (rs.last()) {
+                            int count = rs.getRow();
+                            end = table != null ? rs.getString(tidColumn)
+                                : keyTextOnClient ? String.valueOf(decoder.key(rs))
+                                : rs.getString(BatchDecoder.KEY_TEXT);
+                            end = next(count, end, maxSize, upTo);
                         }
-                        lastTid = address;
-                        last = new String(tid, StandardCharsets.US_ASCII);
+                        relay.arrived(end);
+                        rs.beforeFirst();
                     }
-                    @Nullable Object[] values = decoder.values(rs);
-                    batch.add(decoder.change(ChangeKind.ADDED, key, values));
-                    // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its 64-bit
-                    // id (pgjdbc's getBytes: the text form's bytes, as received)
-                    byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
-                    long xid = xr == null ? 0 : parseDigits(xr);
-                    Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
-                    long hash;
-                    if (binaryRows != null) {
-                        hash = Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values);
-                        binaryRows.row(5);
-                        Objects.requireNonNull(binary).add(binaryRows, key);
-                        binaryRows.addInt8(hash);
-                        binaryRows.addBoolean(false);
-                        if (xr == null) {
-                            binaryRows.addNull();
-                        } else {
-                            // (An xid is unsigned 32 bits: its binary form is those bits.)
-                            binaryRows.addInt4((int) xid);
+                    RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
+                    while (rs.next()) {
+                        Object key = decoder.key(rs);
+                        String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
+                        keyTexts.add(keyText);
+                        last = keyText;
+                        if (table != null && !whole) {
+                            // A TID range scan reads in address order: the batch ends at its last row's address only
+                            // if so.
+                            byte[] tid = Objects.requireNonNull(rs.getBytes(tidColumn));
+                            long address = parseTid(tid);
+                            if (address <= lastTid) {
+                                throw new SourceException("A first sync of sync job '" + jobId() + "' read the rows of "
+                                    + sql.shape().source() + " out of address order (" + new String(tid,
+                                    StandardCharsets.US_ASCII) + " after a higher address): a batch cannot tell where"
+                                    + " it ends. Read this source in key order"
+                                    + " (PostgresSource.Builder.firstSyncInKeyOrder)",
+                                    null, false);
+                            }
+                            lastTid = address;
+                            last = new String(tid, StandardCharsets.US_ASCII);
                         }
-                        if (xe == null) {
-                            binaryRows.addNull();
+                        @Nullable Object[] values = decoder.values(rs);
+                        batch.add(decoder.change(ChangeKind.ADDED, key, values));
+                        // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its
+                        // 64-bit id (pgjdbc's getBytes: the text form's bytes, as received)
+                        byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
+                        long xid = xr == null ? 0 : parseDigits(xr);
+                        Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
+                        long hash;
+                        if (binaryRows != null) {
+                            hash = Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values);
+                            binaryRows.row(5);
+                            Objects.requireNonNull(binary).add(binaryRows, key);
+                            binaryRows.addInt8(hash);
+                            binaryRows.addBoolean(false);
+                            if (xr == null) {
+                                binaryRows.addNull();
+                            } else {
+                                // (An xid is unsigned 32 bits: its binary form is those bits.)
+                                binaryRows.addInt4((int) xid);
+                            }
+                            if (xe == null) {
+                                binaryRows.addNull();
+                            } else {
+                                binaryRows.addInt8(xe);
+                            }
                         } else {
-                            binaryRows.addInt8(xe);
+                            Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
+                            snapshotRows.add(keyText);
+                            if (hasher != null) {
+                                hash = hasher.hash(rs, BatchDecoder.FIRST_VALUE, values);
+                                snapshotRows.add(hash);
+                            } else {
+                                byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
+                                hash = hashes != null && h != null
+                                    ? Long.parseLong(new String(h, StandardCharsets.US_ASCII)) : 0;
+                                snapshotRows.add(h);
+                            }
+                            snapshotRows.add(FALSE).add(xr);
+                            if (xe == null) {
+                                snapshotRows.add((byte[]) null);
+                            } else {
+                                snapshotRows.add(xe.longValue());
+                            }
+                            snapshotRows.endRow();
                         }
-                    } else {
-                        Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
-                        snapshotRows.add(keyText);
-                        if (hasher != null) {
-                            hash = hasher.hash(rs, BatchDecoder.FIRST_VALUE, values);
-                            snapshotRows.add(hash);
-                        } else {
-                            byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
-                            hash = hashes != null && h != null
-                                ? Long.parseLong(new String(h, StandardCharsets.US_ASCII)) : 0;
-                            snapshotRows.add(h);
+                        if (hashes != null) {
+                            if (rows == hashes.length) {
+                                hashes = Arrays.copyOf(hashes, rows * 2);
+                            }
+                            hashes[rows] = hash;
                         }
-                        snapshotRows.add(FALSE).add(xr);
-                        if (xe == null) {
-                            snapshotRows.add((byte[]) null);
-                        } else {
-                            snapshotRows.add(xe.longValue());
-                        }
-                        snapshotRows.endRow();
+                        rows++;
                     }
-                    if (hashes != null) {
-                        if (rows == hashes.length) {
-                            hashes = Arrays.copyOf(hashes, rows * 2);
-                        }
-                        hashes[rows] = hash;
-                    }
-                    rows++;
                 }
             }
+            if (table != null && !whole && rows > 0) {
+                rowsPerPage = (double) rows / ((lastTid >>> 16) - fromPage + 1);
+            }
+            readWhole = whole;
+            break;
         }
         if (!batch.isEmpty()) {
             if (binaryRows != null) {
@@ -482,11 +534,34 @@ final class FirstSyncRun extends PgRun {
         if (table == null) {
             return new Fetched(batch, keyTexts, took, queryTime, next(rows, last, maxSize, upTo));
         }
+        if (readWhole) {
+            // (Read whole: the batch ends where its range does.)
+            String end = FirstSyncSql.tidText(rangeEnd, 0);
+            return new Fetched(batch, keyTexts, took, queryTime, end, rangeEnd >= table.pages() ? null : end,
+                hashes == null ? null : Arrays.copyOf(hashes, rows));
+        }
         // A full batch ends at its last row's address; a short one read up to the table's size at planning.
         String next = next(rows, last, maxSize, upTo);
         return new Fetched(batch, keyTexts, took, queryTime,
             next != null ? next : FirstSyncSql.tidText(table.pages(), 0), next,
             hashes == null ? null : Arrays.copyOf(hashes, rows));
+    }
+
+    /**
+     * The end (exclusive) of the range of pages from {@code fromPage} that holds about {@link #RANGE_FILL} of a batch
+     * at the density seen so far, at most the table's size; 0 when the batch is read by addresses instead (the density
+     * is not known yet, or a page holds more than half a batch).
+     */
+    private long rangeEnd(long fromPage, int maxSize, TableFacts table) {
+        double density = rowsPerPage;
+        if (density <= 0) {
+            return 0;
+        }
+        long span = (long) Math.min(Math.floor(maxSize * RANGE_FILL / density), table.pages());
+        if (span < 2 || fromPage >= table.pages()) {
+            return 0;
+        }
+        return Math.min(table.pages(), fromPage + span);
     }
 
     /**

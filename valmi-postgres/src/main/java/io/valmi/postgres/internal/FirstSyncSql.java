@@ -399,8 +399,8 @@ final class FirstSyncSql {
      * The facts of the source table a first sync in physical order needs: its file node (a rewrite gives it a new one:
      * VACUUM FULL, CLUSTER, a rewriting ALTER TABLE, pg_repack), its size in pages and the server's version number.
      *
-     * @return the query of (the table's oid and file node as text, its pages, {@code server_version_num}, its kind), or
-     *     of no row when the source is not a relation
+     * @return the query of (the table's oid and file node as text, its pages, {@code server_version_num}, its kind,
+     *     the planner's estimate of its rows, -1 or 0 when unknown), or of no row when the source is not a relation
      */
     public Select<?> tableFacts() {
         Field<Object> oid = field(name("c", "oid"));
@@ -414,7 +414,8 @@ final class FirstSyncSql {
                     .div(setting.cast(SQLDataType.BIGINT)),
                 DSL.function(name("pg_catalog", "current_setting"), SQLDataType.CLOB, inline("server_version_num"))
                     .cast(SQLDataType.INTEGER),
-                PgCatalog.C_KIND)
+                PgCatalog.C_KIND,
+                field(name("c", "reltuples"), SQLDataType.DOUBLE).cast(SQLDataType.DOUBLE))
             .from(PgCatalog.C)
             .where(oid.eq(DSL.function(name("pg_catalog", "to_regclass"), SQLDataType.OTHER,
                 DSL.val(name(source.schema(), source.name()).toString()))));
@@ -429,11 +430,14 @@ final class FirstSyncSql {
      * @param afterTid the exclusive start, a {@code ctid} (the first batch starts after {@code (0,0)}: no row has it)
      * @param endPage the exclusive end: the first page not read (the table's size when the run was planned)
      * @param limit the batch size
+     * @param withTid whether the rows' addresses are read (left out when the range is read whole: its end is known)
      * @return the query
      */
-    public ResultQuery<?> physicalBatchHashedByClient(String afterTid, long endPage, int limit) {
+    public ResultQuery<?> physicalBatchHashedByClient(String afterTid, long endPage, int limit, boolean withTid) {
         List<SelectField<?>> out = hashedByClient();
-        out.add(col("t", TID).cast(SQLDataType.CLOB).as(TID));
+        if (withTid) {
+            out.add(col("t", TID).cast(SQLDataType.CLOB).as(TID));
+        }
         return DSL.select(out).from(source.table().as("t")).where(tidRange(afterTid, endPage)).limit(inline(limit));
     }
 
@@ -444,20 +448,23 @@ final class FirstSyncSql {
      * @param afterTid the exclusive start, a {@code ctid}
      * @param endPage the exclusive end: the first page not read
      * @param limit the batch size
+     * @param withTid whether the rows' addresses are read
      * @return the query
      */
-    public ResultQuery<?> physicalBatchHashedByServer(String afterTid, long endPage, int limit) {
+    public ResultQuery<?> physicalBatchHashedByServer(String afterTid, long endPage, int limit, boolean withTid) {
         List<SelectField<?>> rows = new ArrayList<>();
         rows.add(sourceKey().as(KEY));
         rows.add(keyText());
         rows.add(rowVersion().as(ROW_VERSION));
-        rows.add(col("t", TID).as(TID));
+        if (withTid) {
+            rows.add(col("t", TID).as(TID));
+        }
         rows.addAll(values());
         // (Not flattened, it has a LIMIT: the columns printed once are printed once, for the hash and the result.)
         Table<?> r = DSL.select(rows).from(source.table().as("t")).where(tidRange(afterTid, endPage))
             .limit(inline(limit)).asTable("r");
         // (No ORDER BY: the scan's order is the addresses', which the caller checks.)
-        return DSL.select(hashedByServer(true)).from(r);
+        return DSL.select(hashedByServer(withTid)).from(r);
     }
 
     /** The rows with a key whose address lies after a {@code ctid} and before a page: a TID range scan. */

@@ -415,26 +415,44 @@ class PhysicalFirstSyncTest {
         scrambled(db, table, 2000);
         db.execute("delete from " + table + " where (ctid::text::point)[0] between 20 and 39 and id % 6 <> 0",
             "delete from " + table + " where (ctid::text::point)[0] between 50 and 59", "analyze " + table);
-        List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
-        List<Object> received = Collections.synchronizedList(new ArrayList<>());
-        Destination destination = new Destination() {
-            @Override
-            public io.valmi.DestinationCapabilities capabilities() {
-                return io.valmi.DestinationCapabilities.all();
-            }
-
-            @Override
-            public WriteResult write(List<Change> batch) {
-                sizes.add(batch.size());
-                batch.forEach(c -> received.add(c.key()));
-                return WriteResult.ok();
-            }
-        };
+        Recording destination = new Recording();
         PostgresSource source = source(db, table, readAhead, false);
         SyncResult first = Syncs.run(table, source, destination, MIRROR, 50).orThrow();
         assertThat(first.path().name()).endsWith("/physical");
-        assertThat(received).as("every row once, as they lie").isEqualTo(physicalOrder(db, table));
-        assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 50));
+        assertThat(destination.received).as("every row once, as they lie").isEqualTo(physicalOrder(db, table));
+        assertThat(destination.sizes).allSatisfy(n -> assertThat(n).isBetween(1, 50));
         assertThat(Syncs.run(table, source, destination, MIRROR, 50).orThrow().counts().delivered()).isZero();
+    }
+
+    /** A batch size of {@code Integer.MAX_VALUE} (allowed): a range read whole asks for one row more than a batch. */
+    @ParameterizedTest(name = "read ahead: {0}")
+    @ValueSource(booleans = {true, false})
+    void aBatchAsLargeAsAnIntReadsTheTableWhole(boolean readAhead, TestDatabase db) {
+        requireTidRangeScans(db);
+        String table = "phys_maxint_" + readAhead;
+        scrambled(db, table, 500);
+        db.execute("analyze " + table);
+        Recording destination = new Recording();
+        Syncs.run(table, source(db, table, readAhead, false), destination, MIRROR, Integer.MAX_VALUE).orThrow();
+        assertThat(destination.received).isEqualTo(physicalOrder(db, table));
+        assertThat(destination.sizes).containsExactly(500);
+    }
+
+    /** Keeps the size of every batch and every key, in the order they came. */
+    private static final class Recording implements Destination {
+        final List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        final List<Object> received = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public io.valmi.DestinationCapabilities capabilities() {
+            return io.valmi.DestinationCapabilities.all();
+        }
+
+        @Override
+        public WriteResult write(List<Change> batch) {
+            sizes.add(batch.size());
+            batch.forEach(c -> received.add(c.key()));
+            return WriteResult.ok();
+        }
     }
 }

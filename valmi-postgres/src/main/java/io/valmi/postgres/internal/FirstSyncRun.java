@@ -400,7 +400,8 @@ final class FirstSyncRun extends PgRun {
             ResultQuery<?> query;
             if (table != null) {
                 long end = whole ? rangeEnd : table.pages();
-                int limit = whole ? maxSize + 1 : maxSize;
+                // (A batch size of Integer.MAX_VALUE is allowed: one more is a long.)
+                long limit = whole ? (long) maxSize + 1 : maxSize;
                 query = clientHashKinds != null
                     ? sql.firstSync().physicalBatchHashedByClient(after, end, limit, !whole)
                     : sql.firstSync().physicalBatchHashedByServer(after, end, limit, !whole);

@@ -433,7 +433,7 @@ final class FirstSyncSql {
      * @param withTid whether the rows' addresses are read (left out when the range is read whole: its end is known)
      * @return the query
      */
-    public ResultQuery<?> physicalBatchHashedByClient(String afterTid, long endPage, int limit, boolean withTid) {
+    public ResultQuery<?> physicalBatchHashedByClient(String afterTid, long endPage, long limit, boolean withTid) {
         List<SelectField<?>> out = hashedByClient();
         if (withTid) {
             out.add(col("t", TID).cast(SQLDataType.CLOB).as(TID));
@@ -451,7 +451,7 @@ final class FirstSyncSql {
      * @param withTid whether the rows' addresses are read
      * @return the query
      */
-    public ResultQuery<?> physicalBatchHashedByServer(String afterTid, long endPage, int limit, boolean withTid) {
+    public ResultQuery<?> physicalBatchHashedByServer(String afterTid, long endPage, long limit, boolean withTid) {
         List<SelectField<?>> rows = new ArrayList<>();
         rows.add(sourceKey().as(KEY));
         rows.add(keyText());

@@ -58,6 +58,28 @@ class PhysicalFirstSyncTest {
                 + (rows - 1) + ") g");
     }
 
+    /**
+     * {@link #scrambled} with 300 rows, then the rows of one page deleted and vacuumed: free space there (and only
+     * there), known to the free space map, where an updated row's new version goes.
+     */
+    private static void scrambledWithFreeSpace(TestDatabase db, String table, int page) {
+        scrambled(db, table, 300);
+        db.execute("delete from " + table + " where (ctid::text::point)[0] = " + page, "vacuum " + table);
+    }
+
+    /**
+     * Hands out the first batch, applied and acknowledged, then updates its first row (its new version goes to the
+     * free space, after the reading position); that row's key.
+     */
+    private static Object handOutOneBatchThenMoveItsFirstRow(TestDatabase db, String table, Driven d, Held held) {
+        List<Change> first = d.next();
+        held.apply(first, Set.of());
+        d.ack(first);
+        Object moved = first.get(0).key();
+        db.execute("update " + table + " set v = 'moved' where id = '" + moved + "'");
+        return moved;
+    }
+
     private static List<Object> physicalOrder(TestDatabase db, String table) {
         List<Object> keys = new ArrayList<>();
         db.query("select id from " + table + " order by ctid").forEach(r -> keys.add(r.get(0)));
@@ -126,16 +148,14 @@ class PhysicalFirstSyncTest {
 
     /**
      * While the first sync runs, the first row it handed out is updated, its new version in free space after the first
-     * batch's end (so it is read twice), a row not read yet is deleted and one is added. The first sync ends with a keyed snapshot, the
-     * key read twice in doubt; the next run sends what is needed, and the one after nothing.
+     * batch's end (so it is read twice), a row not read yet is deleted and one is added. The first sync ends with a
+     * keyed snapshot, the key read twice in doubt; the next run sends what is needed, and the one after nothing.
      */
     @Test
     void aRowMovedWhileTheFirstSyncRunsIsSettledByTheNextRun(TestDatabase db) {
         requireTidRangeScans(db);
         String table = "phys_moved";
-        scrambled(db, table, 300);
-        // Free space on page 8 (and only there), known to the free space map.
-        db.execute("delete from " + table + " where (ctid::text::point)[0] = 8", "vacuum " + table);
+        scrambledWithFreeSpace(db, table, 8);
         PostgresSource source = source(db, table, false, false);
         Held held = new Held();
 
@@ -227,11 +247,7 @@ class PhysicalFirstSyncTest {
      */
     private static Object readUntilReadAgainAhead(TestDatabase db, String table, Driven d, Held held)
         throws InterruptedException {
-        List<Change> first = d.next();
-        held.apply(first, Set.of());
-        d.ack(first);
-        Object moved = first.get(0).key();
-        db.execute("update " + table + " set v = 'moved' where id = " + moved);
+        Object moved = handOutOneBatchThenMoveItsFirstRow(db, table, d, held);
         for (int i = 0; i < 200; i++) {
             Thread.sleep(50);
             if (db.queryLong("select count(*) from " + snapshot(table) + " where k = " + moved) == 2) {
@@ -255,8 +271,7 @@ class PhysicalFirstSyncTest {
     void aKeyReadAgainAheadAndNeverHandedOutStaysInTheSnapshot(TestDatabase db) throws Exception {
         requireTidRangeScans(db);
         String table = "phys_read_again";
-        scrambled(db, table, 300);
-        db.execute("delete from " + table + " where (ctid::text::point)[0] = 1", "vacuum " + table);
+        scrambledWithFreeSpace(db, table, 1);
         PostgresSource source = source(db, table, true, false);
         Held held = new Held();
         Driven d = new Driven(source, table, MIRROR);
@@ -282,16 +297,11 @@ class PhysicalFirstSyncTest {
     void aKeyReadTwiceByABatchLeftOutIsLeased(TestDatabase db) {
         requireTidRangeScans(db);
         String table = "phys_twice_leased";
-        scrambled(db, table, 300);
-        db.execute("delete from " + table + " where (ctid::text::point)[0] = 1", "vacuum " + table);
+        scrambledWithFreeSpace(db, table, 1);
         PostgresSource source = source(db, table, false, false);
         Held held = new Held();
         Driven d = new Driven(source, table, MIRROR);
-        List<Change> first = d.next();
-        held.apply(first, Set.of());
-        d.ack(first);
-        Object moved = first.get(0).key();
-        db.execute("update " + table + " set v = 'moved' where id = " + moved);
+        Object moved = handOutOneBatchThenMoveItsFirstRow(db, table, d, held);
         List<Change> unanswered = untilHandedOutAgain(d, held, moved);
         d.run.close();
 
@@ -362,11 +372,7 @@ class PhysicalFirstSyncTest {
         PostgresSource source = source(db, table, false, false);
         Held held = new Held();
         Driven d = new Driven(source, table, MIRROR);
-        List<Change> first = d.next();
-        held.apply(first, Set.of());
-        d.ack(first);
-        Object moved = first.get(0).key();
-        db.execute("update " + table + " set v = 'moved' where id = '" + moved + "'");
+        Object moved = handOutOneBatchThenMoveItsFirstRow(db, table, d, held);
         List<Change> unanswered = untilHandedOutAgain(d, held, moved);
         d.run.close();
         long fileNode = db.queryLong("select pg_relation_filenode('" + table + "')");

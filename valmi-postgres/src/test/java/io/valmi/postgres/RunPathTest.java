@@ -48,12 +48,14 @@ class RunPathTest {
 
         SyncResult plain = run("plain", Syncs.source(db.dataSource(), "public", "plain"), mapping("name", "amount"));
         // (A plain table is read in physical order on PostgreSQL 14 and later, PhysicalFirstSyncTest.)
-        assertThat(plain.path().name()).isIn("first-sync/client-hash", "first-sync/client-hash/physical");
+        String physical = db.queryLong("select current_setting('server_version_num')::int") >= 140_000 ? "/physical"
+            : "";
+        assertThat(plain.path().name()).isEqualTo("first-sync/client-hash" + physical);
         assertThat(plain.counts().delivered()).isEqualTo(35);
 
         // An array is hashed by its text form, which only the server prints.
         SyncResult printed = run("printed", Syncs.source(db.dataSource(), "public", "printed"), mapping("name", "tags"));
-        assertThat(printed.path().name()).isIn("first-sync/server-hash", "first-sync/server-hash/physical");
+        assertThat(printed.path().name()).isEqualTo("first-sync/server-hash" + physical);
         assertThat(printed.path().description()).contains("a mapped column's type is hashed by its text form");
 
         db.execute("update plain set name = 'changed' where id <= 3");

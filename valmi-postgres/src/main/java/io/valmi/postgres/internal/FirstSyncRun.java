@@ -232,22 +232,24 @@ final class FirstSyncRun extends PgRun {
         if (!physicalAllowed) {
             return null;
         }
-        double[] estimate = {0};
-        List<TableFacts> facts = Sql.fetch(c, sql.firstSync().tableFacts(), rs -> {
-            estimate[0] = rs.getDouble(5);
-            return rs.getInt(3) >= 140_000 && "r".equals(rs.getString(4)) && rs.getString(1) != null
-                && rs.getLong(2) > 0 ? new TableFacts(rs.getString(1), rs.getLong(2)) : NO_FACTS;
-        });
-        if (facts.isEmpty() || facts.get(0) == NO_FACTS) {
+        List<Facts> facts = Sql.fetch(c, sql.firstSync().tableFacts(), rs -> new Facts(rs.getString(1),
+            rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getDouble(5)));
+        if (facts.isEmpty()) {
             return null;
         }
-        TableFacts table = facts.get(0);
-        rowsPerPage = estimate[0] > 0 ? estimate[0] / table.pages() : 0;
-        return table;
+        Facts f = facts.get(0);
+        String fileNode = f.fileNode();
+        if (f.serverVersion() < 140_000 || !"r".equals(f.kind()) || fileNode == null || f.pages() <= 0) {
+            return null;
+        }
+        rowsPerPage = f.rows() > 0 ? f.rows() / f.pages() : 0;
+        return new TableFacts(fileNode, f.pages());
     }
 
-    /** Read in key order (a placeholder for a row that does not allow physical order). */
-    private static final TableFacts NO_FACTS = new TableFacts("", 0);
+    /** A row of {@link FirstSyncSql#tableFacts()}. */
+    private record Facts(@Nullable String fileNode, long pages, int serverVersion, @Nullable String kind,
+                         double rows) {
+    }
 
     private static @Nullable String highestKey(Connection c, RunStatements sql) throws SQLException {
         return Sql.fetch(c, sql.firstSync().highestKey(), rs -> rs.getString(1)).stream().findFirst().orElse(null);
@@ -393,6 +395,7 @@ final class FirstSyncRun extends PgRun {
         long rangeEnd = table == null ? 0 : rangeEnd(fromPage, maxSize, table);
         String last = null;
         long lastTid = -1;
+        byte[] lastTidText = null;
         int rows = 0;
         queryTime = 0;
         boolean readWhole = false;
@@ -461,7 +464,7 @@ final class FirstSyncRun extends PgRun {
                                     null, false);
                             }
                             lastTid = address;
-                            last = new String(tid, StandardCharsets.US_ASCII);
+                            lastTidText = tid;
                         }
                         @Nullable Object[] values = decoder.values(rs);
                         batch.add(decoder.change(ChangeKind.ADDED, key, values));
@@ -496,8 +499,7 @@ final class FirstSyncRun extends PgRun {
                                 snapshotRows.add(hash);
                             } else {
                                 byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
-                                hash = hashes != null && h != null
-                                    ? Long.parseLong(new String(h, StandardCharsets.US_ASCII)) : 0;
+                                hash = hashes != null && h != null ? parseSigned(h) : 0;
                                 snapshotRows.add(h);
                             }
                             snapshotRows.add(FALSE).add(xr);
@@ -518,7 +520,9 @@ final class FirstSyncRun extends PgRun {
                     }
                 }
             }
-            if (table != null && !whole && rows > 0) {
+            if (lastTidText != null) {
+                // (The batch read by addresses ends at its last row's.)
+                last = new String(lastTidText, StandardCharsets.US_ASCII);
                 rowsPerPage = (double) rows / ((lastTid >>> 16) - fromPage + 1);
             }
             readWhole = whole;
@@ -603,11 +607,20 @@ final class FirstSyncRun extends PgRun {
 
     /** A non-negative integer's ASCII digits (a transaction id as the server prints it). */
     private static long parseDigits(byte[] digits) {
+        return digitsFrom(digits, 0);
+    }
+
+    /** A signed integer's ASCII digits (a row hash as the server prints it; Long.MIN_VALUE wraps back to itself). */
+    static long parseSigned(byte[] digits) {
+        return digits.length > 0 && digits[0] == '-' ? -digitsFrom(digits, 1) : digitsFrom(digits, 0);
+    }
+
+    private static long digitsFrom(byte[] digits, int from) {
         long v = 0;
-        for (byte b : digits) {
+        for (int i = from; i < digits.length; i++) {
+            byte b = digits[i];
             if (b < '0' || b > '9') {
-                throw new NumberFormatException("Not a transaction id: "
-                    + new String(digits, StandardCharsets.US_ASCII));
+                throw new NumberFormatException("Not a number: " + new String(digits, StandardCharsets.US_ASCII));
             }
             v = v * 10 + (b - '0');
         }
@@ -650,11 +663,11 @@ final class FirstSyncRun extends PgRun {
                     Sql.execute(c, q);
                 }
             }
-            if (rejected.any() && b.writtenAgain() && table != null) {
-                // (Found by key: the snapshot has no key yet, it gets an index to find them by.)
-                Sql.execute(c, sql.snapshot().addLookupIndex());
-            }
             if (rejected.any() && b.writtenAgain()) {
+                if (table != null) {
+                    // (Found by key: the snapshot has no key yet, it gets an index to find them by.)
+                    Sql.execute(c, sql.snapshot().addLookupIndex());
+                }
                 // An earlier attempt (or a part of the batch split off) failed and may have been applied: the rejected
                 // keys' rows stay, in doubt (the first sync's end forgets only rows of rejected keys not in doubt).
                 // (After the streaks above, which take the hashes of the values sent from these rows.)

@@ -207,13 +207,23 @@ final class FirstSyncSql {
             outside = outside.andNot(k.gt(Sql.untyped(settled.get(i))).and(k.le(Sql.untyped(settled.get(i + 1)))));
         }
         return DSL.update(table(tables.snapshotName()))
-            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
-            .set(bool(null, IN_DOUBT_FLAG), inline(true))
-            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
-            .set(SnapshotTable.noVersion())
+            .set(inDoubt(lease))
             .where(afterKeyText == null ? DSL.noCondition() : k.gt(Sql.untyped(afterKeyText)))
             .and(toKeyText == null ? DSL.noCondition() : k.le(Sql.untyped(toKeyText)))
             .and(outside);
+    }
+
+    /**
+     * The columns of a snapshot row put in doubt ("the destination may or may not hold it"): no hash, in doubt, the
+     * lease, no version.
+     */
+    private static Map<Field<?>, Field<?>> inDoubt(@Nullable Duration lease) {
+        Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
+        set.put(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT));
+        set.put(bool(null, IN_DOUBT_FLAG), inline(true));
+        set.put(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease));
+        set.putAll(SnapshotTable.noVersion());
+        return set;
     }
 
     /**
@@ -237,10 +247,7 @@ final class FirstSyncSql {
      */
     public Query firstSyncKeysInDoubt(List<String> keyTexts, @Nullable Duration lease) {
         return DSL.update(table(tables.snapshotName()))
-            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
-            .set(bool(null, IN_DOUBT_FLAG), inline(true))
-            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
-            .set(SnapshotTable.noVersion())
+            .set(inDoubt(lease))
             .where(Sql.inTexts(field(name(KEY)), keyTexts));
     }
 
@@ -531,10 +538,7 @@ final class FirstSyncSql {
         }
         Table<?> s = tables.snapshot("s");
         return DSL.update(s)
-            .set(bigint(null, HASH), DSL.castNull(SQLDataType.BIGINT))
-            .set(bool(null, IN_DOUBT_FLAG), inline(true))
-            .set(field(name(IN_DOUBT_UNTIL), SQLDataType.TIMESTAMPWITHTIMEZONE), InDoubtMarks.leaseEnd(lease))
-            .set(SnapshotTable.noVersion())
+            .set(inDoubt(lease))
             .where(bool("s", IN_DOUBT_FLAG).isFalse())
             .and(DSL.notExists(DSL.selectOne().from(source.table().as("t"))
                 .where(sourceKey().eq(col("s", KEY)))

@@ -215,4 +215,22 @@ class ClientHashedFirstSyncTest {
             throw e.getCause();
         }
     }
+
+    /**
+     * A first sync in physical order keeps its rows' hashes for the answers to its batches: when the server hashes,
+     * from their text as the server prints a {@code bigint}, signs and extremes included.
+     */
+    @org.junit.jupiter.api.Test
+    void aHashPrintedByTheServerIsReadBackExactly(TestDatabase db) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+            "select x::text, x from (values ('-9223372036854775808'::bigint), (-1), (0), (42),"
+                + " (9223372036854775807)) v(x)"); ResultSet rs = ps.executeQuery()) {
+            int rows = 0;
+            while (rs.next()) {
+                assertThat(FirstSyncRun.parseSigned(rs.getBytes(1))).isEqualTo(rs.getLong(2));
+                rows++;
+            }
+            assertThat(rows).isEqualTo(5);
+        }
+    }
 }

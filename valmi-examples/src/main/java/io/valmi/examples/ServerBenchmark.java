@@ -168,18 +168,29 @@ public final class ServerBenchmark {
         String lsn = queryText("SELECT pg_current_wal_insert_lsn()::text");
         Benchmark.resetPeaks();
         long cpu = processCpuNanos();
+        long jit = jitMillis();
         long t = System.nanoTime();
         long result = body.run();
         long millis = (System.nanoTime() - t) / 1_000_000;
         long cpuMillis = (processCpuNanos() - cpu) / 1_000_000;
+        long jitMillis = jitMillis() - jit;
         long heap = Benchmark.peakHeap();
         long wal = query("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + lsn + "')::bigint");
         if (!warmingUp) {
             samples.computeIfAbsent(figure, k -> new ArrayList<>()).add(millis);
         }
-        System.out.printf(Locale.ROOT, "   %-6s %,8d ms  JVM CPU %,6d ms  WAL %,7.1f MB  heap peak %,5d MB%s%n", figure,
-            millis, cpuMillis, wal / 1e6, heap >> 20, statements());
+        System.out.printf(Locale.ROOT, "   %-6s %,8d ms  JVM CPU %,6d ms (JIT %,5d ms)  WAL %,7.1f MB  heap peak %,5d MB%s%n",
+            figure, millis, cpuMillis, jitMillis, wal / 1e6, heap >> 20, statements());
         return result;
+    }
+
+    /**
+     * The JIT compilers' time so far (all compiler threads, -1 where the JVM does not say): a figure whose JIT time is
+     * not near 0 ran in a JVM that was still warming up.
+     */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static long processCpuNanos() {

@@ -367,8 +367,6 @@ final class FirstSyncRun extends PgRun {
                          FirstSyncReader.@Nullable Relay relay) throws SQLException {
         long startedAt = System.nanoTime();
         TableFacts table = physical;
-        List<Change> batch = new ArrayList<>(Math.min(maxSize, 10_000));
-        List<String> keyTexts = new ArrayList<>(Math.min(maxSize, 10_000));
         // (The fence first: a run that lost its lock writes no snapshot row into a job another run has taken over.)
         TransactionIds ids = Sql.fetch(c, sql.firstSync().transactionIdsAndFence(jobId(), request.runId()),
             rs -> new TransactionIds(rs.getLong(1), rs.getLong(2), rs.getBoolean(3))).get(0);
@@ -376,16 +374,8 @@ final class FirstSyncRun extends PgRun {
             throw new SourceException("The first sync of sync job '" + jobId() + "' (run " + request.runId()
                 + ") was taken over by another run (this one lost its lock): it reads no further", null, true);
         }
-        BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
-        int n = decoder.width();
-        int tidColumn = BatchDecoder.FIRST_VALUE + n + 2;
+        BatchRows rows = new BatchRows(ids, Math.min(maxSize, 10_000), table != null);
         long queryTime;
-        // (Key, hash and version ids take about 50 to 61 bytes a row for a bigint key: sized so it rarely grows.)
-        BinaryKey binary = binaryKey;
-        Sql.CopyText textRows = binary == null ? new Sql.CopyText(Math.min(maxSize, 10_000) * 64) : null;
-        Sql.CopyBinary binaryRows = binary != null ? new Sql.CopyBinary(Math.min(maxSize, 10_000) * 64) : null;
-        // (In physical order, the batch's hashes are kept for its answer: its rows are not found by a key range.)
-        long[] hashes = table != null ? new long[Math.min(maxSize, 10_000)] : null;
         String after = from == null ? FirstSyncSql.tidText(0, 0) : from;
         long fromPage = table == null ? 0 : parseTid(after.getBytes(StandardCharsets.US_ASCII)) >>> 16;
         // In physical order, a batch is first read as a whole range of pages sized to hold about a batch at the density
@@ -393,10 +383,6 @@ final class FirstSyncRun extends PgRun {
         // the range does. A range that holds more rows than a batch is read again as below: the batch is the first
         // rows of the scan from its start, with their addresses, and ends at its last row's.
         long rangeEnd = table == null ? 0 : rangeEnd(fromPage, maxSize, table);
-        String last = null;
-        long lastTid = -1;
-        byte[] lastTidText = null;
-        int rows = 0;
         queryTime = 0;
         boolean readWhole = false;
         for (boolean whole = rangeEnd > 0; ; whole = false) {
@@ -436,120 +422,180 @@ final class FirstSyncRun extends PgRun {
                                 : FirstSyncSql.tidText(rangeEnd, 0);
                         } else if (rs.last()) {
                             int count = rs.getRow();
-                            end = table != null ? rs.getString(tidColumn)
-                                : keyTextOnClient ? String.valueOf(decoder.key(rs))
+                            end = table != null ? rs.getString(rows.tidColumn)
+                                : keyTextOnClient ? String.valueOf(rows.decoder.key(rs))
                                 : rs.getString(BatchDecoder.KEY_TEXT);
                             end = next(count, end, maxSize, upTo);
                         }
                         relay.arrived(end);
                         rs.beforeFirst();
                     }
-                    RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
-                    while (rs.next()) {
-                        Object key = decoder.key(rs);
-                        String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
-                        keyTexts.add(keyText);
-                        last = keyText;
-                        if (table != null && !whole) {
-                            // A TID range scan reads in address order: the batch ends at its last row's address only
-                            // if so.
-                            byte[] tid = Objects.requireNonNull(rs.getBytes(tidColumn));
-                            long address = parseTid(tid);
-                            if (address <= lastTid) {
-                                throw new SourceException("A first sync of sync job '" + jobId() + "' read the rows of "
-                                    + sql.shape().source() + " out of address order (" + new String(tid,
-                                    StandardCharsets.US_ASCII) + " after a higher address): a batch cannot tell where"
-                                    + " it ends. Read this source in key order"
-                                    + " (PostgresSource.Builder.firstSyncInKeyOrder)",
-                                    null, false);
-                            }
-                            lastTid = address;
-                            lastTidText = tid;
-                        }
-                        @Nullable Object[] values = decoder.values(rs);
-                        batch.add(decoder.change(ChangeKind.ADDED, key, values));
-                        // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its
-                        // 64-bit id (pgjdbc's getBytes: the text form's bytes, as received)
-                        byte[] xr = rs.getBytes(BatchDecoder.FIRST_VALUE + n + 1);
-                        long xid = xr == null ? 0 : parseDigits(xr);
-                        Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
-                        long hash;
-                        if (binaryRows != null) {
-                            hash = Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values);
-                            binaryRows.row(5);
-                            Objects.requireNonNull(binary).add(binaryRows, key);
-                            binaryRows.addInt8(hash);
-                            binaryRows.addBoolean(false);
-                            if (xr == null) {
-                                binaryRows.addNull();
-                            } else {
-                                // (An xid is unsigned 32 bits: its binary form is those bits.)
-                                binaryRows.addInt4((int) xid);
-                            }
-                            if (xe == null) {
-                                binaryRows.addNull();
-                            } else {
-                                binaryRows.addInt8(xe);
-                            }
-                        } else {
-                            Sql.CopyText snapshotRows = Objects.requireNonNull(textRows);
-                            snapshotRows.add(keyText);
-                            if (hasher != null) {
-                                hash = hasher.hash(rs, BatchDecoder.FIRST_VALUE, values);
-                                snapshotRows.add(hash);
-                            } else {
-                                byte[] h = rs.getBytes(BatchDecoder.FIRST_VALUE + n);
-                                hash = hashes != null && h != null ? parseSigned(h) : 0;
-                                snapshotRows.add(h);
-                            }
-                            snapshotRows.add(FALSE).add(xr);
-                            if (xe == null) {
-                                snapshotRows.add((byte[]) null);
-                            } else {
-                                snapshotRows.add(xe.longValue());
-                            }
-                            snapshotRows.endRow();
-                        }
-                        if (hashes != null) {
-                            if (rows == hashes.length) {
-                                hashes = Arrays.copyOf(hashes, rows * 2);
-                            }
-                            hashes[rows] = hash;
-                        }
-                        rows++;
-                    }
+                    rows.readAll(rs, table != null && !whole);
                 }
             }
-            if (lastTidText != null) {
+            if (rows.lastTidText != null) {
                 // (The batch read by addresses ends at its last row's.)
-                last = new String(lastTidText, StandardCharsets.US_ASCII);
-                rowsPerPage = (double) rows / ((lastTid >>> 16) - fromPage + 1);
+                rows.last = new String(rows.lastTidText, StandardCharsets.US_ASCII);
+                rowsPerPage = (double) rows.count / ((rows.lastTid >>> 16) - fromPage + 1);
             }
             readWhole = whole;
             break;
         }
-        if (!batch.isEmpty()) {
-            if (binaryRows != null) {
-                Sql.copyIn(c, sql.snapshot().snapshotCopyBinary(), binaryRows);
+        if (!rows.batch.isEmpty()) {
+            if (rows.binaryRows != null) {
+                Sql.copyIn(c, sql.snapshot().snapshotCopyBinary(), rows.binaryRows);
             } else {
-                Sql.copyIn(c, sql.snapshot().snapshotCopy(), Objects.requireNonNull(textRows));
+                Sql.copyIn(c, sql.snapshot().snapshotCopy(), Objects.requireNonNull(rows.textRows));
             }
         }
         long took = System.nanoTime() - startedAt;
         if (table == null) {
-            return new Fetched(batch, keyTexts, took, queryTime, next(rows, last, maxSize, upTo));
+            return new Fetched(rows.batch, rows.keyTexts, took, queryTime, next(rows.count, rows.last, maxSize, upTo));
         }
+        long[] hashes = rows.hashes;
         if (readWhole) {
             // (Read whole: the batch ends where its range does.)
             String end = FirstSyncSql.tidText(rangeEnd, 0);
-            return new Fetched(batch, keyTexts, took, queryTime, end, rangeEnd >= table.pages() ? null : end,
-                hashes == null ? null : Arrays.copyOf(hashes, rows));
+            return new Fetched(rows.batch, rows.keyTexts, took, queryTime, end, rangeEnd >= table.pages() ? null : end,
+                hashes == null ? null : Arrays.copyOf(hashes, rows.count));
         }
         // A full batch ends at its last row's address; a short one read up to the table's size at planning.
-        String next = next(rows, last, maxSize, upTo);
-        return new Fetched(batch, keyTexts, took, queryTime,
+        String next = next(rows.count, rows.last, maxSize, upTo);
+        return new Fetched(rows.batch, rows.keyTexts, took, queryTime,
             next != null ? next : FirstSyncSql.tidText(table.pages(), 0), next,
-            hashes == null ? null : Arrays.copyOf(hashes, rows));
+            hashes == null ? null : Arrays.copyOf(hashes, rows.count));
+    }
+
+    /**
+     * The rows of one batch as {@link #read} reads them: its changes, their keys' text, their snapshot rows (a binary
+     * or a text {@code COPY}) and, in physical order, their hashes and the last row's address. The row loop is a small
+     * method of its own: the JIT compiled all of {@code read} around it, about a second of compiler time in a cold JVM
+     * (measured with JFR's compilation events, 2M rows).
+     */
+    private final class BatchRows {
+        final BatchDecoder decoder = new BatchDecoder(sql.shape(), layout);
+        /** The row version's column, after the values and the server's hash. */
+        final int versionColumn = BatchDecoder.FIRST_VALUE + decoder.width() + 1;
+        /** The row address's column, read by addresses in physical order. */
+        final int tidColumn = versionColumn + 1;
+        final TransactionIds ids;
+        final List<Change> batch;
+        final List<String> keyTexts;
+        // (Key, hash and version ids take about 50 to 61 bytes a row for a bigint key: sized so it rarely grows.)
+        final Sql.@Nullable CopyText textRows;
+        final Sql.@Nullable CopyBinary binaryRows;
+        /** In physical order, the batch's hashes, kept for its answer: its rows are not found by a key range. */
+        long @Nullable [] hashes;
+        int count;
+        @Nullable String last;
+        long lastTid = -1;
+        byte @Nullable [] lastTidText;
+
+        BatchRows(TransactionIds ids, int expected, boolean physicalOrder) {
+            this.ids = ids;
+            this.batch = new ArrayList<>(expected);
+            this.keyTexts = new ArrayList<>(expected);
+            this.textRows = binaryKey == null ? new Sql.CopyText(expected * 64) : null;
+            this.binaryRows = binaryKey != null ? new Sql.CopyBinary(expected * 64) : null;
+            this.hashes = physicalOrder ? new long[expected] : null;
+        }
+
+        /** Reads every row of {@code rs}; {@code byAddress}: the rows carry their addresses, which must rise. */
+        void readAll(ResultSet rs, boolean byAddress) throws SQLException {
+            RowHash.Client hasher = clientHashKinds != null ? new RowHash.Client(clientHashKinds) : null;
+            while (rs.next()) {
+                add(rs, hasher, byAddress);
+            }
+        }
+
+        private void add(ResultSet rs, RowHash.@Nullable Client hasher, boolean byAddress) throws SQLException {
+            Object key = decoder.key(rs);
+            String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
+            keyTexts.add(keyText);
+            last = keyText;
+            if (byAddress) {
+                address(rs);
+            }
+            @Nullable Object[] values = decoder.values(rs);
+            batch.add(decoder.change(ChangeKind.ADDED, key, values));
+            // key, hash, in doubt (no: the job record's acknowledged key says which are), version, its 64-bit id
+            // (pgjdbc's getBytes: the text form's bytes, as received)
+            byte[] xr = rs.getBytes(versionColumn);
+            long xid = xr == null ? 0 : parseDigits(xr);
+            Long xe = xr == null ? null : RowVersions.storableVersion(ids.xid(), ids.horizon(), xid);
+            long hash = binaryRows != null
+                ? binaryRow(binaryRows, Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values),
+                    key, xr == null, xid, xe)
+                : textRow(Objects.requireNonNull(textRows), rs, hasher, values, keyText, xr, xe);
+            long[] kept = hashes;
+            if (kept != null) {
+                if (count == kept.length) {
+                    kept = Arrays.copyOf(kept, count * 2);
+                    hashes = kept;
+                }
+                kept[count] = hash;
+            }
+            count++;
+        }
+
+        /** A TID range scan reads in address order: the batch ends at its last row's address only if so. */
+        private void address(ResultSet rs) throws SQLException {
+            byte[] tid = Objects.requireNonNull(rs.getBytes(tidColumn));
+            long address = parseTid(tid);
+            if (address <= lastTid) {
+                throw new SourceException("A first sync of sync job '" + jobId() + "' read the rows of "
+                    + sql.shape().source() + " out of address order (" + new String(tid, StandardCharsets.US_ASCII)
+                    + " after a higher address): a batch cannot tell where it ends. Read this source in key order"
+                    + " (PostgresSource.Builder.firstSyncInKeyOrder)", null, false);
+            }
+            lastTid = address;
+            lastTidText = tid;
+        }
+
+        /** The row's snapshot row in binary form, from the client's hash; returns the hash. */
+        private long binaryRow(Sql.CopyBinary out, long hash, Object key, boolean noVersion, long xid,
+                               @Nullable Long xe) {
+            out.row(5);
+            Objects.requireNonNull(binaryKey).add(out, key);
+            out.addInt8(hash);
+            out.addBoolean(false);
+            if (noVersion) {
+                out.addNull();
+            } else {
+                // (An xid is unsigned 32 bits: its binary form is those bits.)
+                out.addInt4((int) xid);
+            }
+            if (xe == null) {
+                out.addNull();
+            } else {
+                out.addInt8(xe);
+            }
+            return hash;
+        }
+
+        /** The row's snapshot row in text form, hashed by the client or by the server; returns the hash. */
+        private long textRow(Sql.CopyText out, ResultSet rs, RowHash.@Nullable Client hasher,
+                             @Nullable Object[] values, String keyText, byte @Nullable [] xr, @Nullable Long xe)
+            throws SQLException {
+            long hash;
+            out.add(keyText);
+            if (hasher != null) {
+                hash = hasher.hash(rs, BatchDecoder.FIRST_VALUE, values);
+                out.add(hash);
+            } else {
+                byte[] h = rs.getBytes(versionColumn - 1);
+                hash = hashes != null && h != null ? parseSigned(h) : 0;
+                out.add(h);
+            }
+            out.add(FALSE).add(xr);
+            if (xe == null) {
+                out.add((byte[]) null);
+            } else {
+                out.add(xe.longValue());
+            }
+            out.endRow();
+            return hash;
+        }
     }
 
     /**

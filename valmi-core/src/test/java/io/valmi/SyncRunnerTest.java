@@ -383,6 +383,23 @@ class SyncRunnerTest {
     }
 
     @Test
+    void aRejectedChangeIsNotCountedAsDeliveredOfItsKind() {
+        ScriptedDestination destination = new ScriptedDestination();
+        destination.rejector = c -> c.kind() == ChangeKind.CHANGED ? "refused" : null;
+
+        SyncResult result = runner.run(job(sourceWithEveryKind(), destination,
+            mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR), 10));
+
+        assertThat(result.counts().rejected()).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.CHANGED)).isZero();
+        assertThat(result.counts().delivered(ChangeKind.ADDED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.UNCHANGED)).isEqualTo(1);
+        assertThat(result.counts().delivered(ChangeKind.REMOVED)).isEqualTo(1);
+        assertThat(result.counts().deliveredByKind().values().stream().mapToLong(Long::longValue).sum())
+            .isEqualTo(result.counts().delivered()).isEqualTo(3);
+    }
+
+    @Test
     void deliveredCountsByKindAndAPlanWithoutADestination() {
         InMemorySource source = sourceWithEveryKind();
         Plan plan = runner.plan("job-1", source, mapping(SourceMode.FULL_TABLE, DestinationMode.MIRROR),

@@ -315,14 +315,9 @@ final class Delivery {
                 return;
             }
             tally.batches++;
-            // (Counted in an array, then once per kind: not a boxed merge per change.)
-            long[] byKind = new long[KINDS.length];
-            for (Change c : ack.delivered()) {
-                byKind[c.kind().ordinal()]++;
-            }
             for (io.valmi.ChangeKind kind : KINDS) {
-                if (byKind[kind.ordinal()] > 0) {
-                    tally.deliveredByKind.merge(kind, byKind[kind.ordinal()], Long::sum);
+                if (answer.deliveredByKind[kind.ordinal()] > 0) {
+                    tally.deliveredByKind.merge(kind, answer.deliveredByKind[kind.ordinal()], Long::sum);
                 }
             }
             tally.rejected += rejections.size();
@@ -377,12 +372,24 @@ final class Delivery {
         final List<Rejection> rejections;
         final @Nullable Exception error;
         final @Nullable Error fatal;
+        /**
+         * The delivered changes by kind ({@link io.valmi.ChangeKind#ordinal()}), counted by the writer's thread while
+         * the batch is fresh in its cache, not by the coordinator's.
+         */
+        final long[] deliveredByKind;
 
         Answer(Task task, List<Rejection> rejections, @Nullable Exception error, @Nullable Error fatal) {
             this.task = task;
             this.rejections = rejections;
             this.error = error;
             this.fatal = fatal;
+            this.deliveredByKind = new long[KINDS.length];
+            if (error == null && fatal == null) {
+                for (Change c : rejections.isEmpty() ? task.batch
+                    : new Acknowledgement(task.batch, rejections).delivered()) {
+                    deliveredByKind[c.kind().ordinal()]++;
+                }
+            }
         }
     }
 

@@ -437,6 +437,8 @@ final class FirstSyncRun extends PgRun {
                 // (The batch read by addresses ends at its last row's.)
                 rows.last = new String(rows.lastTidText, StandardCharsets.US_ASCII);
                 rowsPerPage = (double) rows.count / ((rows.lastTid >>> 16) - fromPage + 1);
+            } else if (rows.count > 0) {
+                rows.last = rows.keyTexts.get(rows.count - 1);
             }
             readWhole = whole;
             break;
@@ -467,6 +469,28 @@ final class FirstSyncRun extends PgRun {
     }
 
     /**
+     * The keys' text forms of a batch whose key prints as its Java value ({@link ColumnType#keyTextOnClient()}), made
+     * when asked for (a failed or rejected batch, the batches left over at the end), not as each row is read.
+     */
+    private static final class KeyTexts extends java.util.AbstractList<String> implements java.util.RandomAccess {
+        private final List<Change> changes;
+
+        KeyTexts(List<Change> changes) {
+            this.changes = changes;
+        }
+
+        @Override
+        public String get(int index) {
+            return String.valueOf(changes.get(index).key());
+        }
+
+        @Override
+        public int size() {
+            return changes.size();
+        }
+    }
+
+    /**
      * The rows of one batch as {@link #read} reads them: its changes, their keys' text, their snapshot rows (a binary
      * or a text {@code COPY}) and, in physical order, their hashes and the last row's address. The row loop is a small
      * method of its own: the JIT compiled all of {@code read} around it, about a second of compiler time in a cold JVM
@@ -494,7 +518,7 @@ final class FirstSyncRun extends PgRun {
         BatchRows(TransactionIds ids, int expected, boolean physicalOrder) {
             this.ids = ids;
             this.batch = new ArrayList<>(expected);
-            this.keyTexts = new ArrayList<>(expected);
+            this.keyTexts = keyTextOnClient ? new KeyTexts(batch) : new ArrayList<>(expected);
             this.textRows = binaryKey == null ? new Sql.CopyText(expected * 64) : null;
             this.binaryRows = binaryKey != null ? new Sql.CopyBinary(expected * 64) : null;
             this.hashes = physicalOrder ? new long[expected] : null;
@@ -510,9 +534,11 @@ final class FirstSyncRun extends PgRun {
 
         private void add(ResultSet rs, RowHash.@Nullable Client hasher, boolean byAddress) throws SQLException {
             Object key = decoder.key(rs);
-            String keyText = keyTextOnClient ? String.valueOf(key) : rs.getString(BatchDecoder.KEY_TEXT);
-            keyTexts.add(keyText);
-            last = keyText;
+            // (A key whose text is its Java value's is printed only when asked for: KeyTexts.)
+            @Nullable String keyText = keyTextOnClient ? null : rs.getString(BatchDecoder.KEY_TEXT);
+            if (keyText != null) {
+                keyTexts.add(keyText);
+            }
             if (byAddress) {
                 address(rs);
             }
@@ -526,7 +552,8 @@ final class FirstSyncRun extends PgRun {
             long hash = binaryRows != null
                 ? binaryRow(binaryRows, Objects.requireNonNull(hasher).hash(rs, BatchDecoder.FIRST_VALUE, values),
                     key, xr == null, xid, xe)
-                : textRow(Objects.requireNonNull(textRows), rs, hasher, values, keyText, xr, xe);
+                : textRow(Objects.requireNonNull(textRows), rs, hasher, values,
+                    keyText != null ? keyText : String.valueOf(key), xr, xe);
             long[] kept = hashes;
             if (kept != null) {
                 if (count == kept.length) {

@@ -48,7 +48,12 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@code --statements N} (0: how many of the costliest statements of each figure to list), {@code --only full} (first
  * syncs alone), {@code --only incr0} (one first sync, then unchanged incremental runs alone: the fixed cost of a run),
  * {@code --first-sync key-order} (a first sync reads the table by its key, {@code PostgresSource.Builder#firstSyncInKeyOrder},
- * rather than in physical order).
+ * rather than in physical order), {@code --checkpoint off} (no {@code CHECKPOINT} before each figure: its first write
+ * to a page since the server's last checkpoint is a full-page image only as often as a production server's checkpoints
+ * make it so).
+ *
+ * <p>Each figure also prints the JIT compilers' time during it (a warm JVM's is near 0) and, on Linux, how many of the
+ * machine's cores were busy on average (the server's and the JVM's work together, when both run on this machine).
  */
 public final class ServerBenchmark {
     private static final String JOB = "server_bench";
@@ -160,7 +165,9 @@ public final class ServerBenchmark {
 
     /** Runs one figure after a checkpoint and a collection, and prints its time, WAL bytes and statements. */
     private long measure(String figure, Figure body) throws Exception {
-        execute("CHECKPOINT");
+        if (options.checkpoint) {
+            execute("CHECKPOINT");
+        }
         System.gc();
         if (statStatements) {
             execute("SELECT pg_stat_statements_reset()");
@@ -169,19 +176,51 @@ public final class ServerBenchmark {
         Benchmark.resetPeaks();
         long cpu = processCpuNanos();
         long jit = jitMillis();
+        long[] machine = machineTicks();
         long t = System.nanoTime();
         long result = body.run();
         long millis = (System.nanoTime() - t) / 1_000_000;
         long cpuMillis = (processCpuNanos() - cpu) / 1_000_000;
         long jitMillis = jitMillis() - jit;
+        long[] machineAfter = machineTicks();
         long heap = Benchmark.peakHeap();
         long wal = query("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + lsn + "')::bigint");
         if (!warmingUp) {
             samples.computeIfAbsent(figure, k -> new ArrayList<>()).add(millis);
         }
-        System.out.printf(Locale.ROOT, "   %-6s %,8d ms  JVM CPU %,6d ms (JIT %,5d ms)  WAL %,7.1f MB  heap peak %,5d MB%s%n",
-            figure, millis, cpuMillis, jitMillis, wal / 1e6, heap >> 20, statements());
+        System.out.printf(Locale.ROOT, "   %-6s %,8d ms  JVM CPU %,6d ms (JIT %,5d ms)%s  WAL %,7.1f MB  heap peak %,5d MB%s%n",
+            figure, millis, cpuMillis, jitMillis, coresBusy(machine, machineAfter), wal / 1e6, heap >> 20,
+            statements());
         return result;
+    }
+
+    /**
+     * The machine's CPU time so far, busy and in all, in clock ticks, from Linux's {@code /proc/stat} (server and JVM
+     * alike, when both run here); {@code null} elsewhere.
+     */
+    private static long @Nullable [] machineTicks() {
+        try {
+            String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim()
+                .split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) {
+                total += Long.parseLong(f[i]);
+            }
+            // (user nice system idle iowait irq softirq steal: idle and iowait are not busy.)
+            return new long[] {total - Long.parseLong(f[4]) - Long.parseLong(f[5]), total};
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** How many of the machine's cores were busy on average between two readings, as text ("" when unknown). */
+    private static String coresBusy(long @Nullable [] before, long @Nullable [] after) {
+        if (before == null || after == null || after[1] == before[1]) {
+            return "";
+        }
+        double share = (double) (after[0] - before[0]) / (after[1] - before[1]);
+        return String.format(Locale.ROOT, "  machine %.2f of %d cores busy", share * Runtime.getRuntime()
+            .availableProcessors(), Runtime.getRuntime().availableProcessors());
     }
 
     /**
@@ -396,6 +435,9 @@ public final class ServerBenchmark {
         String table = "pgbench_accounts";
         int reps = 3;
         int warmup = 1;
+        /** A CHECKPOINT before each figure (the default): every figure pays its full-page writes, as the first run
+         * after a checkpoint does. */
+        boolean checkpoint = true;
         int batchSize = 10_000;
         int pool = 8;
         double changes = 0.01;
@@ -414,6 +456,7 @@ public final class ServerBenchmark {
                     case "--table" -> o.table = value;
                     case "--reps" -> o.reps = Integer.parseInt(value);
                     case "--warmup" -> o.warmup = Integer.parseInt(value);
+                    case "--checkpoint" -> o.checkpoint = !"off".equals(value);
                     case "--batch-size" -> o.batchSize = Integer.parseInt(value);
                     case "--pool" -> o.pool = Integer.parseInt(value);
                     case "--changes" -> o.changes = Double.parseDouble(value);

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -280,9 +281,9 @@ final class Delivery {
         }
     }
 
-    /** Records a writer's answer (when its batch was not abandoned meanwhile). */
     private static final io.valmi.ChangeKind[] KINDS = io.valmi.ChangeKind.values();
 
+    /** Records a writer's answer (when its batch was not abandoned meanwhile). */
     private void record(Answer answer) {
         Task task = answer.task;
         if (task.abandoned || out.remove(task.number) == null) {
@@ -302,7 +303,7 @@ final class Delivery {
         Exception error = answer.error;
         if (error == null) {
             List<Rejection> rejections = answer.rejections;
-            Acknowledgement ack = new Acknowledgement(batch, rejections);
+            Acknowledgement ack = Objects.requireNonNull(answer.ack);
             try {
                 synchronized (sourceLock) {
                     run.acknowledge(ack);
@@ -372,6 +373,8 @@ final class Delivery {
         final List<Rejection> rejections;
         final @Nullable Exception error;
         final @Nullable Error fatal;
+        /** The destination's answer to the batch as the source is told it; {@code null} when the write failed. */
+        final @Nullable Acknowledgement ack;
         /**
          * The delivered changes by kind ({@link io.valmi.ChangeKind#ordinal()}), counted by the writer's thread while
          * the batch is fresh in its cache, not by the coordinator's.
@@ -385,10 +388,13 @@ final class Delivery {
             this.fatal = fatal;
             this.deliveredByKind = new long[KINDS.length];
             if (error == null && fatal == null) {
-                for (Change c : rejections.isEmpty() ? task.batch
-                    : new Acknowledgement(task.batch, rejections).delivered()) {
+                Acknowledgement answered = new Acknowledgement(task.batch, rejections);
+                for (Change c : answered.delivered()) {
                     deliveredByKind[c.kind().ordinal()]++;
                 }
+                this.ack = answered;
+            } else {
+                this.ack = null;
             }
         }
     }

@@ -536,7 +536,8 @@ final class FirstSyncRun extends PgRun {
             Object key = decoder.key(rs);
             // (A key whose text is its Java value's is printed only when asked for: KeyTexts.)
             @Nullable String keyText = keyTextOnClient ? null : rs.getString(BatchDecoder.KEY_TEXT);
-            if (keyText != null) {
+            if (!keyTextOnClient) {
+                // (One text per change, in step with the batch.)
                 keyTexts.add(keyText);
             }
             if (byAddress) {

@@ -147,6 +147,37 @@ class PhysicalFirstSyncTest {
     }
 
     /**
+     * A table whose rows lie in key order (by its statistics) is read in key order, so that its snapshot is written in
+     * key order too: the plans of its incremental runs merge source and snapshot by their key indexes, and a snapshot
+     * in the source's physical order made each of them slower (2M rows: its index scan 0.5 s against 0.27 s).
+     */
+    @Test
+    void aTableInKeyOrderIsReadInKeyOrderAndItsSnapshotLiesInKeyOrder(TestDatabase db) {
+        requireTidRangeScans(db);
+        String table = "phys_in_key_order";
+        db.execute("create table " + table + " (id int primary key, v text, filler char(300) default 'x')",
+            "insert into " + table + " (id, v) select g, 'v' || g from generate_series(1, 300) g",
+            // (A few rows moved by updates: the physical order follows the key's only roughly, as a live table's does.)
+            "update " + table + " set v = 'moved' where id % 50 = 0", "analyze " + table);
+        Recording destination = new Recording();
+        SyncResult first = Syncs.run(table, source(db, table, false, false), destination, MIRROR, 40).orThrow();
+
+        assertThat(first.path().name()).isEqualTo("first-sync/client-hash");
+        assertThat(destination.received).hasSize(300)
+            .isSortedAccordingTo((a, b) -> Integer.compare((Integer) a, (Integer) b));
+        List<Object> snapshotOrder = new ArrayList<>();
+        db.query("select k from " + snapshot(table) + " order by ctid").forEach(r -> snapshotOrder.add(r.get(0)));
+        assertThat(snapshotOrder).as("the snapshot's rows as they lie").hasSize(300)
+            .isSortedAccordingTo((a, b) -> Integer.compare((Integer) a, (Integer) b));
+
+        // The same rows out of key order are read in physical order.
+        scrambled(db, table + "_scrambled", 300);
+        db.execute("analyze " + table + "_scrambled");
+        assertThat(Syncs.run(table + "_scrambled", source(db, table + "_scrambled", false, false), new Recording(),
+            MIRROR, 40).orThrow().path().name()).isEqualTo("first-sync/client-hash/physical");
+    }
+
+    /**
      * While the first sync runs, the first row it handed out is updated, its new version in free space after the first
      * batch's end (so it is read twice), a row not read yet is deleted and one is added. The first sync ends with a
      * keyed snapshot, the key read twice in doubt; the next run sends what is needed, and the one after nothing.

@@ -2,6 +2,7 @@ package io.valmi.internal;
 
 import io.valmi.Acknowledgement;
 import io.valmi.Change;
+import io.valmi.ChangeKind;
 import io.valmi.Destination;
 import io.valmi.DestinationException;
 import io.valmi.RateLimit;
@@ -54,6 +55,7 @@ final class Delivery {
     /** How long a write may go on after its interrupt before it is abandoned. */
     static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
     private static final AtomicInteger WRITERS = new AtomicInteger();
+    private static final ChangeKind[] KINDS = ChangeKind.values();
 
     private final SyncJob job;
     private final SourceRun run;
@@ -88,8 +90,7 @@ final class Delivery {
         final AtomicLong throttles = new AtomicLong();
         final AtomicLong splits = new AtomicLong();
         final List<Rejection> samples = new ArrayList<>();
-        final java.util.EnumMap<io.valmi.ChangeKind, Long> deliveredByKind = new java.util.EnumMap<>(
-            io.valmi.ChangeKind.class);
+        final java.util.EnumMap<ChangeKind, Long> deliveredByKind = new java.util.EnumMap<>(ChangeKind.class);
     }
 
     /**
@@ -281,8 +282,6 @@ final class Delivery {
         }
     }
 
-    private static final io.valmi.ChangeKind[] KINDS = io.valmi.ChangeKind.values();
-
     /** Records a writer's answer (when its batch was not abandoned meanwhile). */
     private void record(Answer answer) {
         Task task = answer.task;
@@ -316,7 +315,7 @@ final class Delivery {
                 return;
             }
             tally.batches++;
-            for (io.valmi.ChangeKind kind : KINDS) {
+            for (ChangeKind kind : KINDS) {
                 if (answer.deliveredByKind[kind.ordinal()] > 0) {
                     tally.deliveredByKind.merge(kind, answer.deliveredByKind[kind.ordinal()], Long::sum);
                 }
@@ -376,7 +375,7 @@ final class Delivery {
         /** The destination's answer to the batch as the source is told it; {@code null} when the write failed. */
         final @Nullable Acknowledgement ack;
         /**
-         * The delivered changes by kind ({@link io.valmi.ChangeKind#ordinal()}), counted by the writer's thread while
+         * The delivered changes by kind ({@link ChangeKind#ordinal()}), counted by the writer's thread while
          * the batch is fresh in its cache, not by the coordinator's.
          */
         final long[] deliveredByKind;

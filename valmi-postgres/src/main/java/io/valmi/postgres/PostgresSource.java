@@ -387,7 +387,9 @@ public final class PostgresSource implements Source {
          * updated during the first sync may come twice (the next run settles it). Key order hands out every key in
          * ascending order; it is also what a first sync does on PostgreSQL 12 and 13, for a partitioned table, a view,
          * a query, a job with a sync log, and in {@link io.valmi.DestinationMode#INSERT} (whose destination must never
-         * get a key twice).
+         * get a key twice). A table whose rows lie in key order already, by its statistics ({@code pg_stats}), is read
+         * in key order too: its incremental runs merge the table with the snapshot by their keys, and read a snapshot
+         * written in key order in order.
          *
          * @param keyOrder whether to read in key order
          * @return this builder

@@ -385,6 +385,7 @@ final class FirstSyncRun extends PgRun {
         long rangeEnd = table == null ? 0 : rangeEnd(fromPage, maxSize, table);
         queryTime = 0;
         boolean readWhole = false;
+        @Nullable String last = null;
         for (boolean whole = rangeEnd > 0; ; whole = false) {
             ResultQuery<?> query;
             if (table != null) {
@@ -433,12 +434,13 @@ final class FirstSyncRun extends PgRun {
                     rows.readAll(rs, table != null && !whole);
                 }
             }
+            int count = rows.batch.size();
             if (rows.lastTidText != null) {
                 // (The batch read by addresses ends at its last row's.)
-                rows.last = new String(rows.lastTidText, StandardCharsets.US_ASCII);
-                rowsPerPage = (double) rows.count / ((rows.lastTid >>> 16) - fromPage + 1);
-            } else if (rows.count > 0) {
-                rows.last = rows.keyTexts.get(rows.count - 1);
+                last = new String(rows.lastTidText, StandardCharsets.US_ASCII);
+                rowsPerPage = (double) count / ((rows.lastTid >>> 16) - fromPage + 1);
+            } else if (count > 0) {
+                last = rows.keyTexts.get(count - 1);
             }
             readWhole = whole;
             break;
@@ -451,21 +453,22 @@ final class FirstSyncRun extends PgRun {
             }
         }
         long took = System.nanoTime() - startedAt;
+        int count = rows.batch.size();
         if (table == null) {
-            return new Fetched(rows.batch, rows.keyTexts, took, queryTime, next(rows.count, rows.last, maxSize, upTo));
+            return new Fetched(rows.batch, rows.keyTexts, took, queryTime, next(count, last, maxSize, upTo));
         }
         long[] hashes = rows.hashes;
         if (readWhole) {
             // (Read whole: the batch ends where its range does.)
             String end = FirstSyncSql.tidText(rangeEnd, 0);
             return new Fetched(rows.batch, rows.keyTexts, took, queryTime, end, rangeEnd >= table.pages() ? null : end,
-                hashes == null ? null : Arrays.copyOf(hashes, rows.count));
+                hashes == null ? null : Arrays.copyOf(hashes, count));
         }
         // A full batch ends at its last row's address; a short one read up to the table's size at planning.
-        String next = next(rows.count, rows.last, maxSize, upTo);
+        String next = next(count, last, maxSize, upTo);
         return new Fetched(rows.batch, rows.keyTexts, took, queryTime,
             next != null ? next : FirstSyncSql.tidText(table.pages(), 0), next,
-            hashes == null ? null : Arrays.copyOf(hashes, rows.count));
+            hashes == null ? null : Arrays.copyOf(hashes, count));
     }
 
     /**
@@ -510,8 +513,6 @@ final class FirstSyncRun extends PgRun {
         final Sql.@Nullable CopyBinary binaryRows;
         /** In physical order, the batch's hashes, kept for its answer: its rows are not found by a key range. */
         long @Nullable [] hashes;
-        int count;
-        @Nullable String last;
         long lastTid = -1;
         byte @Nullable [] lastTidText;
 
@@ -533,11 +534,12 @@ final class FirstSyncRun extends PgRun {
         }
 
         private void add(ResultSet rs, RowHash.@Nullable Client hasher, boolean byAddress) throws SQLException {
+            int row = batch.size();
             Object key = decoder.key(rs);
             // (A key whose text is its Java value's is printed only when asked for: KeyTexts.)
-            @Nullable String keyText = keyTextOnClient ? null : rs.getString(BatchDecoder.KEY_TEXT);
+            @Nullable String keyText = null;
             if (!keyTextOnClient) {
-                // (One text per change, in step with the batch.)
+                keyText = rs.getString(BatchDecoder.KEY_TEXT);
                 keyTexts.add(keyText);
             }
             if (byAddress) {
@@ -557,13 +559,12 @@ final class FirstSyncRun extends PgRun {
                     keyText != null ? keyText : String.valueOf(key), xr, xe);
             long[] kept = hashes;
             if (kept != null) {
-                if (count == kept.length) {
-                    kept = Arrays.copyOf(kept, count * 2);
+                if (row == kept.length) {
+                    kept = Arrays.copyOf(kept, row * 2);
                     hashes = kept;
                 }
-                kept[count] = hash;
+                kept[row] = hash;
             }
-            count++;
         }
 
         /** A TID range scan reads in address order: the batch ends at its last row's address only if so. */
